@@ -1,0 +1,5 @@
+import type { AppDefinition } from '../lib/core/app';
+import { palEDocsApi } from './pal-e-docs-api';
+
+/** Every app in this repository. An app deploys to each environment that has `overlays/<env>/<app>.yaml`. */
+export const apps: readonly AppDefinition[] = [palEDocsApi] as readonly AppDefinition[];

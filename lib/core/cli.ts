@@ -1,0 +1,156 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AppDefinition } from './app';
+import { formatProblems, UserError } from './errors';
+import { diffTrees, readTree, recoverInterruptedWrite, writeTreeAtomically } from './output';
+import { synthesize, type SynthResult } from './synth';
+
+/** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
+export const EXIT = { ok: 0, drift: 1, badInput: 2, internal: 70 } as const;
+
+const HELP = `Usage: npm run synth -- [options]
+
+Synthesizes every app in apps/ for every environment in overlays/ into dist/<env>/<app>/.
+
+Options:
+  --env NAME     only this environment (repeat or comma-separate for several)
+  --app NAME     only this app (repeat or comma-separate for several)
+  --check        compare a fresh synth with dist/ and exit 1 listing drifted files; writes nothing
+  --out DIR      output directory (default: dist)
+  --quiet        print nothing but errors
+  --help         show this help
+
+Exit codes: 0 done, 1 dist/ drifted (--check), 2 bad input (overlay or construct props), 70 internal error.`;
+
+/** Where the CLI reads and writes, and how it talks. */
+export interface CliContext {
+  readonly root: string;
+  readonly apps: readonly AppDefinition[];
+  readonly stdout?: (line: string) => void;
+  readonly stderr?: (line: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly color?: boolean;
+}
+
+/** Runs the synth CLI and returns its exit code; never throws. */
+export function runCli(argv: readonly string[], context: CliContext): number {
+  const out = context.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = context.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const color = context.color ?? (Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
+  const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
+  const started = performance.now();
+  try {
+    const args = parseCliArgs(argv);
+    if (args.help) {
+      out(HELP);
+      return EXIT.ok;
+    }
+    const outDir = resolve(context.root, args.out);
+    const result = synthesize({
+      apps: context.apps,
+      overlaysDir: join(context.root, 'overlays'),
+      environments: args.env,
+      appNames: args.app,
+    });
+    recoverInterruptedWrite(outDir);
+    const current = readTree(outDir);
+    const inScope = scopeOf(result, args.env !== undefined, args.app !== undefined);
+    const next = new Map([...current].filter(([path]) => !inScope(path)));
+    for (const [path, content] of result.files) next.set(path, content);
+    const diff = diffTrees(current, next);
+    const drifted = [...diff.added.map((p) => `added    ${p}`), ...diff.removed.map((p) => `removed  ${p}`), ...diff.changed.map((p) => `changed  ${p}`)];
+
+    if (args.check) {
+      if (drifted.length === 0) {
+        if (!args.quiet) out(`${args.out}/ matches a fresh synth (${result.files.size} files).`);
+        return EXIT.ok;
+      }
+      err(red(`${args.out}/ differs from a fresh synth of the code (${drifted.length} files):`));
+      for (const line of drifted) err(`  ${line}`);
+      err('Run `npm run synth` and commit dist/.');
+      return EXIT.drift;
+    }
+
+    if (drifted.length > 0) writeTreeAtomically(outDir, next);
+    const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
+    if (cdk8sOut && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
+    if (!args.quiet) {
+      const ms = Math.round(performance.now() - started);
+      for (const env of result.environments) {
+        const apps = result.apps.filter((a) => a.environment.name === env.name);
+        const objects = apps.reduce((n, a) => n + a.objects.length, 0);
+        const files = apps.reduce((n, a) => n + a.files.size, 0);
+        out(`${env.name}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${objects} objects, ${files} files`);
+      }
+      out(drifted.length ? `${args.out}/: ${drifted.length} files changed (${ms} ms)` : `${args.out}/: up to date (${ms} ms)`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UserError) {
+      err(red(`error: ${error.problems.length === 1 ? 'bad input' : `${error.problems.length} problems in the input`}; nothing was written`));
+      err(formatProblems(error.problems));
+      return EXIT.badInput;
+    }
+    err(red('internal error (a bug in this project, not in your input):'));
+    err(error instanceof Error ? error.stack ?? error.message : String(error));
+    return EXIT.internal;
+  }
+}
+
+interface CliArgs {
+  readonly env?: string[];
+  readonly app?: string[];
+  readonly check: boolean;
+  readonly quiet: boolean;
+  readonly help: boolean;
+  readonly out: string;
+}
+
+function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        env: { type: 'string', multiple: true },
+        app: { type: 'string', multiple: true },
+        check: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        out: { type: 'string', default: 'dist' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UserError({ where: 'command line', message: (error as Error).message, hint: 'see `npm run synth -- --help`' });
+  }
+  const list = (values?: string[]) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return {
+    env: list(parsed.values.env),
+    app: list(parsed.values.app),
+    check: parsed.values.check ?? false,
+    quiet: parsed.values.quiet ?? false,
+    help: parsed.values.help ?? false,
+    out: parsed.values.out ?? 'dist',
+  };
+}
+
+/** Which existing output paths a run replaces: all of it, whole environments, or single apps. */
+function scopeOf(result: SynthResult, byEnv: boolean, byApp: boolean): (path: string) => boolean {
+  if (!byEnv && !byApp) return () => true;
+  const envs = new Set(result.environments.map((e) => e.name));
+  if (!byApp) return (path) => envs.has(path.split('/')[0]);
+  const pairs = new Set(result.apps.map((a) => `${a.environment.name}/${a.app.name}/`));
+  return (path) => [...pairs].some((p) => path.startsWith(p));
+}
+
+/** `cdk8s synth` expects manifests in its own output directory; give it a copy of this run's. */
+function mirror(dir: string, files: ReadonlyMap<string, string>): void {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}

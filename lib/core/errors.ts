@@ -1,0 +1,41 @@
+/**
+ * One problem with a user's input, written for the person who has to fix it.
+ */
+export interface Problem {
+  /** Where: an overlay file with line and field path, or a construct path. */
+  readonly where: string;
+  /** What is wrong, in one sentence. */
+  readonly message: string;
+  /** What is allowed instead, when that is not obvious from the message. */
+  readonly allowed?: string;
+  /** How to fix it, when there is more than one reasonable way. */
+  readonly hint?: string;
+}
+
+/**
+ * The one error type for user-facing failures: bad overlays, invalid construct props,
+ * objects the upstream schemas reject. The CLI prints it without a stack trace and
+ * exits with code 2; any other error is a bug in this project.
+ */
+export class UserError extends Error {
+  public readonly problems: readonly Problem[];
+
+  constructor(problems: Problem | readonly Problem[]) {
+    const list = Array.isArray(problems) ? (problems as readonly Problem[]) : [problems as Problem];
+    super(formatProblems(list));
+    this.name = 'UserError';
+    this.problems = list;
+  }
+}
+
+/** Renders problems as the CLI prints them: one block each, most useful line first. */
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map(formatProblem).join('\n');
+}
+
+function formatProblem(problem: Problem): string {
+  const lines = [`${problem.where}: ${problem.message}`];
+  if (problem.allowed) lines.push(`  allowed: ${problem.allowed}`);
+  if (problem.hint) lines.push(`  fix: ${problem.hint}`);
+  return lines.join('\n');
+}

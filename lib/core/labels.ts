@@ -1,0 +1,35 @@
+/**
+ * The recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
+ * Selectors use only name, instance and component: values that a refactor of the code cannot
+ * change, because selectors of Deployments and Services' pods are immutable in the API.
+ */
+export const LABEL = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+/** The value of app.kubernetes.io/managed-by on every generated object. */
+export const MANAGED_BY = 'cdk8s';
+
+/** Identity of one deployed app: what every object it emits is labelled with. */
+export interface AppIdentity {
+  /** The app's name, e.g. `codeforphilly`. */
+  readonly name: string;
+  /** The app in one environment, e.g. `codeforphilly-sandbox`. */
+  readonly instance: string;
+  /** The larger system the app belongs to, e.g. `pal-e`. */
+  readonly partOf: string;
+}
+
+/** Labels that select one component's pods. Stable across code refactors. */
+export function selectorLabels(app: AppIdentity, component: string): Record<string, string> {
+  return { [LABEL.name]: app.name, [LABEL.instance]: app.instance, [LABEL.component]: component };
+}
+
+/** All recommended labels for an object of one component. */
+export function recommendedLabels(app: AppIdentity, component: string): Record<string, string> {
+  return { ...selectorLabels(app, component), [LABEL.partOf]: app.partOf, [LABEL.managedBy]: MANAGED_BY };
+}

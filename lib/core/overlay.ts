@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { closest, distance } from 'fastest-levenshtein';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { UserError, type Problem } from './errors';
+
+/**
+ * Reads one overlay file and checks it against its schema. Every error names the file, the line,
+ * the field path, the value found and what is allowed; all problems of a file are reported at once.
+ */
+export function readOverlay<S extends TSchema>(file: string, displayPath: string, schema: S): Static<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError({ where: displayPath, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+  }
+  return parseOverlay(text, displayPath, schema);
+}
+
+/** Parses overlay text (YAML) and validates it; exported for tests and property checks. */
+export function parseOverlay<S extends TSchema>(text: string, displayPath: string, schema: S): Static<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
+  if (doc.errors.length > 0) {
+    throw new UserError(doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return { where: pos ? `${displayPath}:${pos.line}:${pos.col}` : displayPath, message: `is not valid YAML: ${e.message.split('\n')[0]}` };
+    }));
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const validate = compile(schema);
+  if (validate(value)) return value as Static<S>;
+  throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
+}
+
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+function compile(schema: TSchema): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}
+
+function describeErrors(errors: readonly ErrorObject[], value: unknown, file: string, doc: Document, lines: LineCounter, root: TSchema): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const error of pickErrors(errors)) {
+    const segments = pointerSegments(error.instancePath);
+    let field = segments;
+    let message: string;
+    let allowed: string | undefined;
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const key = String(error.params.additionalProperty);
+        field = [...segments, key];
+        const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+        message = `unknown key "${key}"`;
+        allowed = known.length ? `keys ${known.join(', ')}` : 'no keys here';
+        const close = closestKey(key, known);
+        if (close) allowed += ` (did you mean "${close}"?)`;
+        break;
+      }
+      case 'required':
+        field = [...segments, String(error.params.missingProperty)];
+        message = 'is required but missing';
+        allowed = describeSchema(subSchema(root, field));
+        break;
+      default:
+        message = `${show(valueAt(value, segments))} ${error.message ?? 'is not allowed'}`;
+        allowed = describeSchema(error.parentSchema as TSchema | undefined);
+    }
+    const where = `${file}${position(doc, lines, field, error.keyword === 'additionalProperties')} ${field.length ? field.join('.') : '(top level)'}`;
+    const key = `${where}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ where, message, allowed });
+  }
+  return problems;
+}
+
+/** ajv reports each failed branch of anyOf; keep the most specific error per location. */
+function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const deepest = new Map<string, ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    const key = e.keyword === 'additionalProperties' || e.keyword === 'required' ? `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}` : e.instancePath;
+    if (!deepest.has(key)) deepest.set(key, e);
+  }
+  return deepest.size ? [...deepest.values()] : [...errors];
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+}
+
+function subSchema(root: TSchema, path: readonly string[]): TSchema | undefined {
+  let schema: TSchema | undefined = root;
+  for (const k of path) {
+    if (!schema) return undefined;
+    schema = (schema.properties as Record<string, TSchema> | undefined)?.[k] ?? (schema.items as TSchema | undefined);
+  }
+  return schema;
+}
+
+function describeSchema(schema: TSchema | undefined): string | undefined {
+  if (!schema) return undefined;
+  if (typeof schema.description === 'string') return schema.description;
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).map((s) => describeSchema(s) ?? s.type).join(' or ');
+  if (typeof schema.type === 'string') return `a value of type ${schema.type}`;
+  return undefined;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'the value';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function position(doc: Document, lines: LineCounter, path: readonly string[], atKey: boolean): string {
+  let node: unknown = doc.contents;
+  let last: YamlNode | undefined = doc.contents ?? undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      last = (pair.key as YamlNode) ?? last;
+      node = pair.value;
+      if (node && !(atKey && key === path[path.length - 1])) last = (pair.value as YamlNode) ?? last;
+    } else if (isSeq(node)) {
+      node = node.items[Number(key)];
+      if (node) last = node as YamlNode;
+    } else {
+      break;
+    }
+  }
+  const offset = last?.range?.[0];
+  if (offset === undefined) return '';
+  const pos = lines.linePos(offset);
+  return `:${pos.line}:${pos.col}`;
+}
+
+/** The nearest known key, for "did you mean": at most two edits away. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const best = closest(key, [...known]);
+  return distance(key, best) <= 2 ? best : undefined;
+}

@@ -1,0 +1,61 @@
+/** One port of a Service, as other constructs need to know it. */
+export interface ServicePortRef {
+  /** The port's name (`spec.ports[].name`), if it has one. */
+  readonly name?: string;
+  /** The Service port (`spec.ports[].port`), not the container's targetPort. */
+  readonly port: number;
+}
+
+/**
+ * A Service that routes and ingresses can point at: one this repo emits, or one that already
+ * exists in the cluster and is not ours to emit.
+ */
+export interface IServiceRef {
+  readonly name: string;
+  readonly namespace: string;
+  /** Its ports, when known; backends are checked against them. */
+  readonly ports?: readonly ServicePortRef[];
+  /** `spec.type`. @default "ClusterIP" */
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  /** True for a headless Service (`clusterIP: None`). @default false */
+  readonly headless?: boolean;
+}
+
+/** Attributes of an existing Service. */
+export interface ExistingServiceAttributes {
+  readonly namespace: string;
+  /** Its ports, if you want backends checked against them. */
+  readonly ports?: readonly ServicePortRef[];
+  readonly type?: IServiceRef['type'];
+  readonly headless?: boolean;
+}
+
+/** References to Services. */
+export class ServiceRef {
+  /** A Service that exists in the cluster and is managed elsewhere: referenced, never emitted. */
+  public static fromName(name: string, attributes: ExistingServiceAttributes): IServiceRef {
+    return { name, ...attributes };
+  }
+
+  private constructor() {}
+}
+
+/** Finds `port` (a number or a name) among a Service's known ports; undefined when unknown or absent. */
+export function findServicePort(service: IServiceRef, port: number | string): ServicePortRef | undefined {
+  return service.ports?.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+}
+
+/** Problems with `port` as a backend port of `service`, for construct validations. */
+export function checkServicePort(service: IServiceRef, port: number | string): string | undefined {
+  if (typeof port === 'number' && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    return `port ${port} is not a port number (1 to 65535)`;
+  }
+  if (typeof port === 'string' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(port)) {
+    return `port name "${port}" is not a valid port name (IANA_SVC_NAME: lower-case letters, digits and "-")`;
+  }
+  if (service.ports && !findServicePort(service, port)) {
+    const known = service.ports.map((p) => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ');
+    return `Service ${service.namespace}/${service.name} has no port ${typeof port === 'number' ? port : `named "${port}"`}; its ports are ${known}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, cpSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { App } from 'cdk8s';
+import { AppChart, defineApp } from '../lib/core/app';
+import type { Environment, EnvironmentValues } from '../lib/core/environment';
+import { UserError } from '../lib/core/errors';
+import type { KubeObject } from '../lib/core/schema-validation';
+import { renderChart } from '../lib/core/synth';
+
+export const ROOT = resolve(__dirname, '..');
+
+/** An environment with every integration configured; override what a test is about. */
+export function testEnvironment(overrides: Partial<EnvironmentValues> & { name?: string } = {}): Environment {
+  return {
+    name: 'test-sandbox',
+    file: 'overlays/test-sandbox/environment.yaml',
+    cluster: 'test',
+    stage: 'sandbox',
+    production: false,
+    argocd: { server: 'https://kubernetes.default.svc' },
+    storageClass: 'standard',
+    gateway: { className: 'eg' },
+    certManager: { issuer: 'letsencrypt-staging' },
+    tailscale: { tailnetDomain: 'tail0000.ts.net' },
+    ...overrides,
+  };
+}
+
+/** A chart for one test app in `environment`. */
+export function testChart(options: { environment?: Environment; namespace?: string; app?: string } = {}): AppChart {
+  const app = defineApp({ name: options.app ?? 'demo', description: 'test app', values: Type.Object({}), build: () => undefined });
+  return new AppChart(new App(), {
+    environment: options.environment ?? testEnvironment(),
+    app,
+    namespace: options.namespace ?? 'demo',
+    overlayFile: `overlays/test-sandbox/${app.name}.yaml`,
+  });
+}
+
+/** Renders a chart the way synth does: construct validations, then schema validation. */
+export function render(chart: AppChart): KubeObject[] {
+  return renderChart(chart);
+}
+
+/** The one object of `kind` (and `name`, when given) among `objects`; fails the test otherwise. */
+export function only(objects: readonly KubeObject[], kind: string, name?: string): Record<string, any> {
+  const matches = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (matches.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${matches.length}`);
+  return matches[0] as Record<string, any>;
+}
+
+/** The problem messages a UserError carries, or a failure when `fn` does not throw one. */
+export function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof UserError) return error.problems.map((p) => `${p.where}: ${p.message}${p.allowed ? ` [allowed: ${p.allowed}]` : ''}`);
+    throw error;
+  }
+  throw new Error('expected a UserError, but nothing was thrown');
+}
+
+/**
+ * A scratch copy of the project (sources, overlays, imports, committed dist/) with node_modules
+ * linked, for tests that run the CLI end to end without touching the working tree.
+ */
+export function scratchProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-project-'));
+  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+    cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
