@@ -1,0 +1,214 @@
+import { Construct } from 'constructs';
+import * as gwapi from '../../imports/gateway.networking.k8s.io';
+import { AppChart } from '../core/app';
+import { checkDnsSubdomain } from '../core/dns';
+import { checkGatewayHostname } from './hostname';
+import type { IPolicyTarget } from './policy-target';
+
+/** Which namespaces may attach routes to a listener (`allowedRoutes.namespaces`). */
+export type AllowedRoutes =
+  | { readonly from: 'Same' }
+  | { readonly from: 'All' }
+  | { readonly from: 'Namespaces'; readonly namespaces: readonly string[] };
+
+/** One listener of a Gateway, as routes need to know it. */
+export interface GatewayListener {
+  /** The listener name: a route's `parentRefs[].sectionName`. */
+  readonly name: string;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly port: number;
+  /** Undefined: the listener accepts every hostname. */
+  readonly hostname?: string;
+  readonly allowedRoutes: AllowedRoutes;
+}
+
+/** A Gateway that routes attach to: one this app emits, or a shared one referenced by name. */
+export interface IGateway extends IPolicyTarget {
+  readonly kind: 'Gateway';
+  readonly listeners: readonly GatewayListener[];
+}
+
+/** Attributes of an existing Gateway (for example a shared platform Gateway in another namespace). */
+export interface GatewayAttributes {
+  readonly name: string;
+  readonly namespace: string;
+  /** Its listeners, as declared on the cluster; routes are checked against them. */
+  readonly listeners: readonly GatewayListener[];
+}
+
+/** Properties for `Gateway`. */
+export interface GatewayProps {
+  /** The Gateway's name. */
+  readonly name: string;
+  /**
+   * The hostnames it serves. Each gets an HTTPS listener (port 443, TLS terminated with the
+   * certificate cert-manager issues) and, with `httpListeners`, an HTTP listener on port 80.
+   */
+  readonly hostnames: readonly string[];
+  /**
+   * The Secret, in the Gateway's namespace, that cert-manager writes the certificate to. All HTTPS
+   * listeners share it, so cert-manager issues one Certificate listing every hostname.
+   * @default `${name}-tls`
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * The GatewayClass.
+   * @default the environment's `gateway.className`
+   */
+  readonly gatewayClassName?: string;
+  /**
+   * The cert-manager issuer that signs the certificate.
+   * @default the environment's `certManager` issuer
+   */
+  readonly issuer?: { readonly name: string; readonly kind?: 'ClusterIssuer' | 'Issuer' };
+  /**
+   * Which namespaces may attach routes.
+   * @default { from: 'Same' }: only routes in the Gateway's namespace
+   */
+  readonly allowedRoutes?: AllowedRoutes;
+  /**
+   * Add port-80 listeners, for the HTTP-to-HTTPS redirect routes (and ACME HTTP-01 challenges,
+   * whose exact-path routes take precedence over the redirect's prefix match).
+   * @default true
+   */
+  readonly httpListeners?: boolean;
+  /** The `app.kubernetes.io/component` label. @default "gateway" */
+  readonly component?: string;
+}
+
+/**
+ * A Gateway API Gateway on Envoy Gateway with TLS from cert-manager's Gateway API support: the
+ * issuer annotation on the Gateway makes cert-manager issue a Certificate into the listeners'
+ * Secret (cert-manager pkg/controller/certificate-shim).
+ */
+export class Gateway extends Construct implements IGateway {
+  /** References a Gateway this app does not emit, e.g. a shared platform Gateway. */
+  public static fromAttributes(attributes: GatewayAttributes): IGateway {
+    return { group: 'gateway.networking.k8s.io', kind: 'Gateway', ...attributes };
+  }
+
+  public readonly group = 'gateway.networking.k8s.io' as const;
+  public readonly kind = 'Gateway' as const;
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly listeners: readonly GatewayListener[];
+  /** The Secret cert-manager writes the certificate to. */
+  public readonly tlsSecretName: string;
+
+  constructor(scope: Construct, id: string, props: GatewayProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.name = props.name;
+    this.namespace = chart.namespace!;
+    this.tlsSecretName = props.tlsSecretName ?? `${props.name}-tls`;
+    const allowedRoutes = props.allowedRoutes ?? { from: 'Same' };
+    const className = props.gatewayClassName ?? chart.environment.gateway?.className;
+    const issuer = props.issuer ?? (chart.environment.certManager
+      ? { name: chart.environment.certManager.issuer, kind: chart.environment.certManager.issuerKind ?? 'ClusterIssuer' }
+      : undefined);
+
+    const listeners: GatewayListener[] = [];
+    for (const hostname of props.hostnames) {
+      listeners.push({ name: listenerName('https', hostname), protocol: 'HTTPS', port: 443, hostname, allowedRoutes });
+      if (props.httpListeners ?? true) listeners.push({ name: listenerName('http', hostname), protocol: 'HTTP', port: 80, hostname, allowedRoutes });
+    }
+    this.listeners = listeners;
+
+    this.node.addValidation({
+      validate: () => validateGateway(props, this, className, issuer, chart.environment.name),
+    });
+
+    new gwapi.Gateway(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels: chart.labelsFor(props.component ?? 'gateway'),
+        // cert-manager reads exactly one of these; both set is a BadConfig (issuerForIngressLike).
+        ...(issuer ? { annotations: { [issuer.kind === 'Issuer' ? 'cert-manager.io/issuer' : 'cert-manager.io/cluster-issuer']: issuer.name } } : {}),
+      },
+      spec: {
+        gatewayClassName: className ?? '',
+        listeners: listeners.map((l) => ({
+          name: l.name,
+          protocol: l.protocol,
+          port: l.port,
+          hostname: l.hostname,
+          allowedRoutes: { namespaces: renderAllowedRoutes(l.allowedRoutes) },
+          // cert-manager issues only for Terminate listeners with a same-namespace Secret ref,
+          // so the mode is explicit and the ref has no namespace (validateGatewayListenerBlock).
+          ...(l.protocol === 'HTTPS'
+            ? { tls: { mode: gwapi.GatewaySpecListenersTlsMode.TERMINATE, certificateRefs: [{ group: '', kind: 'Secret', name: this.tlsSecretName }] } }
+            : {}),
+        })),
+      },
+    });
+  }
+
+  /** The HTTPS listener that serves `hostname`, if any. */
+  public httpsListenerFor(hostname: string): GatewayListener | undefined {
+    return this.listeners.find((l) => l.protocol === 'HTTPS' && l.hostname === hostname);
+  }
+}
+
+/** A readable, stable listener name: the protocol and the hostname ("https-example.org"). */
+function listenerName(protocol: string, hostname: string): string {
+  return `${protocol}-${hostname.replace(/^\*\./, 'wildcard.')}`;
+}
+
+function renderAllowedRoutes(allowed: AllowedRoutes): gwapi.GatewaySpecListenersAllowedRoutesNamespaces {
+  if (allowed.from === 'Namespaces') {
+    return {
+      from: gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom.SELECTOR,
+      // kubernetes.io/metadata.name is set on every namespace by the API server (immutable label).
+      selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...allowed.namespaces].sort() }] },
+    };
+  }
+  return { from: allowed.from === 'All' ? gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom.ALL : gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME };
+}
+
+/** Whether a listener admits routes from `namespace`. */
+export function listenerAdmits(listener: GatewayListener, gatewayNamespace: string, namespace: string): boolean {
+  switch (listener.allowedRoutes.from) {
+    case 'All': return true;
+    case 'Same': return namespace === gatewayNamespace;
+    case 'Namespaces': return listener.allowedRoutes.namespaces.includes(namespace);
+  }
+}
+
+function validateGateway(
+  props: GatewayProps,
+  gateway: Gateway,
+  className: string | undefined,
+  issuer: GatewayProps['issuer'],
+  environment: string,
+): string[] {
+  const errors: string[] = [];
+  const nameProblem = checkDnsSubdomain(props.name);
+  if (nameProblem) errors.push(`Gateway name "${props.name}" ${nameProblem}`);
+  if (!className) errors.push(`no GatewayClass: set gateway.className in environment ${environment}'s environment.yaml (e.g. "eg" for Envoy Gateway), or gatewayClassName`);
+  if (!issuer) {
+    errors.push(`no cert-manager issuer: set certManager.issuer in environment ${environment}'s environment.yaml, or issuer; without it no certificate is issued and the HTTPS listeners stay unprogrammed`);
+  }
+  if (props.hostnames.length === 0) {
+    // cert-manager skips listeners without a hostname (BadConfig event), so TLS needs at least one.
+    errors.push('hostnames is empty; cert-manager can only issue certificates for listeners that have a hostname');
+  }
+  const seen = new Set<string>();
+  for (const hostname of props.hostnames) {
+    const problem = checkGatewayHostname(hostname);
+    if (problem) errors.push(`hostname "${hostname}" ${problem}`);
+    // Two listeners with the same port, protocol and hostname are Conflicted (GatewaySpec.Listeners).
+    if (seen.has(hostname)) errors.push(`hostname "${hostname}" is listed twice; two listeners with the same port, protocol and hostname conflict`);
+    seen.add(hostname);
+  }
+  if (gateway.listeners.length > 64) errors.push(`${gateway.listeners.length} listeners; a Gateway has at most 64 (GatewaySpec.Listeners)`);
+  for (const listener of gateway.listeners) {
+    if (listener.name.length > 253) errors.push(`listener name "${listener.name}" is longer than 253 characters`);
+  }
+  const secretProblem = checkDnsSubdomain(gateway.tlsSecretName);
+  if (secretProblem) errors.push(`tlsSecretName "${gateway.tlsSecretName}" ${secretProblem}`);
+  const allowed = props.allowedRoutes;
+  if (allowed?.from === 'Namespaces') {
+    if (allowed.namespaces.length === 0) errors.push('allowedRoutes lists no namespaces; use { from: "Same" } to admit only this namespace');
+  }
+  return errors;
+}

@@ -1,0 +1,355 @@
+import { Construct } from 'constructs';
+import * as gwapi from '../../imports/gateway.networking.k8s.io';
+import { AppChart } from '../core/app';
+import { checkDnsSubdomain } from '../core/dns';
+import { checkServicePort, type IServiceRef } from '../core/service-ref';
+import { checkDuration, parseDuration } from './duration';
+import { listenerAdmits, type GatewayListener, type IGateway } from './gateway';
+import { checkGatewayHostname, hostnamesIntersect } from './hostname';
+import type { IPolicyTarget } from './policy-target';
+import { ReferenceGrant } from './reference-grant';
+
+/**
+ * Rules cite the Gateway API types (kubernetes-sigs/gateway-api apis/v1/httproute_types.go, the
+ * v1.6.1 standard channel pinned in imports/).
+ */
+
+/** A path match. */
+export interface HttpPathMatch {
+  /** @default "PathPrefix" */
+  readonly type?: 'PathPrefix' | 'Exact' | 'RegularExpression';
+  readonly value: string;
+}
+
+/** A request match: all given conditions must hold. */
+export interface HttpRouteMatch {
+  /** @default PathPrefix "/" */
+  readonly path?: HttpPathMatch;
+  /** Exact header matches. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The HTTP method. */
+  readonly method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'CONNECT' | 'OPTIONS' | 'TRACE' | 'PATCH';
+}
+
+/** A Service backend. */
+export interface HttpBackend {
+  readonly service: IServiceRef;
+  /** The Service port number (required by Gateway API for Services). */
+  readonly port: number;
+  /** Relative share of traffic, 0 to 1000000. @default 1 */
+  readonly weight?: number;
+}
+
+/** Headers to set, add or remove. */
+export interface HeaderModifier {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly add?: Readonly<Record<string, string>>;
+  readonly remove?: readonly string[];
+}
+
+/** A redirect answered by the gateway itself. */
+export interface HttpRedirect {
+  readonly scheme?: 'http' | 'https';
+  readonly hostname?: string;
+  readonly port?: number;
+  /** @default 302 (the Gateway API default) */
+  readonly statusCode?: 301 | 302 | 303 | 307 | 308;
+  readonly path?: { readonly replaceFullPath: string } | { readonly replacePrefixMatch: string };
+}
+
+/** A rewrite of the request before it reaches the backend. */
+export interface HttpRewrite {
+  readonly hostname?: string;
+  readonly path?: { readonly replaceFullPath: string } | { readonly replacePrefixMatch: string };
+}
+
+/** One routing rule. */
+export interface HttpRouteRule {
+  /** @default every request (PathPrefix "/") */
+  readonly matches?: readonly HttpRouteMatch[];
+  /** Where matching requests go; none with `redirect`. */
+  readonly backends?: readonly HttpBackend[];
+  readonly requestHeaders?: HeaderModifier;
+  readonly responseHeaders?: HeaderModifier;
+  readonly redirect?: HttpRedirect;
+  readonly rewrite?: HttpRewrite;
+  /** Request and per-backend-request timeouts, as durations ("30s"). Envoy's default is 15s. */
+  readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
+}
+
+/** Properties for `HttpRoute`. */
+export interface HttpRouteProps {
+  /** The route's name. */
+  readonly name: string;
+  /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromAttributes` for a shared one. */
+  readonly gateway: IGateway;
+  /** The hostnames it serves; each must be served by an HTTPS listener of the Gateway. */
+  readonly hostnames: readonly string[];
+  readonly rules: readonly HttpRouteRule[];
+  /**
+   * Also attach a route to the Gateway's HTTP listeners that answers every request with a 301
+   * to HTTPS.
+   * @default true
+   */
+  readonly httpsRedirect?: boolean;
+  /** The `app.kubernetes.io/component` label. @default "route" */
+  readonly component?: string;
+}
+
+const PATH_TYPE = {
+  PathPrefix: gwapi.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX,
+  Exact: gwapi.HttpRouteSpecRulesMatchesPathType.EXACT,
+  RegularExpression: gwapi.HttpRouteSpecRulesMatchesPathType.REGULAR_EXPRESSION,
+} as const;
+const STATUS = {
+  301: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+  302: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_302,
+  303: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_303,
+  307: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_307,
+  308: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_308,
+} as const;
+
+/**
+ * An HTTPRoute attached by `sectionName` to the HTTPS listeners that serve its hostnames, plus
+ * (by default) a redirect route on the HTTP listeners. Backends in other namespaces get the
+ * ReferenceGrant they need, emitted in the backend's namespace.
+ */
+export class HttpRoute extends Construct implements IPolicyTarget {
+  public readonly group = 'gateway.networking.k8s.io' as const;
+  public readonly kind = 'HTTPRoute' as const;
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly hostnames: readonly string[];
+  /** The URL of the first hostname, `https://<hostname>`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: HttpRouteProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.name = props.name;
+    this.namespace = chart.namespace!;
+    this.hostnames = props.hostnames;
+    this.url = `https://${props.hostnames[0] ?? ''}`;
+    const gateway = props.gateway;
+    const labels = chart.labelsFor(props.component ?? 'route');
+
+    for (const hostname of props.hostnames) chart.claim(this, 'route hostname', hostname);
+    this.node.addValidation({ validate: () => validateRoute(props, this.namespace) });
+
+    const parentRefs = (protocol: 'HTTP' | 'HTTPS') => attachedListeners(gateway, props.hostnames, protocol).map((l) => ({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      name: gateway.name,
+      ...(gateway.namespace !== this.namespace ? { namespace: gateway.namespace } : {}),
+      sectionName: l.name,
+    }));
+
+    new gwapi.HttpRoute(this, 'Resource', {
+      metadata: { name: props.name, labels },
+      spec: {
+        parentRefs: parentRefs('HTTPS'),
+        hostnames: [...props.hostnames],
+        rules: props.rules.map((rule) => renderRule(rule, this.namespace)),
+      },
+    });
+
+    if (props.httpsRedirect ?? true) {
+      new gwapi.HttpRoute(this, 'HttpsRedirect', {
+        metadata: { name: `${props.name}-https-redirect`, labels },
+        spec: {
+          parentRefs: parentRefs('HTTP'),
+          hostnames: [...props.hostnames],
+          rules: [{
+            filters: [{
+              type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+              requestRedirect: { scheme: gwapi.HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: STATUS[301] },
+            }],
+          }],
+        },
+      });
+    }
+
+    // One grant per backend namespace, limited to the Services referenced there.
+    const foreign = new Map<string, Set<string>>();
+    for (const rule of props.rules) {
+      for (const backend of rule.backends ?? []) {
+        if (backend.service.namespace === this.namespace) continue;
+        const names = foreign.get(backend.service.namespace) ?? new Set<string>();
+        names.add(backend.service.name);
+        foreign.set(backend.service.namespace, names);
+      }
+    }
+    for (const [namespace, names] of [...foreign].sort(([a], [b]) => a.localeCompare(b))) {
+      new ReferenceGrant(this, `Grant-${namespace}`, {
+        name: `${this.namespace}-${props.name}`,
+        namespace,
+        from: { kind: 'HTTPRoute', namespace: this.namespace },
+        to: { kind: 'Service', names: [...names] },
+      });
+    }
+  }
+}
+
+/** The listeners of `protocol` that serve at least one of `hostnames`. */
+function attachedListeners(gateway: IGateway, hostnames: readonly string[], protocol: 'HTTP' | 'HTTPS'): GatewayListener[] {
+  return gateway.listeners.filter((l) => l.protocol === protocol && hostnames.some((h) => hostnamesIntersect(l.hostname, h)));
+}
+
+function renderRule(rule: HttpRouteRule, namespace: string): gwapi.HttpRouteSpecRules {
+  const filters: gwapi.HttpRouteSpecRulesFilters[] = [];
+  if (rule.requestHeaders) filters.push({ type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: renderHeaders(rule.requestHeaders) });
+  if (rule.responseHeaders) filters.push({ type: gwapi.HttpRouteSpecRulesFiltersType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: renderHeaders(rule.responseHeaders) });
+  if (rule.redirect) {
+    const r = rule.redirect;
+    filters.push({
+      type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+      requestRedirect: {
+        scheme: r.scheme === undefined ? undefined : r.scheme === 'https' ? gwapi.HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS : gwapi.HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTP,
+        hostname: r.hostname,
+        port: r.port,
+        statusCode: r.statusCode === undefined ? undefined : STATUS[r.statusCode],
+        path: r.path && ('replaceFullPath' in r.path
+          ? { type: gwapi.HttpRouteSpecRulesFiltersRequestRedirectPathType.REPLACE_FULL_PATH, replaceFullPath: r.path.replaceFullPath }
+          : { type: gwapi.HttpRouteSpecRulesFiltersRequestRedirectPathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: r.path.replacePrefixMatch }),
+      },
+    });
+  }
+  if (rule.rewrite) {
+    const w = rule.rewrite;
+    filters.push({
+      type: gwapi.HttpRouteSpecRulesFiltersType.URL_REWRITE,
+      urlRewrite: {
+        hostname: w.hostname,
+        path: w.path && ('replaceFullPath' in w.path
+          ? { type: gwapi.HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_FULL_PATH, replaceFullPath: w.path.replaceFullPath }
+          : { type: gwapi.HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: w.path.replacePrefixMatch }),
+      },
+    });
+  }
+  return {
+    matches: (rule.matches ?? [{}]).map((m) => ({
+      path: { type: PATH_TYPE[m.path?.type ?? 'PathPrefix'], value: m.path?.value ?? '/' },
+      ...(m.headers ? { headers: Object.entries(m.headers).map(([name, value]) => ({ name, value })) } : {}),
+      ...(m.method ? { method: m.method as gwapi.HttpRouteSpecRulesMatchesMethod } : {}),
+    })),
+    ...(filters.length ? { filters } : {}),
+    ...(rule.backends?.length
+      ? {
+        backendRefs: rule.backends.map((b) => ({
+          kind: 'Service',
+          name: b.service.name,
+          ...(b.service.namespace !== namespace ? { namespace: b.service.namespace } : {}),
+          port: b.port,
+          ...(b.weight !== undefined ? { weight: b.weight } : {}),
+        })),
+      }
+      : {}),
+    ...(rule.timeouts ? { timeouts: { request: rule.timeouts.request, backendRequest: rule.timeouts.backendRequest } } : {}),
+  };
+}
+
+function renderHeaders(h: HeaderModifier): gwapi.HttpRouteSpecRulesFiltersRequestHeaderModifier {
+  const pairs = (r?: Readonly<Record<string, string>>) => (r ? Object.entries(r).map(([name, value]) => ({ name, value })) : undefined);
+  return { set: pairs(h.set), add: pairs(h.add), remove: h.remove ? [...h.remove] : undefined };
+}
+
+/** Path value rules for Exact and PathPrefix (HTTPPathMatch CEL rules in httproute_types.go). */
+function checkPath(value: string): string | undefined {
+  if (!value.startsWith('/')) return 'must start with "/"';
+  if (value.length > 1024) return 'is longer than 1024 characters';
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) if (value.includes(bad)) return `must not contain "${bad}"`;
+  if (value.endsWith('/..') || value.endsWith('/.')) return 'must not end with "/." or "/.."';
+  return undefined;
+}
+
+function validateRoute(props: HttpRouteProps, namespace: string): string[] {
+  const errors: string[] = [];
+  const gateway = props.gateway;
+  const nameProblem = checkDnsSubdomain(props.name);
+  if (nameProblem) errors.push(`route name "${props.name}" ${nameProblem}`);
+  if (props.hostnames.length === 0) errors.push('hostnames is empty; a route without hostnames would take every hostname of the listener');
+  if (props.hostnames.length > 16) errors.push(`${props.hostnames.length} hostnames; an HTTPRoute has at most 16`);
+  for (const hostname of props.hostnames) {
+    const problem = checkGatewayHostname(hostname);
+    if (problem) {
+      errors.push(`hostname "${hostname}" ${problem}`);
+      continue;
+    }
+    // Route hostnames that intersect no listener are ignored; with none left the route is not
+    // accepted (Accepted=False, NoMatchingListenerHostname).
+    const https = gateway.listeners.filter((l) => l.protocol === 'HTTPS' && hostnamesIntersect(l.hostname, hostname));
+    if (https.length === 0) {
+      const served = gateway.listeners.filter((l) => l.protocol === 'HTTPS').map((l) => l.hostname ?? '(any)');
+      errors.push(`hostname "${hostname}" is not served by any HTTPS listener of Gateway ${gateway.namespace}/${gateway.name} (it serves ${served.join(', ') || 'no HTTPS hostnames'}); add it to the Gateway's hostnames`);
+      continue;
+    }
+    for (const listener of https) {
+      if (!listenerAdmits(listener, gateway.namespace, namespace)) {
+        errors.push(
+          `Gateway ${gateway.namespace}/${gateway.name} listener ${listener.name} does not admit routes from namespace ${namespace} ` +
+          `(allowedRoutes from ${listener.allowedRoutes.from}${listener.allowedRoutes.from === 'Namespaces' ? `: ${listener.allowedRoutes.namespaces.join(', ')}` : ''}); the route would not attach`,
+        );
+      }
+    }
+  }
+  if (props.httpsRedirect ?? true) {
+    const http = props.hostnames.filter((h) => gateway.listeners.some((l) => l.protocol === 'HTTP' && hostnamesIntersect(l.hostname, h)));
+    if (props.hostnames.length > 0 && http.length === 0) errors.push(`Gateway ${gateway.name} has no HTTP listener for these hostnames, so the HTTP-to-HTTPS redirect cannot attach; set httpsRedirect: false or add HTTP listeners`);
+  }
+  if (props.rules.length === 0 || props.rules.length > 16) errors.push(`${props.rules.length} rules; an HTTPRoute has 1 to 16`);
+  props.rules.forEach((rule, i) => errors.push(...validateRule(rule, `rules[${i}]`)));
+  return errors;
+}
+
+function validateRule(rule: HttpRouteRule, at: string): string[] {
+  const errors: string[] = [];
+  const matches = rule.matches ?? [];
+  if (matches.length > 64) errors.push(`${at}: ${matches.length} matches; at most 64`);
+  matches.forEach((m, j) => {
+    if (m.path && m.path.type !== 'RegularExpression') {
+      const problem = checkPath(m.path.value);
+      if (problem) errors.push(`${at}.matches[${j}].path "${m.path.value}" ${problem}`);
+    }
+    if (m.headers && Object.keys(m.headers).length > 16) errors.push(`${at}.matches[${j}]: at most 16 header matches`);
+  });
+  const backends = rule.backends ?? [];
+  if (rule.redirect && backends.length > 0) errors.push(`${at}: a redirect rule cannot also have backends (RequestRedirect is answered by the gateway)`);
+  if (rule.redirect && rule.rewrite) errors.push(`${at}: redirect and rewrite cannot be combined in one rule`);
+  if (!rule.redirect && backends.length === 0) errors.push(`${at}: no backends and no redirect; requests would get 500`);
+  if (backends.length > 16) errors.push(`${at}: ${backends.length} backends; at most 16`);
+  for (const backend of backends) {
+    const problem = checkServicePort(backend.service, backend.port);
+    if (problem) errors.push(`${at}: ${problem}`);
+    if (backend.weight !== undefined && (!Number.isInteger(backend.weight) || backend.weight < 0 || backend.weight > 1_000_000)) {
+      errors.push(`${at}: backend ${backend.service.name} weight ${backend.weight} is outside 0 to 1000000`);
+    }
+  }
+  for (const path of [rule.redirect?.path, rule.rewrite?.path]) {
+    if (path && 'replacePrefixMatch' in path) {
+      // ReplacePrefixMatch needs exactly one PathPrefix match to know what prefix to replace.
+      const prefixMatches = matches.filter((m) => (m.path?.type ?? 'PathPrefix') === 'PathPrefix' && m.path !== undefined);
+      if (matches.length !== 1 || prefixMatches.length !== 1) errors.push(`${at}: replacePrefixMatch needs exactly one PathPrefix match in the rule`);
+    }
+  }
+  for (const [name, headers] of [['requestHeaders', rule.requestHeaders], ['responseHeaders', rule.responseHeaders]] as const) {
+    if (!headers) continue;
+    const all = [...Object.keys(headers.set ?? {}), ...Object.keys(headers.add ?? {}), ...(headers.remove ?? [])].map((h) => h.toLowerCase());
+    const dupes = all.filter((h, i) => all.indexOf(h) !== i);
+    if (dupes.length) errors.push(`${at}.${name}: header "${dupes[0]}" appears in more than one action; each header takes one action`);
+    for (const list of [Object.keys(headers.set ?? {}), Object.keys(headers.add ?? {}), headers.remove ?? []]) {
+      if (list.length > 16) errors.push(`${at}.${name}: at most 16 headers per action`);
+    }
+  }
+  const request = rule.timeouts?.request;
+  const backendRequest = rule.timeouts?.backendRequest;
+  for (const [field, value] of [['timeouts.request', request], ['timeouts.backendRequest', backendRequest]] as const) {
+    const problem = checkDuration(`${at}.${field}`, value);
+    if (problem) errors.push(problem);
+  }
+  if (request && backendRequest) {
+    const [r, b] = [parseDuration(request), parseDuration(backendRequest)];
+    // HTTPRouteTimeouts: backendRequest must be <= request (when request is not 0).
+    if (r !== undefined && b !== undefined && r > 0 && b > r) errors.push(`${at}: timeouts.backendRequest (${backendRequest}) is longer than timeouts.request (${request})`);
+  }
+  return errors;
+}

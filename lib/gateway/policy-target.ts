@@ -1,0 +1,11 @@
+/**
+ * An object Envoy Gateway policies can attach to (a Gateway or an HTTPRoute). Policies take the
+ * construct, never a retyped name. Envoy Gateway policies attach only to targets in their own
+ * namespace (`targetRefs` has no namespace field; api/v1alpha1/policy_helpers.go).
+ */
+export interface IPolicyTarget {
+  readonly group: 'gateway.networking.k8s.io';
+  readonly kind: 'Gateway' | 'HTTPRoute';
+  readonly name: string;
+  readonly namespace: string;
+}

@@ -1,0 +1,40 @@
+import { Construct } from 'constructs';
+import * as gwapi from '../../imports/gateway.networking.k8s.io';
+import { AppChart } from '../core/app';
+
+/** Properties for `ReferenceGrant`. */
+export interface ReferenceGrantProps {
+  /** The grant's name. */
+  readonly name: string;
+  /** The namespace of the referenced objects: a grant only works there. */
+  readonly namespace: string;
+  /** The referring kind and its namespace, e.g. HTTPRoutes in `apps`. */
+  readonly from: { readonly kind: 'HTTPRoute' | 'Gateway'; readonly namespace: string };
+  /** The referenced kind and, optionally, the names it is limited to. */
+  readonly to: { readonly kind: 'Service' | 'Secret'; readonly names: readonly string[] };
+}
+
+/**
+ * A Gateway API ReferenceGrant: lets routes (or Gateways) in one namespace reference Services
+ * (or Secrets) in another. It must live in the namespace of the referenced objects; without it
+ * the reference resolves to `ResolvedRefs=False, RefNotPermitted` (gateway-api
+ * apis/v1beta1/referencegrant_types.go). Emitted once per referenced name, least privilege.
+ */
+export class ReferenceGrant extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: ReferenceGrantProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.name = props.name;
+    this.namespace = props.namespace;
+    new gwapi.ReferenceGrant(this, 'Resource', {
+      metadata: { name: props.name, namespace: props.namespace, labels: chart.labelsFor('reference-grant') },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: props.from.kind, namespace: props.from.namespace }],
+        to: [...props.to.names].sort().map((name) => ({ group: '', kind: props.to.kind, name })),
+      },
+    });
+  }
+}
