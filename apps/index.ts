@@ -1,5 +1,6 @@
 import type { AppDefinition } from '../lib/core/app';
+import { codeforphilly } from './codeforphilly';
 import { palEDocsApi } from './pal-e-docs-api';
 
 /** Every app in this repository. An app deploys to each environment that has `overlays/<env>/<app>.yaml`. */
-export const apps: readonly AppDefinition[] = [palEDocsApi] as readonly AppDefinition[];
+export const apps: readonly AppDefinition[] = [codeforphilly, palEDocsApi] as readonly AppDefinition[];

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { palEDocsApi } from '../../apps/pal-e-docs-api';
+import { apps as allApps } from '../../apps';
 import { synthesize } from '../../lib/core/synth';
 import { only, ROOT } from '../helpers';
 
-const { apps } = synthesize({ apps: [palEDocsApi], overlaysDir: join(ROOT, 'overlays'), environments: ['pal-e-prod'] });
+const { apps } = synthesize({ apps: allApps, overlaysDir: join(ROOT, 'overlays'), environments: ['pal-e-prod'], appNames: ['pal-e-docs-api'] });
 const objects = apps[0].objects;
 
 describe('pal-e-docs-api in pal-e-prod (reference deployment 1)', () => {

@@ -1,0 +1,192 @@
+import { Construct } from 'constructs';
+import { AppChart } from '../core/app';
+import { protectFromPrune } from '../core/argocd-sync';
+import { k8s } from '../core/k8s';
+import type { SealedSecret } from '../core/sealed-secret';
+import type { IServiceRef } from '../core/service-ref';
+import type { IGateway } from '../gateway/gateway';
+import type { HttpRoute } from '../gateway/http-route';
+import { WebService } from './web-service';
+
+/** A persistent volume of the app. */
+export interface PushDaemonVolume {
+  /** Suffix of the claim's name: `<app>-<name>`. */
+  readonly name: string;
+  readonly mountPath: string;
+  /** A quantity such as "10Gi". */
+  readonly size: string;
+}
+
+/** The git remote the in-process daemon pushes the working copy to. */
+export interface DataRemote {
+  /** The env var that carries the remote URL, e.g. CFP_DATA_REMOTE. */
+  readonly urlEnv: string;
+  /**
+   * The remote URL. Omit it when the URL arrives through one of the app's secrets under `urlEnv`.
+   * @default supplied by a secret
+   */
+  readonly url?: string;
+  /** The env var that carries the branch, e.g. CFP_DATA_BRANCH. */
+  readonly branchEnv: string;
+  readonly branch: string;
+  /** The SSH deploy key with write access to the remote. */
+  readonly deployKey: SealedSecret;
+  /** The key of `deployKey` holding the private key. @default "id_ed25519" */
+  readonly deployKeyItem?: string;
+  /** The remote host's public keys, as known_hosts lines; pinned, never learned on first use. */
+  readonly knownHosts: string;
+}
+
+/** Properties for `PushDaemonApp`. */
+export interface PushDaemonAppProps {
+  /** Name of the Deployment, Service, ServiceAccount, ConfigMaps and the claims' prefix. */
+  readonly name: string;
+  readonly image: string;
+  /** The HTTP port. */
+  readonly port: number;
+  /** The health endpoint for readiness and liveness. */
+  readonly healthPath: string;
+  /** Pods allowed: exactly one, since the working copy is on a ReadWriteOnce volume. @default 1 */
+  readonly replicas?: number;
+  /** @default 1000 */
+  readonly runAsUser?: number;
+  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  /** Non-secret environment. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Secrets whose keys become environment variables. @default none */
+  readonly secrets?: readonly SealedSecret[];
+  readonly dataRemote: DataRemote;
+  /** The git working copy's volume. */
+  readonly dataVolume: Omit<PushDaemonVolume, 'name'>;
+  /** More persistent stores. @default none */
+  readonly extraVolumes?: readonly PushDaemonVolume[];
+  /** The StorageClass of the claims. @default the environment's storageClass */
+  readonly storageClass?: string;
+  /** How long the daemon's final push may take on SIGTERM, in seconds. */
+  readonly pushTimeoutSeconds: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL; must leave time for the final push.
+   * @default pushTimeoutSeconds + 15
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Failures a startup probe allows while the entrypoint reconciles the working copy. @default 30 (2.5 minutes) */
+  readonly startupFailureThreshold?: number;
+  /** Publish through Envoy Gateway. @default not published */
+  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[] };
+}
+
+const KEY_DIR = '/etc/git-deploy-key';
+const KNOWN_HOSTS_DIR = '/etc/git-known-hosts';
+/** Seconds the shutdown hook needs besides the push itself (stop accepting requests, flush). */
+const SHUTDOWN_MARGIN_SECONDS = 5;
+
+/**
+ * A service whose state is a git working copy on a volume, pushed to a remote by an in-process
+ * daemon. One pod at a time (Recreate: two pods must never hold the ReadWriteOnce working copy),
+ * a grace period long enough for the final push, the deploy key mounted read-only, the remote's
+ * host key pinned, and volumes no ArgoCD sync can delete.
+ */
+export class PushDaemonApp extends Construct {
+  public readonly service: IServiceRef;
+  /** The claim holding the working copy. */
+  public readonly dataVolume: string;
+  public readonly route?: HttpRoute;
+
+  constructor(scope: Construct, id: string, props: PushDaemonAppProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const storageClass = props.storageClass ?? chart.environment.storageClass;
+    const remote = props.dataRemote;
+    const keyItem = remote.deployKeyItem ?? 'id_ed25519';
+    const grace = props.terminationGracePeriodSeconds ?? props.pushTimeoutSeconds + 15;
+    const volumes = [{ name: 'data', mountPath: props.dataVolume.mountPath, size: props.dataVolume.size }, ...(props.extraVolumes ?? [])];
+    this.dataVolume = `${props.name}-data`;
+
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        if ((props.replicas ?? 1) !== 1) errors.push(`replicas is ${props.replicas}; a push-daemon app runs exactly one pod, because its working copy is on a ReadWriteOnce volume that two pods must never hold`);
+        if (grace < props.pushTimeoutSeconds + SHUTDOWN_MARGIN_SECONDS) {
+          errors.push(`terminationGracePeriodSeconds ${grace} leaves no time for the final push: it must be at least pushTimeoutSeconds (${props.pushTimeoutSeconds}) + ${SHUTDOWN_MARGIN_SECONDS}, or the pod is killed mid-push`);
+        }
+        if (props.pushTimeoutSeconds <= 0) errors.push('pushTimeoutSeconds must be positive');
+        if (!storageClass) errors.push(`no StorageClass: set storageClass, or storageClass in environment ${chart.environment.name}'s environment.yaml`);
+        if (!remote.deployKey.keys.includes(keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys.join(', ')})`);
+        errors.push(...checkKnownHosts(remote.knownHosts));
+        // git check-ref-format rules, the ones a branch name most often breaks.
+        if (!/^[A-Za-z0-9._/-]+$/.test(remote.branch) || remote.branch.includes('..') || remote.branch.startsWith('/') || remote.branch.endsWith('/') || remote.branch.endsWith('.lock')) {
+          errors.push(`branch "${remote.branch}" is not a valid git branch name`);
+        }
+        const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+        for (const name of [remote.urlEnv, remote.branchEnv]) if (!envName.test(name)) errors.push(`"${name}" is not an environment variable name`);
+        if (remote.url !== undefined && !/^(ssh:\/\/|git@)/.test(remote.url)) errors.push(`data remote "${remote.url}" is not an SSH URL; the deploy key only works over SSH (ssh://... or git@host:path)`);
+        const names = new Set<string>();
+        for (const v of volumes) {
+          if (names.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
+          names.add(v.name);
+        }
+        return errors;
+      },
+    });
+
+    const labels = chart.labelsFor('data');
+    for (const v of volumes) {
+      const claim = new k8s.KubePersistentVolumeClaim(this, `Volume-${v.name}`, {
+        metadata: { name: `${props.name}-${v.name}`, labels },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: storageClass ?? '',
+          resources: { requests: { storage: k8s.Quantity.fromString(v.size) } },
+        },
+      });
+      protectFromPrune(claim);
+    }
+    new k8s.KubeConfigMap(this, 'KnownHosts', {
+      metadata: { name: `${props.name}-known-hosts`, labels: chart.labelsFor('web') },
+      data: { known_hosts: remote.knownHosts.trim() + '\n' },
+    });
+
+    const web = new WebService(this, 'Web', {
+      name: props.name,
+      image: props.image,
+      port: props.port,
+      healthPath: props.healthPath,
+      startupFailureThreshold: props.startupFailureThreshold ?? 30,
+      replicas: 1,
+      strategy: 'Recreate',
+      runAsUser: props.runAsUser,
+      resources: props.resources,
+      terminationGracePeriodSeconds: grace,
+      env: {
+        ...props.env,
+        ...(remote.url ? { [remote.urlEnv]: remote.url } : {}),
+        [remote.branchEnv]: remote.branch,
+        // The key is pinned: StrictHostKeyChecking=yes with only the pinned known_hosts file, so
+        // a changed host key stops the push instead of being trusted.
+        GIT_SSH_COMMAND: `ssh -i ${KEY_DIR}/${keyItem} -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_DIR}/known_hosts`,
+      },
+      envFromSecrets: (props.secrets ?? []).map((s) => s.name),
+      volumes: [
+        ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, source: { persistentVolumeClaim: `${props.name}-${v.name}` } })),
+        // 0400: readable by the owner only; with fsGroup the kubelet adds group read, and ssh
+        // accepts it because the file is not owned by the connecting user.
+        { name: 'deploy-key', mountPath: KEY_DIR, readOnly: true, source: { secret: remote.deployKey.name, defaultMode: 0o400 } },
+        { name: 'known-hosts', mountPath: KNOWN_HOSTS_DIR, readOnly: true, source: { configMap: `${props.name}-known-hosts` } },
+      ],
+      route: props.route,
+    });
+    this.service = web.service;
+    this.route = web.route;
+  }
+}
+
+/** known_hosts lines: `host[,host] keytype base64key`, with a key type ssh can pin. */
+function checkKnownHosts(text: string): string[] {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  if (lines.length === 0) return ['knownHosts is empty; pin the remote host key (e.g. from `ssh-keyscan github.com` checked against the provider\'s published fingerprints)'];
+  return lines.flatMap((line) => {
+    const [hosts, type, key] = line.split(/\s+/);
+    const ok = hosts && /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-ssh-ed25519@openssh.com)$/.test(type ?? '') && /^[A-Za-z0-9+/]+={0,2}$/.test(key ?? '');
+    return ok ? [] : [`known_hosts line "${line.slice(0, 40)}..." is not "host keytype base64key"`];
+  });
+}

@@ -1,0 +1,228 @@
+import { Construct } from 'constructs';
+import { AppChart } from '../core/app';
+import { checkDns1035Label } from '../core/dns';
+import { imagePolicy } from '../core/image';
+import { k8s } from '../core/k8s';
+import type { IServiceRef } from '../core/service-ref';
+import type { IGateway } from '../gateway/gateway';
+import { HttpRoute } from '../gateway/http-route';
+
+/** A volume mounted into the container. */
+export interface WebServiceVolume {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
+  /** Where the volume comes from. */
+  readonly source:
+    | { readonly persistentVolumeClaim: string }
+    | { readonly secret: string; readonly defaultMode?: number }
+    | { readonly configMap: string }
+    | { readonly emptyDir: { readonly sizeLimit?: string } };
+}
+
+/** An environment variable taken from one key of a Secret. */
+export interface SecretKeyEnv {
+  readonly secret: string;
+  readonly key: string;
+}
+
+/** Properties for `WebService`. */
+export interface WebServiceProps {
+  /** Name of the Deployment, Service, ServiceAccount and ConfigMap (`<name>-env`). */
+  readonly name: string;
+  /** The image: a digest in production, a tag elsewhere (see `imagePolicy`). */
+  readonly image: string;
+  /** The container's HTTP port; the Service exposes it under the same number, named "http". */
+  readonly port: number;
+  /** Path of the HTTP health endpoint for readiness and liveness probes. */
+  readonly healthPath: string;
+  /** Also a startup probe, for slow starts: failures allowed before liveness applies. @default none */
+  readonly startupFailureThreshold?: number;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** "Recreate" when two pods must never run at once. @default "RollingUpdate" */
+  readonly strategy?: 'RollingUpdate' | 'Recreate';
+  /** The uid and gid the container runs as; also the pod's fsGroup. @default 1000 */
+  readonly runAsUser?: number;
+  /** @default runAsUser */
+  readonly runAsGroup?: number;
+  /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
+  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Secrets whose every key becomes an environment variable. @default none */
+  readonly envFromSecrets?: readonly string[];
+  /** Single environment variables from Secret keys. @default none */
+  readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
+  /** Extra volumes; a writable `/tmp` is always there (the root filesystem is read-only). @default none */
+  readonly volumes?: readonly WebServiceVolume[];
+  /** Seconds a pod gets after SIGTERM. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Mount a service account token (only for apps that call the Kubernetes API). @default false */
+  readonly serviceAccountToken?: boolean;
+  /** Publish through Envoy Gateway: an HTTPRoute on `gateway` for `hostnames`. @default not published */
+  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[]; readonly requestTimeout?: string };
+  /** The `app.kubernetes.io/component` label. @default "web" */
+  readonly component?: string;
+}
+
+/**
+ * An HTTP service in a container: ServiceAccount, ConfigMap of non-secret env, Deployment and
+ * ClusterIP Service, optionally an HTTPRoute. Pods meet the Pod Security Standards "restricted"
+ * profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/): non-root,
+ * no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, read-only root.
+ */
+export class WebService extends Construct {
+  /** The Service, for routes, funnels and network policies. */
+  public readonly service: IServiceRef;
+  /** Labels that select this service's pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  public readonly name: string;
+  /** The route, when published. */
+  public readonly route?: HttpRoute;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const component = props.component ?? 'web';
+    const labels = chart.labelsFor(component);
+    this.name = props.name;
+    this.selector = chart.selectorFor(component);
+    this.service = { name: props.name, namespace: chart.namespace!, ports: [{ name: 'http', port: props.port }] };
+    const policy = imagePolicy(props.image, chart.environment.production);
+    const uid = props.runAsUser ?? 1000;
+    const gid = props.runAsGroup ?? uid;
+    const cpu = props.resources?.cpu ?? '100m';
+    const memory = props.resources?.memory ?? '128Mi';
+    const memoryLimit = props.resources?.memoryLimit ?? doubled(memory);
+
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        const problem = checkDns1035Label(props.name);
+        if (problem) errors.push(`name "${props.name}" ${problem} (it names the Service)`);
+        if ('error' in policy) errors.push(policy.error);
+        if (uid === 0 || gid === 0) errors.push('runAsUser and runAsGroup must not be 0: the restricted Pod Security Standard requires non-root');
+        if (!props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
+        if (props.port < 1 || props.port > 65535) errors.push(`port ${props.port} is not a port number`);
+        for (const v of props.volumes ?? []) if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
+        return errors;
+      },
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: props.name, labels },
+      automountServiceAccountToken: props.serviceAccountToken ?? false,
+    });
+    const env = props.env ?? {};
+    if (Object.keys(env).length > 0) {
+      new k8s.KubeConfigMap(this, 'Env', { metadata: { name: `${props.name}-env`, labels }, data: sortedRecord(env) });
+    }
+
+    const probe = (extra: Record<string, number>) => ({
+      httpGet: { path: props.healthPath, port: k8s.IntOrString.fromString('http') },
+      ...extra,
+    });
+    const volumes = props.volumes ?? [];
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: props.name, labels },
+      spec: {
+        replicas: props.replicas ?? 1,
+        selector: { matchLabels: { ...this.selector } },
+        strategy: { type: props.strategy ?? 'RollingUpdate' },
+        revisionHistoryLimit: 3,
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: props.name,
+            automountServiceAccountToken: props.serviceAccountToken ?? false,
+            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: uid,
+              runAsGroup: gid,
+              fsGroup: gid,
+              // Only re-own a volume when its root is not already ours: volumes written by an
+              // earlier pod stay usable, and large volumes mount fast.
+              fsGroupChangePolicy: 'OnRootMismatch',
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: component,
+              image: props.image,
+              imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
+              ports: [{ name: 'http', containerPort: props.port, protocol: 'TCP' }],
+              ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
+                ? {
+                  envFrom: [
+                    ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
+                    ...(props.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })),
+                  ],
+                }
+                : {}),
+              ...(props.secretEnv
+                ? { env: Object.entries(props.secretEnv).sort(([a], [b]) => a.localeCompare(b)).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })) }
+                : {}),
+              readinessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
+              livenessProbe: probe({ periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 }),
+              ...(props.startupFailureThreshold ? { startupProbe: probe({ periodSeconds: 5, failureThreshold: props.startupFailureThreshold }) } : {}),
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
+                limits: { memory: k8s.Quantity.fromString(memoryLimit) },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) })),
+              ],
+            }],
+            volumes: [
+              { name: 'tmp', emptyDir: {} },
+              ...volumes.map((v) => ({ name: v.name, ...renderSource(v.source) })),
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: props.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.selector },
+        ports: [{ name: 'http', port: props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    if (props.route) {
+      this.route = new HttpRoute(this, 'Route', {
+        name: props.name,
+        gateway: props.route.gateway,
+        hostnames: props.route.hostnames,
+        rules: [{ backends: [{ service: this.service, port: props.port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
+      });
+    }
+  }
+}
+
+function renderSource(source: WebServiceVolume['source']): Omit<k8s.Volume, 'name'> {
+  if ('persistentVolumeClaim' in source) return { persistentVolumeClaim: { claimName: source.persistentVolumeClaim } };
+  if ('secret' in source) return { secret: { secretName: source.secret, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
+  if ('configMap' in source) return { configMap: { name: source.configMap } };
+  return { emptyDir: source.emptyDir.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(source.emptyDir.sizeLimit) } : {} };
+}
+
+function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Twice a memory quantity ("256Mi" → "512Mi"), the default limit. */
+function doubled(quantity: string): string {
+  const match = /^(\d+)(\D*)$/.exec(quantity);
+  return match ? `${Number(match[1]) * 2}${match[2]}` : quantity;
+}
