@@ -1,0 +1,231 @@
+import { Construct } from 'constructs';
+import {
+  ObjectStore,
+  ObjectStoreSpecConfigurationDataCompression,
+  ObjectStoreSpecConfigurationDataEncryption,
+  ObjectStoreSpecConfigurationWalCompression,
+  ObjectStoreSpecConfigurationWalEncryption,
+} from '../../imports/barmancloud.cnpg.io';
+import { AppChart } from '../core/app';
+import { protectFromPrune } from '../core/argocd-sync';
+import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+
+/**
+ * Rules below cite the Barman Cloud CNPG-I plugin v0.14.0 (cloudnative-pg/plugin-barman-cloud):
+ * its ObjectStore CRD (`barmancloud.cnpg.io/v1`) and web/docs/usage.md and parameters.md.
+ */
+
+/** The plugin's name, as the Cluster's `plugins[]`, `externalClusters[].plugin` and ScheduledBackup reference it (usage.md). */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+
+/** The retention policy syntax of `spec.retentionPolicy` (ObjectStore CRD pattern): days, weeks or months. */
+export const RETENTION_POLICY_PATTERN = /^[1-9][0-9]*[dwm]$/;
+
+/** WAL compression algorithms (ObjectStore CRD enum `configuration.wal.compression`). */
+export type WalCompression = 'bzip2' | 'gzip' | 'lz4' | 'snappy' | 'xz' | 'zstd';
+/** Base backup compression algorithms (ObjectStore CRD enum `configuration.data.compression`: no xz or zstd). */
+export type DataCompression = 'bzip2' | 'gzip' | 'lz4' | 'snappy';
+/** Server-side encryption of the uploaded files (ObjectStore CRD enum). */
+export type ObjectStoreEncryption = 'AES256' | 'aws:kms';
+
+/** A Barman Cloud ObjectStore a Cluster can archive to or recover from. */
+export interface IBarmanObjectStore {
+  /** The ObjectStore's name: the plugin's `barmanObjectName` parameter. */
+  readonly name: string;
+  /** Its namespace; the plugin looks it up in the Cluster's namespace. */
+  readonly namespace: string;
+}
+
+/** Where the S3 credentials are: keys of one Secret in the store's namespace. */
+export interface S3CredentialsSecret {
+  /** The Secret's name. It is not emitted here: keep its material out of git (SealedSecret, ExternalSecret). */
+  readonly secretName: string;
+  /**
+   * The key holding the access key id.
+   * @default "ACCESS_KEY_ID", as in the plugin's usage.md
+   */
+  readonly accessKeyIdKey?: string;
+  /**
+   * The key holding the secret access key.
+   * @default "ACCESS_SECRET_KEY", as in the plugin's usage.md
+   */
+  readonly secretAccessKeyKey?: string;
+  /**
+   * The key holding the region, for stores that need one.
+   * @default none
+   */
+  readonly regionKey?: string;
+  /**
+   * The key holding a session token, for temporary credentials.
+   * @default none
+   */
+  readonly sessionTokenKey?: string;
+}
+
+/** Properties for `BarmanObjectStore`. */
+export interface BarmanObjectStoreProps {
+  /** The ObjectStore's name, a DNS subdomain; the Cluster refers to it as `barmanObjectName`. */
+  readonly name: string;
+  /**
+   * The S3-compatible destination, `s3://<bucket>/<path>`. The plugin adds one folder per server
+   * name below it, for WALs and base backups.
+   */
+  readonly destinationPath: string;
+  /**
+   * The S3-compatible endpoint (MinIO, Garage, Ceph RGW...), `http(s)://host[:port]`.
+   * @default the AWS S3 endpoint, discovered by barman-cloud
+   */
+  readonly endpointUrl?: string;
+  /**
+   * A Secret key holding the CA bundle that signed the endpoint's certificate.
+   * @default the system trust store
+   */
+  readonly endpointCa?: { readonly secretName: string; readonly key: string };
+  /**
+   * The Secret with the S3 credentials. Required unless `inheritFromIamRole` is set.
+   * @default none
+   */
+  readonly s3Credentials?: S3CredentialsSecret;
+  /**
+   * Take credentials from the pod's IAM role (IRSA and similar) instead of a Secret.
+   * @default false
+   */
+  readonly inheritFromIamRole?: boolean;
+  /**
+   * How long base backups and WALs are kept: a positive number followed by d, w or m, e.g. "30d".
+   * The plugin's sidecar deletes what is older.
+   * @default "30d"
+   */
+  readonly retentionPolicy?: string;
+  /**
+   * Compression of archived WAL files.
+   * @default "gzip", as the plugin's usage.md example
+   */
+  readonly walCompression?: WalCompression;
+  /**
+   * Compression of base backups.
+   * @default "gzip"
+   */
+  readonly dataCompression?: DataCompression;
+  /**
+   * Server-side encryption of uploaded files.
+   * @default none: whatever the bucket enforces
+   */
+  readonly encryption?: ObjectStoreEncryption;
+  /**
+   * How many WAL files are archived (and restored) in parallel.
+   * @default 1, barman-cloud's default
+   */
+  readonly walMaxParallel?: number;
+  /**
+   * The `app.kubernetes.io/component` label.
+   * @default "database"
+   */
+  readonly component?: string;
+}
+
+/**
+ * A Barman Cloud Plugin ObjectStore: where a CNPG Cluster archives its WAL and base backups, and
+ * where a new Cluster recovers from. Emits one `barmancloud.cnpg.io/v1` ObjectStore in the
+ * chart's namespace, protected from ArgoCD pruning. Replaces the in-tree
+ * `spec.backup.barmanObjectStore`, deprecated in CNPG 1.30 and due for removal in 1.31.
+ */
+export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
+  /** An ObjectStore this app does not emit (for example the store of a cluster being restored). */
+  public static fromName(name: string, namespace: string): IBarmanObjectStore {
+    return { name, namespace };
+  }
+
+  public readonly name: string;
+  public readonly namespace: string;
+  /** `s3://<bucket>/<path>`. */
+  public readonly destinationPath: string;
+  /** The retention policy in force, e.g. "30d". */
+  public readonly retentionPolicy: string;
+
+  constructor(scope: Construct, id: string, props: BarmanObjectStoreProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.name = props.name;
+    this.namespace = chart.namespace!;
+    this.destinationPath = props.destinationPath;
+    this.retentionPolicy = props.retentionPolicy ?? '30d';
+    this.node.addValidation({ validate: () => validateObjectStore(props, this.retentionPolicy) });
+
+    const credentials = props.s3Credentials;
+    const key = (secretKey: string | undefined) => (credentials && secretKey ? { name: credentials.secretName, key: secretKey } : undefined);
+    const store = new ObjectStore(this, 'Resource', {
+      metadata: { name: this.name, labels: chart.labelsFor(props.component ?? 'database') },
+      spec: {
+        // `serverName` is deliberately absent: the CRD forbids it ("use the 'serverName' plugin
+        // parameter in the Cluster resource"), so one store can serve several clusters.
+        configuration: {
+          destinationPath: props.destinationPath,
+          endpointUrl: props.endpointUrl,
+          endpointCa: props.endpointCa ? { name: props.endpointCa.secretName, key: props.endpointCa.key } : undefined,
+          s3Credentials: props.inheritFromIamRole
+            ? { inheritFromIamRole: true }
+            : {
+              accessKeyId: key(credentials?.accessKeyIdKey ?? 'ACCESS_KEY_ID'),
+              secretAccessKey: key(credentials?.secretAccessKeyKey ?? 'ACCESS_SECRET_KEY'),
+              region: key(credentials?.regionKey),
+              sessionToken: key(credentials?.sessionTokenKey),
+            },
+          wal: {
+            compression: (props.walCompression ?? 'gzip') as ObjectStoreSpecConfigurationWalCompression,
+            encryption: props.encryption as ObjectStoreSpecConfigurationWalEncryption | undefined,
+            maxParallel: props.walMaxParallel,
+          },
+          data: {
+            compression: (props.dataCompression ?? 'gzip') as ObjectStoreSpecConfigurationDataCompression,
+            encryption: props.encryption as ObjectStoreSpecConfigurationDataEncryption | undefined,
+          },
+        },
+        // The retention policy sits at spec level, not under configuration (ObjectStore CRD).
+        retentionPolicy: this.retentionPolicy,
+      },
+    });
+    protectFromPrune(store);
+  }
+}
+
+function validateObjectStore(props: BarmanObjectStoreProps, retentionPolicy: string): string[] {
+  const errors: string[] = [];
+  const nameProblem = checkDnsSubdomain(props.name);
+  if (nameProblem) errors.push(`ObjectStore name "${props.name}" ${nameProblem}`);
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]*[a-z0-9](\/.*)?$/.test(props.destinationPath)) {
+    errors.push(`destinationPath "${props.destinationPath}" is not an S3 location; write s3://<bucket>/<path>, e.g. "s3://backups/databases" (bucket names are lower-case letters, digits, "." and "-")`);
+  }
+  if (props.endpointUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(props.endpointUrl)) {
+    errors.push(`endpointUrl "${props.endpointUrl}" is not an http(s) URL; write e.g. "https://minio.storage.svc:9000"`);
+  }
+  if (props.endpointCa) {
+    const problem = checkDnsSubdomain(props.endpointCa.secretName);
+    if (problem) errors.push(`endpointCa.secretName "${props.endpointCa.secretName}" ${problem}`);
+    if (!props.endpointCa.key) errors.push('endpointCa.key is empty; name the Secret key holding the CA bundle, e.g. "ca.crt"');
+  }
+  if (props.inheritFromIamRole && props.s3Credentials) {
+    errors.push('s3Credentials and inheritFromIamRole are exclusive: barman-cloud uses either the Secret or the pod\'s IAM role; keep one');
+  }
+  if (!props.inheritFromIamRole && !props.s3Credentials) {
+    errors.push('the store has no credentials: set s3Credentials (a Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY) or inheritFromIamRole: true');
+  }
+  if (props.s3Credentials) {
+    const problem = checkDnsSubdomain(props.s3Credentials.secretName);
+    if (problem) errors.push(`s3Credentials.secretName "${props.s3Credentials.secretName}" ${problem}`);
+    for (const [field, value] of Object.entries(props.s3Credentials)) {
+      if (field !== 'secretName' && value === '') errors.push(`s3Credentials.${field} is empty; omit it for the default key name`);
+    }
+  }
+  if (!RETENTION_POLICY_PATTERN.test(retentionPolicy)) {
+    errors.push(`retentionPolicy "${retentionPolicy}" is not a retention policy; write a positive number followed by d, w or m (days, weeks, months), e.g. "30d" (ObjectStore CRD pattern ^[1-9][0-9]*[dwm]$)`);
+  }
+  if (props.walMaxParallel !== undefined && (!Number.isInteger(props.walMaxParallel) || props.walMaxParallel < 1)) {
+    errors.push(`walMaxParallel ${props.walMaxParallel} must be a positive integer`);
+  }
+  if (props.component !== undefined) {
+    const problem = checkDnsLabel(props.component);
+    if (problem) errors.push(`component "${props.component}" ${problem}`);
+  }
+  return errors;
+}

@@ -1,0 +1,161 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Construct } from 'constructs';
+import { AppChart } from '../core/app';
+import { UserError } from '../core/errors';
+import { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from '../core/values';
+import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type IBarmanObjectStore } from './barman-object-store';
+import { CnpgDatabase, type CnpgDatabaseProps } from './cnpg-database';
+
+/**
+ * Overlay schemas for a database, so an app can keep its database settings in
+ * `overlays/<env>/<app>.yaml`: TypeBox gives the JSON Schema the overlay is checked against and
+ * the type `build` reads. Shapes mirror `CnpgDatabaseProps` and `BarmanObjectStoreProps`; the
+ * constructs still run every rule, these catch what a schema can, with the overlay's line number.
+ */
+
+const identifier = (description: string) => Type.String({ pattern: '^[a-z_][a-z0-9_]*$', maxLength: 63, description });
+const secretKeyRef = (description: string) => Type.Object({
+  name: dnsSubdomain({ description: 'the Secret\'s name' }),
+  key: Type.String({ minLength: 1, description: 'the key in the Secret' }),
+}, { additionalProperties: false, description });
+const client = Type.Object({
+  namespace: Type.Optional(dnsLabel({ description: 'the client pods\' namespace (default: the database\'s)' })),
+  podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1, description: 'labels the client pods carry, at least one' }),
+}, { additionalProperties: false });
+
+/** An S3-compatible Barman Cloud ObjectStore, as overlay values (see `BarmanObjectStoreProps`). */
+export const BarmanObjectStoreValues = Type.Object({
+  name: dnsSubdomain({ description: 'the ObjectStore\'s name' }),
+  destinationPath: Type.String({ pattern: '^s3://', description: 's3://<bucket>/<path>' }),
+  endpointUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'the S3-compatible endpoint, http(s)://host[:port]' })),
+  endpointCa: Type.Optional(Type.Object({
+    secretName: dnsSubdomain(),
+    key: Type.String({ minLength: 1 }),
+  }, { additionalProperties: false, description: 'the Secret key holding the endpoint\'s CA bundle' })),
+  s3Credentials: Type.Optional(Type.Object({
+    secretName: dnsSubdomain({ description: 'the Secret with the S3 credentials (not in git)' }),
+    accessKeyIdKey: Type.Optional(Type.String({ minLength: 1, description: 'default ACCESS_KEY_ID' })),
+    secretAccessKeyKey: Type.Optional(Type.String({ minLength: 1, description: 'default ACCESS_SECRET_KEY' })),
+    regionKey: Type.Optional(Type.String({ minLength: 1 })),
+    sessionTokenKey: Type.Optional(Type.String({ minLength: 1 })),
+  }, { additionalProperties: false })),
+  inheritFromIamRole: Type.Optional(Type.Boolean({ description: 'use the pod\'s IAM role instead of s3Credentials' })),
+  retentionPolicy: Type.Optional(Type.String({ pattern: RETENTION_POLICY_PATTERN.source, description: 'e.g. "30d": a positive number and d, w or m' })),
+  walCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
+  dataCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
+  encryption: Type.Optional(Type.Union([Type.Literal('AES256'), Type.Literal('aws:kms')])),
+  walMaxParallel: Type.Optional(Type.Integer({ minimum: 1 })),
+}, { additionalProperties: false });
+export type BarmanObjectStoreValues = Static<typeof BarmanObjectStoreValues>;
+
+/** A CNPG database, as overlay values (see `CnpgDatabaseProps`). */
+export const CnpgDatabaseValues = Type.Object({
+  name: serviceName({ maxLength: 50, description: 'the Cluster\'s name: a DNS-1035 label of at most 50 characters' }),
+  instances: Type.Optional(Type.Integer({ minimum: 1, description: 'PostgreSQL instances (default 1; production needs 2 or singleInstanceReason)' })),
+  singleInstanceReason: Type.Optional(Type.String({ minLength: 1, description: 'why a production database runs one instance' })),
+  postgresVersion: Type.Integer({ minimum: 12, description: 'the PostgreSQL major version' }),
+  imageName: Type.Optional(Type.String({ minLength: 1, description: 'a pinned image, <image>:<version>[@sha256:<digest>]' })),
+  imageCatalog: Type.Optional(Type.Object({
+    kind: Type.Union([Type.Literal('ImageCatalog'), Type.Literal('ClusterImageCatalog')]),
+    name: dnsSubdomain(),
+  }, { additionalProperties: false })),
+  storageSize: quantity({ description: 'the data volume size per instance, e.g. 10Gi' }),
+  storageClass: Type.Optional(dnsSubdomain({ description: 'default: the environment\'s storageClass' })),
+  walStorageSize: Type.Optional(quantity({ description: 'a separate WAL volume per instance' })),
+  resources: Type.Optional(Type.Object({
+    requests: Type.Optional(Type.Object({ cpu: Type.Optional(quantity()), memory: Type.Optional(quantity()) }, { additionalProperties: false })),
+    limits: Type.Optional(Type.Object({ cpu: Type.Optional(quantity()), memory: Type.Optional(quantity()) }, { additionalProperties: false })),
+  }, { additionalProperties: false })),
+  parameters: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'PostgreSQL parameters, as strings' })),
+  database: Type.Optional(identifier('the application database (default "app")')),
+  owner: Type.Optional(identifier('the application user (default: the database\'s name)')),
+  existingSecret: Type.Optional(dnsSubdomain({ description: 'a basic-auth Secret for the owner instead of the generated <name>-app' })),
+  roles: Type.Optional(Type.Array(Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 63 }),
+    ensure: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')])),
+    login: Type.Optional(Type.Boolean()),
+    superuser: Type.Optional(Type.Boolean()),
+    createdb: Type.Optional(Type.Boolean()),
+    createrole: Type.Optional(Type.Boolean()),
+    replication: Type.Optional(Type.Boolean()),
+    bypassrls: Type.Optional(Type.Boolean()),
+    inherit: Type.Optional(Type.Boolean()),
+    connectionLimit: Type.Optional(Type.Integer({ minimum: -1 })),
+    inRoles: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    passwordSecret: Type.Optional(dnsSubdomain({ description: 'a basic-auth Secret with the role\'s password' })),
+    disablePassword: Type.Optional(Type.Boolean()),
+    comment: Type.Optional(Type.String()),
+  }, { additionalProperties: false }))),
+  podAntiAffinity: Type.Optional(Type.Union([Type.Literal('preferred'), Type.Literal('required')])),
+  podDisruptionBudget: Type.Optional(Type.Boolean({ description: 'default: true with 2 or more instances, false with 1' })),
+  monitoring: Type.Optional(Type.Boolean({ description: 'emit a PodMonitor' })),
+  podMonitorLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra labels a Prometheus selects PodMonitors by' })),
+  metricsScrapers: Type.Optional(Type.Array(client, { description: 'who may scrape port 9187 (default: anyone)' })),
+  clients: Type.Optional(Type.Array(client, { description: 'pods admitted to port 5432' })),
+  backup: Type.Optional(Type.Object({
+    objectStore: BarmanObjectStoreValues,
+    schedule: Type.Optional(Type.String({ description: 'six-field cron, seconds first, e.g. "0 0 2 * * *"' })),
+    method: Type.Optional(Type.Union([Type.Literal('plugin'), Type.Literal('volumeSnapshot')])),
+    volumeSnapshotClass: Type.Optional(dnsSubdomain()),
+    serverName: Type.Optional(Type.String({ minLength: 1, description: 'the folder in the store (default: the Cluster\'s name)' })),
+    immediate: Type.Optional(Type.Boolean()),
+    target: Type.Optional(Type.Union([Type.Literal('primary'), Type.Literal('prefer-standby')])),
+  }, { additionalProperties: false })),
+  recovery: Type.Optional(Type.Object({
+    objectStore: Type.Optional(BarmanObjectStoreValues),
+    existingObjectStore: Type.Optional(dnsSubdomain({ description: 'an ObjectStore this app does not emit' })),
+    serverName: Type.Optional(Type.String({ minLength: 1, description: 'the origin\'s folder in the store (default: the Cluster\'s name)' })),
+    target: Type.Optional(Type.Object({
+      time: Type.Optional(Type.String()),
+      lsn: Type.Optional(Type.String()),
+      xid: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+      immediate: Type.Optional(Type.Boolean()),
+      backupId: Type.Optional(Type.String()),
+      timeline: Type.Optional(Type.String()),
+      exclusive: Type.Optional(Type.Boolean()),
+    }, { additionalProperties: false })),
+  }, { additionalProperties: false, description: 'recover from backup.objectStore unless objectStore or existingObjectStore is given' })),
+  importFrom: Type.Optional(Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Optional(portNumber()),
+    user: Type.String({ minLength: 1 }),
+    database: Type.String({ minLength: 1 }),
+    passwordSecret: secretKeyRef('the source user\'s password'),
+    sslMode: Type.Optional(Type.Union((['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const).map((v) => Type.Literal(v)))),
+    schemaOnly: Type.Optional(Type.Boolean()),
+    postImportApplicationSql: Type.Optional(Type.Array(Type.String())),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
+
+/**
+ * Emits a database from overlay values: the backup ObjectStore (and a separate recovery store,
+ * when one is given) and the `CnpgDatabase`. Returns the database, for `connection`,
+ * `allowConnectionsFrom` and `grantCredentialsTo`.
+ */
+export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues): CnpgDatabase {
+  const { backup, recovery, importFrom, ...rest } = values;
+  const backupStore = backup ? new BarmanObjectStore(scope, `${id}-backup-store`, backup.objectStore) : undefined;
+  let recoveryStore: IBarmanObjectStore | undefined;
+  if (recovery) {
+    const where = `${scope.node.path}/${id}`;
+    if (recovery.objectStore && recovery.existingObjectStore) {
+      throw new UserError({ where, message: 'recovery has both objectStore and existingObjectStore; give the store to emit or the name of an existing one, not both' });
+    }
+    if (recovery.objectStore && backupStore && recovery.objectStore.name === backupStore.name) {
+      throw new UserError({ where, message: `recovery.objectStore repeats backup.objectStore "${backupStore.name}"; omit recovery.objectStore to recover from the backup store` });
+    }
+    if (recovery.objectStore) recoveryStore = new BarmanObjectStore(scope, `${id}-recovery-store`, recovery.objectStore);
+    else if (recovery.existingObjectStore) recoveryStore = BarmanObjectStore.fromName(recovery.existingObjectStore, AppChart.of(scope).namespace!);
+    else if (backupStore) recoveryStore = backupStore;
+    else throw new UserError({ where, message: 'recovery has no store: give recovery.objectStore or recovery.existingObjectStore, or a backup.objectStore to recover from' });
+  }
+  const props: CnpgDatabaseProps = {
+    ...rest,
+    backup: backup && backupStore ? { ...backup, objectStore: backupStore } : undefined,
+    recovery: recovery && recoveryStore ? { serverName: recovery.serverName, target: recovery.target, objectStore: recoveryStore } : undefined,
+    importFrom,
+  };
+  return new CnpgDatabase(scope, id, props);
+}

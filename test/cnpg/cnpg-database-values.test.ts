@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox';
+import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
+import { parseOverlay } from '../../lib/core/overlay';
+import { only, problemsOf, render, testChart } from '../helpers';
+
+const schema = Type.Object({ database: CnpgDatabaseValues }, { additionalProperties: false });
+const parse = (text: string) => parseOverlay(text, 'overlays/railiance01-prod/railiance-platform.yaml', schema);
+
+const STATE_HUB = `
+database:
+  name: state-hub-db
+  singleInstanceReason: railiance01 is a single-node k3s cluster
+  postgresVersion: 17
+  imageName: ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie
+  storageSize: 10Gi
+  database: statehub
+  clients:
+    - namespace: railiance-apps
+      podLabels: { app.kubernetes.io/name: state-hub }
+  backup:
+    schedule: "0 0 2 * * *"
+    objectStore:
+      name: state-hub-backups
+      destinationPath: s3://railiance-backups/databases
+      endpointUrl: https://minio.storage.svc:9000
+      s3Credentials: { secretName: state-hub-backup-s3 }
+      retentionPolicy: 30d
+`;
+
+function build(text: string) {
+  const values = parse(text);
+  const chart = testChart({ namespace: 'databases', app: 'railiance-platform' });
+  const db = cnpgDatabaseFromValues(chart, 'state-hub-db', values.database);
+  return { chart, db };
+}
+
+describe('CnpgDatabaseValues', () => {
+  test('an overlay builds the database and its backup store', () => {
+    const { chart, db } = build(STATE_HUB);
+    const objects = render(chart);
+    expect(only(objects, 'ObjectStore').metadata.name).toBe('state-hub-backups');
+    expect(only(objects, 'Cluster').spec.plugins[0].parameters).toEqual({ barmanObjectName: 'state-hub-backups' });
+    expect(only(objects, 'ScheduledBackup').spec.schedule).toBe('0 0 2 * * *');
+    expect(db.connection.database).toBe('statehub');
+  });
+
+  test('recovery takes the backup store unless another is named', () => {
+    const { chart } = build(`${STATE_HUB}    serverName: state-hub-db-2\n  recovery:\n    serverName: state-hub-db\n`);
+    const cluster = only(render(chart), 'Cluster');
+    expect(cluster.spec.externalClusters[0].plugin.parameters).toEqual({ barmanObjectName: 'state-hub-backups', serverName: 'state-hub-db' });
+    expect(cluster.spec.plugins[0].parameters.serverName).toBe('state-hub-db-2');
+  });
+
+  test('recovery can name an existing store this app does not emit', () => {
+    const { chart } = build(`${STATE_HUB}  recovery:\n    existingObjectStore: old-backups\n`);
+    const objects = render(chart);
+    expect(objects.filter((o) => o.kind === 'ObjectStore').map((o) => o.metadata.name)).toEqual(['state-hub-backups']);
+    expect(only(objects, 'Cluster').spec.externalClusters[0].plugin.parameters.barmanObjectName).toBe('old-backups');
+  });
+
+  test('recovery without any store is refused', () => {
+    const text = STATE_HUB.slice(0, STATE_HUB.indexOf('  backup:')) + '  recovery: {}\n';
+    expect(problemsOf(() => build(text)).join('\n')).toMatch(/recovery has no store/);
+  });
+
+  test('recovery naming the backup store again is refused', () => {
+    const text = `${STATE_HUB}  recovery:\n    objectStore: { name: state-hub-backups, destinationPath: "s3://x", inheritFromIamRole: true }\n`;
+    expect(problemsOf(() => build(text)).join('\n')).toMatch(/recovery.objectStore repeats backup.objectStore "state-hub-backups"/);
+  });
+
+  test('unknown keys and bad values are reported with the overlay line', () => {
+    const problems = problemsOf(() => parse(STATE_HUB.replace('storageSize: 10Gi', 'storageSize: 10Gi\n  replicas: 2').replace('retentionPolicy: 30d', 'retentionPolicy: 30 days')));
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/railiance-platform.yaml:\d+:\d+ database.replicas: unknown key "replicas"/),
+      expect.stringMatching(/database.backup.objectStore.retentionPolicy: "30 days" must match pattern/),
+    ]));
+  });
+
+  test('a Cluster name longer than 50 characters is refused by the schema', () => {
+    expect(problemsOf(() => parse(STATE_HUB.replace('name: state-hub-db', `name: ${'a'.repeat(51)}`))).join('\n')).toMatch(/database.name: .* must NOT have more than 50 characters/);
+  });
+});
