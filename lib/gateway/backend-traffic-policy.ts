@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as eg from '../../imports/gateway.envoyproxy.io';
 import { AppChart } from '../core/app';
 import { checkDuration } from './duration';
-import type { IPolicyTarget } from './policy-target';
+import { checkPolicyTarget, type IPolicyTarget } from './policy-target';
 
 /** Conditions that trigger a retry (Envoy Gateway api/v1alpha1/retry_types.go `TriggerEnum`). */
 export type RetryTrigger = `${eg.BackendTrafficPolicySpecRetryRetryOnTriggers}`;
@@ -80,9 +80,8 @@ export class BackendTrafficPolicy extends Construct {
 
 function validateTraffic(props: BackendTrafficPolicyProps, namespace: string): string[] {
   const errors: string[] = [];
-  if (props.target.namespace !== namespace) {
-    errors.push(`target ${props.target.kind} ${props.target.namespace}/${props.target.name} is in another namespace; Envoy Gateway policies attach only to targets in their own namespace (${namespace})`);
-  }
+  const targetProblem = checkPolicyTarget(props.target, namespace);
+  if (targetProblem) errors.push(targetProblem);
   if (!props.timeout && !props.retry) errors.push('neither timeout nor retry is set; the policy would change nothing');
   for (const [field, value] of [['timeout.request', props.timeout?.request], ['timeout.connectionIdle', props.timeout?.connectionIdle], ['timeout.connect', props.timeout?.connect], ['retry.perTryTimeout', props.retry?.perTryTimeout]] as const) {
     const problem = checkDuration(field, value);

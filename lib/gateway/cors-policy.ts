@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as eg from '../../imports/gateway.envoyproxy.io';
 import { AppChart } from '../core/app';
 import { checkDuration } from './duration';
-import type { IPolicyTarget } from './policy-target';
+import { checkPolicyTarget, type IPolicyTarget } from './policy-target';
 
 /** Properties for `CorsPolicy`. */
 export interface CorsPolicyProps {
@@ -59,9 +59,8 @@ export class CorsPolicy extends Construct {
 
 function validateCors(props: CorsPolicyProps, namespace: string): string[] {
   const errors: string[] = [];
-  if (props.target.namespace !== namespace) {
-    errors.push(`target ${props.target.kind} ${props.target.namespace}/${props.target.name} is in another namespace; Envoy Gateway policies attach only to targets in their own namespace (${namespace})`);
-  }
+  const targetProblem = checkPolicyTarget(props.target, namespace);
+  if (targetProblem) errors.push(targetProblem);
   if (props.allowOrigins.length === 0) errors.push('allowOrigins is empty; list the frontend origins, e.g. "https://app.example.org"');
   for (const origin of props.allowOrigins) {
     if (origin !== '*' && !ORIGIN.test(origin)) {

@@ -9,3 +9,9 @@ export interface IPolicyTarget {
   readonly name: string;
   readonly namespace: string;
 }
+
+/** The error when a policy in `namespace` targets an object elsewhere, or undefined. */
+export function checkPolicyTarget(target: IPolicyTarget, namespace: string): string | undefined {
+  if (target.namespace === namespace) return undefined;
+  return `target ${target.kind} ${target.namespace}/${target.name} is in another namespace; Envoy Gateway policies attach only to targets in their own namespace (${namespace})`;
+}
