@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { protectFromPrune } from '../core/argocd-sync';
 import { k8s } from '../core/k8s';
-import type { SealedSecret } from '../core/sealed-secret';
+import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
@@ -29,8 +29,8 @@ export interface DataRemote {
   /** The env var that carries the branch, e.g. CFP_DATA_BRANCH. */
   readonly branchEnv: string;
   readonly branch: string;
-  /** The SSH deploy key with write access to the remote. */
-  readonly deployKey: SealedSecret;
+  /** The SSH deploy key with write access to the remote: a SealedSecret or an ExternalSecret. */
+  readonly deployKey: ISecretSource;
   /** The key of `deployKey` holding the private key. @default "id_ed25519" */
   readonly deployKeyItem?: string;
   /** The remote host's public keys, as known_hosts lines; pinned, never learned on first use. */
@@ -53,8 +53,8 @@ export interface PushDaemonAppProps {
   readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
   /** Non-secret environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
-  /** Secrets whose keys become environment variables. @default none */
-  readonly secrets?: readonly SealedSecret[];
+  /** Secrets (SealedSecret or ExternalSecret) whose keys become environment variables. @default none */
+  readonly secrets?: readonly ISecretSource[];
   readonly dataRemote: DataRemote;
   /** The git working copy's volume. */
   readonly dataVolume: Omit<PushDaemonVolume, 'name'>;
@@ -111,7 +111,7 @@ export class PushDaemonApp extends Construct {
         }
         if (props.pushTimeoutSeconds <= 0) errors.push('pushTimeoutSeconds must be positive');
         if (!storageClass) errors.push(`no StorageClass: set storageClass, or storageClass in environment ${chart.environment.name}'s environment.yaml`);
-        if (!remote.deployKey.keys.includes(keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys.join(', ')})`);
+        if (lacksKey(remote.deployKey, keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys?.join(', ')})`);
         errors.push(...checkKnownHosts(remote.knownHosts));
         // git check-ref-format rules, the ones a branch name most often breaks.
         if (!/^[A-Za-z0-9._/-]+$/.test(remote.branch) || remote.branch.includes('..') || remote.branch.startsWith('/') || remote.branch.endsWith('/') || remote.branch.endsWith('.lock')) {
@@ -165,7 +165,7 @@ export class PushDaemonApp extends Construct {
         // a changed host key stops the push instead of being trusted.
         GIT_SSH_COMMAND: `ssh -i ${KEY_DIR}/${keyItem} -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_DIR}/known_hosts`,
       },
-      envFromSecrets: (props.secrets ?? []).map((s) => s.name),
+      envFromSecrets: props.secrets,
       volumes: [
         ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, source: { persistentVolumeClaim: `${props.name}-${v.name}` } })),
         // 0400: readable by the owner only; with fsGroup the kubelet adds group read, and ssh

@@ -3,6 +3,8 @@ import { AppChart } from '../core/app';
 import { checkDns1035Label } from '../core/dns';
 import { imagePolicy } from '../core/image';
 import { k8s } from '../core/k8s';
+import { checkResources } from '../core/quantity';
+import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import { HttpRoute } from '../gateway/http-route';
@@ -22,7 +24,8 @@ export interface WebServiceVolume {
 
 /** An environment variable taken from one key of a Secret. */
 export interface SecretKeyEnv {
-  readonly secret: string;
+  /** A SealedSecret, an ExternalSecret, or a database's `connection.secret` / `DatabaseCredentials.secret`. */
+  readonly secret: ISecretSource;
   readonly key: string;
 }
 
@@ -51,7 +54,7 @@ export interface WebServiceProps {
   /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** Secrets whose every key becomes an environment variable. @default none */
-  readonly envFromSecrets?: readonly string[];
+  readonly envFromSecrets?: readonly ISecretSource[];
   /** Single environment variables from Secret keys. @default none */
   readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
   /** Extra volumes; a writable `/tmp` is always there (the root filesystem is read-only). @default none */
@@ -78,15 +81,22 @@ export class WebService extends Construct {
   /** Labels that select this service's pods. */
   public readonly selector: Readonly<Record<string, string>>;
   public readonly name: string;
+  /** The Deployment's name (the same as `name`). */
+  public readonly deploymentName: string;
   /** The route, when published. */
   public readonly route?: HttpRoute;
+  private readonly props: WebServiceProps;
+  private readonly container: k8s.Container;
+  private readonly podSecurityContext: k8s.PodSecurityContext;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
     const chart = AppChart.of(this);
     const component = props.component ?? 'web';
     const labels = chart.labelsFor(component);
+    this.props = props;
     this.name = props.name;
+    this.deploymentName = props.name;
     this.selector = chart.selectorFor(component);
     this.service = { name: props.name, namespace: chart.namespace!, ports: [{ name: 'http', port: props.port }] };
     const policy = imagePolicy(props.image, chart.environment.production);
@@ -105,7 +115,16 @@ export class WebService extends Construct {
         if (uid === 0 || gid === 0) errors.push('runAsUser and runAsGroup must not be 0: the restricted Pod Security Standard requires non-root');
         if (!props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
         if (props.port < 1 || props.port > 65535) errors.push(`port ${props.port} is not a port number`);
+        errors.push(...checkResources({ requests: { cpu, memory }, limits: { memory: memoryLimit } }));
         for (const v of props.volumes ?? []) if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
+        for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
+          if (lacksKey(ref.secret, ref.key)) errors.push(`secretEnv.${name}: Secret ${ref.secret.name} has no key "${ref.key}" (it has ${ref.secret.keys?.join(', ')})`);
+        }
+        const envNames = [...Object.keys(props.env ?? {}), ...Object.keys(props.secretEnv ?? {})];
+        for (const name of envNames) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) errors.push(`"${name}" is not an environment variable name`);
+        for (const name of Object.keys(props.secretEnv ?? {})) {
+          if (name in (props.env ?? {})) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
+        }
         return errors;
       },
     });
@@ -124,6 +143,45 @@ export class WebService extends Construct {
       ...extra,
     });
     const volumes = props.volumes ?? [];
+    this.podSecurityContext = {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: gid,
+      fsGroup: gid,
+      // Only re-own a volume when its root is not already ours: volumes written by an
+      // earlier pod stay usable, and large volumes mount fast.
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    // What every container of this service runs with: the image, its env and secrets, and the
+    // restricted security context. Jobs of the service (migrations) reuse it.
+    this.container = {
+      name: component,
+      image: props.image,
+      imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
+      ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
+        ? {
+          envFrom: [
+            ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
+            ...(props.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
+          ],
+        }
+        : {}),
+      ...(props.secretEnv
+        ? { env: Object.entries(props.secretEnv).sort(([a], [b]) => a.localeCompare(b)).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
+        : {}),
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
+        limits: { memory: k8s.Quantity.fromString(memoryLimit) },
+      },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      },
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    };
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels },
       spec: {
@@ -137,47 +195,15 @@ export class WebService extends Construct {
             serviceAccountName: props.name,
             automountServiceAccountToken: props.serviceAccountToken ?? false,
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: uid,
-              runAsGroup: gid,
-              fsGroup: gid,
-              // Only re-own a volume when its root is not already ours: volumes written by an
-              // earlier pod stay usable, and large volumes mount fast.
-              fsGroupChangePolicy: 'OnRootMismatch',
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: this.podSecurityContext,
             containers: [{
-              name: component,
-              image: props.image,
-              imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
+              ...this.container,
               ports: [{ name: 'http', containerPort: props.port, protocol: 'TCP' }],
-              ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
-                ? {
-                  envFrom: [
-                    ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
-                    ...(props.envFromSecrets ?? []).map((name) => ({ secretRef: { name } })),
-                  ],
-                }
-                : {}),
-              ...(props.secretEnv
-                ? { env: Object.entries(props.secretEnv).sort(([a], [b]) => a.localeCompare(b)).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })) }
-                : {}),
               readinessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
               livenessProbe: probe({ periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 }),
               ...(props.startupFailureThreshold ? { startupProbe: probe({ periodSeconds: 5, failureThreshold: props.startupFailureThreshold }) } : {}),
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-                limits: { memory: k8s.Quantity.fromString(memoryLimit) },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
               volumeMounts: [
-                { name: 'tmp', mountPath: '/tmp' },
+                ...this.container.volumeMounts!,
                 ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) })),
               ],
             }],
@@ -207,6 +233,22 @@ export class WebService extends Construct {
         rules: [{ backends: [{ service: this.service, port: props.port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
       });
     }
+  }
+
+  /**
+   * A pod spec that runs `command` once with this service's image, environment, secrets,
+   * ServiceAccount and restricted security context, and no ports or probes: for Jobs of the
+   * service such as database migrations, so they never drift from what the Deployment runs.
+   */
+  public taskPodSpec(command: readonly string[]): k8s.PodSpec {
+    return {
+      serviceAccountName: this.props.name,
+      automountServiceAccountToken: this.props.serviceAccountToken ?? false,
+      restartPolicy: 'Never',
+      securityContext: this.podSecurityContext,
+      containers: [{ ...this.container, command: [...command] }],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    };
   }
 }
 

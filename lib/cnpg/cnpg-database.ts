@@ -19,6 +19,8 @@ import { protectFromPrune } from '../core/argocd-sync';
 import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
 import { k8s } from '../core/k8s';
+import { checkLabel } from '../core/labels';
+import { checkResources, checkSize, type ResourceAmounts, type ResourceRequirements } from '../core/quantity';
 import { BARMAN_CLOUD_PLUGIN, type IBarmanObjectStore } from './barman-object-store';
 import { DatabaseCredentials, credentialsReaderName } from './database-credentials';
 import { POSTGRES_PORT, databaseConnection, type DatabaseConnection, type DatabaseConnectionOptions } from './database-connection';
@@ -92,21 +94,8 @@ export interface ImageCatalogRef {
   readonly name: string;
 }
 
-/** CPU and memory of one instance, as Kubernetes quantities. */
-export interface ResourceAmounts {
-  /** CPU, e.g. "500m" or "2". @default unset */
-  readonly cpu?: string;
-  /** Memory, e.g. "512Mi". @default unset */
-  readonly memory?: string;
-}
-
-/** Requests and limits of every instance pod. */
-export interface DatabaseResources {
-  /** What the scheduler reserves. @default unset */
-  readonly requests?: ResourceAmounts;
-  /** The ceiling. @default unset */
-  readonly limits?: ResourceAmounts;
-}
+/** Requests and limits of every instance pod. @default unset */
+export type DatabaseResources = ResourceRequirements;
 
 /** A PostgreSQL role the operator reconciles (`spec.managed.roles[]`). */
 export interface ManagedRole {
@@ -782,7 +771,7 @@ function validateDatabase(props: CnpgDatabaseProps, db: CnpgDatabase, storageCla
   }
   errors.push(...checkSize('storageSize', props.storageSize));
   if (props.walStorageSize !== undefined) errors.push(...checkSize('walStorageSize', props.walStorageSize));
-  if (props.resources) errors.push(...validateResources(props.resources));
+  if (props.resources) errors.push(...checkResources(props.resources));
   errors.push(...validateParameters(props, db.instances));
 
   // Application database and roles.
@@ -1045,46 +1034,6 @@ function validateGrant(grant: CredentialsGrant, serviceAccountName: string, name
   return errors;
 }
 
-function validateResources(resources: DatabaseResources): string[] {
-  const errors: string[] = [];
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const resource of ['cpu', 'memory'] as const) {
-      const value = resources[kind]?.[resource];
-      if (value !== undefined && parseQuantity(value) === undefined) {
-        errors.push(`resources.${kind}.${resource} "${value}" is not a Kubernetes quantity (e.g. ${resource === 'cpu' ? '"500m" or "2"' : '"512Mi" or "2Gi"'})`);
-      }
-    }
-  }
-  for (const resource of ['cpu', 'memory'] as const) {
-    const request = parseQuantity(resources.requests?.[resource] ?? '');
-    const limit = parseQuantity(resources.limits?.[resource] ?? '');
-    if (request !== undefined && limit !== undefined && request > limit) {
-      errors.push(`resources.requests.${resource} (${resources.requests?.[resource]}) exceeds resources.limits.${resource} (${resources.limits?.[resource]}); Kubernetes refuses a request above its limit`);
-    }
-  }
-  return errors;
-}
-
-function checkSize(field: string, value: string): string[] {
-  const bytes = parseQuantity(value);
-  if (bytes === undefined) return [`${field} "${value}" is not a Kubernetes quantity; write e.g. "10Gi" (WH: size must be a valid Quantity)`];
-  if (bytes <= 0) return [`${field} "${value}" must be larger than zero`];
-  return [];
-}
-
-/** Kubernetes resource.Quantity syntax (apimachinery quantity.go): number, then a binary, decimal or exponent suffix. */
-function parseQuantity(value: string): number | undefined {
-  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/.exec(value);
-  if (!match) return undefined;
-  const factors: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  };
-  const suffix = match[2] ?? '';
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : factors[suffix];
-  return Number(match[1]) * factor;
-}
-
 /** Unquoted PostgreSQL identifier: CNPG quotes nothing for us in connection strings, and NAMEDATALEN is 64. */
 function checkIdentifier(value: string): string | undefined {
   if (!/^[a-z_][a-z0-9_]*$/.test(value)) return 'must be a plain PostgreSQL identifier: lower-case letters, digits and "_", not starting with a digit';
@@ -1095,17 +1044,6 @@ function checkIdentifier(value: string): string | undefined {
 /** The plugin's serverName becomes a folder of the destination path. */
 function checkServerName(value: string): string | undefined {
   if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(value)) return 'must be a folder name: letters, digits, ".", "_" and "-", starting and ending with a letter or digit';
-  return undefined;
-}
-
-/** Label key (optional DNS-subdomain prefix, then a name of at most 63) and value (at most 63), per apimachinery validation. */
-function checkLabel(key: string, value: string): string | undefined {
-  const slash = key.indexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const namePattern = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-  if ((prefix !== undefined && checkDnsSubdomain(prefix)) || !namePattern.test(name) || name.length > 63) return `label key "${key}" is not a valid label key`;
-  if (value !== '' && (!namePattern.test(value) || value.length > 63)) return `label value "${value}" of ${key} is not a valid label value (at most 63 letters, digits, "-", "_" and ".")`;
   return undefined;
 }
 

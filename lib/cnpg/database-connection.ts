@@ -7,6 +7,8 @@
  * for the Services, pkg/specs/secrets.go `CreateSecret` for the application Secret's keys.
  */
 
+import type { ISecretSource } from '../core/secret-source';
+
 /** The PostgreSQL port of every CNPG instance and Service (`postgres.ServerPort`). */
 export const POSTGRES_PORT = 5432;
 
@@ -74,6 +76,8 @@ export interface DatabaseConnection {
    * Secret with only `username` and `password`.
    */
   readonly secretIsGenerated: boolean;
+  /** The Secret, for `secretEnv`/`envFromSecrets` of a workload in `namespace`, with the keys it is known to have. */
+  readonly secret: ISecretSource;
 }
 
 /** What identifies a CNPG database for `databaseConnection`. */
@@ -127,5 +131,9 @@ export function databaseConnection(options: DatabaseConnectionOptions): Database
     secretName: options.existingSecret ?? `${clusterName}-app`,
     secretKeys: APP_SECRET_KEYS,
     secretIsGenerated: options.existingSecret === undefined,
+    secret: {
+      name: options.existingSecret ?? `${clusterName}-app`,
+      keys: options.existingSecret === undefined ? Object.values(APP_SECRET_KEYS) : [...BASIC_AUTH_KEYS],
+    },
   };
 }

@@ -9,7 +9,9 @@ import {
 } from '../../imports/external-secrets.io';
 import { AppChart } from '../core/app';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+import { checkGoDuration } from '../core/external-secret';
 import { k8s } from '../core/k8s';
+import type { ISecretSource } from '../core/secret-source';
 import { APP_SECRET_KEYS, BASIC_AUTH_KEYS, type AppSecretKeys, type DatabaseConnection } from './database-connection';
 
 /**
@@ -86,6 +88,8 @@ export class DatabaseCredentials extends Construct {
   public readonly secretStoreName: string;
   /** The database it copies from. */
   public readonly connection: DatabaseConnection;
+  /** The copy, for `secretEnv`/`envFromSecrets` of a workload in the consumer namespace. */
+  public readonly secret: ISecretSource;
 
   constructor(scope: Construct, id: string, props: DatabaseCredentialsProps) {
     super(scope, id);
@@ -97,6 +101,7 @@ export class DatabaseCredentials extends Construct {
     this.secretKeys = APP_SECRET_KEYS;
     this.serviceAccountName = props.serviceAccountName ?? credentialsReaderName(connection.clusterName);
     this.secretStoreName = credentialsReaderName(connection.clusterName);
+    this.secret = { name: this.secretName, keys: connection.secret.keys };
     this.node.addValidation({ validate: () => validateCredentials(props, this) });
 
     const labels = chart.labelsFor(props.component ?? 'database-credentials');
@@ -174,9 +179,8 @@ function validateCredentials(props: DatabaseCredentialsProps, credentials: Datab
     const problem = checkDnsSubdomain(name);
     if (problem) errors.push(`${what} "${name}" ${problem}`);
   }
-  if (props.refreshInterval !== undefined && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(props.refreshInterval)) {
-    errors.push(`refreshInterval "${props.refreshInterval}" is not a Go duration such as "1h", "15m" or "1h30m"`);
-  }
+  const durationProblem = checkGoDuration('refreshInterval', props.refreshInterval);
+  if (durationProblem) errors.push(durationProblem);
   if (props.component !== undefined) {
     const problem = checkDnsLabel(props.component);
     if (problem) errors.push(`component "${props.component}" ${problem}`);

@@ -1,3 +1,5 @@
+import { checkDnsSubdomain } from './dns';
+
 /**
  * The recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
  * Selectors use only name, instance and component: values that a refactor of the code cannot
@@ -32,4 +34,20 @@ export function selectorLabels(app: AppIdentity, component: string): Record<stri
 /** All recommended labels for an object of one component. */
 export function recommendedLabels(app: AppIdentity, component: string): Record<string, string> {
   return { ...selectorLabels(app, component), [LABEL.partOf]: app.partOf, [LABEL.managedBy]: MANAGED_BY };
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * A label key (optional DNS-subdomain prefix and "/", then a name of at most 63 characters) and
+ * value (empty, or at most 63 characters of the same alphabet), per apimachinery
+ * ValidateLabels. Returns undefined when both are valid, otherwise the reason.
+ */
+export function checkLabel(key: string, value: string): string | undefined {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if ((prefix !== undefined && checkDnsSubdomain(prefix)) || !LABEL_NAME.test(name) || name.length > 63) return `label key "${key}" is not a valid label key`;
+  if (value !== '' && (!LABEL_NAME.test(value) || value.length > 63)) return `label value "${value}" of ${key} is not a valid label value (at most 63 letters, digits, "-", "_" and ".")`;
+  return undefined;
 }

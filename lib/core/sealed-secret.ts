@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SealedSecret as SealedSecretL1 } from '../../imports/bitnami.com';
 import { AppChart } from './app';
 import { checkDnsSubdomain } from './dns';
+import type { ISecretSource } from './secret-source';
 
 /**
  * The sealing scope, which must match how the value was sealed with kubeseal (`--scope`):
@@ -27,7 +28,7 @@ export interface SealedSecretProps {
  * A Secret delivered as Sealed Secrets ciphertext: only the controller in the cluster can
  * decrypt it, so dist/ and overlays hold no secret material.
  */
-export class SealedSecret extends Construct {
+export class SealedSecret extends Construct implements ISecretSource {
   public readonly name: string;
   /** The keys the unsealed Secret will have. */
   public readonly keys: readonly string[];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PushDaemonApp, type PushDaemonAppProps } from '../../lib/apps/push-daemon-app';
+import { ExternalSecret } from '../../lib/core/external-secret';
 import { SealedSecret } from '../../lib/core/sealed-secret';
 import { Gateway } from '../../lib/gateway/gateway';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
@@ -128,6 +129,32 @@ describe('PushDaemonApp', () => {
       expect(errors).toMatch(/is not an SSH URL/);
       expect(errors).toMatch(/branch "bad..branch" is not a valid git branch name/);
       expect(errors).toMatch(/known_hosts line "not a key line..." is not/);
+    });
+  });
+
+  describe('secrets from External Secrets instead of Sealed Secrets', () => {
+    function externalApp(deployKeyData: Record<string, { key: string }>) {
+      const chart = testChart({ namespace: 'cfp' });
+      const secrets = new ExternalSecret(chart, 'env', { name: 'cfp-secrets', store: { name: 'vault', kind: 'ClusterSecretStore' }, extract: 'cfp/app' });
+      const deployKey = new ExternalSecret(chart, 'key', { name: 'deploy-key', store: { name: 'vault', kind: 'ClusterSecretStore' }, data: deployKeyData });
+      new PushDaemonApp(chart, 'app', {
+        name: 'cfp', image: 'ghcr.io/example/cfp:sandbox', port: 3000, healthPath: '/api/health', pushTimeoutSeconds: 60,
+        secrets: [secrets],
+        dataRemote: { urlEnv: 'R', branchEnv: 'B', branch: 'fixture', deployKey, knownHosts: KNOWN_HOSTS },
+        dataVolume: { mountPath: '/data', size: '1Gi' },
+      });
+      return chart;
+    }
+    test('an ExternalSecret supplies the env and the deploy key, mounted the same way', () => {
+      const objects = render(externalApp({ id_ed25519: { key: 'cfp/deploy-key' } }));
+      const pod = only(objects, 'Deployment').spec.template.spec;
+      expect(pod.containers[0].envFrom).toContainEqual({ secretRef: { name: 'cfp-secrets' } });
+      expect(pod.volumes).toContainEqual({ name: 'deploy-key', secret: { secretName: 'deploy-key', defaultMode: 0o400 } });
+      expect(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.name).sort()).toEqual(['cfp-secrets', 'deploy-key']);
+      expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    });
+    test('a deploy key ExternalSecret without the key item is refused', () => {
+      expect(problemsOf(() => render(externalApp({ ssh_key: { key: 'cfp/deploy-key' } }))).join('\n')).toMatch(/deploy key secret deploy-key has no key "id_ed25519" \(it has ssh_key\)/);
     });
   });
 });

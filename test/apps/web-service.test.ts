@@ -1,0 +1,63 @@
+import { WebService, type WebServiceProps } from '../../lib/apps/web-service';
+import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
+import { only, problemsOf, render, testChart } from '../helpers';
+
+const db = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', database: 'api' });
+
+function service(props: Partial<WebServiceProps> = {}) {
+  const chart = testChart();
+  const web = new WebService(chart, 'web', {
+    name: 'api', image: 'registry.example/api:1.2.3', port: 8000, healthPath: '/health',
+    env: { LOG_LEVEL: 'info' },
+    secretEnv: { DATABASE_URL: { secret: db.secret, key: db.secretKeys.uri } },
+    ...props,
+  });
+  return { chart, web };
+}
+const errorsOf = (props: Partial<WebServiceProps>) => problemsOf(() => render(service(props).chart)).join('\n');
+
+describe('WebService', () => {
+  test('takes single variables from Secret keys and the rest of the env from its ConfigMap', () => {
+    const objects = render(service().chart);
+    const container = only(objects, 'Deployment').spec.template.spec.containers[0];
+    expect(container.env).toEqual([{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'api-db-app', key: 'uri' } } }]);
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'api-env' } }]);
+    expect(only(objects, 'ConfigMap', 'api-env').data).toEqual({ LOG_LEVEL: 'info' });
+  });
+
+  test('taskPodSpec runs a command with the same image, env, secrets and restricted security context, without probes', () => {
+    const { chart, web } = service();
+    const deployment = only(render(chart), 'Deployment').spec.template.spec;
+    const task = web.taskPodSpec(['alembic', 'upgrade', 'head']);
+    const [container] = task.containers;
+    expect(container.command).toEqual(['alembic', 'upgrade', 'head']);
+    expect(container.image).toBe(deployment.containers[0].image);
+    expect(container.env).toEqual(deployment.containers[0].env);
+    expect(container.envFrom).toEqual(deployment.containers[0].envFrom);
+    expect(container.securityContext).toEqual(deployment.containers[0].securityContext);
+    expect(task.securityContext).toEqual(deployment.securityContext);
+    expect(task.restartPolicy).toBe('Never');
+    expect(container).not.toHaveProperty('readinessProbe');
+    expect(container).not.toHaveProperty('ports');
+  });
+
+  describe('refuses', () => {
+    test('a Secret key the Secret does not have', () => {
+      const basicAuth = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', existingSecret: 'api-db-owner' });
+      expect(errorsOf({ secretEnv: { DATABASE_URL: { secret: basicAuth.secret, key: basicAuth.secretKeys.uri } } }))
+        .toMatch(/secretEnv.DATABASE_URL: Secret api-db-owner has no key "uri" \(it has username, password\)/);
+    });
+    test('a variable set in env and secretEnv at once, and names that are not variables', () => {
+      const errors = errorsOf({ env: { DATABASE_URL: 'x', 'BAD-NAME': 'y' } });
+      expect(errors).toMatch(/DATABASE_URL is set both in env and in secretEnv/);
+      expect(errors).toMatch(/"BAD-NAME" is not an environment variable name/);
+    });
+    test('resources that are not quantities, and a memory request above its limit', () => {
+      expect(errorsOf({ resources: { cpu: 'lots' } })).toMatch(/resources.requests.cpu "lots" is not a Kubernetes quantity/);
+      expect(errorsOf({ resources: { memory: '1Gi', memoryLimit: '512Mi' } })).toMatch(/resources.requests.memory \(1Gi\) exceeds resources.limits.memory \(512Mi\)/);
+    });
+    test('running as root', () => {
+      expect(errorsOf({ runAsUser: 0 })).toMatch(/must not be 0/);
+    });
+  });
+});
