@@ -1,8 +1,10 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { checkDns1035Label } from '../core/dns';
 import { imagePolicy } from '../core/image';
 import { k8s } from '../core/k8s';
+import { networkPolicyPeer, tcpPort, type PodPeer } from '../core/network-peer';
 import { checkResources } from '../core/quantity';
 import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
@@ -67,6 +69,12 @@ export interface WebServiceProps {
   readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[]; readonly requestTimeout?: string };
   /** The `app.kubernetes.io/component` label. @default "web" */
   readonly component?: string;
+  /**
+   * Emit a NetworkPolicy `<name>-ingress` that admits only these pods (and those added with
+   * `allowFrom`) to the port; an empty list admits nothing.
+   * @default no NetworkPolicy: the namespace's policies apply
+   */
+  readonly ingressFrom?: readonly PodPeer[];
 }
 
 /**
@@ -86,6 +94,7 @@ export class WebService extends Construct {
   /** The route, when published. */
   public readonly route?: HttpRoute;
   private readonly props: WebServiceProps;
+  private readonly peers: PodPeer[] = [];
   private readonly container: k8s.Container;
   private readonly podSecurityContext: k8s.PodSecurityContext;
 
@@ -124,6 +133,8 @@ export class WebService extends Construct {
         for (const name of envNames) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) errors.push(`"${name}" is not an environment variable name`);
         for (const name of Object.keys(props.secretEnv ?? {})) {
           if (name in (props.env ?? {})) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
+          const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));
+          if (source) errors.push(`${name} is set both by secretEnv and by envFromSecrets (Secret ${source.name}); the container would see only secretEnv's value`);
         }
         return errors;
       },
@@ -225,6 +236,22 @@ export class WebService extends Construct {
       },
     });
 
+    if (props.ingressFrom) {
+      this.peers.push(...props.ingressFrom);
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { name: `${props.name}-ingress`, labels },
+        spec: {
+          podSelector: { matchLabels: { ...this.selector } },
+          policyTypes: ['Ingress'],
+          // Lazy: peers added with allowFrom after construction are included. No peers: nothing
+          // is admitted (a port-forward still works: it enters the pod's network namespace directly).
+          ingress: Lazy.any({
+            produce: () => (this.peers.length > 0 ? [{ from: this.peers.map((p) => networkPolicyPeer(p, chart.namespace!)), ports: [tcpPort(props.port)] }] : []),
+          }),
+        },
+      });
+    }
+
     if (props.route) {
       this.route = new HttpRoute(this, 'Route', {
         name: props.name,
@@ -235,18 +262,24 @@ export class WebService extends Construct {
     }
   }
 
+  /** Admits `peer`'s pods to the port through the NetworkPolicy (requires `ingressFrom`). */
+  public allowFrom(peer: PodPeer): void {
+    if (!this.props.ingressFrom) throw new Error(`${this.node.path}: allowFrom needs a NetworkPolicy; set ingressFrom (it may be empty)`);
+    this.peers.push(peer);
+  }
+
   /**
    * A pod spec that runs `command` once with this service's image, environment, secrets,
    * ServiceAccount and restricted security context, and no ports or probes: for Jobs of the
    * service such as database migrations, so they never drift from what the Deployment runs.
    */
-  public taskPodSpec(command: readonly string[]): k8s.PodSpec {
+  public taskPodSpec(command: readonly string[], containerName = 'task'): k8s.PodSpec {
     return {
       serviceAccountName: this.props.name,
       automountServiceAccountToken: this.props.serviceAccountToken ?? false,
       restartPolicy: 'Never',
       securityContext: this.podSecurityContext,
-      containers: [{ ...this.container, command: [...command] }],
+      containers: [{ ...this.container, name: containerName, command: [...command] }],
       volumes: [{ name: 'tmp', emptyDir: {} }],
     };
   }

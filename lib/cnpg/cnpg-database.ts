@@ -20,6 +20,7 @@ import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns
 import { parseImage } from '../core/image';
 import { k8s } from '../core/k8s';
 import { checkLabel } from '../core/labels';
+import { networkPolicyPeer, tcpPort, type PodPeer } from '../core/network-peer';
 import { checkResources, checkSize, type ResourceAmounts, type ResourceRequirements } from '../core/quantity';
 import { BARMAN_CLOUD_PLUGIN, type IBarmanObjectStore } from './barman-object-store';
 import { DatabaseCredentials, credentialsReaderName } from './database-credentials';
@@ -75,16 +76,8 @@ export const RESERVED_ROLES: ReadonlySet<string> = new Set(['postgres', 'streami
 const RECOVERY_SOURCE = 'recovery-origin';
 const IMPORT_SOURCE = 'import-source';
 
-/** Pods allowed to connect to the database: a namespace and the labels of its pods. */
-export interface DatabaseClient {
-  /**
-   * The client pods' namespace.
-   * @default the database's namespace
-   */
-  readonly namespace?: string;
-  /** Labels the client pods carry; at least one, so that no namespace is admitted wholesale. */
-  readonly podLabels: Readonly<Record<string, string>>;
-}
+/** Pods allowed to connect to the database: a namespace (default: the database's) and pod labels. */
+export type DatabaseClient = PodPeer;
 
 /** An ImageCatalog or ClusterImageCatalog entry, selected by the Cluster's major version. */
 export interface ImageCatalogRef {
@@ -594,7 +587,7 @@ export class CnpgDatabase extends Construct {
   }
 
   private ingressRules(props: CnpgDatabaseProps): k8s.NetworkPolicyIngressRule[] {
-    const port = (n: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(n) });
+    const port = tcpPort;
     const rules: k8s.NetworkPolicyIngressRule[] = [
       // The Cluster's own pods: replicas stream from the primary, join and bootstrap jobs (which
       // lack the instance role label, so only cnpg.io/cluster is matched) reach 5432, and
@@ -622,10 +615,7 @@ export class CnpgDatabase extends Construct {
   }
 
   private peerOf(client: DatabaseClient): k8s.NetworkPolicyPeer {
-    return {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespace ?? this.namespace } },
-      podSelector: { matchLabels: { ...client.podLabels } },
-    };
+    return networkPolicyPeer(client, this.namespace);
   }
 }
 

@@ -51,3 +51,11 @@ export function checkLabel(key: string, value: string): string | undefined {
   if (value !== '' && (!LABEL_NAME.test(value) || value.length > 63)) return `label value "${value}" of ${key} is not a valid label value (at most 63 letters, digits, "-", "_" and ".")`;
   return undefined;
 }
+
+/**
+ * The labels that select every pod of an app in one stage (all components), for another app's
+ * NetworkPolicy: a database admitting the app's web pods and its migration Jobs alike.
+ */
+export function appPodLabels(appName: string, stage: string): Record<string, string> {
+  return { [LABEL.name]: appName, [LABEL.instance]: `${appName}-${stage}` };
+}

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { AppChart, overlaySchema, type AppDefinition, type Claim } from './app';
+import { withSyncWave } from './argocd-sync';
 import { loadEnvironment, type Environment } from './environment';
 import { UserError, type Problem } from './errors';
 import { renderAppFiles } from './output';
@@ -117,7 +118,8 @@ export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
     if (!ApiObject.isApiObject(construct)) continue;
     let object: KubeObject;
     try {
-      object = construct.toJson() as KubeObject;
+      // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
+      object = withSyncWave(construct.toJson() as KubeObject);
     } catch (error) {
       throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
     }
@@ -130,7 +132,7 @@ export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
 
 /** Builds, validates and renders one app in one environment. */
 export function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string): { app: SynthesizedApp; claims: readonly Claim[] } {
-  const values = readOverlay(overlayPath, overlayDisplay, overlaySchema(app)) as { namespace: string };
+  const values = readOverlay(overlayPath, overlayDisplay, overlaySchemaOf(app)) as { namespace: string };
   const cdk8sApp = new App({ outdir: '.build/unused' });
   const chart = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
   const context = `(app ${app.name}, environment ${environment.name}, values from ${overlayDisplay})`;
@@ -147,6 +149,23 @@ export function synthesizeApp(app: AppDefinition, environment: Environment, over
   const files = new Map<string, string>();
   for (const [name, content] of renderAppFiles(objects, header)) files.set(`${environment.name}/${app.name}/${name}`, content);
   return { app: { environment, app, objects, files }, claims: chart.claimed };
+}
+
+/**
+ * One overlay schema object per app values schema, so the overlay reader compiles each schema
+ * once per run instead of once per (environment, app) pair (its validators are cached by schema
+ * object; `overlaySchema` builds a new object on every call). Apps that share a values schema
+ * share the compiled validator too.
+ */
+const overlaySchemas = new WeakMap<object, ReturnType<typeof overlaySchema>>();
+
+function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
+  let schema = overlaySchemas.get(app.values);
+  if (!schema) {
+    schema = overlaySchema(app);
+    overlaySchemas.set(app.values, schema);
+  }
+  return schema;
 }
 
 function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {

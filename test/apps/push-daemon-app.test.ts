@@ -77,7 +77,7 @@ describe('PushDaemonApp', () => {
   test('claims volumes on the environment StorageClass, protected from ArgoCD prune and delete', () => {
     const claim = only(objects, 'PersistentVolumeClaim', 'cfp-data');
     expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '10Gi' } } });
-    expect(claim.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    expect(claim.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'argocd.argoproj.io/sync-wave': '-3' });
   });
 
   test('publishes its Service through an HTTPRoute', () => {

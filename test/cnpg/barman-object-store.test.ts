@@ -68,7 +68,7 @@ describe('BarmanObjectStore', () => {
   });
 
   test('is protected from ArgoCD pruning and deletion', () => {
-    expect(objectStoreOf().metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    expect(objectStoreOf().metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'argocd.argoproj.io/sync-wave': '-2' });
   });
 
   test('exposes what a Cluster refers to it by', () => {

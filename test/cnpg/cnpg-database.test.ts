@@ -86,7 +86,7 @@ describe('CnpgDatabase', () => {
     });
 
     test('is protected from ArgoCD pruning and deletion', () => {
-      expect(clusterOf().metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+      expect(clusterOf().metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'argocd.argoproj.io/sync-wave': '-2' });
     });
 
     test('keeps the app\'s labels off the pods, PVCs and Services the operator creates', () => {
@@ -133,6 +133,7 @@ describe('CnpgDatabase', () => {
           pgpass: 'pgpass', uri: 'uri', jdbcUri: 'jdbc-uri', fqdnUri: 'fqdn-uri', fqdnJdbcUri: 'fqdn-jdbc-uri',
         },
         secretIsGenerated: true,
+        secret: { name: 'state-hub-db-app', keys: ['username', 'user', 'password', 'dbname', 'host', 'port', 'pgpass', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri'] },
       });
     });
 
@@ -163,7 +164,7 @@ describe('CnpgDatabase', () => {
     test('schedules a daily plugin base backup, taken at once, owned by the ScheduledBackup and protected from pruning', () => {
       const scheduled = only(objectsOf(withBackup()), 'ScheduledBackup');
       expect(scheduled.metadata.name).toBe('state-hub-db-backup');
-      expect(scheduled.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+      expect(scheduled.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'argocd.argoproj.io/sync-wave': '-2' });
       expect(scheduled.spec).toEqual({
         cluster: { name: 'state-hub-db' },
         schedule: '0 0 0 * * *',

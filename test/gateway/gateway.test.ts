@@ -13,12 +13,12 @@ describe('Gateway', () => {
   test('takes its class from the environment and asks cert-manager for a certificate by annotation', () => {
     const gw = only(render(gatewayOf()), 'Gateway');
     expect(gw.spec.gatewayClassName).toBe('eg');
-    expect(gw.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-staging' });
+    expect(gw.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt-staging', 'argocd.argoproj.io/sync-wave': '1' });
   });
 
   test('an Issuer (not ClusterIssuer) uses the issuer annotation', () => {
     const gw = only(render(gatewayOf({}, testEnvironment({ certManager: { issuer: 'local', issuerKind: 'Issuer' } }))), 'Gateway');
-    expect(gw.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'local' });
+    expect(gw.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'local', 'argocd.argoproj.io/sync-wave': '1' });
   });
 
   test('has an HTTPS listener per hostname terminating TLS with a same-namespace Secret, and an HTTP listener', () => {

@@ -28,8 +28,8 @@ describe('TailscaleFunnel', () => {
   });
 
   test('is tailnet-only unless funnel is set', () => {
-    expect(ingressOf().metadata.annotations).toBeUndefined();
-    expect(ingressOf({ funnel: true }).metadata.annotations).toEqual({ 'tailscale.com/funnel': 'true' });
+    expect(ingressOf().metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
+    expect(ingressOf({ funnel: true }).metadata.annotations).toEqual({ 'tailscale.com/funnel': 'true', 'argocd.argoproj.io/sync-wave': '1' });
   });
 
   test('names the Ingress after the hostname and labels it with the recommended labels', () => {
@@ -62,6 +62,7 @@ describe('TailscaleFunnel', () => {
       'tailscale.com/tags': 'tag:k8s,tag:web',
       'tailscale.com/proxy-group': 'ingress-ha',
       'tailscale.com/http-redirect': 'true',
+      'argocd.argoproj.io/sync-wave': '1',
     });
     expect(ingress.metadata.labels['tailscale.com/proxy-class']).toBe('hardened');
   });

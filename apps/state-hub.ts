@@ -1,0 +1,45 @@
+import { Type } from '@sinclair/typebox';
+import { StateHub } from '../lib/apps/state-hub';
+import { CnpgDatabase } from '../lib/cnpg/cnpg-database';
+import { defineApp } from '../lib/core/app';
+import { dnsLabel, serviceName } from '../lib/core/values';
+
+/**
+ * Reference deployment 4: State Hub in `railiance-apps`, on the `state-hub-db` cluster that
+ * `railiance-platform` owns in `databases`. Private: ClusterIP, optionally tailnet-only.
+ */
+export const stateHub = defineApp({
+  name: 'state-hub',
+  description: 'State Hub (FastAPI) on the platform-owned CNPG database, private',
+  partOf: 'railiance',
+  values: Type.Object({
+    image: Type.String({ description: 'the State Hub image: <registry>/<repo>@sha256:<digest> in production' }),
+    database: Type.Object({
+      cluster: serviceName({ maxLength: 50, description: 'the CNPG Cluster name in railiance-platform' }),
+      namespace: dnsLabel({ description: 'the namespace of the database (railiance-platform\'s namespace)' }),
+      database: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'the application database' }),
+      owner: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'the application user (default: the database\'s name)' })),
+    }, { additionalProperties: false }),
+    tailnet: Type.Optional(Type.Object({
+      hostname: dnsLabel({ description: 'the tailnet device name' }),
+      funnel: Type.Optional(Type.Boolean({ description: 'public through Funnel: refused without publicExposureReason' })),
+    }, { additionalProperties: false, description: 'a tailnet-only ingress (needs tailscale in environment.yaml)' })),
+    publicExposureReason: Type.Optional(Type.String({ minLength: 1, description: 'why State Hub must be public; without it public exposure is refused' })),
+    env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'non-secret environment' })),
+  }, { additionalProperties: false }),
+  build(chart, values) {
+    new StateHub(chart, 'StateHub', {
+      image: values.image,
+      // The same facts the platform app derives from the same name: nothing retyped.
+      database: CnpgDatabase.connectionFor({
+        clusterName: values.database.cluster,
+        namespace: values.database.namespace,
+        database: values.database.database,
+        user: values.database.owner,
+      }),
+      env: values.env,
+      tailnet: values.tailnet,
+      publicExposureReason: values.publicExposureReason,
+    });
+  },
+});

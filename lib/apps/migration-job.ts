@@ -1,0 +1,80 @@
+import { Construct } from 'constructs';
+import { AppChart } from '../core/app';
+import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SYNC_WAVE } from '../core/argocd-sync';
+import { checkDnsLabel } from '../core/dns';
+import { k8s } from '../core/k8s';
+import type { WebService } from './web-service';
+
+/** Properties for `MigrationJob`. */
+export interface MigrationJobProps {
+  /** The service whose image, env, secrets and ServiceAccount the Job runs with. */
+  readonly service: WebService;
+  /** The migration command. @default ["alembic", "upgrade", "head"] */
+  readonly command?: readonly string[];
+  /** The Job's name. @default `<service>-migrate` */
+  readonly name?: string;
+  /** Seconds the migration may run before it is stopped and the sync fails. @default 600 */
+  readonly timeoutSeconds?: number;
+  /** Retries after a failed run. Migrations are not always idempotent halfway through. @default 0 */
+  readonly retries?: number;
+}
+
+/**
+ * A schema migration that runs before a new version serves traffic: a Job with the service's own
+ * image and environment, run by ArgoCD as a `Sync` hook in the migration sync wave. ArgoCD
+ * applies a sync in phases and, within a phase, wave by wave, waiting for each wave to be healthy
+ * (a hook Job: completed) before the next (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/).
+ * So the Job runs after the namespace's secrets, config and databases exist and before the
+ * Deployment is updated; a failed migration fails the sync and the old version keeps serving.
+ *
+ * A `Sync` hook in a wave rather than a `PreSync` hook: PreSync runs before anything of the sync
+ * is applied, so on a first sync the Job's ServiceAccount, ConfigMap and credentials would not
+ * exist yet. The delete policy `BeforeHookCreation` replaces the previous Job at the next sync
+ * (so Jobs never pile up and the fixed name is reusable: hooks are recreated, never patched, so
+ * the Job template's immutability is no obstacle) and keeps the last one, successful or failed,
+ * for its logs (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies).
+ */
+export class MigrationJob extends Construct {
+  /** The Job's name. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: MigrationJobProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.name = props.name ?? `${props.service.name}-migrate`;
+    const timeout = props.timeoutSeconds ?? 600;
+    const retries = props.retries ?? 0;
+    const command = props.command ?? ['alembic', 'upgrade', 'head'];
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        const problem = checkDnsLabel(this.name);
+        if (problem) errors.push(`Job name "${this.name}" ${problem}`);
+        if (command.length === 0) errors.push('the migration command is empty');
+        if (!Number.isInteger(timeout) || timeout < 1) errors.push(`timeoutSeconds ${timeout} must be a positive number of seconds`);
+        if (!Number.isInteger(retries) || retries < 0) errors.push(`retries ${retries} must be 0 or more`);
+        return errors;
+      },
+    });
+    const labels = chart.labelsFor('migration');
+    new k8s.KubeJob(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels,
+        annotations: {
+          [ARGOCD_HOOK]: 'Sync',
+          [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
+          [ARGOCD_SYNC_WAVE]: String(SYNC_WAVE.migrations),
+        },
+      },
+      spec: {
+        backoffLimit: retries,
+        activeDeadlineSeconds: timeout,
+        template: {
+          metadata: { labels },
+          spec: props.service.taskPodSpec(command, 'migrate'),
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,163 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DatabaseCredentials } from '../cnpg/database-credentials';
+import type { DatabaseConnection } from '../cnpg/database-connection';
+import { AppChart } from '../core/app';
+import type { PodPeer } from '../core/network-peer';
+import type { ISecretSource } from '../core/secret-source';
+import type { IGateway } from '../gateway/gateway';
+import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
+import { MigrationJob } from './migration-job';
+import { WebService } from './web-service';
+
+/** Annotation recording why a private service is exposed publicly anyway (read by people, not operators). */
+export const PUBLIC_EXPOSURE_REASON_ANNOTATION = 'platform.internal/public-exposure-reason';
+
+/** Where the Tailscale operator runs its proxy pods. @see TailscaleFunnel */
+const TAILSCALE_OPERATOR_NAMESPACE = 'tailscale';
+/** Where Envoy Gateway runs its proxies in the default deployment mode. */
+const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+
+/** Properties for `StateHub`. */
+export interface StateHubProps {
+  /** Name of the Deployment, Service, ServiceAccount and ConfigMap. @default "state-hub" */
+  readonly name?: string;
+  /** The image (the registry is an overlay value): a digest in production. */
+  readonly image: string;
+  /**
+   * The database, owned by the platform layer: `CnpgDatabase.connectionFor(...)`. In another
+   * namespace its credentials are copied here by `DatabaseCredentials` (no secret material in
+   * git); the platform app must `grantCredentialsTo` this namespace.
+   */
+  readonly database: DatabaseConnection;
+  /** @default 8000 */
+  readonly port?: number;
+  /** Readiness and liveness endpoint. @default "/state/health" */
+  readonly healthPath?: string;
+  /** Non-secret environment. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** More secrets whose keys become environment variables. @default none */
+  readonly envFromSecrets?: readonly ISecretSource[];
+  /** @default WebService's defaults */
+  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  /** @default 1000 */
+  readonly runAsUser?: number;
+  /** The migration command, run before each new version serves (see `MigrationJob`). @default ["alembic", "upgrade", "head"] */
+  readonly migrationCommand?: readonly string[];
+  /**
+   * A tailnet ingress through the Tailscale operator: `<hostname>.<tailnet domain>`, reachable
+   * only from the tailnet unless `funnel` is set (which is public).
+   * @default none: ClusterIP only, reached over a private tunnel
+   */
+  readonly tailnet?: { readonly hostname: string; readonly funnel?: boolean; readonly tags?: readonly string[] };
+  /** A public Envoy Gateway route. Refused unless `publicExposureReason` is given. @default none */
+  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[] };
+  /**
+   * State Hub holds data that cannot be recreated and is private by design: a Funnel or a public
+   * route is refused unless this says why, and the reason is recorded on the exposing object.
+   * @default none: public exposure refused
+   */
+  readonly publicExposureReason?: string;
+  /** In-cluster clients admitted to the service port besides the exposure's proxies. @default none */
+  readonly clients?: readonly PodPeer[];
+}
+
+/**
+ * State Hub: a FastAPI service over a platform-owned CloudNativePG database, private by default.
+ * Emits the `WebService` (port 8000, probes on /state/health, `DATABASE_URL` from the
+ * database's `uri` key), the database credentials copied into this namespace when the database
+ * lives elsewhere, an Alembic `MigrationJob` ordered before the Deployment, an optional tailnet
+ * ingress, and a NetworkPolicy that admits only the exposure's proxies and declared clients.
+ */
+export class StateHub extends Construct {
+  public readonly web: WebService;
+  public readonly migration: MigrationJob;
+  /** The credentials copy, when the database is in another namespace. */
+  public readonly credentials?: DatabaseCredentials;
+  /** The tailnet ingress, when there is one. */
+  public readonly tailnetIngress?: TailscaleFunnel;
+
+  constructor(scope: Construct, id: string, props: StateHubProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const namespace = chart.namespace!;
+    const name = props.name ?? 'state-hub';
+    const port = props.port ?? 8000;
+    const isPublic = props.tailnet?.funnel === true || props.route !== undefined;
+
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        const reason = props.publicExposureReason?.trim();
+        if (isPublic && !reason) {
+          const what = props.route ? `a public route for ${props.route.hostnames.join(', ')}` : `Tailscale Funnel for ${props.tailnet?.hostname}`;
+          errors.push(`State Hub is private: ${what} would expose data that cannot be recreated to the internet; serve it tailnet-only (funnel: false) or over a tunnel, or give publicExposureReason to override`);
+        }
+        if (props.publicExposureReason !== undefined && !reason) errors.push('publicExposureReason is empty; say why the service must be public');
+        if (reason && !isPublic) errors.push('publicExposureReason is set but nothing is public (no funnel, no route); remove it');
+        return errors;
+      },
+    });
+
+    if (props.database.namespace !== namespace) {
+      this.credentials = new DatabaseCredentials(this, 'DatabaseCredentials', { connection: props.database });
+    }
+    const databaseSecret = this.credentials?.secret ?? props.database.secret;
+
+    this.web = new WebService(this, 'Web', {
+      name,
+      image: props.image,
+      port,
+      healthPath: props.healthPath ?? '/state/health',
+      runAsUser: props.runAsUser,
+      resources: props.resources,
+      env: props.env,
+      envFromSecrets: props.envFromSecrets,
+      // The operator's `uri` key: postgresql://user:password@<cluster>-rw.<namespace>:5432/db.
+      secretEnv: { DATABASE_URL: { secret: databaseSecret, key: props.database.secretKeys.uri } },
+      route: props.route,
+      ingressFrom: props.clients ?? [],
+    });
+    this.migration = new MigrationJob(this, 'Migration', { service: this.web, command: props.migrationCommand });
+
+    if (props.tailnet) {
+      this.tailnetIngress = new TailscaleFunnel(this, 'Tailnet', {
+        backend: this.web.service,
+        port: 'http',
+        hostname: props.tailnet.hostname,
+        funnel: props.tailnet.funnel ?? false,
+        tags: props.tailnet.tags,
+      });
+    }
+    const reason = props.publicExposureReason?.trim();
+    if (reason && isPublic) {
+      for (const exposing of [props.tailnet?.funnel ? this.tailnetIngress : undefined, this.web.route]) {
+        if (exposing) ApiObject.of(exposing.node.findChild('Resource')).metadata.addAnnotation(PUBLIC_EXPOSURE_REASON_ANNOTATION, reason);
+      }
+    }
+
+    if (this.tailnetIngress) {
+      // The operator runs one proxy per Ingress in its own namespace, labelled with the Ingress
+      // it serves (cmd/k8s-operator sts.go: LabelParentType/Name/Namespace on StatefulSets and Pods).
+      this.web.allowFrom({
+        namespace: TAILSCALE_OPERATOR_NAMESPACE,
+        podLabels: {
+          'tailscale.com/parent-resource-type': 'ingress',
+          'tailscale.com/parent-resource': this.tailnetIngress.ingressName,
+          'tailscale.com/parent-resource-ns': namespace,
+        },
+      });
+    }
+    if (props.route) {
+      // Envoy Gateway's default deployment mode runs the proxies in its own namespace, labelled
+      // with the Gateway they serve (internal/infrastructure/kubernetes/proxy: owning-gateway labels).
+      this.web.allowFrom({
+        namespace: ENVOY_GATEWAY_NAMESPACE,
+        podLabels: {
+          'gateway.envoyproxy.io/owning-gateway-name': props.route.gateway.name,
+          'gateway.envoyproxy.io/owning-gateway-namespace': props.route.gateway.namespace,
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apps } from '../../apps';
+import { synthesize } from '../../lib/core/synth';
+import { only, problemsOf, ROOT } from '../helpers';
+
+const result = synthesize({ apps, overlaysDir: join(ROOT, 'overlays'), environments: ['openova-prod'] });
+const objects = result.apps[0].objects as Record<string, any>[];
+const deployment = only(objects, 'Deployment');
+const pod = deployment.spec.template.spec;
+const container = pod.containers[0];
+
+describe('pool-domain-manager (reference deployment 5)', () => {
+  test('runs in openova-system on port 8080 as uid 65534, probes on /healthz, ClusterIP only', () => {
+    expect(deployment.metadata.namespace).toBe('openova-system');
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true });
+    expect(container.readinessProbe.httpGet.path).toBe('/healthz');
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(only(objects, 'Service').spec.type).toBe('ClusterIP');
+    expect(objects.some((o) => ['Ingress', 'HTTPRoute', 'Gateway'].includes(o.kind))).toBe(false);
+  });
+
+  test('configuration comes from an ExternalSecret; PORT and PDM_DATABASE_URL are derived', () => {
+    const env = only(objects, 'ExternalSecret', 'pool-domain-manager-env');
+    expect(env.spec.data.map((d: any) => d.secretKey)).toEqual(['DYNADOT_MANAGED_DOMAINS', 'PDM_RESERVATION_TTL', 'PDM_SWEEPER_INTERVAL']);
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'pool-domain-manager-env' } }, { secretRef: { name: 'pool-domain-manager-env' } }]);
+    expect(only(objects, 'ConfigMap', 'pool-domain-manager-env').data).toEqual({ PORT: '8080' });
+    expect(container.env).toEqual([{ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } }]);
+  });
+
+  test('its own CNPG database: two instances with backups (production), admitting only its pods', () => {
+    const cluster = only(objects, 'Cluster');
+    expect(cluster.metadata.namespace).toBe('openova-system');
+    expect(cluster.spec.instances).toBe(2);
+    expect(only(objects, 'ScheduledBackup').spec.cluster.name).toBe('pool-domain-manager-db');
+    const clients = only(objects, 'NetworkPolicy', 'pool-domain-manager-db-ingress').spec.ingress.find((r: any) => r.ports.length === 1 && r.ports[0].port === 5432);
+    expect(clients.from).toEqual([{
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'openova-system' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'pool-domain-manager', 'app.kubernetes.io/instance': 'pool-domain-manager-prod' } },
+    }]);
+    expect(only(objects, 'ExternalSecret', 'pool-domain-manager-backup-s3').spec.data.map((d: any) => d.secretKey)).toEqual(['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']);
+  });
+
+  test('the service admits nobody unless callers are declared', () => {
+    expect(only(objects, 'NetworkPolicy', 'pool-domain-manager-ingress').spec.ingress).toEqual([]);
+  });
+
+  test('PORT or PDM_DATABASE_URL in the secret store is refused with the overlay field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'overlays-'));
+    cpSync(join(ROOT, 'overlays', 'openova-prod'), join(dir, 'openova-prod'), { recursive: true });
+    const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('  data:\n', '  data:\n    PDM_DATABASE_URL: { key: pool-domain-manager, property: PDM_DATABASE_URL }\n'));
+    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
+      .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml env\.data\.PDM_DATABASE_URL: PDM_DATABASE_URL must not come from the secret store/);
+  });
+});
