@@ -15,6 +15,7 @@ export const railiancePlatform = defineApp({
   name: 'railiance-platform',
   description: 'Railiance platform layer: CloudNativePG databases for the apps in railiance-apps',
   partOf: 'railiance',
+  layer: 'platform',
   values: Type.Object({
     databases: Type.Array(Type.Object({
       cluster: CnpgDatabaseValues,

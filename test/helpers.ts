@@ -19,7 +19,7 @@ export function testEnvironment(overrides: Partial<EnvironmentValues> & { name?:
     cluster: 'test',
     stage: 'sandbox',
     production: false,
-    argocd: { server: 'https://kubernetes.default.svc' },
+    argocd: { server: 'https://kubernetes.default.svc', repoURL: 'https://git.example.org/deployments.git' },
     storageClass: 'standard',
     gateway: { className: 'eg' },
     certManager: { issuer: 'letsencrypt-staging' },
@@ -68,7 +68,7 @@ export function problemsOf(fn: () => unknown): string[] {
  */
 export function scratchProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cdk8s-project-'));
-  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'diff.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
     cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');

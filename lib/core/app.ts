@@ -19,6 +19,12 @@ export interface AppDefinition<P extends TProperties = TProperties> {
   readonly description: string;
   /** The larger system the app belongs to (`app.kubernetes.io/part-of`). @default the app's name */
   readonly partOf?: string;
+  /**
+   * `platform` for shared services other apps depend on (databases): ArgoCD syncs them before
+   * the `application` layer.
+   * @default "application"
+   */
+  readonly layer?: 'platform' | 'application';
   /** The schema of the app's overlay values, besides `namespace`. */
   readonly values: TObject<P>;
   /** Composes the app's constructs in its chart from validated overlay values. */

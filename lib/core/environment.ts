@@ -15,6 +15,8 @@ export const EnvironmentSchema = Type.Object({
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
   argocd: Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
+    repoURL: Type.String({ pattern: '^(https://|ssh://|git@)', description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
+    targetRevision: Type.Optional(Type.String({ minLength: 1, description: 'the branch, tag or commit ArgoCD follows (default "main")' })),
     namespace: Type.Optional(dnsLabel({ description: 'the namespace ArgoCD runs in (default "argocd")' })),
     project: Type.Optional(dnsLabel({ description: 'the AppProject the apps belong to (default: the environment name)' })),
   }, { additionalProperties: false, description: 'where ArgoCD delivers this environment' }),
@@ -33,6 +35,21 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
+  terraform: Type.Optional(Type.Object({
+    kubeconfigPath: Type.String({
+      pattern: '^(~|)/\\S+$',
+      description: 'the kubeconfig Terraform uses for this cluster, "~/..." or absolute, such as "~/.kube/config" (the Kubernetes provider expands "~"; a relative path would resolve inside the regenerated output directory)',
+    }),
+    context: Type.String({ minLength: 1, pattern: '^\\S+$', description: 'the kubeconfig context of this cluster, such as "pal-e"' }),
+    adopt: Type.Optional(Type.Array(Type.Object({
+      kind: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$', description: 'the object\'s kind, such as "Ingress"' }),
+      name: dnsSubdomain({ description: 'the object\'s metadata.name' }),
+      namespace: Type.Optional(dnsLabel({ description: 'the object\'s namespace; leave out for cluster-scoped objects' })),
+      apiVersion: Type.Optional(Type.String({ pattern: '^([a-z0-9.-]+/)?v[0-9]+[a-z0-9]*$', description: 'the object\'s apiVersion, such as "networking.k8s.io/v1"; needed only when two API groups emit the same kind and name' })),
+    }, { additionalProperties: false }), {
+      description: 'objects that already exist in the cluster, unmanaged, which the stack takes over with Terraform import blocks instead of creating them; each must be an object an app of this environment emits',
+    })),
+  }, { additionalProperties: false, description: 'settings for `npm run synth -- --target terraform` (docs/terraform.md): kubeconfigPath, context, adopt' })),
 }, { additionalProperties: false });
 
 /** The values of `environment.yaml`. */

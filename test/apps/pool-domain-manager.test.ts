@@ -6,7 +6,7 @@ import { synthesize } from '../../lib/core/synth';
 import { only, problemsOf, ROOT } from '../helpers';
 
 const result = synthesize({ apps, overlaysDir: join(ROOT, 'overlays'), environments: ['openova-prod'] });
-const objects = result.apps[0].objects as Record<string, any>[];
+const objects = result.apps[0].objects;
 const deployment = only(objects, 'Deployment');
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];

@@ -6,7 +6,7 @@ import { synthesize } from '../../lib/core/synth';
 import { only, problemsOf, ROOT } from '../helpers';
 
 const result = synthesize({ apps, overlaysDir: join(ROOT, 'overlays'), environments: ['railiance01-prod'] });
-const objectsOf = (app: string) => result.apps.find((a) => a.app.name === app)!.objects as Record<string, any>[];
+const objectsOf = (app: string) => result.apps.find((a) => a.app.name === app)!.objects;
 
 /** The railiance01-prod overlays in a scratch directory, with `edit` applied to one file. */
 function editedOverlays(file: string, edit: (text: string) => string): string {

@@ -52,7 +52,7 @@ describe('overlay files', () => {
   });
 
   test('the environment schema rejects unknown keys too', () => {
-    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x"}\nstorgeClass: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
+    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorgeClass: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
     expect(problems).toEqual([expect.stringMatching(/^overlays\/c-s\/environment.yaml:5:1 storgeClass: unknown key "storgeClass" .*did you mean "storageClass"/)]);
   });
 });
