@@ -1,21 +1,53 @@
 /**
- * Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource/quantity.go): a number,
- * then a binary (Ki..Ei), decimal (n, u, m, k, M..E) or exponent (e3) suffix.
+ * Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource/quantity.go,
+ * https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/): a decimal
+ * number with a binary (Ki … Ei), decimal (n, u, m, k, M … E) or exponent (e3, E-2) suffix.
  */
 
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const FACTORS: Readonly<Record<string, number>> = {
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+/** A Kubernetes quantity as an exact fraction, so 1Gi, 1024Mi and 1073741824 compare equal. */
+export interface Quantity {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+}
+
+const SUFFIXES: Readonly<Record<string, { base: bigint; exponent: number }>> = {
+  n: { base: 10n, exponent: -9 }, u: { base: 10n, exponent: -6 }, m: { base: 10n, exponent: -3 },
+  k: { base: 10n, exponent: 3 }, M: { base: 10n, exponent: 6 }, G: { base: 10n, exponent: 9 },
+  T: { base: 10n, exponent: 12 }, P: { base: 10n, exponent: 15 }, E: { base: 10n, exponent: 18 },
+  Ki: { base: 2n, exponent: 10 }, Mi: { base: 2n, exponent: 20 }, Gi: { base: 2n, exponent: 30 },
+  Ti: { base: 2n, exponent: 40 }, Pi: { base: 2n, exponent: 50 }, Ei: { base: 2n, exponent: 60 },
 };
+
+/**
+ * Parses a quantity exactly; undefined for anything that is not one. YAML numbers
+ * (`storage: 10`) are accepted as plain numbers.
+ */
+export function parseExactQuantity(value: unknown): Quantity | undefined {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  if (typeof text !== 'string') return undefined;
+  const match = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, sign, number, suffix = ''] = match;
+  const [whole, fraction = ''] = number.split('.');
+  let numerator = BigInt(`${whole}${fraction}` || '0') * (sign === '-' ? -1n : 1n);
+  let denominator = 10n ** BigInt(fraction.length);
+  const { base, exponent } = SUFFIXES[suffix] ?? { base: 10n, exponent: suffix ? Number(suffix.slice(1)) : 0 };
+  if (exponent >= 0) numerator *= base ** BigInt(exponent);
+  else denominator *= base ** BigInt(-exponent);
+  return { numerator, denominator };
+}
+
+/** Negative when `a` < `b`, zero when equal, positive when `a` > `b`. */
+export function compareQuantities(a: Quantity, b: Quantity): number {
+  const left = a.numerator * b.denominator;
+  const right = b.numerator * a.denominator;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
 
 /** The value of a quantity in base units (bytes, cores), or undefined when it is not one. */
 export function parseQuantity(value: string): number | undefined {
-  const match = QUANTITY.exec(value);
-  if (!match) return undefined;
-  const suffix = match[2] ?? '';
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : FACTORS[suffix];
-  return Number(match[1]) * factor;
+  const exact = parseExactQuantity(value);
+  return exact && Number(exact.numerator) / Number(exact.denominator);
 }
 
 /** A volume size: a quantity larger than zero. Returns the problems, each naming `field`. */

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { UserError, type Problem } from '../core/errors';
 import type { FileTree } from '../core/output';
+import { compareQuantities, parseExactQuantity } from '../core/quantity';
 
 // Compares two generated trees (the committed dist/ and a fresh synth) object by object and
 // flags the changes a sync cannot apply or that lose data. Pure: trees in, a report out; the
@@ -350,8 +351,8 @@ function cnpgClusterRisks(before: Manifest, after: Manifest): Risk[] {
 
 /** A volume-shrink risk when the quantity at `path` goes from `b` down to `a`. */
 function shrinkRisk(ref: ObjectRef, path: readonly Segment[], b: unknown, a: unknown, why: string, source: string): Risk | undefined {
-  const old = parseQuantity(b);
-  const next = parseQuantity(a);
+  const old = parseExactQuantity(b);
+  const next = parseExactQuantity(a);
   // An unreadable size is the schema validation's business, as it is for the CNPG webhook.
   if (!old || !next || compareQuantities(next, old) >= 0) return undefined;
   const field: FieldChange = { path: formatPath(path), before: b, after: a };
@@ -447,51 +448,6 @@ function hasPruneFalse(object: Readonly<Record<string, unknown>>): boolean {
 
 function isExternalName(m: Manifest): boolean {
   return getIn(m.object, ['spec', 'type']) === 'ExternalName';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Kubernetes quantities.
-
-/** A Kubernetes quantity as an exact fraction, so 1Gi, 1024Mi and 1073741824 compare equal. */
-export interface Quantity {
-  readonly numerator: bigint;
-  readonly denominator: bigint;
-}
-
-const SUFFIXES: Readonly<Record<string, { base: bigint; exponent: number }>> = {
-  n: { base: 10n, exponent: -9 }, u: { base: 10n, exponent: -6 }, m: { base: 10n, exponent: -3 },
-  k: { base: 10n, exponent: 3 }, M: { base: 10n, exponent: 6 }, G: { base: 10n, exponent: 9 },
-  T: { base: 10n, exponent: 12 }, P: { base: 10n, exponent: 15 }, E: { base: 10n, exponent: 18 },
-  Ki: { base: 2n, exponent: 10 }, Mi: { base: 2n, exponent: 20 }, Gi: { base: 2n, exponent: 30 },
-  Ti: { base: 2n, exponent: 40 }, Pi: { base: 2n, exponent: 50 }, Ei: { base: 2n, exponent: 60 },
-};
-
-/**
- * Parses a Kubernetes quantity: a decimal number with a binary (Ki … Ei), decimal (n, u, m, k,
- * M … E) or exponent (e3, E-2) suffix, the grammar of k8s.io/apimachinery resource.Quantity
- * (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/). Returns
- * undefined for anything else. YAML numbers (`storage: 10`) are accepted as plain numbers.
- */
-export function parseQuantity(value: unknown): Quantity | undefined {
-  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  if (typeof text !== 'string') return undefined;
-  const match = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/.exec(text.trim());
-  if (!match) return undefined;
-  const [, sign, number, suffix = ''] = match;
-  const [whole, fraction = ''] = number.split('.');
-  let numerator = BigInt(`${whole}${fraction}` || '0') * (sign === '-' ? -1n : 1n);
-  let denominator = 10n ** BigInt(fraction.length);
-  const { base, exponent } = SUFFIXES[suffix] ?? { base: 10n, exponent: suffix ? Number(suffix.slice(1)) : 0 };
-  if (exponent >= 0) numerator *= base ** BigInt(exponent);
-  else denominator *= base ** BigInt(-exponent);
-  return { numerator, denominator };
-}
-
-/** Negative when `a` < `b`, zero when equal, positive when `a` > `b`. */
-export function compareQuantities(a: Quantity, b: Quantity): number {
-  const left = a.numerator * b.denominator;
-  const right = b.numerator * a.denominator;
-  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { UserError } from '../../lib/core/errors';
 import { toYaml } from '../../lib/core/output';
-import { compareQuantities, diffManifestTrees, parseQuantity, type ManifestDiff } from '../../lib/review/manifest-diff';
+import { diffManifestTrees, type ManifestDiff } from '../../lib/review/manifest-diff';
+import { compareQuantities, parseExactQuantity as parseQuantity } from '../../lib/core/quantity';
 
 // Trees as synth writes them: dist/<env>/<app>/<kind>-<name>.yaml, one object per file.
 type Obj = Record<string, any>;
