@@ -21,9 +21,21 @@ const externalValidators = {
   },
 };
 
+/**
+ * lib/terraform (cdktf, the Kubernetes provider bindings) is a bundle of its own, which the CLI
+ * requires only for --target terraform: the one require of it (lib/core/cli.ts) becomes
+ * require("./terraform.js"), so YAML synth never loads it.
+ */
+const lazyTerraform = {
+  name: 'lazy-terraform',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/terraform$/ }, (args) => (args.importer === join(root, 'lib', 'core', 'cli.ts') ? { path: './terraform.js', external: true } : undefined));
+  },
+};
+
 await build({
-  entryPoints: [join(root, 'main.ts')],
-  outfile: join(outdir, 'main.js'),
+  entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts')], // → .build/main.js, .build/diff.js
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -31,5 +43,20 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
-  plugins: [externalValidators],
+  plugins: [externalValidators, lazyTerraform],
+});
+
+// .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
+// instance for cdktf and this code).
+await build({
+  entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
+  outfile: join(outdir, 'terraform.js'),
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
 });

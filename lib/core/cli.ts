@@ -17,7 +17,9 @@ Options:
   --env NAME     only this environment (repeat or comma-separate for several)
   --app NAME     only this app (repeat or comma-separate for several)
   --check        compare a fresh synth with dist/ and exit 1 listing drifted files; writes nothing
-  --out DIR      output directory (default: dist)
+  --out DIR      output directory (default: dist, or dist-terraform for --target terraform)
+  --target T     yaml (default): manifests for ArgoCD/kubectl; terraform: one Terraform JSON stack per
+                 environment with a terraform: section, dist-terraform/<env>/cdk.tf.json (docs/terraform.md)
   --quiet        print nothing but errors
   --help         show this help
 
@@ -53,31 +55,37 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       environments: args.env,
       appNames: args.app,
     });
+    const terraform = args.target === 'terraform'
+      ? loadTerraform().renderTerraform({ result, overlaysDir: join(context.root, 'overlays'), explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
+      : undefined;
+    if (terraform && terraform.problems.length > 0) throw new UserError(terraform.problems);
+    const files = terraform?.files ?? result.files;
     recoverInterruptedWrite(outDir);
     const current = readTree(outDir);
     const inScope = scopeOf(result, args.env !== undefined, args.app !== undefined);
     const next = new Map([...current].filter(([path]) => !inScope(path)));
-    for (const [path, content] of result.files) next.set(path, content);
+    for (const [path, content] of files) next.set(path, content);
     const diff = diffTrees(current, next);
     const drifted = [...diff.added.map((p) => `added    ${p}`), ...diff.removed.map((p) => `removed  ${p}`), ...diff.changed.map((p) => `changed  ${p}`)];
 
     if (args.check) {
       if (drifted.length === 0) {
-        if (!args.quiet) out(`${args.out}/ matches a fresh synth (${result.files.size} files).`);
+        if (!args.quiet) out(`${args.out}/ matches a fresh synth (${files.size} files).`);
         return EXIT.ok;
       }
       err(red(`${args.out}/ differs from a fresh synth of the code (${drifted.length} files):`));
       for (const line of drifted) err(`  ${line}`);
-      err('Run `npm run synth` and commit dist/.');
+      err(terraform ? 'Run `npm run synth -- --target terraform`.' : 'Run `npm run synth` and commit dist/.');
       return EXIT.drift;
     }
 
     if (drifted.length > 0) writeTreeAtomically(outDir, next);
     const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
-    if (cdk8sOut && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
+    if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
     if (!args.quiet) {
       const ms = Math.round(performance.now() - started);
-      for (const env of result.environments) {
+      for (const line of terraform?.summary ?? []) out(line);
+      for (const env of terraform ? [] : result.environments) {
         const apps = result.apps.filter((a) => a.environment.name === env.name);
         const objects = apps.reduce((n, a) => n + a.objects.length, 0);
         const files = apps.reduce((n, a) => n + a.files.size, 0);
@@ -105,6 +113,7 @@ interface CliArgs {
   readonly quiet: boolean;
   readonly help: boolean;
   readonly out: string;
+  readonly target: 'yaml' | 'terraform';
 }
 
 function parseCliArgs(argv: readonly string[]): CliArgs {
@@ -118,13 +127,23 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
         check: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
-        out: { type: 'string', default: 'dist' },
+        out: { type: 'string' },
+        target: { type: 'string', default: 'yaml' },
       },
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
     throw new UserError({ where: 'command line', message: (error as Error).message, hint: 'see `npm run synth -- --help`' });
+  }
+  const target = parsed.values.target ?? 'yaml';
+  if (target !== 'yaml' && target !== 'terraform') throw new UserError({ where: '--target', message: `"${target}" is not a target`, allowed: 'yaml (default), terraform' });
+  if (target === 'terraform' && parsed.values.app) {
+    throw new UserError({
+      where: '--app',
+      message: 'cannot be combined with --target terraform',
+      hint: 'an environment\'s stack holds all its apps, and `terraform apply` would delete what a narrowed stack leaves out; narrow with --env',
+    });
   }
   const list = (values?: string[]) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   return {
@@ -133,8 +152,18 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     check: parsed.values.check ?? false,
     quiet: parsed.values.quiet ?? false,
     help: parsed.values.help ?? false,
-    out: parsed.values.out ?? 'dist',
+    out: parsed.values.out ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
+    target,
   };
+}
+
+/**
+ * lib/terraform, which loads cdktf, only for --target terraform: scripts/build.mjs bundles it
+ * apart as .build/terraform.js and turns this require into one of that file.
+ */
+function loadTerraform(): typeof import('../terraform') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../terraform');
 }
 
 /** Which existing output paths a run replaces: all of it, whole environments, or single apps. */
