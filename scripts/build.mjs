@@ -3,7 +3,9 @@
 // type-checks with tsc), one file to load, so synth starts fast. The generated validators stay
 // separate files, loaded per API group only when an object of that group is validated.
 import { build } from 'esbuild';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +35,22 @@ const lazyTerraform = {
   },
 };
 
+/**
+ * cdk8s carries its own copy of yaml (a bundled dependency). When it is the release the project
+ * uses, cdk8s's require("yaml") resolves to the project's: the bundle holds and loads one yaml
+ * instead of two (the same code, so the same output; docs/performance.md).
+ */
+const ownYaml = createRequire(import.meta.url).resolve('yaml');
+const cdk8sYaml = join(root, 'node_modules', 'cdk8s', 'node_modules', 'yaml', 'package.json');
+const versionOf = (file) => JSON.parse(readFileSync(file, 'utf8')).version;
+const oneYaml = {
+  name: 'one-yaml',
+  setup(b) {
+    if (!existsSync(cdk8sYaml) || versionOf(cdk8sYaml) !== versionOf(join(dirname(ownYaml), '..', 'package.json'))) return;
+    b.onResolve({ filter: /^yaml$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}cdk8s${sep}`) ? { path: ownYaml } : undefined));
+  },
+};
+
 await build({
   entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts')], // → .build/main.js, .build/diff.js
   outdir,
@@ -43,7 +61,7 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
-  plugins: [externalValidators, lazyTerraform],
+  plugins: [externalValidators, lazyTerraform, oneYaml],
 });
 
 // .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs

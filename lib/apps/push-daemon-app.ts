@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { protectFromPrune } from '../core/argocd-sync';
 import { k8s } from '../core/k8s';
+import { checkSize } from '../core/quantity';
 import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
@@ -12,6 +13,7 @@ import { WebService } from './web-service';
 export interface PushDaemonVolume {
   /** Suffix of the claim's name: `<app>-<name>`. */
   readonly name: string;
+  /** Where the volume is mounted in the container. */
   readonly mountPath: string;
   /** A quantity such as "10Gi". */
   readonly size: string;
@@ -28,6 +30,7 @@ export interface DataRemote {
   readonly url?: string;
   /** The env var that carries the branch, e.g. CFP_DATA_BRANCH. */
   readonly branchEnv: string;
+  /** The branch the daemon pushes to. */
   readonly branch: string;
   /** The SSH deploy key with write access to the remote: a SealedSecret or an ExternalSecret. */
   readonly deployKey: ISecretSource;
@@ -41,6 +44,7 @@ export interface DataRemote {
 export interface PushDaemonAppProps {
   /** Name of the Deployment, Service, ServiceAccount, ConfigMaps and the claims' prefix. */
   readonly name: string;
+  /** The image: a digest in production, a tag elsewhere. */
   readonly image: string;
   /** The HTTP port. */
   readonly port: number;
@@ -50,11 +54,20 @@ export interface PushDaemonAppProps {
   readonly replicas?: number;
   /** @default 1000 */
   readonly runAsUser?: number;
-  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  /** CPU and memory. @default WebService's defaults */
+  readonly resources?: {
+    /** The CPU request. @default "100m" */
+    readonly cpu?: string;
+    /** The memory request. @default "128Mi" */
+    readonly memory?: string;
+    /** The memory limit. @default twice the memory request */
+    readonly memoryLimit?: string;
+  };
   /** Non-secret environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** Secrets (SealedSecret or ExternalSecret) whose keys become environment variables. @default none */
   readonly secrets?: readonly ISecretSource[];
+  /** The git remote the daemon pushes the working copy to, and the key it pushes with. */
   readonly dataRemote: DataRemote;
   /** The git working copy's volume. */
   readonly dataVolume: Omit<PushDaemonVolume, 'name'>;
@@ -72,7 +85,12 @@ export interface PushDaemonAppProps {
   /** Failures a startup probe allows while the entrypoint reconciles the working copy. @default 30 (2.5 minutes) */
   readonly startupFailureThreshold?: number;
   /** Publish through Envoy Gateway. @default not published */
-  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[] };
+  readonly route?: {
+    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
+    readonly gateway: IGateway;
+    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
+    readonly hostnames: readonly string[];
+  };
 }
 
 const KEY_DIR = '/etc/git-deploy-key';
@@ -87,9 +105,11 @@ const SHUTDOWN_MARGIN_SECONDS = 5;
  * host key pinned, and volumes no ArgoCD sync can delete.
  */
 export class PushDaemonApp extends Construct {
+  /** The Service, for routes, funnels and network policies. */
   public readonly service: IServiceRef;
   /** The claim holding the working copy. */
   public readonly dataVolume: string;
+  /** The route, when published. */
   public readonly route?: HttpRoute;
 
   constructor(scope: Construct, id: string, props: PushDaemonAppProps) {
@@ -122,6 +142,7 @@ export class PushDaemonApp extends Construct {
         if (remote.url !== undefined && !/^(ssh:\/\/|git@)/.test(remote.url)) errors.push(`data remote "${remote.url}" is not an SSH URL; the deploy key only works over SSH (ssh://... or git@host:path)`);
         const names = new Set<string>();
         for (const v of volumes) {
+          errors.push(...checkSize(`volume "${v.name}" size`, v.size));
           if (names.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
           names.add(v.name);
         }

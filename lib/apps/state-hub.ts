@@ -38,8 +38,15 @@ export interface StateHubProps {
   readonly env?: Readonly<Record<string, string>>;
   /** More secrets whose keys become environment variables. @default none */
   readonly envFromSecrets?: readonly ISecretSource[];
-  /** @default WebService's defaults */
-  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  /** CPU and memory. @default WebService's defaults */
+  readonly resources?: {
+    /** The CPU request. @default "100m" */
+    readonly cpu?: string;
+    /** The memory request. @default "128Mi" */
+    readonly memory?: string;
+    /** The memory limit. @default twice the memory request */
+    readonly memoryLimit?: string;
+  };
   /** @default 1000 */
   readonly runAsUser?: number;
   /** The migration command, run before each new version serves (see `MigrationJob`). @default ["alembic", "upgrade", "head"] */
@@ -49,9 +56,21 @@ export interface StateHubProps {
    * only from the tailnet unless `funnel` is set (which is public).
    * @default none: ClusterIP only, reached over a private tunnel
    */
-  readonly tailnet?: { readonly hostname: string; readonly funnel?: boolean; readonly tags?: readonly string[] };
+  readonly tailnet?: {
+    /** The tailnet device name, one DNS label. */
+    readonly hostname: string;
+    /** Public through Tailscale Funnel; requires `publicExposureReason`. @default false */
+    readonly funnel?: boolean;
+    /** ACL tags of the proxy device, each `tag:<name>`. @default the operator's default, `tag:k8s` */
+    readonly tags?: readonly string[];
+  };
   /** A public Envoy Gateway route. Refused unless `publicExposureReason` is given. @default none */
-  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[] };
+  readonly route?: {
+    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
+    readonly gateway: IGateway;
+    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
+    readonly hostnames: readonly string[];
+  };
   /**
    * State Hub holds data that cannot be recreated and is private by design: a Funnel or a public
    * route is refused unless this says why, and the reason is recorded on the exposing object.
@@ -70,7 +89,9 @@ export interface StateHubProps {
  * ingress, and a NetworkPolicy that admits only the exposure's proxies and declared clients.
  */
 export class StateHub extends Construct {
+  /** The web service: Deployment, Service, ServiceAccount and ConfigMap. */
   public readonly web: WebService;
+  /** The migration Job, run before each new version serves. */
   public readonly migration: MigrationJob;
   /** The credentials copy, when the database is in another namespace. */
   public readonly credentials?: DatabaseCredentials;

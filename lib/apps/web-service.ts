@@ -13,21 +13,42 @@ import { HttpRoute } from '../gateway/http-route';
 
 /** A volume mounted into the container. */
 export interface WebServiceVolume {
+  /** The volume's name in the pod spec, a DNS label. */
   readonly name: string;
+  /** Where it is mounted in the container; not `/tmp`, which is always there. */
   readonly mountPath: string;
+  /** Mount it read-only. @default false */
   readonly readOnly?: boolean;
-  /** Where the volume comes from. */
+  /** Where the volume comes from: one of a claim, a Secret, a ConfigMap or an emptyDir. */
   readonly source:
-    | { readonly persistentVolumeClaim: string }
-    | { readonly secret: string; readonly defaultMode?: number }
-    | { readonly configMap: string }
-    | { readonly emptyDir: { readonly sizeLimit?: string } };
+    | {
+      /** The name of a PersistentVolumeClaim in the app's namespace. */
+      readonly persistentVolumeClaim: string;
+    }
+    | {
+      /** The name of a Secret in the app's namespace; each key becomes a file. */
+      readonly secret: string;
+      /** The files' mode, e.g. `0o400`. @default Kubernetes' 0644 */
+      readonly defaultMode?: number;
+    }
+    | {
+      /** The name of a ConfigMap in the app's namespace; each key becomes a file. */
+      readonly configMap: string;
+    }
+    | {
+      /** Scratch space that lives as long as the pod. */
+      readonly emptyDir: {
+        /** The most it may hold, a quantity such as "1Gi". @default no limit */
+        readonly sizeLimit?: string;
+      };
+    };
 }
 
 /** An environment variable taken from one key of a Secret. */
 export interface SecretKeyEnv {
   /** A SealedSecret, an ExternalSecret, or a database's `connection.secret` / `DatabaseCredentials.secret`. */
   readonly secret: ISecretSource;
+  /** The key of the Secret whose value the variable gets; refused when the Secret is known not to have it. */
   readonly key: string;
 }
 
@@ -52,7 +73,14 @@ export interface WebServiceProps {
   /** @default runAsUser */
   readonly runAsGroup?: number;
   /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
-  readonly resources?: { readonly cpu?: string; readonly memory?: string; readonly memoryLimit?: string };
+  readonly resources?: {
+    /** The CPU request. @default "100m" */
+    readonly cpu?: string;
+    /** The memory request. @default "128Mi" */
+    readonly memory?: string;
+    /** The memory limit. @default twice the memory request */
+    readonly memoryLimit?: string;
+  };
   /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** Secrets whose every key becomes an environment variable. @default none */
@@ -66,7 +94,14 @@ export interface WebServiceProps {
   /** Mount a service account token (only for apps that call the Kubernetes API). @default false */
   readonly serviceAccountToken?: boolean;
   /** Publish through Envoy Gateway: an HTTPRoute on `gateway` for `hostnames`. @default not published */
-  readonly route?: { readonly gateway: IGateway; readonly hostnames: readonly string[]; readonly requestTimeout?: string };
+  readonly route?: {
+    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
+    readonly gateway: IGateway;
+    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
+    readonly hostnames: readonly string[];
+    /** The request timeout, a Gateway API duration such as "30s". @default Envoy Gateway's default */
+    readonly requestTimeout?: string;
+  };
   /** The `app.kubernetes.io/component` label. @default "web" */
   readonly component?: string;
   /**
@@ -88,6 +123,7 @@ export class WebService extends Construct {
   public readonly service: IServiceRef;
   /** Labels that select this service's pods. */
   public readonly selector: Readonly<Record<string, string>>;
+  /** The name of the Deployment, Service, ServiceAccount and `<name>-env` ConfigMap. */
   public readonly name: string;
   /** The Deployment's name (the same as `name`). */
   public readonly deploymentName: string;

@@ -80,7 +80,12 @@ export interface BarmanObjectStoreProps {
    * A Secret key holding the CA bundle that signed the endpoint's certificate.
    * @default the system trust store
    */
-  readonly endpointCa?: { readonly secretName: string; readonly key: string };
+  readonly endpointCa?: {
+    /** The Secret's name, in the ObjectStore's namespace. */
+    readonly secretName: string;
+    /** The key holding the PEM bundle. */
+    readonly key: string;
+  };
   /**
    * The Secret with the S3 credentials. Required unless `inheritFromIamRole` is set.
    * @default none

@@ -207,7 +207,12 @@ export interface DatabaseImport {
   /** The source database; it becomes this Cluster's application database, renamed and re-owned. */
   readonly database: string;
   /** The Secret key with the source user's password, in the database's namespace; not emitted here. */
-  readonly passwordSecret: { readonly name: string; readonly key: string };
+  readonly passwordSecret: {
+    /** The Secret's name. */
+    readonly name: string;
+    /** The key holding the password. */
+    readonly key: string;
+  };
   /** libpq `sslmode` for the source connection. @default "prefer" */
   readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
   /** Import the schema only, no data. @default false */

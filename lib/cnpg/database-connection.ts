@@ -20,16 +20,27 @@ export const POSTGRES_PORT = 5432;
  * in 1.30 (it arrives with cloudnative-pg PR #8532, unreleased).
  */
 export const APP_SECRET_KEYS = {
+  /** The owner's user name. */
   username: 'username',
+  /** The same user name as `username`. */
   user: 'user',
+  /** The owner's password. */
   password: 'password',
+  /** The database's name. */
   dbname: 'dbname',
+  /** The read-write Service's short name, `<cluster>-rw`: resolves only in the database's namespace. */
   host: 'host',
+  /** The PostgreSQL port, 5432. */
   port: 'port',
+  /** A `.pgpass` line for the read-write Service. */
   pgpass: 'pgpass',
+  /** A `postgresql://` URI naming the host `<cluster>-rw.<namespace>`. */
   uri: 'uri',
+  /** A JDBC URL naming the host `<cluster>-rw.<namespace>`. */
   jdbcUri: 'jdbc-uri',
+  /** A `postgresql://` URI with the host's fully qualified name. */
   fqdnUri: 'fqdn-uri',
+  /** A JDBC URL with the host's fully qualified name. */
   fqdnJdbcUri: 'fqdn-jdbc-uri',
 } as const;
 

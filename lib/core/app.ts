@@ -5,6 +5,7 @@ import { checkDnsLabel } from './dns';
 import type { Environment } from './environment';
 import { recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 import { dnsLabel } from './values';
+import { PolicyExceptionsValues } from '../policy/types';
 
 /** Keys every app overlay has, whatever the app. */
 export const AppBaseValues = Type.Object({
@@ -38,15 +39,19 @@ export function defineApp<P extends TProperties>(definition: AppDefinition<P>): 
   return definition;
 }
 
-/** The JSON Schema of an app's overlay file: the base keys plus the app's own. */
+/**
+ * The JSON Schema of an app's overlay file: the base keys plus the app's own, and the optional
+ * `policyExceptions` (lib/policy), last so that no app schema can redefine it.
+ */
 export function overlaySchema(definition: AppDefinition): TObject {
-  return Type.Object({ ...AppBaseValues.properties, ...definition.values.properties }, { additionalProperties: false });
+  return Type.Object({ ...AppBaseValues.properties, ...definition.values.properties, policyExceptions: Type.Optional(PolicyExceptionsValues) }, { additionalProperties: false });
 }
 
 /** A value that must be unique across all apps of one environment, e.g. a public hostname. */
 export interface Claim {
   /** What is claimed, e.g. "hostname". */
   readonly kind: string;
+  /** The claimed value, e.g. the hostname itself. */
   readonly value: string;
   /** The construct path that claims it. */
   readonly path: string;
@@ -54,7 +59,9 @@ export interface Claim {
 
 /** Properties for `AppChart`. */
 export interface AppChartProps {
+  /** The environment the chart is synthesized for: its facts give constructs their defaults. */
   readonly environment: Environment;
+  /** The app the chart holds: its name names the chart and labels every object. */
   readonly app: AppDefinition;
   /** The app's namespace: the default for every namespaced object. */
   readonly namespace: string;
@@ -75,8 +82,11 @@ export class AppChart extends Chart {
     throw new Error(`${construct.node.path} is not inside an AppChart`);
   }
 
+  /** The environment this chart is synthesized for. */
   public readonly environment: Environment;
+  /** The app's name, instance (`<app>-<stage>`) and part-of: what every object is labelled with. */
   public readonly identity: AppIdentity;
+  /** The overlay file the app's values came from, relative to the project root, for messages. */
   public readonly overlayFile: string;
   private readonly claims: Claim[] = [];
 

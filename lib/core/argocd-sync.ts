@@ -15,9 +15,11 @@ export function protectFromPrune(object: ApiObject): void {
   object.metadata.addAnnotation(ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS);
 }
 
-/** ArgoCD's hook, hook delete policy and sync wave annotations (docs/user-guide/resource_hooks.md, sync-waves.md). */
+/** ArgoCD's resource hook annotation, e.g. `Sync` for a migration Job (docs/user-guide/resource_hooks.md). */
 export const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
+/** When ArgoCD deletes a hook's objects, e.g. `BeforeHookCreation` (docs/user-guide/resource_hooks.md). */
 export const ARGOCD_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+/** The sync wave of an object: lower waves are applied, and healthy, first (docs/user-guide/sync-waves.md). */
 export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 
 /**
@@ -27,11 +29,17 @@ export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
  * then migrations, then workloads, then the routes that send them traffic.
  */
 export const SYNC_WAVE = {
+  /** -4: Namespaces. */
   namespaces: -4,
+  /** -3: what pods need to start: ServiceAccounts, RBAC, ConfigMaps, secrets, volumes, NetworkPolicies. */
   prerequisites: -3,
+  /** -2: databases and their backup objects. */
   databases: -2,
+  /** -1: migration Jobs. */
   migrations: -1,
+  /** 0, ArgoCD's default: workloads, and every kind not listed. */
   workloads: 0,
+  /** 1: Gateways, routes, Ingresses and traffic policies, once their backends are healthy. */
   routes: 1,
 } as const;
 

@@ -1,13 +1,22 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from './app';
 import { formatProblems, UserError } from './errors';
 import { diffTrees, readTree, recoverInterruptedWrite, writeTreeAtomically } from './output';
 import { synthesize, type SynthResult } from './synth';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
-export const EXIT = { ok: 0, drift: 1, badInput: 2, internal: 70 } as const;
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** `--check` found dist/ different from a fresh synth. */
+  drift: 1,
+  /** Bad input: an overlay, construct props or the command line; printed without a stack trace. */
+  badInput: 2,
+  /** A bug in this project (EX_SOFTWARE); printed with a stack trace. */
+  internal: 70,
+} as const;
 
 const HELP = `Usage: npm run synth -- [options]
 
@@ -27,11 +36,17 @@ Exit codes: 0 done, 1 dist/ drifted (--check), 2 bad input (overlay or construct
 
 /** Where the CLI reads and writes, and how it talks. */
 export interface CliContext {
+  /** The project root: `overlays/` is read and `dist/` written below it. */
   readonly root: string;
+  /** Every app the project defines (its `apps/index.ts`). */
   readonly apps: readonly AppDefinition[];
+  /** Where normal output goes, one line per call. @default process.stdout */
   readonly stdout?: (line: string) => void;
+  /** Where errors go, one line per call. @default process.stderr */
   readonly stderr?: (line: string) => void;
+  /** The environment variables read (`CDK8S_OUTDIR`). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** Colour the errors. @default true when stderr is a terminal and NO_COLOR is unset */
   readonly color?: boolean;
 }
 
@@ -117,44 +132,72 @@ interface CliArgs {
 }
 
 function parseCliArgs(argv: readonly string[]): CliArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        env: { type: 'string', multiple: true },
-        app: { type: 'string', multiple: true },
-        check: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        out: { type: 'string' },
-        target: { type: 'string', default: 'yaml' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UserError({ where: 'command line', message: (error as Error).message, hint: 'see `npm run synth -- --help`' });
-  }
-  const target = parsed.values.target ?? 'yaml';
+  const parsed = parseCommandLine(argv, {
+    check: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    target: { type: 'string', default: 'yaml' },
+  }, 'npm run synth -- --help');
+  const target = parsed.text('target') ?? 'yaml';
   if (target !== 'yaml' && target !== 'terraform') throw new UserError({ where: '--target', message: `"${target}" is not a target`, allowed: 'yaml (default), terraform' });
-  if (target === 'terraform' && parsed.values.app) {
+  if (target === 'terraform' && parsed.app) {
     throw new UserError({
       where: '--app',
       message: 'cannot be combined with --target terraform',
       hint: 'an environment\'s stack holds all its apps, and `terraform apply` would delete what a narrowed stack leaves out; narrow with --env',
     });
   }
-  const list = (values?: string[]) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   return {
-    env: list(parsed.values.env),
-    app: list(parsed.values.app),
-    check: parsed.values.check ?? false,
-    quiet: parsed.values.quiet ?? false,
-    help: parsed.values.help ?? false,
-    out: parsed.values.out ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
+    env: parsed.env,
+    app: parsed.app,
+    check: parsed.flag('check'),
+    quiet: parsed.flag('quiet'),
+    help: parsed.help,
+    out: parsed.text('out') ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
     target,
   };
+}
+
+/** Options every command has: which environments and apps, and help. */
+const SELECTION_OPTIONS = {
+  env: { type: 'string', multiple: true },
+  app: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Parses a command line with the selection options (`--env`, `--app`, each repeatable or
+ * comma-separated, and `--help`) plus `options`; an unknown or malformed option is a UserError
+ * pointing at `helpCommand`.
+ */
+export function parseCommandLine(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>, helpCommand: string): ParsedCommandLine {
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options: { ...SELECTION_OPTIONS, ...options }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UserError({ where: 'command line', message: (error as Error).message, hint: `see \`${helpCommand}\`` });
+  }
+  const list = (value: unknown) => (value as string[] | undefined)?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return {
+    env: list(values.env),
+    app: list(values.app),
+    help: values.help === true,
+    flag: (name) => values[name] === true,
+    text: (name) => (typeof values[name] === 'string' ? (values[name] as string) : undefined),
+  };
+}
+
+/** A parsed command line. */
+export interface ParsedCommandLine {
+  /** `--env`, split at commas. @default all environments */
+  readonly env?: string[];
+  /** `--app`, split at commas. @default all apps */
+  readonly app?: string[];
+  readonly help: boolean;
+  /** A boolean option's value. */
+  flag(name: string): boolean;
+  /** A string option's value, when given. */
+  text(name: string): string | undefined;
 }
 
 /**

@@ -47,4 +47,5 @@ export function checkHostname(value: string, options: { wildcard: boolean }): st
 
 /** JSON Schema patterns for overlay schemas; kept beside the checks above so both say the same. */
 export const DNS_LABEL_PATTERN = DNS1123_LABEL.source;
+/** The JSON Schema pattern of an RFC 1035 label (Service names), the same rule as `checkDns1035Label`. */
 export const DNS1035_LABEL_PATTERN = DNS1035_LABEL.source;

@@ -21,13 +21,16 @@ export const EnvironmentSchema = Type.Object({
     project: Type.Optional(dnsLabel({ description: 'the AppProject the apps belong to (default: the environment name)' })),
   }, { additionalProperties: false, description: 'where ArgoCD delivers this environment' }),
   storageClass: Type.Optional(dnsSubdomain({ description: 'the default StorageClass for volumes and databases' })),
+  /** Envoy Gateway, for `Gateway` constructs: which GatewayClass they use. */
   gateway: Type.Optional(Type.Object({
     className: dnsSubdomain({ description: 'the GatewayClass of Envoy Gateway, e.g. "eg"' }),
   }, { additionalProperties: false })),
+  /** cert-manager, for `Gateway` constructs: which issuer signs their certificates. */
   certManager: Type.Optional(Type.Object({
     issuer: dnsSubdomain({ description: 'the cert-manager issuer that signs gateway certificates, e.g. "letsencrypt-prod"' }),
     issuerKind: Type.Optional(Type.Union([Type.Literal('ClusterIssuer'), Type.Literal('Issuer')], { description: '"ClusterIssuer" (default) or "Issuer"' })),
   }, { additionalProperties: false })),
+  /** The Tailscale operator, for `TailscaleFunnel`: the tailnet's domain and the device names taken. */
   tailscale: Type.Optional(Type.Object({
     tailnetDomain: Type.String({ pattern: '^[a-z0-9-]+\\.ts\\.net$', description: 'the tailnet DNS suffix, such as "tail5b443a.ts.net"' }),
     reservedHostnames: Type.Optional(Type.Array(dnsLabel(), {
@@ -52,7 +55,10 @@ export const EnvironmentSchema = Type.Object({
   }, { additionalProperties: false, description: 'settings for `npm run synth -- --target terraform` (docs/terraform.md): kubeconfigPath, context, adopt' })),
 }, { additionalProperties: false });
 
-/** The values of `environment.yaml`. */
+/**
+ * The values of `environment.yaml`.
+ * @interface
+ */
 export type EnvironmentValues = Static<typeof EnvironmentSchema>;
 
 /** One environment: its directory name plus its cluster facts. */

@@ -18,6 +18,7 @@ export interface Problem {
  * exits with code 2; any other error is a bug in this project.
  */
 export class UserError extends Error {
+  /** Every problem found, in the order found; the message is their formatted list. */
   public readonly problems: readonly Problem[];
 
   constructor(problems: Problem | readonly Problem[]) {

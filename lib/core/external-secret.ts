@@ -34,6 +34,7 @@ export interface ExternalSecretKeyRef {
 
 /** The SecretStore or ClusterSecretStore an ExternalSecret reads from. */
 export interface SecretStoreRef {
+  /** The store's name. */
   readonly name: string;
   /** @default "SecretStore" (the operator's default) */
   readonly kind?: 'SecretStore' | 'ClusterSecretStore';
@@ -121,6 +122,7 @@ function validateExternalSecret(props: ExternalSecretProps): string[] {
 
 /** The overlay shape of an ExternalSecret: the store and where each key comes from. */
 export const ExternalSecretValues = Type.Object({
+  /** The SecretStore or ClusterSecretStore that holds the values, configured in the cluster. */
   store: Type.Object({
     name: Type.String({ minLength: 1, description: 'the SecretStore or ClusterSecretStore name' }),
     kind: Type.Optional(Type.Union([Type.Literal('SecretStore'), Type.Literal('ClusterSecretStore')], { description: 'SecretStore (default) or ClusterSecretStore' })),
@@ -132,4 +134,8 @@ export const ExternalSecretValues = Type.Object({
   extract: Type.Optional(Type.String({ minLength: 1, description: 'a secret-manager entry whose every property becomes a key' })),
   refreshInterval: Type.Optional(Type.String({ pattern: GO_DURATION.source, description: 'a Go duration such as 1h or 15m' })),
 }, { additionalProperties: false });
+/**
+ * The type `build` reads for `ExternalSecretValues`: one property per overlay key.
+ * @interface
+ */
 export type ExternalSecretValues = Static<typeof ExternalSecretValues>;

@@ -1,7 +1,10 @@
 /** A container image reference split into its parts. */
 export interface ImageReference {
+  /** The repository, with its registry host and port if given, e.g. `ghcr.io/example/app`. */
   readonly repository: string;
+  /** The tag, e.g. `1.4.2`; absent when the reference has none. */
   readonly tag?: string;
+  /** The digest, `sha256:<64 hex>`; absent when the reference has none. */
   readonly digest?: string;
 }
 
@@ -21,7 +24,13 @@ export function parseImage(reference: string): ImageReference | undefined {
  * allowed and pulled on every start, so a restart picks up the newest build. Untagged and
  * `latest` references are refused everywhere.
  */
-export function imagePolicy(reference: string, production: boolean): { pullPolicy: 'Always' | 'IfNotPresent' } | { error: string } {
+export function imagePolicy(reference: string, production: boolean): {
+  /** `IfNotPresent` for a digest, `Always` for a tag. */
+  pullPolicy: 'Always' | 'IfNotPresent';
+} | {
+  /** Why the reference is refused, as a construct-validation message. */
+  error: string;
+} {
   const image = parseImage(reference);
   if (!image) return { error: `image "${reference}" is not a valid image reference (repository[:tag][@sha256:<64 hex>])` };
   if (!image.tag && !image.digest) return { error: `image "${reference}" has no tag or digest; an untagged image means "latest"` };

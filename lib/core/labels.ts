@@ -6,10 +6,15 @@ import { checkDnsSubdomain } from './dns';
  * change, because selectors of Deployments and Services' pods are immutable in the API.
  */
 export const LABEL = {
+  /** The app's name, e.g. `codeforphilly`; in selectors. */
   name: 'app.kubernetes.io/name',
+  /** The app in one stage, `<app>-<stage>`; in selectors. */
   instance: 'app.kubernetes.io/instance',
+  /** The part of the app, e.g. `web` or `database`; in selectors. */
   component: 'app.kubernetes.io/component',
+  /** The larger system the app belongs to; not in selectors. */
   partOf: 'app.kubernetes.io/part-of',
+  /** Always `cdk8s` (`MANAGED_BY`); not in selectors. */
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 

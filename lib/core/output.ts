@@ -1,16 +1,21 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { stringify } from 'yaml';
+import { dump, type DumpOptions } from 'js-yaml';
 import type { KubeObject } from './schema-validation';
 
 /** Generated files by path relative to the output directory, e.g. `pal-e-prod/app/ingress-x.yaml`. */
 export type FileTree = ReadonlyMap<string, string>;
 
-const YAML_OPTIONS = { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
+/**
+ * js-yaml's emitter for output: it writes plain JSON-shaped documents about twice as fast as the
+ * `yaml` package's (which builds a node tree per document first; `yaml` still reads overlays, for
+ * its line positions). No line folding, no anchors, keys in construction order, double quotes.
+ */
+const YAML_OPTIONS: DumpOptions = { lineWidth: -1, noRefs: true, sortKeys: false, quoteStyle: 'double' };
 
 /** Serializes one object the same way every time: keys in construction order, no folding, no anchors. */
 export function toYaml(value: unknown): string {
-  return stringify(value, YAML_OPTIONS);
+  return dump(value, YAML_OPTIONS);
 }
 
 /**
@@ -91,16 +96,55 @@ export function writeTreeAtomically(outDir: string, tree: FileTree): void {
   const next = join(parent, `.${name}.next-${process.pid}`);
   const prev = join(parent, `.${name}.prev-${process.pid}`);
   rmSync(next, { recursive: true, force: true });
-  for (const [path, content] of [...tree].sort(([a], [b]) => a.localeCompare(b))) {
-    const file = join(next, path);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, content);
-  }
   mkdirSync(next, { recursive: true });
+  const reuse = unchangedFileLinker(outDir, next);
+  const made = new Set<string>([next]);
+  for (const [path, content] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const file = join(next, path);
+    const dir = dirname(file);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    if (!reuse(path, content, file)) writeFileSync(file, content);
+  }
   const hadPrevious = existsSync(outDir);
   if (hadPrevious) renameSync(outDir, prev);
   renameSync(next, outDir);
   if (hadPrevious) rmSync(prev, { recursive: true, force: true });
+}
+
+/**
+ * Unchanged files are hard-linked from the current output into the new tree instead of written
+ * again: creating a file costs far more than linking one (about 0.7 ms against 20 µs on the
+ * benchmark machine, see docs/performance.md), and a re-synth mostly rewrites what is already
+ * there. Only a plain file a fresh write would reproduce exactly is reused: same bytes, the mode
+ * a new file gets, this user's, and no other links. Returns whether `file` was linked.
+ */
+function unchangedFileLinker(outDir: string, next: string): (path: string, content: string, file: string) => boolean {
+  if (!existsSync(outDir)) return () => false;
+  const newFileMode = statSync(next).mode & 0o666; // what the umask leaves of 0o666, as for the directory's 0o777
+  const uid = process.getuid?.();
+  let linking = true;
+  return (path, content, file) => {
+    if (!linking) return false;
+    const previous = join(outDir, path);
+    try {
+      const stat = lstatSync(previous, { throwIfNoEntry: false });
+      if (!stat?.isFile() || stat.nlink !== 1 || (stat.mode & 0o7777) !== newFileMode || (uid !== undefined && stat.uid !== uid)) return false;
+      const bytes = Buffer.from(content);
+      if (stat.size !== bytes.length || !readFileSync(previous).equals(bytes)) return false;
+    } catch {
+      return false;
+    }
+    try {
+      linkSync(previous, file);
+      return true;
+    } catch {
+      linking = false; // no hard links here (another filesystem, or not supported): write everything
+      return false;
+    }
+  };
 }
 
 /**

@@ -29,7 +29,13 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
       return { where: pos ? `${displayPath}:${pos.line}:${pos.col}` : displayPath, message: `is not valid YAML: ${e.message.split('\n')[0]}` };
     }));
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let value: unknown;
+  try {
+    // Aliases to missing anchors and alias bombs (more than 100 expansions) fail here.
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new UserError({ where: displayPath, message: `is not valid YAML: ${(error as Error).message.split('\n')[0]}`, hint: 'overlays need no YAML anchors or aliases; write the values out' });
+  }
   const validate = compile(schema);
   if (validate(value)) return value as Static<S>;
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
@@ -125,7 +131,12 @@ function describeSchema(schema: TSchema | undefined): string | undefined {
 
 function show(value: unknown): string {
   if (value === undefined) return 'the value';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return 'a self-referencing value'; // a YAML alias inside its own anchor
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -60,15 +60,17 @@ export function checkSize(field: string, value: string): string[] {
 
 /** CPU and memory amounts of a container. */
 export interface ResourceAmounts {
-  /** e.g. "500m" or "2". */
+  /** e.g. "500m" or "2". @default none */
   readonly cpu?: string;
-  /** e.g. "512Mi" or "2Gi". */
+  /** e.g. "512Mi" or "2Gi". @default none */
   readonly memory?: string;
 }
 
 /** Requests and limits of a container. */
 export interface ResourceRequirements {
+  /** What the scheduler reserves for the container. @default none */
   readonly requests?: ResourceAmounts;
+  /** The most the container may use. @default none */
   readonly limits?: ResourceAmounts;
 }
 
@@ -82,8 +84,12 @@ export function checkResources(resources: ResourceRequirements, prefix = 'resour
   for (const kind of ['requests', 'limits'] as const) {
     for (const resource of ['cpu', 'memory'] as const) {
       const value = resources[kind]?.[resource];
-      if (value !== undefined && parseQuantity(value) === undefined) {
+      const amount = value === undefined ? undefined : parseQuantity(value);
+      if (value !== undefined && amount === undefined) {
         errors.push(`${prefix}.${kind}.${resource} "${value}" is not a Kubernetes quantity (e.g. ${resource === 'cpu' ? '"500m" or "2"' : '"512Mi" or "2Gi"'})`);
+      } else if (amount !== undefined && amount < 0) {
+        // ValidateResourceQuantityValue: "must be greater than or equal to 0".
+        errors.push(`${prefix}.${kind}.${resource} "${value}" is negative; amounts must be 0 or more`);
       }
     }
   }

@@ -4,9 +4,18 @@ import type { Problem } from './errors';
 
 /** A rendered Kubernetes object. */
 export interface KubeObject {
+  /** e.g. `apps/v1`. */
   readonly apiVersion: string;
+  /** e.g. `Deployment`. */
   readonly kind: string;
-  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly [key: string]: unknown };
+  /** The object's metadata: name, namespace, labels, annotations. */
+  readonly metadata: {
+    /** The object's name; every object synth writes has one. */
+    readonly name?: string;
+    /** The namespace; absent for cluster-scoped objects. */
+    readonly namespace?: string;
+    readonly [key: string]: unknown;
+  };
   readonly [key: string]: unknown;
 }
 
@@ -16,15 +25,23 @@ export interface KubeObject {
  */
 export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {};
 
+/** Validators already taken from their API group's module, by "apiVersion/Kind". */
+const loaded = new Map<string, ReturnType<(typeof validators)[string]>>();
+
 /**
  * Checks one object against the strict schema of its apiVersion and kind (see
  * scripts/import.mjs). `where` names the construct that made it.
  */
 export function validateObject(object: KubeObject, where: string): Problem[] {
   const key = `${object.apiVersion}/${object.kind}`;
-  const load = validators[key];
+  let validate = loaded.get(key);
+  if (validate === undefined) {
+    const load = validators[key];
+    if (load) loaded.set(key, (validate = load()));
+  }
+  if (validate && validate(object)) return [];
   const id = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
-  if (!load) {
+  if (!validate) {
     if (UNVALIDATED_KINDS[key] !== undefined) return [];
     return [{
       where: `${where} (${id})`,
@@ -32,8 +49,6 @@ export function validateObject(object: KubeObject, where: string): Problem[] {
       hint: 'add the kind to scripts/import.mjs and run `npm run import`, or list it in UNVALIDATED_KINDS with a reason',
     }];
   }
-  const validate = load();
-  if (validate(object)) return [];
   return (validate.errors ?? []).map((error) => ({
     where: `${where} (${id}) ${fieldPath(error)}`,
     message: describe(error),

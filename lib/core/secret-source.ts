@@ -9,6 +9,7 @@ export interface ISecretSource {
   /**
    * The keys the Secret will have, when they are known at synth time (an ExternalSecret that
    * extracts every property of a remote entry knows them only in the cluster).
+   * @default unknown: keys are not checked
    */
   readonly keys?: readonly string[];
 }

@@ -1,6 +1,6 @@
 /** One port of a Service, as other constructs need to know it. */
 export interface ServicePortRef {
-  /** The port's name (`spec.ports[].name`), if it has one. */
+  /** The port's name (`spec.ports[].name`), if it has one. @default unnamed */
   readonly name?: string;
   /** The Service port (`spec.ports[].port`), not the container's targetPort. */
   readonly port: number;
@@ -11,9 +11,11 @@ export interface ServicePortRef {
  * exists in the cluster and is not ours to emit.
  */
 export interface IServiceRef {
+  /** The Service's name. */
   readonly name: string;
+  /** The Service's namespace. */
   readonly namespace: string;
-  /** Its ports, when known; backends are checked against them. */
+  /** Its ports, when known; backends are checked against them. @default unknown: not checked */
   readonly ports?: readonly ServicePortRef[];
   /** `spec.type`. @default "ClusterIP" */
   readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
@@ -23,10 +25,13 @@ export interface IServiceRef {
 
 /** Attributes of an existing Service. */
 export interface ExistingServiceAttributes {
+  /** The Service's namespace. */
   readonly namespace: string;
-  /** Its ports, if you want backends checked against them. */
+  /** Its ports, if you want backends checked against them. @default unknown: not checked */
   readonly ports?: readonly ServicePortRef[];
+  /** `spec.type`. @default "ClusterIP" */
   readonly type?: IServiceRef['type'];
+  /** True for a headless Service (`clusterIP: None`), which a funnel or route cannot use. @default false */
   readonly headless?: boolean;
 }
 

@@ -4,14 +4,19 @@ import { AppChart } from '../core/app';
 import { checkDuration } from './duration';
 import { checkPolicyTarget, type IPolicyTarget } from './policy-target';
 
-/** Conditions that trigger a retry (Envoy Gateway api/v1alpha1/retry_types.go `TriggerEnum`). */
+/**
+ * Conditions that trigger a retry (Envoy Gateway api/v1alpha1/retry_types.go `TriggerEnum`):
+ * `5xx`, `gateway-error`, `reset`, `reset-before-request`, `connect-failure`, `retriable-4xx`,
+ * `refused-stream`, `retriable-status-codes`, and the gRPC statuses `cancelled`,
+ * `deadline-exceeded`, `internal`, `resource-exhausted` and `unavailable`.
+ */
 export type RetryTrigger = `${eg.BackendTrafficPolicySpecRetryRetryOnTriggers}`;
 
 /** Properties for `BackendTrafficPolicy`. */
 export interface BackendTrafficPolicyProps {
   /** The route or Gateway whose backend traffic this shapes. A route's policy wins over its Gateway's. */
   readonly target: IPolicyTarget;
-  /** Timeouts, as durations ("30s"). */
+  /** Timeouts, as durations ("30s"). @default none: Envoy Gateway's defaults apply */
   readonly timeout?: {
     /** The whole request, including retries. @default Envoy's 15s */
     readonly request?: string;
@@ -20,7 +25,7 @@ export interface BackendTrafficPolicyProps {
     /** Establishing a TCP connection to the backend. @default 10s */
     readonly connect?: string;
   };
-  /** Retries of failed requests. */
+  /** Retries of failed requests. @default none: Envoy Gateway's defaults apply */
   readonly retry?: {
     /** How many retries after the first attempt. */
     readonly attempts: number;
@@ -39,6 +44,7 @@ const TRIGGERS = new Set<string>(Object.values(eg.BackendTrafficPolicySpecRetryR
 
 /** Timeouts and retries for a route or Gateway, through an Envoy Gateway BackendTrafficPolicy. */
 export class BackendTrafficPolicy extends Construct {
+  /** The BackendTrafficPolicy's name. */
   public readonly name: string;
 
   constructor(scope: Construct, id: string, props: BackendTrafficPolicyProps) {

@@ -33,6 +33,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPT
  * its target's namespace: Envoy Gateway attaches policies only to targets in their own namespace.
  */
 export class CorsPolicy extends Construct {
+  /** The SecurityPolicy's name. */
   public readonly name: string;
 
   constructor(scope: Construct, id: string, props: CorsPolicyProps) {

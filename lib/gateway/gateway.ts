@@ -7,30 +7,48 @@ import type { IPolicyTarget } from './policy-target';
 
 /** Which namespaces may attach routes to a listener (`allowedRoutes.namespaces`). */
 export type AllowedRoutes =
-  | { readonly from: 'Same' }
-  | { readonly from: 'All' }
-  | { readonly from: 'Namespaces'; readonly namespaces: readonly string[] };
+  | {
+    /** Only routes in the Gateway's namespace. */
+    readonly from: 'Same';
+  }
+  | {
+    /** Routes in every namespace. */
+    readonly from: 'All';
+  }
+  | {
+    /** Routes in the namespaces listed. */
+    readonly from: 'Namespaces';
+    /** The namespaces, selected by their immutable `kubernetes.io/metadata.name` label. */
+    readonly namespaces: readonly string[];
+  };
 
 /** One listener of a Gateway, as routes need to know it. */
 export interface GatewayListener {
   /** The listener name: a route's `parentRefs[].sectionName`. */
   readonly name: string;
+  /** `HTTPS` (TLS terminated at the Gateway) or `HTTP`. */
   readonly protocol: 'HTTP' | 'HTTPS';
+  /** The port, e.g. 443 or 80. */
   readonly port: number;
-  /** Undefined: the listener accepts every hostname. */
+  /** The hostname the listener serves. @default undefined: the listener accepts every hostname */
   readonly hostname?: string;
+  /** Which namespaces may attach routes to the listener. */
   readonly allowedRoutes: AllowedRoutes;
 }
 
 /** A Gateway that routes attach to: one this app emits, or a shared one referenced by name. */
 export interface IGateway extends IPolicyTarget {
+  /** Always `Gateway`. */
   readonly kind: 'Gateway';
+  /** Its listeners; routes attach to the HTTPS listeners serving their hostnames. */
   readonly listeners: readonly GatewayListener[];
 }
 
 /** Attributes of an existing Gateway (for example a shared platform Gateway in another namespace). */
 export interface GatewayAttributes {
+  /** The Gateway's name. */
   readonly name: string;
+  /** The Gateway's namespace. */
   readonly namespace: string;
   /** Its listeners, as declared on the cluster; routes are checked against them. */
   readonly listeners: readonly GatewayListener[];
@@ -60,7 +78,12 @@ export interface GatewayProps {
    * The cert-manager issuer that signs the certificate.
    * @default the environment's `certManager` issuer
    */
-  readonly issuer?: { readonly name: string; readonly kind?: 'ClusterIssuer' | 'Issuer' };
+  readonly issuer?: {
+    /** The issuer's name. */
+    readonly name: string;
+    /** `ClusterIssuer` or `Issuer` (in the Gateway's namespace). @default "ClusterIssuer" */
+    readonly kind?: 'ClusterIssuer' | 'Issuer';
+  };
   /**
    * Which namespaces may attach routes.
    * @default { from: 'Same' }: only routes in the Gateway's namespace
@@ -87,10 +110,15 @@ export class Gateway extends Construct implements IGateway {
     return { group: 'gateway.networking.k8s.io', kind: 'Gateway', ...attributes };
   }
 
+  /** Gateway API's group, for policy target references. */
   public readonly group = 'gateway.networking.k8s.io' as const;
+  /** Always `Gateway`. */
   public readonly kind = 'Gateway' as const;
+  /** The Gateway's name. */
   public readonly name: string;
+  /** The Gateway's namespace: the app's. */
   public readonly namespace: string;
+  /** Its listeners: an HTTPS one per hostname and, with `httpListeners`, an HTTP one per hostname. */
   public readonly listeners: readonly GatewayListener[];
   /** The Secret cert-manager writes the certificate to. */
   public readonly tlsSecretName: string;

@@ -18,6 +18,7 @@ import { ReferenceGrant } from './reference-grant';
 export interface HttpPathMatch {
   /** @default "PathPrefix" */
   readonly type?: 'PathPrefix' | 'Exact' | 'RegularExpression';
+  /** The path (or, for `RegularExpression`, the pattern), starting with "/". */
   readonly value: string;
 }
 
@@ -25,14 +26,15 @@ export interface HttpPathMatch {
 export interface HttpRouteMatch {
   /** @default PathPrefix "/" */
   readonly path?: HttpPathMatch;
-  /** Exact header matches. */
+  /** Exact header matches. @default none: any headers */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The HTTP method. */
+  /** The HTTP method. @default any method */
   readonly method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'CONNECT' | 'OPTIONS' | 'TRACE' | 'PATCH';
 }
 
 /** A Service backend. */
 export interface HttpBackend {
+  /** The Service: one this app emits (e.g. `WebService.service`) or `ServiceRef.fromName`; another namespace gets a ReferenceGrant. */
   readonly service: IServiceRef;
   /** The Service port number (required by Gateway API for Services). */
   readonly port: number;
@@ -42,39 +44,69 @@ export interface HttpBackend {
 
 /** Headers to set, add or remove. */
 export interface HeaderModifier {
+  /** Headers to set, replacing any value they have. @default none */
   readonly set?: Readonly<Record<string, string>>;
+  /** Headers to add, keeping values they already have. @default none */
   readonly add?: Readonly<Record<string, string>>;
+  /** Header names to remove. @default none */
   readonly remove?: readonly string[];
 }
 
 /** A redirect answered by the gateway itself. */
 export interface HttpRedirect {
+  /** The scheme of the new location. @default the request's */
   readonly scheme?: 'http' | 'https';
+  /** The hostname of the new location. @default the request's */
   readonly hostname?: string;
+  /** The port of the new location. @default the scheme's well-known port */
   readonly port?: number;
   /** @default 302 (the Gateway API default) */
   readonly statusCode?: 301 | 302 | 303 | 307 | 308;
-  readonly path?: { readonly replaceFullPath: string } | { readonly replacePrefixMatch: string };
+  /** The path of the new location. @default the request's */
+  readonly path?: {
+    /** Replace the whole path with this one. */
+    readonly replaceFullPath: string;
+  } | {
+    /** Replace the prefix the rule matched (`PathPrefix`) with this one. */
+    readonly replacePrefixMatch: string;
+  };
 }
 
 /** A rewrite of the request before it reaches the backend. */
 export interface HttpRewrite {
+  /** The Host header the backend sees. @default the request's */
   readonly hostname?: string;
-  readonly path?: { readonly replaceFullPath: string } | { readonly replacePrefixMatch: string };
+  /** The path the backend sees. @default the request's */
+  readonly path?: {
+    /** Replace the whole path with this one. */
+    readonly replaceFullPath: string;
+  } | {
+    /** Replace the prefix the rule matched (`PathPrefix`) with this one. */
+    readonly replacePrefixMatch: string;
+  };
 }
 
 /** One routing rule. */
 export interface HttpRouteRule {
   /** @default every request (PathPrefix "/") */
   readonly matches?: readonly HttpRouteMatch[];
-  /** Where matching requests go; none with `redirect`. */
+  /** Where matching requests go; none with `redirect`. @default none */
   readonly backends?: readonly HttpBackend[];
+  /** Changes to the request's headers before it reaches the backend. @default none */
   readonly requestHeaders?: HeaderModifier;
+  /** Changes to the response's headers before it reaches the client. @default none */
   readonly responseHeaders?: HeaderModifier;
+  /** Answer with a redirect instead of forwarding; no `backends` and no `rewrite` then. @default none */
   readonly redirect?: HttpRedirect;
+  /** Rewrite the request before it reaches the backend. @default none */
   readonly rewrite?: HttpRewrite;
-  /** Request and per-backend-request timeouts, as durations ("30s"). Envoy's default is 15s. */
-  readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
+  /** Request and per-backend-request timeouts, as durations ("30s"). @default Envoy Gateway's: 15s per request */
+  readonly timeouts?: {
+    /** The whole request, retries included. @default Envoy Gateway's, 15s */
+    readonly request?: string;
+    /** One request to a backend; at most `request`. @default `request` */
+    readonly backendRequest?: string;
+  };
 }
 
 /** Properties for `HttpRoute`. */
@@ -85,6 +117,7 @@ export interface HttpRouteProps {
   readonly gateway: IGateway;
   /** The hostnames it serves; each must be served by an HTTPS listener of the Gateway. */
   readonly hostnames: readonly string[];
+  /** The routing rules. Gateway API sends a request to the most specific matching rule, whatever their order. */
   readonly rules: readonly HttpRouteRule[];
   /**
    * Also attach a route to the Gateway's HTTP listeners that answers every request with a 301
@@ -115,10 +148,15 @@ const STATUS = {
  * ReferenceGrant they need, emitted in the backend's namespace.
  */
 export class HttpRoute extends Construct implements IPolicyTarget {
+  /** Gateway API's group, for policy target references. */
   public readonly group = 'gateway.networking.k8s.io' as const;
+  /** Always `HTTPRoute`. */
   public readonly kind = 'HTTPRoute' as const;
+  /** The HTTPRoute's name. */
   public readonly name: string;
+  /** The HTTPRoute's namespace: the app's. */
   public readonly namespace: string;
+  /** The hostnames it serves. */
   public readonly hostnames: readonly string[];
   /** The URL of the first hostname, `https://<hostname>`. */
   public readonly url: string;

@@ -4,9 +4,13 @@
  * namespace (`targetRefs` has no namespace field; api/v1alpha1/policy_helpers.go).
  */
 export interface IPolicyTarget {
+  /** The target's API group, always Gateway API's. */
   readonly group: 'gateway.networking.k8s.io';
+  /** The target's kind. */
   readonly kind: 'Gateway' | 'HTTPRoute';
+  /** The target's name. */
   readonly name: string;
+  /** The target's namespace; a policy must be in the same one. */
   readonly namespace: string;
 }
 

@@ -9,9 +9,19 @@ export interface ReferenceGrantProps {
   /** The namespace of the referenced objects: a grant only works there. */
   readonly namespace: string;
   /** The referring kind and its namespace, e.g. HTTPRoutes in `apps`. */
-  readonly from: { readonly kind: 'HTTPRoute' | 'Gateway'; readonly namespace: string };
+  readonly from: {
+    /** The referring kind. */
+    readonly kind: 'HTTPRoute' | 'Gateway';
+    /** The referring objects' namespace. */
+    readonly namespace: string;
+  };
   /** The referenced kind and, optionally, the names it is limited to. */
-  readonly to: { readonly kind: 'Service' | 'Secret'; readonly names: readonly string[] };
+  readonly to: {
+    /** The referenced kind. */
+    readonly kind: 'Service' | 'Secret';
+    /** The referenced objects' names, one `to` entry each: the grant covers only them. */
+    readonly names: readonly string[];
+  };
 }
 
 /**
@@ -21,7 +31,9 @@ export interface ReferenceGrantProps {
  * apis/v1beta1/referencegrant_types.go). Emitted once per referenced name, least privilege.
  */
 export class ReferenceGrant extends Construct {
+  /** The ReferenceGrant's name. */
   public readonly name: string;
+  /** Its namespace: the referenced objects', which is where the grant must live. */
   public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: ReferenceGrantProps) {

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT, type CliContext } from '../core/cli';
+import { EXIT, parseCommandLine, type CliContext } from '../core/cli';
 import { formatProblems, UserError } from '../core/errors';
 import { readTree, type FileTree } from '../core/output';
 import { synthesize } from '../core/synth';
@@ -178,30 +177,16 @@ interface DiffArgs {
 }
 
 function parseDiffArgs(argv: readonly string[]): DiffArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        env: { type: 'string', multiple: true },
-        app: { type: 'string', multiple: true },
-        'accept-risk': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        out: { type: 'string', default: 'dist' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UserError({ where: 'command line', message: (error as Error).message, hint: 'see `npm run diff -- --help`' });
-  }
-  const list = (values?: string[]) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const parsed = parseCommandLine(argv, {
+    'accept-risk': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'dist' },
+  }, 'npm run diff -- --help');
   return {
-    env: list(parsed.values.env),
-    app: list(parsed.values.app),
-    acceptRisk: parsed.values['accept-risk'] ?? false,
-    help: parsed.values.help ?? false,
-    out: (parsed.values.out ?? 'dist').replace(/\/+$/, ''),
+    env: parsed.env,
+    app: parsed.app,
+    acceptRisk: parsed.flag('accept-risk'),
+    help: parsed.help,
+    out: (parsed.text('out') ?? 'dist').replace(/\/+$/, ''),
   };
 }
 

@@ -37,13 +37,25 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     }
   }
 
-  const clusters = objects.filter(({ object: o }) => o.kind === 'Cluster');
+  // Indexes, so the picture stays linear in the number of objects.
+  const clusterBySecret = new Map<string, Obj>();
+  const storeDestinations = new Map<string, string>();
+  for (const { object: o } of objects) {
+    if (o.kind === 'Cluster') clusterBySecret.set(`${o.metadata.name}-app`, o);
+    if (o.kind === 'ObjectStore') storeDestinations.set(`${o.metadata.namespace}/${o.metadata.name}`, o.spec?.configuration?.destinationPath);
+  }
+  const workloadsByNamespace = new Map<string, Obj[]>();
+  for (const { object: o } of objects) {
+    if (!['Deployment', 'StatefulSet'].includes(o.kind)) continue;
+    const list = workloadsByNamespace.get(o.metadata.namespace) ?? [];
+    list.push(o);
+    workloadsByNamespace.set(o.metadata.namespace, list);
+  }
   for (const { object: o } of objects) {
     const ns = o.metadata.namespace ?? '';
     if (o.kind === 'Service') {
       const service = graph.node('Service', ns, o.metadata.name);
-      for (const { object: w } of objects) {
-        if (!['Deployment', 'StatefulSet'].includes(w.kind) || w.metadata.namespace !== ns) continue;
+      for (const w of workloadsByNamespace.get(ns) ?? []) {
         const labels = w.spec?.template?.metadata?.labels ?? {};
         if (Object.entries(o.spec?.selector ?? {}).every(([k, v]) => labels[k] === v)) graph.edge(service, graph.node(w.kind, ns, w.metadata.name));
       }
@@ -56,15 +68,16 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
       }
       // A database is used through its application Secret, `<cluster>-app` (or a copy of it).
       const secrets = (pod.containers ?? []).flatMap((c: Obj) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name)).filter(Boolean);
-      for (const { object: c } of clusters) {
-        if (secrets.includes(`${c.metadata.name}-app`)) graph.edge(workload, graph.node('Cluster', c.metadata.namespace, c.metadata.name), o.kind === 'Job' ? 'migrates' : undefined);
+      for (const secret of secrets) {
+        const c = clusterBySecret.get(secret);
+        if (c) graph.edge(workload, graph.node('Cluster', c.metadata.namespace, c.metadata.name), o.kind === 'Job' ? 'migrates' : undefined);
       }
     }
     if (o.kind === 'Cluster') {
       const cluster = graph.node('Cluster', ns, o.metadata.name, `${o.spec?.instances ?? 1} instance${(o.spec?.instances ?? 1) === 1 ? '' : 's'}`);
       for (const p of o.spec?.plugins ?? []) {
         const store = p.parameters?.barmanObjectName;
-        if (store) graph.edge(cluster, graph.node('ObjectStore', ns, store, destinationOf(objects.map((x) => x.object), ns, store)), 'WAL + backups');
+        if (store) graph.edge(cluster, graph.node('ObjectStore', ns, store, storeDestinations.get(`${ns}/${store}`)), 'WAL + backups');
       }
     }
   }
@@ -105,10 +118,6 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
 // Rendered manifests are untyped JSON here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
-
-function destinationOf(objects: readonly Obj[], ns: string, store: string): string | undefined {
-  return objects.find((o) => o.kind === 'ObjectStore' && o.metadata.namespace === ns && o.metadata.name === store)?.spec?.configuration?.destinationPath;
-}
 
 /** A Mermaid flowchart with one subgraph per namespace; node ids derived from kind, namespace and name. */
 class Graph {

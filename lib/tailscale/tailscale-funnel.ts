@@ -13,13 +13,18 @@ import { checkServicePort, findServicePort, type IServiceRef } from '../core/ser
 /** The IngressClass the operator installs and watches (`shouldExpose` in ingress.go). */
 export const TAILSCALE_INGRESS_CLASS = 'tailscale';
 
-/** Annotations and labels the operator reads. */
+/** Annotations the operator reads on an Ingress. */
 export const TAILSCALE_ANNOTATION = {
+  /** `"true"`: public through Funnel. */
   funnel: 'tailscale.com/funnel',
+  /** Comma-separated ACL tags of the proxy device. */
   tags: 'tailscale.com/tags',
+  /** The ingress ProxyGroup that serves the Ingress (high availability). */
   proxyGroup: 'tailscale.com/proxy-group',
+  /** `"true"`: also answer on port 80 with a redirect to HTTPS. */
   httpRedirect: 'tailscale.com/http-redirect',
 } as const;
+/** The label that selects a ProxyClass for the proxy pod. */
 export const TAILSCALE_PROXY_CLASS_LABEL = 'tailscale.com/proxy-class';
 
 /** Properties for `TailscaleFunnel`. */

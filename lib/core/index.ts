@@ -1,0 +1,39 @@
+/**
+ * The core of the library: apps and their charts, environments and overlay values, naming and
+ * labels, validation, secrets, and the synth CLI a project's `main.ts` runs.
+ *
+ * @packageDocumentation
+ */
+export { AppBaseValues, AppChart, defineApp, overlaySchema, type AppChartProps, type AppDefinition, type Claim } from './app';
+export {
+  ARGOCD_HOOK,
+  ARGOCD_HOOK_DELETE_POLICY,
+  ARGOCD_SYNC_OPTIONS,
+  ARGOCD_SYNC_WAVE,
+  PROTECTED_SYNC_OPTIONS,
+  SYNC_WAVE,
+  protectFromPrune,
+  syncWaveOf,
+} from './argocd-sync';
+export { EXIT, runCli, type CliContext } from './cli';
+export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
+export { EnvironmentSchema, loadEnvironment, type Environment, type EnvironmentValues } from './environment';
+export { formatProblems, UserError, type Problem } from './errors';
+export { ExternalSecret, ExternalSecretValues, type ExternalSecretKeyRef, type ExternalSecretProps, type SecretStoreRef } from './external-secret';
+export { imagePolicy, parseImage, type ImageReference } from './image';
+export { k8s } from './k8s';
+export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
+export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
+export { parseOverlay, readOverlay } from './overlay';
+export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
+export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-validation';
+export { isSealedCiphertext, SealedSecret, SealedSecretValues, type SealedSecretProps, type SealingScope } from './sealed-secret';
+export { lacksKey, type ISecretSource } from './secret-source';
+export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
+export { renderChart, synthesize, type SynthesizedApp, type SynthOptions, type SynthResult } from './synth';
+export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
+/**
+ * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema
+ * and the library's building blocks (`dnsLabel`, `CnpgDatabaseValues`, ...) are one TypeBox.
+ */
+export { Type, type Static } from '@sinclair/typebox';

@@ -1,0 +1,7 @@
+/**
+ * The Tailscale Kubernetes operator: `TailscaleFunnel` exposes a Service on the tailnet, or
+ * publicly through Funnel.
+ *
+ * @packageDocumentation
+ */
+export { TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LABEL, TailscaleFunnel, type TailscaleFunnelProps } from './tailscale-funnel';

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Builds the library package (`npm run build:lib`): lib/ and the imports/ it uses, compiled by tsc
+// (tsconfig.lib.json) to CommonJS with type declarations, plus the generated validators, which
+// are JavaScript already and stay one module per API group (loaded on first use), plus the
+// package's manifest and README from package/. The result is a directory `npm pack` turns into
+// the tarball users install:
+//
+//   node scripts/build-lib.mjs [--out DIR] [--pack DIR]
+//
+//   --out DIR    where to build the package (default .build/package; emptied first)
+//   --pack DIR   also run `npm pack` into DIR and print the tarball's path
+//
+// Layout: <out>/package.json, <out>/README.md, <out>/dist/lib/** (the exports map points at the
+// index of each folder), <out>/dist/imports/** (cdk8s L1 classes and validators, internal).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { out: { type: 'string' }, pack: { type: 'string' } } });
+const out = resolve(values.out ?? join(root, '.build', 'package'));
+
+function run(command, args, cwd) {
+  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) {
+    console.error(`build-lib: ${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal})`);
+    process.exit(1);
+  }
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+run(process.execPath, [tsc, '-p', join(root, 'tsconfig.lib.json'), '--outDir', join(out, 'dist')], root);
+
+// tsc emits nothing for JavaScript and declaration inputs: copy the validators as they are.
+const validators = join(root, 'imports', 'validators');
+mkdirSync(join(out, 'dist', 'imports', 'validators'), { recursive: true });
+for (const file of readdirSync(validators)) {
+  if (file.endsWith('.js') || file.endsWith('.d.ts')) copyFileSync(join(validators, file), join(out, 'dist', 'imports', 'validators', file));
+}
+for (const file of ['package.json', 'README.md']) cpSync(join(root, 'package', file), join(out, file));
+
+if (values.pack) {
+  const destination = resolve(values.pack);
+  mkdirSync(destination, { recursive: true });
+  const result = spawnSync('npm', ['pack', '--silent', '--pack-destination', destination], { cwd: out, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) {
+    console.error('build-lib: npm pack failed');
+    process.exit(1);
+  }
+  console.log(join(destination, result.stdout.trim().split('\n').pop()));
+}

@@ -1,0 +1,282 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from '../helpers';
+
+// Slow-ish (about 15-30 s): builds the library package, packs it, installs the tarball into a
+// fresh project with npm --offline, and follows docs/first-app.md there: the guide's files, then
+// its commands (`npm run synth`, `npm test`), using the public API only.
+//
+// The project gets no registry and no npm cache (an empty cache of its own): the library's
+// dependencies and peers, and the guide's @types/node, are packed from this repository's
+// node_modules, at the locked versions, and installed as tarballs, so the test runs the same in
+// CI's fresh clone after `npm ci`. The guide's other dev tools (typescript, esbuild) come from
+// this repository's node_modules/.bin on the PATH instead of being installed again.
+
+const GUIDE = join(ROOT, 'docs', 'first-app.md');
+const ENTRIES = ['@platform/cdk8s-constructs', '@platform/cdk8s-constructs/core', '@platform/cdk8s-constructs/apps', '@platform/cdk8s-constructs/cnpg', '@platform/cdk8s-constructs/gateway', '@platform/cdk8s-constructs/tailscale'];
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package', 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  exports: Record<string, string | { types: string; default: string }>;
+  typesVersions: Record<string, Record<string, string[]>>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function run(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function ok(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
+  const result = await run(command, args, options);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/**
+ * The packages a project needs besides the library: its dependencies and required peers, and
+ * theirs, as installed here (bundled dependencies travel inside their package's tarball), and the
+ * guide's @types/node.
+ */
+function dependencyDirs(): string[] {
+  const found = new Map<string, string>();
+  const resolveFrom = (name: string, from: string): string => {
+    for (let dir = from; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) return candidate;
+      if (dirname(dir) === dir) throw new Error(`${name} is not installed (from ${from}); run npm ci`);
+    }
+  };
+  const visit = (name: string, from: string) => {
+    const dir = resolveFrom(name, from);
+    if (found.has(dir)) return;
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    found.set(dir, pkg.version);
+    const bundled = new Set<string>(pkg.bundleDependencies ?? pkg.bundledDependencies ?? []);
+    const optionalPeers = new Set(Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => (m as { optional?: boolean }).optional).map(([n]) => n));
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) if (!bundled.has(dep) && !optionalPeers.has(dep)) visit(dep, dir);
+  };
+  const optional = new Set(Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies).filter((n) => !optional.has(n)), '@types/node']) visit(name, ROOT);
+  return [...found.keys()];
+}
+
+/** The files of docs/first-app.md: fenced blocks whose info string names a path (```ts main.ts). */
+function guideFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const match of readFileSync(GUIDE, 'utf8').matchAll(/^```\w+ (\S+)\n([\s\S]*?)^```$/gm)) files.set(match[1], match[2]);
+  return files;
+}
+
+function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
+}
+
+describe('the library as a package (slow: builds, packs and installs it offline)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cdk8s-package-'));
+  const built = join(tmp, 'package');
+  const project = join(tmp, 'my-deployments');
+  const timings: Record<string, number> = {};
+  let tarballFiles: string[] = [];
+
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[label] = Math.round(performance.now() - started);
+    }
+  };
+  /** `npm run <script>` in the project, as the guide has the user run it. */
+  const npmRun = (script: string, ...argv: string[]) => run('npm', ['run', '--silent', script, ...(argv.length ? ['--', ...argv] : [])], {
+    cwd: project,
+    env: { ...process.env, NO_COLOR: '1', PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` },
+  });
+
+  beforeAll(async () => {
+    for (const dir of [project, join(tmp, 'tarballs'), join(tmp, 'deps')]) mkdirSync(dir);
+    // The build (tsc, CPU) and the packing of the dependencies (npm, I/O) run side by side.
+    const [library] = await Promise.all([
+      timed('build:lib + pack', async () => (await ok(process.execPath, [join(ROOT, 'scripts', 'build-lib.mjs'), '--out', built, '--pack', join(tmp, 'tarballs')])).stdout.trim().split('\n').pop()!),
+      timed('pack dependencies', () => ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', join(tmp, 'deps'), ...dependencyDirs()], { cwd: tmp })),
+    ]);
+    tarballFiles = (await ok('tar', ['tzf', library])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+
+    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-deployments', version: '0.0.0', private: true }, null, 2)}\n`);
+    const deps = readdirSync(join(tmp, 'deps')).map((f) => join(tmp, 'deps', f));
+    await timed('npm install --offline', () => ok('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), library, ...deps], { cwd: project }));
+
+    // The guide's files, its package.json scripts included.
+    const files = guideFiles();
+    for (const [path, content] of files) {
+      if (path.includes('#')) continue;
+      mkdirSync(dirname(join(project, path)), { recursive: true });
+      writeFileSync(join(project, path), content);
+    }
+    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ ...pkg, scripts: JSON.parse(files.get('package.json#scripts')!) }, null, 2));
+  }, 180_000);
+
+  afterAll(() => {
+    // How long each step took: PACKAGE_TEST_TIMINGS=1 npx jest test/package/package.test.ts
+    if (process.env.PACKAGE_TEST_TIMINGS) console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the tarball holds the compiled library with declarations, the L1 classes and validators it loads, and nothing else', () => {
+    for (const entry of Object.values(manifest.exports)) {
+      if (typeof entry === 'string') continue;
+      expect(tarballFiles).toContain(entry.types.slice(2));
+      expect(tarballFiles).toContain(entry.default.slice(2));
+    }
+    for (const paths of Object.values(manifest.typesVersions['*'])) for (const path of paths) expect(tarballFiles).toContain(path.slice(2));
+    const validators = readdirSync(join(ROOT, 'imports', 'validators')).filter((f) => f.endsWith('.js'));
+    for (const file of validators) expect(tarballFiles).toContain(`dist/imports/validators/${file}`);
+    expect(tarballFiles.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json']);
+    expect(tarballFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  test('every module the package requires is a declared dependency or peer, and every dependency is used', () => {
+    const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
+    const used = new Set<string>();
+    for (const file of tarballFiles.filter((f) => f.endsWith('.js'))) {
+      for (const [, specifier] of readFileSync(join(built, file), 'utf8').matchAll(/require\(["']([^"'.][^"']*)["']\)/g)) {
+        if (specifier.startsWith('node:')) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+        used.add(name);
+      }
+    }
+    expect([...used].filter((name) => !declared.has(name))).toEqual([]);
+    expect(Object.keys(manifest.dependencies).filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  test('its dependency ranges are the ones this repository is tested with', () => {
+    for (const [name, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+      expect(`${name}@${range}`).toBe(`${name}@${rootManifest.dependencies[name]}`);
+    }
+  });
+
+  test('importing any entry reads no file, writes nothing and leaves nothing running', async () => {
+    // Peers and dependencies load first: their own import-time work is not the package's.
+    const probe = `
+      const fs = require('node:fs');
+      for (const dep of ['cdk8s', 'cdk8s-plus-28/lib/imports/k8s', 'constructs', 'ajv', 'yaml', 'js-yaml', '@sinclair/typebox', 'fastest-levenshtein']) require(dep);
+      const calls = [];
+      // Every fs function that reads or writes a file or directory (realpath, which the module
+      // loader uses to resolve, only resolves).
+      for (const name of Object.keys(fs)) {
+        if (typeof fs[name] !== 'function' || /^[A-Z]|^realpath/.test(name)) continue;
+        const original = fs[name];
+        fs[name] = function (...args) { calls.push(name + ' ' + String(args[0])); return original.apply(this, args); };
+      }
+      const before = new Set(Object.keys(require.cache));
+      const resources = process.getActiveResourcesInfo().length;
+      for (const entry of ${JSON.stringify(ENTRIES)}) require(entry);
+      const loaded = Object.keys(require.cache).filter((f) => !before.has(f));
+      // The module loader reads each module's source through fs.readFileSync: loading, not an effect.
+      const effects = calls.filter((c) => !loaded.some((f) => c === 'readFileSync ' + f));
+      console.log(JSON.stringify({ effects, loaded: loaded.length, validators: loaded.filter((f) => f.includes('validators')), resources: process.getActiveResourcesInfo().length - resources }));
+    `;
+    const result = await ok(process.execPath, ['-e', probe], { cwd: project });
+    const report = JSON.parse(result.stdout);
+    expect(report.effects).toEqual([]);
+    expect(report.resources).toBe(0);
+    expect(report.loaded).toBeGreaterThan(20);
+    // Validators load per API group on first use, never on import.
+    expect(report.validators).toEqual([expect.stringMatching(/validators[\\/]index\.js$/)]);
+    expect(manifest).toHaveProperty('sideEffects', false);
+  });
+
+  test('the entries export what the guide uses, and the package entry is their union', async () => {
+    const script = `
+      const names = (m) => Object.keys(require(m)).sort();
+      console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(ENTRIES)}.map((e) => [e, names(e)]))));
+    `;
+    const exported: Record<string, string[]> = JSON.parse((await ok(process.execPath, ['-e', script], { cwd: project })).stdout);
+    const [all, ...parts] = ENTRIES;
+    expect(exported[all]).toEqual([...new Set(parts.flatMap((p) => exported[p]))].sort());
+    expect(exported['@platform/cdk8s-constructs/core']).toEqual(expect.arrayContaining(['defineApp', 'runCli', 'synthesize', 'Type', 'UserError', 'AppChart']));
+    expect(exported['@platform/cdk8s-constructs/apps']).toEqual(expect.arrayContaining(['WebService', 'PushDaemonApp']));
+    expect(exported['@platform/cdk8s-constructs/tailscale']).toEqual(['TAILSCALE_ANNOTATION', 'TAILSCALE_INGRESS_CLASS', 'TAILSCALE_PROXY_CLASS_LABEL', 'TailscaleFunnel']);
+    // Internal modules are not reachable: the exports map is the API.
+    const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/core/output')"], { cwd: project });
+    expect(internal.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+  });
+
+  test('the guide\'s app synthesizes into dist/<env>/<app>/ with valid, labelled objects', async () => {
+    const first = await timed('npm run synth', () => npmRun('synth'));
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    // What the guide shows, but for the time taken.
+    const shown = /```text output:synth\n([\s\S]*?)```/.exec(readFileSync(GUIDE, 'utf8'))![1];
+    expect(first.stdout.replace(/\(\d+ ms\)/g, '(… ms)')).toBe(shown.replace(/\(\d+ ms\)/g, '(… ms)'));
+
+    const files = listTree(join(project, 'dist', 'dev', 'hello'));
+    expect(files).toEqual(['deployment-hello.yaml', 'ingress-hello-dev-funnel.yaml', 'kustomization.yaml', 'service-hello.yaml', 'serviceaccount-hello.yaml']);
+    const objects = files.filter((f) => f !== 'kustomization.yaml').flatMap((f) => parseAllDocuments(readFileSync(join(project, 'dist', 'dev', 'hello', f), 'utf8')).map((d) => d.toJS()));
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    expect(deployment.metadata).toMatchObject({ name: 'hello', namespace: 'hello', labels: { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/instance': 'hello-dev', 'app.kubernetes.io/managed-by': 'cdk8s' } });
+    expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image: 'ghcr.io/example/hello:1.4.2', imagePullPolicy: 'Always', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] });
+    const ingress = objects.find((o) => o.kind === 'Ingress');
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'tailscale', tls: [{ hosts: ['hello-dev'] }], defaultBackend: { service: { name: 'hello', port: { number: 8080 } } } });
+    expect(readFileSync(join(project, 'dist', 'dev', 'hello', 'kustomization.yaml'), 'utf8')).toMatch(/^# Generated by `npm run synth` from apps\/hello\.ts and overlays\/dev\/hello\.yaml\. Do not edit\.$/m);
+    expect(existsSync(join(project, 'dist', 'dev', 'argocd', 'kustomization.yaml'))).toBe(true);
+
+    const again = await npmRun('synth', '--check');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^dist\/ matches a fresh synth/m);
+  });
+
+  test('a wrong overlay: the guide\'s error, exit 2, dist/ untouched', async () => {
+    const guide = readFileSync(GUIDE, 'utf8');
+    const typo = /When the input is wrong[\s\S]*?```yaml\n([\s\S]*?)```\n\n```text\n([\s\S]*?)```/.exec(guide)!;
+    const overlay = join(project, 'overlays', 'dev', 'hello.yaml');
+    const good = readFileSync(overlay, 'utf8');
+    const before = listTree(join(project, 'dist')).map((f) => `${f}\n${readFileSync(join(project, 'dist', f), 'utf8')}`);
+    writeFileSync(overlay, typo[1]);
+    try {
+      const result = await npmRun('synth');
+      expect(result.code).toBe(2);
+      expect(`${result.stderr}`).toBe(typo[2]);
+      expect(listTree(join(project, 'dist')).map((f) => `${f}\n${readFileSync(join(project, 'dist', f), 'utf8')}`)).toEqual(before);
+    } finally {
+      writeFileSync(overlay, good);
+    }
+  });
+
+  test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
+    const result = await timed('npm test', () => npmRun('test'));
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^# pass 2$/m);
+    expect(result.stdout).toMatch(/^# fail 0$/m);
+    expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
+    expect(result.code).toBe(0);
+  });
+
+  test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
+    const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
+    expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
+    const result = await npmRun('synth', '--app', 'billing');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
+  });
+});
