@@ -51,9 +51,8 @@ const oneYaml = {
   },
 };
 
-await build({
-  entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts')], // → .build/main.js, .build/diff.js
-  outdir,
+/** What every bundle shares: one CommonJS file for Node 20, with a source map. */
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -61,20 +60,20 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
+};
+
+await build({
+  ...common,
+  entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts')], // → .build/main.js, .build/diff.js
+  outdir,
   plugins: [externalValidators, lazyTerraform, oneYaml],
 });
 
 // .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
 // instance for cdktf and this code).
 await build({
+  ...common,
   entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
   outfile: join(outdir, 'terraform.js'),
-  bundle: true,
   packages: 'external',
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
 });

@@ -5,7 +5,7 @@ import { apps } from '../../apps';
 import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
 import { ROOT } from '../helpers';
-import { testApps } from './scenario';
+import { manageLegacyFunnel, testApps } from './scenario';
 
 /** A scratch project root holding only overlays/: synth reads nothing else, and writes beside it. */
 function scratchRoot(): string {
@@ -84,16 +84,16 @@ describe('npm run synth -- --target terraform', () => {
     expect(existsSync(join(root, 'dist-terraform'))).toBe(false);
   });
 
-  test('the same adoption works once an app emits the object (test-only app)', () => {
+  test('the same adoption works once the app describes the object (manageLegacyFunnel)', () => {
     appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), ADOPT_LEGACY_FUNNEL);
-    writeFileSync(join(root, 'overlays/pal-e-prod/pal-e-docs-legacy.yaml'), 'namespace: pal-e-docs\n');
+    manageLegacyFunnel(join(root, 'overlays'));
     const result = run(root, ['--target', 'terraform', '--env', 'pal-e-prod'], testApps);
     expect(result).toMatchObject({ code: EXIT.ok, stderr: '' });
-    expect(result.stdout).toContain('pal-e-prod: 2 apps, 2 resources (0 typed, 2 kubernetes_manifest), 1 import');
+    expect(result.stdout).toContain('pal-e-prod: 1 app, 2 resources (0 typed, 2 kubernetes_manifest), 1 import');
   });
 
   test('an adopt entry naming an object twice, or with a typo in a key, is an error', () => {
-    writeFileSync(join(root, 'overlays/pal-e-prod/pal-e-docs-legacy.yaml'), 'namespace: pal-e-docs\n');
+    manageLegacyFunnel(join(root, 'overlays'));
     appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), `${ADOPT_LEGACY_FUNNEL}    - { kind: Ingress, namespace: pal-e-docs, name: pal-e-docs-funnel }\n`);
     const twice = run(root, ['--target', 'terraform'], testApps);
     expect(twice.code).toBe(EXIT.badInput);
@@ -123,7 +123,7 @@ describe('npm run synth -- --target terraform', () => {
 
   test('a construct rule broken by overlay values gives the same error as YAML synth', () => {
     const file = join(root, 'overlays/pal-e-prod/environment.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('tailnetDomain: tail5b443a.ts.net', 'tailnetDomain: tail5b443a.ts.net\n  reservedHostnames: [pal-e-docs-api]'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace('reservedHostnames: [pal-e-docs, pal-e-production]', 'reservedHostnames: [pal-e-docs, pal-e-production, pal-e-docs-api]'));
     const yaml = run(root, []);
     const terraform = run(root, ['--target', 'terraform']);
     expect(yaml.code).toBe(EXIT.badInput);

@@ -1,38 +1,25 @@
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Type } from '@sinclair/typebox';
 import { apps as repoApps } from '../../apps';
-import { defineApp, type AppDefinition } from '../../lib/core/app';
-import { ServiceRef } from '../../lib/core/service-ref';
+import type { AppDefinition } from '../../lib/core/app';
 import { synthesize } from '../../lib/core/synth';
 import { UserError } from '../../lib/core/errors';
-import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
 import { renderTerraform } from '../../lib/terraform';
 import { ROOT } from '../helpers';
 
-/**
- * Test only: the hand-applied `pal-e-docs-funnel` Ingress of reference deployment 1, emitted
- * under its existing name, as an app would have to emit it before the stack can adopt it
- * (apps/pal-e-docs-api.ts emits `pal-e-docs-api-funnel`, a different object).
- */
-export const palEDocsLegacyFunnel = defineApp({
-  name: 'pal-e-docs-legacy',
-  description: 'test only: the existing pal-e-docs funnel, under its existing name',
-  partOf: 'pal-e',
-  values: Type.Object({}, { additionalProperties: false }),
-  build(chart, values) {
-    new TailscaleFunnel(chart, 'funnel', {
-      name: 'pal-e-docs-funnel',
-      backend: ServiceRef.fromName('pal-e-docs', { namespace: values.namespace }),
-      port: 'http',
-      hostname: 'pal-e-docs',
-      funnel: true,
-    });
-  },
-});
+export const testApps = repoApps as readonly AppDefinition[];
 
-export const testApps = [...repoApps, palEDocsLegacyFunnel] as readonly AppDefinition[];
+/**
+ * Overlay edits that make pal-e-docs-api describe the hand-applied pal-e-docs-funnel too
+ * (`manageLegacyFunnel`), with its device name no longer reserved: what adopting it takes.
+ */
+export function manageLegacyFunnel(overlaysDir: string): void {
+  const app = join(overlaysDir, 'pal-e-prod', 'pal-e-docs-api.yaml');
+  writeFileSync(app, `${readFileSync(app, 'utf8')}manageLegacyFunnel: true\n`);
+  const env = join(overlaysDir, 'pal-e-prod', 'environment.yaml');
+  writeFileSync(env, readFileSync(env, 'utf8').replace('reservedHostnames: [pal-e-docs, pal-e-production]', 'reservedHostnames: [pal-e-production]'));
+}
 
 /** A terraform: section, as environment.yaml would append it. */
 export const TERRAFORM_SECTION = 'terraform:\n  kubeconfigPath: "~/.kube/config"\n  context: test-context\n';
@@ -50,8 +37,9 @@ export function scratchOverlays(changes: { append?: Record<string, string>; writ
 }
 
 /** Synthesizes and renders the stacks of `environments` from a scratch overlays directory. */
-export function renderScenario(options: { environments: string[]; append?: Record<string, string>; write?: Record<string, string>; apps?: readonly AppDefinition[] }) {
+export function renderScenario(options: { environments: string[]; append?: Record<string, string>; write?: Record<string, string>; apps?: readonly AppDefinition[]; legacyFunnel?: boolean }) {
   const overlaysDir = scratchOverlays(options);
+  if (options.legacyFunnel) manageLegacyFunnel(overlaysDir);
   try {
     const result = synthesize({ apps: options.apps ?? testApps, overlaysDir, environments: options.environments });
     const render = renderTerraform({ result, overlaysDir, explicitEnvironments: true });

@@ -45,10 +45,10 @@ describe('the pal-e-prod stack (overlays/pal-e-prod, as committed)', () => {
   });
 });
 
-describe('adoption of the hand-applied pal-e-docs-funnel (test-only app emitting it under its existing name)', () => {
+describe('adoption of the hand-applied pal-e-docs-funnel (pal-e-docs-api with manageLegacyFunnel)', () => {
   const { stacks } = renderScenario({
     environments: ['pal-e-prod'],
-    write: { 'pal-e-prod/pal-e-docs-legacy.yaml': 'namespace: pal-e-docs\n' },
+    legacyFunnel: true,
     append: { 'pal-e-prod/environment.yaml': '  adopt:\n    - { kind: Ingress, namespace: pal-e-docs, name: pal-e-docs-funnel }\n' },
   });
   const stack = stacks.get('pal-e-prod')!;
