@@ -102,9 +102,11 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       for (const line of terraform?.summary ?? []) out(line);
       for (const env of terraform ? [] : result.environments) {
         const apps = result.apps.filter((a) => a.environment.name === env.name);
+        if (apps.length === 0 && args.app) continue; // narrowed by --app to apps this environment lacks
         const objects = apps.reduce((n, a) => n + a.objects.length, 0);
-        const files = apps.reduce((n, a) => n + a.files.size, 0);
-        out(`${env.name}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${objects} objects, ${files} files`);
+        const count = [...files.keys()].filter((path) => path.startsWith(`${env.name}/`)).length;
+        const written = drifted.filter((line) => line.slice(9).startsWith(`${env.name}/`)).length;
+        out(`${env.name}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${objects} objects, ${count} files, ${written} written (${Math.round(result.durations.get(env.name) ?? 0)} ms)`);
       }
       out(drifted.length ? `${args.out}/: ${drifted.length} files changed (${ms} ms)` : `${args.out}/: up to date (${ms} ms)`);
     }

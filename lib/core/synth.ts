@@ -48,6 +48,8 @@ export interface SynthResult {
   readonly apps: readonly SynthesizedApp[];
   /** All files, relative to the output directory. */
   readonly files: ReadonlyMap<string, string>;
+  /** Milliseconds spent on each environment (reading, building, validating, rendering), by name. */
+  readonly durations: ReadonlyMap<string, number>;
 }
 
 /**
@@ -65,7 +67,9 @@ export function synthesize(options: SynthOptions): SynthResult {
   const results: SynthesizedApp[] = [];
   const environments: Environment[] = [];
 
+  const durations = new Map<string, number>();
   for (const envName of listEnvironments(options.overlaysDir, display, options.environments)) {
+    const started = performance.now();
     let environment: Environment;
     try {
       environment = loadEnvironment(options.overlaysDir, envName, display);
@@ -98,6 +102,7 @@ export function synthesize(options: SynthOptions): SynthResult {
       }
     }
     problems.push(...conflictingClaims(environment, claims));
+    durations.set(envName, performance.now() - started);
   }
   if (options.appNames) {
     for (const name of options.appNames) {
@@ -112,15 +117,17 @@ export function synthesize(options: SynthOptions): SynthResult {
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
     for (const environment of environments) {
+      const started = performance.now();
       try {
         for (const [path, content] of environmentFiles(environment, results.filter((r) => r.environment === environment))) files.set(path, content);
       } catch (error) {
         collect(error, problems);
       }
+      durations.set(environment.name, (durations.get(environment.name) ?? 0) + performance.now() - started);
     }
     if (problems.length > 0) throw new UserError(problems);
   }
-  return { environments, apps: results, files };
+  return { environments, apps: results, files, durations };
 }
 
 /** `dist/<env>/argocd/` (the ArgoCD project, applications and root app) and `dist/<env>/README.md`. */
