@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Bundles main.ts into .build/main.js with esbuild: no type-checking at run time (npm test
+// Bundles main.ts and diff.ts into .build/ with esbuild: no type-checking at run time (npm test
 // type-checks with tsc), one file to load, so synth starts fast. The generated validators stay
-// separate files, loaded per API group only when an object of that group is validated.
-import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+// separate files, loaded per API group only when an object of that group is validated; the
+// overlay schemas are compiled here, ahead of time (compileOverlaySchemas).
+//
+//   node scripts/build.mjs [--quiet] [--force]
+//
+// A build whose inputs are unchanged since the last one is skipped (see isUpToDate), so
+// `npm run synth` after an overlay edit does not bundle again; --force builds anyway.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +16,74 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, '.build');
 const validators = join(root, 'imports', 'validators');
+const quiet = process.argv.includes('--quiet');
+const require = createRequire(import.meta.url);
+
+/** What the last build read, so the next can tell whether anything changed. */
+const MANIFEST = join(outdir, 'inputs.json');
+/** What a build writes; all must exist for a build to be skipped. */
+const OUTPUTS = ['main.js', 'diff.js', 'terraform.js', join('overlay-validators', 'index.js')];
+
+/**
+ * Whether the last build's outputs are current: every file it read (the inputs esbuild reports,
+ * this script, the ajv that generated code, package.json and package-lock.json) and every project
+ * directory holding one (a new file there could change what an import resolves to) has the
+ * modification time and size recorded when it was read, with the same Node.js. Directories in
+ * node_modules are left out (tools keep caches there); what npm installs changes the lock file.
+ * The manifest is written last and removed first, so an interrupted build is never taken for a
+ * finished one.
+ */
+function isUpToDate() {
+  if (process.argv.includes('--force') || !OUTPUTS.every((f) => existsSync(join(outdir, f)))) return false;
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (manifest.node !== process.version) return false;
+  return Object.entries(manifest.paths).every(([path, recorded]) => {
+    try {
+      const s = statSync(join(root, path));
+      return s.mtimeMs === recorded[0] && (s.isDirectory() || s.size === recorded[1]);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function writeManifest(inputs) {
+  const paths = {};
+  const record = (path) => {
+    if (paths[path]) return;
+    const s = statSync(join(root, path));
+    paths[path] = [s.mtimeMs, s.isDirectory() ? 0 : s.size];
+  };
+  for (const input of inputs) {
+    record(input);
+    if (input.split(/[\\/]/).includes('node_modules')) continue;
+    for (let dir = dirname(input); dir !== '.' && dir !== dirname(dir); dir = dirname(dir)) record(dir);
+  }
+  writeFileSync(`${MANIFEST}.tmp`, `${JSON.stringify({ node: process.version, paths })}\n`);
+  renameSync(`${MANIFEST}.tmp`, MANIFEST);
+}
+
+if (isUpToDate()) {
+  if (!quiet) console.log('.build/ is up to date (node scripts/build.mjs --force builds anyway)');
+  process.exit(0);
+}
+rmSync(MANIFEST, { force: true });
+
+// Loaded only when building: an up-to-date check costs a few stat calls, not esbuild and ajv.
+const { build } = await import('esbuild');
+const { default: Ajv } = await import('ajv');
+const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
 
 /** Keeps imports/validators/<group>.js external, addressed from .build/ at run time. */
 const externalValidators = {
   name: 'external-validators',
   setup(b) {
-    b.onResolve({ filter: /^\.\/[a-z0-9.-]+\.js$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/[A-Za-z0-9.-]+\.js$/ }, (args) => {
       if (args.importer !== join(validators, 'index.js')) return undefined;
       return { path: relative(outdir, join(validators, args.path)).split('\\').join('/'), external: true };
     });
@@ -35,12 +102,39 @@ const lazyTerraform = {
   },
 };
 
+/** main.ts and diff.ts require("./overlay-validators"): what compileOverlaySchemas writes beside them. */
+const externalOverlayValidators = {
+  name: 'external-overlay-validators',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/overlay-validators$/ }, () => ({ path: './overlay-validators/index.js', external: true }));
+  },
+};
+
+/**
+ * The entry point `overlay-schemas`: what compileOverlaySchemas needs from the project (the
+ * apps, the environment schema, how overlay.ts compiles and keys a schema), bundled with main.ts
+ * in one esbuild pass so the sources are read and parsed once.
+ */
+const OVERLAY_SCHEMAS_ENTRY = [
+  "export { apps } from './apps';",
+  "export { overlaySchema } from './lib/core/app';",
+  "export { EnvironmentSchema } from './lib/core/environment';",
+  "export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/core/overlay';",
+].join('\n');
+const overlaySchemasEntry = {
+  name: 'overlay-schemas-entry',
+  setup(b) {
+    b.onResolve({ filter: /^overlay-schemas$/ }, () => ({ path: 'overlay-schemas', namespace: 'overlay-schemas' }));
+    b.onLoad({ filter: /.*/, namespace: 'overlay-schemas' }, () => ({ contents: OVERLAY_SCHEMAS_ENTRY, loader: 'ts', resolveDir: root }));
+  },
+};
+
 /**
  * cdk8s carries its own copy of yaml (a bundled dependency). When it is the release the project
  * uses, cdk8s's require("yaml") resolves to the project's: the bundle holds and loads one yaml
  * instead of two (the same code, so the same output; docs/performance.md).
  */
-const ownYaml = createRequire(import.meta.url).resolve('yaml');
+const ownYaml = require.resolve('yaml');
 const cdk8sYaml = join(root, 'node_modules', 'cdk8s', 'node_modules', 'yaml', 'package.json');
 const versionOf = (file) => JSON.parse(readFileSync(file, 'utf8')).version;
 const oneYaml = {
@@ -53,27 +147,81 @@ const oneYaml = {
 
 /** What every bundle shares: one CommonJS file for Node 20, with a source map. */
 const common = {
+  absWorkingDir: root, // metafile paths are relative to the project root
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
   legalComments: 'none',
-  logLevel: process.argv.includes('--quiet') ? 'error' : 'info',
+  metafile: true,
+  logLevel: quiet ? 'error' : 'info',
 };
 
-await build({
-  ...common,
-  entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts')], // → .build/main.js, .build/diff.js
-  outdir,
-  plugins: [externalValidators, lazyTerraform, oneYaml],
-});
+/**
+ * The overlay schemas (environment.yaml's and every app's), compiled ahead of time into
+ * .build/overlay-validators/ with ajv's standalone code, as scripts/import.mjs does for the
+ * upstream schemas, so synth compiles no schema at run time: compiling them was a quarter of a
+ * small run (docs/performance.md). One module per distinct schema, named by its key (the SHA-256
+ * of its JSON), loaded when an overlay of that schema is first read; main.ts and diff.ts register
+ * the index. A schema that is not there (an app changed since the build) is compiled at run time.
+ */
+function compileOverlaySchemas(bundle) {
+  const { apps, overlaySchema, EnvironmentSchema, OVERLAY_AJV_OPTIONS, overlaySchemaKey } = require(bundle);
+  const dir = join(outdir, 'overlay-validators');
+  const fresh = `${dir}.tmp`;
+  rmSync(fresh, { recursive: true, force: true });
+  mkdirSync(fresh, { recursive: true });
+  const keys = new Set();
+  for (const schema of [EnvironmentSchema, ...apps.map((app) => overlaySchema(app))]) {
+    let key;
+    try {
+      key = overlaySchemaKey(schema);
+    } catch {
+      continue; // not JSON (a BigInt default, say): compiled at run time
+    }
+    if (keys.has(key)) continue; // apps made from one template share a schema
+    keys.add(key);
+    const ajv = new Ajv({ ...OVERLAY_AJV_OPTIONS, code: { source: true, esm: false, lines: false } });
+    writeFileSync(join(fresh, `${key}.js`), `${GENERATED}\n${standaloneCode(ajv, ajv.compile(schema))}\n`);
+  }
+  const index = [...keys].sort().map((key) => `exports.${key} = () => require('./${key}.js');`);
+  writeFileSync(join(fresh, 'index.js'), `${GENERATED}\n"use strict";\n${index.join('\n')}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(fresh, dir);
+}
 
-// .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
-// instance for cdktf and this code).
-await build({
-  ...common,
-  entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
-  outfile: join(outdir, 'terraform.js'),
-  packages: 'external',
-});
+const GENERATED = '/* Generated by scripts/build.mjs from the overlay schemas of apps/: do not edit. */';
+
+const [cli, terraform] = await Promise.all([
+  build({
+    ...common,
+    // → .build/main.js, .build/diff.js, and .build/overlay-schemas.js for compileOverlaySchemas
+    entryPoints: [join(root, 'main.ts'), join(root, 'diff.ts'), { in: 'overlay-schemas', out: 'overlay-schemas' }],
+    outdir,
+    // ajv only compiles a schema that was not compiled ahead of time (lib/core/overlay.ts), so it
+    // stays in node_modules, loaded by that require alone.
+    external: ['ajv'],
+    plugins: [externalValidators, externalOverlayValidators, lazyTerraform, oneYaml, overlaySchemasEntry],
+  }),
+  // .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
+  // instance for cdktf and this code).
+  build({
+    ...common,
+    entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
+    outfile: join(outdir, 'terraform.js'),
+    packages: 'external',
+  }),
+]);
+
+const schemasBundle = join(outdir, 'overlay-schemas.js');
+compileOverlaySchemas(schemasBundle);
+rmSync(schemasBundle);
+rmSync(`${schemasBundle}.map`);
+
+writeManifest([
+  ...[cli, terraform].flatMap((result) => Object.keys(result.metafile.inputs)).filter((path) => !path.includes(':')),
+  relative(root, fileURLToPath(import.meta.url)),
+  relative(root, require.resolve('ajv/package.json')),
+  ...['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file))),
+]);

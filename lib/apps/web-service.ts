@@ -9,6 +9,7 @@ import { checkResources } from '../core/quantity';
 import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
+import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
 
 /** A volume mounted into the container. */
@@ -215,7 +216,7 @@ export class WebService extends Construct {
         }
         : {}),
       ...(props.secretEnv
-        ? { env: Object.entries(props.secretEnv).sort(([a], [b]) => a.localeCompare(b)).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
+        ? { env: Object.entries(props.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
         : {}),
       resources: {
         requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
@@ -329,7 +330,7 @@ function renderSource(source: WebServiceVolume['source']): Omit<k8s.Volume, 'nam
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(byKey));
 }
 
 /** Twice a memory quantity ("256Mi" → "512Mi"), the default limit. */

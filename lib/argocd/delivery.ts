@@ -7,6 +7,7 @@ import { checkDnsLabel } from '../core/dns';
 import type { Environment } from '../core/environment';
 import { UserError } from '../core/errors';
 import type { KubeObject } from '../core/schema-validation';
+import { compareStrings } from '../core/order';
 import { renderChart, type SynthesizedApp } from '../core/synth';
 
 /**
@@ -146,5 +147,5 @@ function uniqueKinds(objects: readonly KubeObject[]): Array<{ group: string; kin
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     seen.set(`${group}/${o.kind}`, { group, kind: o.kind });
   }
-  return [...seen.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+  return [...seen.values()].sort((a, b) => compareStrings(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
 }

@@ -1,6 +1,7 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { dump, type DumpOptions } from 'js-yaml';
+import { byKey } from './order';
 import type { KubeObject } from './schema-validation';
 
 /** Generated files by path relative to the output directory, e.g. `pal-e-prod/app/ingress-x.yaml`. */
@@ -99,7 +100,7 @@ export function writeTreeAtomically(outDir: string, tree: FileTree): void {
   mkdirSync(next, { recursive: true });
   const reuse = unchangedFileLinker(outDir, next);
   const made = new Set<string>([next]);
-  for (const [path, content] of [...tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [path, content] of [...tree].sort(byKey)) {
     const file = join(next, path);
     const dir = dirname(file);
     if (!made.has(dir)) {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { closest, distance } from 'fastest-levenshtein';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { UserError, type Problem } from './errors';
@@ -41,17 +42,63 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
 }
 
+/**
+ * The ajv options every overlay schema is compiled with, at run time here and ahead of time by
+ * scripts/build.mjs: all problems of a file at once; `verbose` for the schema of each error (the
+ * "allowed" part of a message); not strict, because TypeBox adds keywords ajv does not know.
+ */
+export const OVERLAY_AJV_OPTIONS: Readonly<Options> = { allErrors: true, strict: false, verbose: true };
+
+/**
+ * The key of a schema among compiled validators: the SHA-256 of its JSON, as `s<hex>` (an
+ * identifier, so it can name an export of ajv's standalone code).
+ */
+export function overlaySchemaKey(schema: TSchema): string {
+  return `s${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
+}
+
+/** Validators compiled ahead of time, by schema key; each loads its module on first use. */
+export type CompiledOverlayValidators = Readonly<Record<string, (() => ValidateFunction) | undefined>>;
+
+let precompiled: CompiledOverlayValidators | undefined;
+
+/**
+ * Validators compiled ahead of time with ajv's standalone code (with {@link OVERLAY_AJV_OPTIONS}),
+ * by {@link overlaySchemaKey}. The synth CLI's bundle registers the ones scripts/build.mjs made
+ * for its apps, so a run compiles no schema; a schema that is not among them is compiled with
+ * ajv when first used, as without them. `undefined` forgets them.
+ */
+export function useCompiledOverlayValidators(validators: CompiledOverlayValidators | undefined): void {
+  precompiled = validators;
+}
+
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 let ajv: Ajv | undefined;
 
 function compile(schema: TSchema): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    ajv ??= new Ajv({ allErrors: true, strict: false, verbose: true });
-    fn = ajv.compile(schema);
+    fn = precompiled && compiledAheadOfTime(precompiled, schema);
+    if (!fn) {
+      // Loaded on first use only: where every schema was compiled ahead of time, ajv (and its
+      // start-up) is never needed.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ajv ??= new (require('ajv') as typeof import('ajv')).default(OVERLAY_AJV_OPTIONS);
+      fn = ajv.compile(schema);
+    }
     compiled.set(schema, fn);
   }
   return fn;
+}
+
+function compiledAheadOfTime(validators: CompiledOverlayValidators, schema: TSchema): ValidateFunction | undefined {
+  let key: string;
+  try {
+    key = overlaySchemaKey(schema);
+  } catch {
+    return undefined; // not JSON (a BigInt default, say), so never compiled ahead of time
+  }
+  return Object.hasOwn(validators, key) ? validators[key]?.() : undefined;
 }
 
 function describeErrors(errors: readonly ErrorObject[], value: unknown, file: string, doc: Document, lines: LineCounter, root: TSchema): Problem[] {

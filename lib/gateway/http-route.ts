@@ -7,6 +7,7 @@ import { checkDuration, parseDuration } from './duration';
 import { listenerAdmits, type GatewayListener, type IGateway } from './gateway';
 import { checkGatewayHostname, hostnamesIntersect } from './hostname';
 import type { IPolicyTarget } from './policy-target';
+import { byKey } from '../core/order';
 import { ReferenceGrant } from './reference-grant';
 
 /**
@@ -217,7 +218,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
         foreign.set(backend.service.namespace, names);
       }
     }
-    for (const [namespace, names] of [...foreign].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [namespace, names] of [...foreign].sort(byKey)) {
       new ReferenceGrant(this, `Grant-${namespace}`, {
         name: `${this.namespace}-${props.name}`,
         namespace,

@@ -1,5 +1,6 @@
 import type { Environment } from '../core/environment';
 import type { KubeObject } from '../core/schema-validation';
+import { byKey, compareStrings } from '../core/order';
 import type { SynthesizedApp } from '../core/synth';
 import { applicationName, DELIVERY_DIRECTORY } from '../argocd/delivery';
 
@@ -95,7 +96,7 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     '',
     ...(entries.length === 0
       ? ['None: every Service is ClusterIP, reached only from inside the cluster or over a tunnel.']
-      : ['| URL | exposure | object |', '|---|---|---|', ...entries.sort((a, b) => a[0].localeCompare(b[0])).map((e) => `| ${e.join(' | ')} |`)]),
+      : ['| URL | exposure | object |', '|---|---|---|', ...entries.sort((a, b) => compareStrings(a[0], b[0])).map((e) => `| ${e.join(' | ')} |`)]),
     '',
     '## Picture',
     '',
@@ -149,11 +150,11 @@ class Graph {
       const text = JSON.stringify(n.label);
       return n.shape === 'entry' ? `${id}([${text}])` : n.shape === 'db' ? `${id}[(${text})]` : n.shape === 'store' ? `${id}[[${text}]]` : `${id}[${text}]`;
     };
-    for (const [id, n] of [...this.nodes].filter(([, n]) => n.shape === 'entry').sort(([a], [b]) => a.localeCompare(b))) out.push(`  ${shaped(id, n)}`);
+    for (const [id, n] of [...this.nodes].filter(([, n]) => n.shape === 'entry').sort(byKey)) out.push(`  ${shaped(id, n)}`);
     const namespaces = [...new Set([...this.nodes.values()].map((n) => n.ns).filter((ns): ns is string => Boolean(ns)))].sort();
     for (const ns of namespaces) {
       out.push(`  subgraph ${idOf('ns', '', ns)}["namespace ${ns}"]`);
-      for (const [id, n] of [...this.nodes].filter(([, n]) => n.ns === ns).sort(([a], [b]) => a.localeCompare(b))) out.push(`    ${shaped(id, n)}`);
+      for (const [id, n] of [...this.nodes].filter(([, n]) => n.ns === ns).sort(byKey)) out.push(`    ${shaped(id, n)}`);
       out.push('  end');
     }
     out.push(...[...this.edges].sort());

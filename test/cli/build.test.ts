@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apps } from '../../apps';
+import { overlaySchema } from '../../lib/core/app';
+import { formatProblems, UserError } from '../../lib/core/errors';
+import { overlaySchemaKey } from '../../lib/core/overlay';
+import { synthesize } from '../../lib/core/synth';
+import { scratchProject } from '../helpers';
+
+// scripts/build.mjs as users run it (npm run synth runs it first): the overlay schemas compiled
+// ahead of time, and a build skipped when nothing it reads changed.
+describe('scripts/build.mjs', () => {
+  let root: string;
+  beforeAll(() => {
+    root = scratchProject();
+    build('--quiet');
+    writeFileSync(join(root, 'record-modules.js'), "process.on('exit', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, JSON.stringify(Object.keys(require.cache))));\n");
+  }, 120_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function build(...argv: string[]): string {
+    const result = spawnSync(process.execPath, ['scripts/build.mjs', ...argv], { cwd: root, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    return result.stdout + result.stderr;
+  }
+
+  /** Runs the bundled CLI; returns its exit code, stderr and the modules it loaded. */
+  function synth(...argv: string[]): { status: number | null; stderr: string; modules: string[] } {
+    const modules = join(root, 'modules.json');
+    const result = spawnSync(process.execPath, ['-r', './record-modules.js', '.build/main.js', '--quiet', '--out', '.build/out', ...argv], { cwd: root, encoding: 'utf8', env: { ...process.env, MODULES_OUT: modules, NO_COLOR: '1' } });
+    return { status: result.status, stderr: result.stderr, modules: JSON.parse(readFileSync(modules, 'utf8')) as string[] };
+  }
+  const ajvLoaded = (modules: string[]) => modules.some((m) => /node_modules[\\/]ajv[\\/]dist[\\/](ajv|core)\.js$/.test(m));
+  const codeforphillyKey = () => overlaySchemaKey(overlaySchema(apps.find((a) => a.name === 'codeforphilly')!));
+
+  test('synth compiles no overlay schema: ajv is not loaded, the validators the build wrote are', () => {
+    const run = synth();
+    expect(run.status).toBe(0);
+    expect(ajvLoaded(run.modules)).toBe(false);
+    expect(run.modules.map((m) => m.replace(/\\/g, '/'))).toContain(join(root, '.build/overlay-validators', `${codeforphillyKey()}.js`).replace(/\\/g, '/'));
+  });
+
+  test('an overlay error from the bundle is word for word the library\'s', () => {
+    const overlay = join(root, 'overlays/cfp-sandbox/codeforphilly.yaml');
+    const original = readFileSync(overlay, 'utf8');
+    try {
+      writeFileSync(overlay, `${original}replicaz: 2\n`);
+      const run = synth('--env', 'cfp-sandbox');
+      expect(run.status).toBe(2);
+      let expected = '';
+      try {
+        synthesize({ apps, overlaysDir: join(root, 'overlays'), environments: ['cfp-sandbox'] });
+      } catch (error) {
+        expected = formatProblems((error as UserError).problems);
+      }
+      expect(expected).toContain('replicaz: unknown key "replicaz"');
+      expect(run.stderr.trim()).toBe(`error: bad input; nothing was written\n${expected}`);
+    } finally {
+      writeFileSync(overlay, original);
+    }
+  });
+
+  test('a schema the build did not compile is compiled at run time', () => {
+    const index = join(root, '.build/overlay-validators/index.js');
+    const original = readFileSync(index, 'utf8');
+    try {
+      writeFileSync(index, original.split('\n').filter((line) => !line.includes(codeforphillyKey())).join('\n'));
+      const run = synth('--app', 'codeforphilly');
+      expect(run.status).toBe(0);
+      expect(ajvLoaded(run.modules)).toBe(true);
+    } finally {
+      writeFileSync(index, original);
+    }
+  });
+
+  test('is skipped when nothing it reads changed, and runs when an input did', () => {
+    expect(build()).toContain('.build/ is up to date');
+    // Overlays are read by synth, not bundled: editing one needs no build.
+    appendFileSync(join(root, 'overlays/cfp-sandbox/codeforphilly.yaml'), '# an overlay edit\n');
+    expect(build()).toContain('.build/ is up to date');
+
+    appendFileSync(join(root, 'apps/codeforphilly.ts'), '// an app edit\n');
+    expect(build('--quiet')).toBe('');
+    expect(build()).toContain('.build/ is up to date');
+    expect(build('--force')).not.toContain('up to date');
+  }, 60_000);
+});
