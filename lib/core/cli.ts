@@ -216,8 +216,12 @@ function scopeOf(result: SynthResult, byEnv: boolean, byApp: boolean): (path: st
   if (!byEnv && !byApp) return () => true;
   const envs = new Set(result.environments.map((e) => e.name));
   if (!byApp) return (path) => envs.has(path.split('/')[0]);
-  const pairs = new Set(result.apps.map((a) => `${a.environment.name}/${a.app.name}/`));
-  return (path) => [...pairs].some((p) => path.startsWith(p));
+  const pairs = new Set(result.apps.map((a) => `${a.environment.name}/${a.app.name}`));
+  return (path) => {
+    // <env>/<app>/<file...>: one Set lookup per path, so narrowing stays linear in the files
+    const [env, app, ...rest] = path.split('/');
+    return rest.length > 0 && pairs.has(`${env}/${app}`);
+  };
 }
 
 /** `cdk8s synth` expects manifests in its own output directory; give it a copy of this run's. */
