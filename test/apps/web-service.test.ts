@@ -25,6 +25,16 @@ describe('WebService', () => {
     expect(only(objects, 'ConfigMap', 'api-env').data).toEqual({ LOG_LEVEL: 'info' });
   });
 
+  test('writes env and secretEnv in code-unit order, whatever the locale', () => {
+    // localeCompare would put _x and a_b first and b before B (and follow LANG); the output must not.
+    const objects = render(service({
+      env: { b: '1', B: '2', _x: '3', a_b: '4', aB: '5' },
+      secretEnv: { b_URL: { secret: db.secret, key: db.secretKeys.uri }, B_URL: { secret: db.secret, key: db.secretKeys.uri } },
+    }).chart);
+    expect(Object.keys(only(objects, 'ConfigMap', 'api-env').data)).toEqual(['B', '_x', 'aB', 'a_b', 'b']);
+    expect(only(objects, 'Deployment').spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['B_URL', 'b_URL']);
+  });
+
   test('taskPodSpec runs a command with the same image, env, secrets and restricted security context, without probes', () => {
     const { chart, web } = service();
     const deployment = only(render(chart), 'Deployment').spec.template.spec;
