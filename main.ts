@@ -3,8 +3,9 @@ import { apps } from './apps';
 import { runCli } from './lib/core/cli';
 import { useCompiledOverlayValidators } from './lib/core/overlay';
 
-// Bundled to .build/main.js by scripts/build.mjs; the project root is one level up. The overlay
-// schemas' validators were compiled by the same build, next to this bundle.
+// Bundled to .build/main.bundle.js (loaded by the launcher .build/main.js) by scripts/build.mjs; the
+// project root is one level up. The overlay schemas' validators were compiled by the same build,
+// next to this bundle.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 useCompiledOverlayValidators(require('./overlay-validators'));
 process.exitCode = runCli(process.argv.slice(2), { root: resolve(__dirname, '..'), apps });

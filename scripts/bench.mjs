@@ -23,10 +23,12 @@
 //                     size; prints the functions with the most self time
 //   --json FILE       also write the results as JSON
 //   --keep            keep the scratch directory (printed at the end)
+//   --node PATH       the node binary that runs synth (default: the one running the bench), to
+//                     compare Node.js releases on one build; builds use the bench's own node
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarise } from './bench/cpu-profile.mjs';
@@ -43,8 +45,11 @@ const { values: opts } = parseArgs({
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    node: { type: 'string' },
   },
 });
+/** The node that runs synth; builds and helpers use the bench's own. */
+const synthNode = opts.node ? resolve(opts.node) : process.execPath;
 const runs = Math.max(1, Number(opts.runs));
 const scaleRuns = Math.max(1, Number(opts['scale-runs']));
 const sizes = opts.sizes.split(',').map(Number).filter((n) => n > 0);
@@ -70,12 +75,12 @@ const rssPreload = pathToFileURL(join(root, 'scripts', 'bench', 'rss.mjs')).href
  * Runs one process to completion, wall time measured around it. stdout goes to a file or
  * nowhere. With `rss`, also its peak resident set size in KiB. `expect` is the exit code.
  */
-function run(command, args, { cwd = root, stdoutFile, rss = false, expect = 0 } = {}) {
+function run(command, args, { cwd = root, stdoutFile, rss = false, expect = 0, env: baseEnv = process.env } = {}) {
   const rssFile = rss ? join(tmp, `rss-${process.pid}`) : undefined;
   const fd = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
-  let [file, argv, env] = [command, args, process.env];
+  let [file, argv, env] = [command, args, baseEnv];
   if (rssFile && gnuTime) [file, argv] = [gnuTime, ['-f', '%M', '-o', rssFile, command, ...args]];
-  else if (rssFile) [argv, env] = [['--import', rssPreload, ...args], { ...process.env, BENCH_RSS_FILE: rssFile }];
+  else if (rssFile) [argv, env] = [['--import', rssPreload, ...args], { ...baseEnv, BENCH_RSS_FILE: rssFile }];
   const started = process.hrtime.bigint();
   const child = spawnSync(file, argv, { cwd, env, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
@@ -97,7 +102,7 @@ function machine() {
     cpu: `${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: release(),
-    node: process.version,
+    node: synthNode === process.execPath ? process.version : `${spawnSync(synthNode, ['--version'], { encoding: 'utf8' }).stdout.trim()} (${synthNode}) for synth, ${process.version} for builds`,
     kubectl: kubectl.status === 0 ? kubectl.stdout.trim().split('\n').join('; ') : 'not installed',
     tmp: opts.tmp ? resolve(opts.tmp) : tmpdir(),
     loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '),
@@ -112,14 +117,14 @@ function countFiles(dir) {
 
 function buildRepo() {
   const build = run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet', '--force']);
-  const size = statSync(join(root, '.build', 'main.js')).size;
-  say(`build: node scripts/build.mjs (esbuild) ${ms(build.ms)}, .build/main.js ${(size / 1024).toFixed(0)} KiB (not included in the synth times)`);
+  const size = statSync(join(root, '.build', 'main.bundle.js')).size;
+  say(`build: node scripts/build.mjs (esbuild) ${ms(build.ms)}, .build/main.bundle.js ${(size / 1024).toFixed(0)} KiB (not included in the synth times)`);
   results.build = { ms: build.ms, bundleBytes: size };
 }
 
 function profileRun(label, args, cwd) {
   const dir = join(tmp, `profile-${label}`);
-  run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd });
+  run(synthNode, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], { cwd });
   const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
   const summary = summarise(file, { top: 15, root: cwd });
   say(`  profile (node --cpu-prof, one run${opts.keep ? `; ${file}` : ''}):`);
@@ -132,12 +137,12 @@ function benchFull() {
   say();
   say(`full synth: node .build/main.js --quiet --out <empty dir>, ${runs} runs after 1 warm-up`);
   const out = (i) => join(tmp, `full-${i}`);
-  run(process.execPath, ['.build/main.js', '--quiet', '--out', out('warm')]);
+  run(synthNode, ['.build/main.js', '--quiet', '--out', out('warm')]);
   const files = countFiles(out('warm'));
   rmSync(out('warm'), { recursive: true, force: true });
   const samples = [];
   for (let i = 0; i < runs; i++) {
-    samples.push(run(process.execPath, ['.build/main.js', '--quiet', '--out', out(i)], { rss: true }));
+    samples.push(run(synthNode, ['.build/main.js', '--quiet', '--out', out(i)], { rss: true }));
     rmSync(out(i), { recursive: true, force: true });
   }
   const wall = samples.map((s) => s.ms);
@@ -169,10 +174,11 @@ function benchKustomize() {
   say(`  ${runs} interleaved runs after 1 warm-up, alternating which goes first`);
   const synthArgs = (out) => ['.build/main.js', '--quiet', '--app', 'codeforphilly', '--env', envs, '--out', out];
   const current = join(tmp, 'cfp-current');
-  const synthFresh = (i) => run(process.execPath, synthArgs(join(tmp, `cfp-${i}`))).ms;
-  const synthCurrent = () => run(process.execPath, synthArgs(current)).ms;
+  const synthFresh = (i) => run(synthNode, synthArgs(join(tmp, `cfp-${i}`))).ms;
+  const synthCurrent = () => run(synthNode, synthArgs(current)).ms;
   // What a user types: npm's own start, the build's up-to-date check (nothing changed), and synth.
-  const npmRun = (i) => run('npm', ['run', '--silent', 'synth', '--', ...synthArgs(join(tmp, `cfp-npm-${i}`)).slice(1)]).ms;
+  const npmEnv = { ...process.env, PATH: `${dirname(synthNode)}${delimiter}${process.env.PATH}` }; // npm and its scripts run on synthNode
+  const npmRun = (i) => run('npm', ['run', '--silent', 'synth', '--', ...synthArgs(join(tmp, `cfp-npm-${i}`)).slice(1)], { env: npmEnv }).ms;
   const kustomize = (i) => overlays.reduce((total, overlay) => total + run('kubectl', ['kustomize', join(overlaysDir, overlay)], { stdoutFile: join(tmp, `kustomize-${i}-${overlay}.yaml`) }).ms, 0);
   synthFresh('warm');
   synthCurrent();
@@ -220,7 +226,7 @@ function benchScale() {
     const build = run(process.execPath, [join(dir, 'scripts', 'build.mjs'), '--quiet'], { cwd: dir });
     const cli = join(dir, '.build', 'main.js');
     const current = join(dir, 'out-current');
-    const synth = (out, ...extra) => run(process.execPath, [cli, '--quiet', '--out', out, ...extra], { cwd: dir, rss: true });
+    const synth = (out, ...extra) => run(synthNode, [cli, '--quiet', '--out', out, ...extra], { cwd: dir, rss: true });
     synth(current);
     const files = countFiles(current);
     // The value the update scenario flips: the replicas of the first app in the first environment.

@@ -74,6 +74,19 @@ describe('scripts/build.mjs', () => {
     }
   });
 
+  test('main.js turns on Node\'s compile cache, where Node has one, before it loads the bundle', () => {
+    // Node 22.1+ has module.enableCompileCache; stand one in, so this holds on Node 20 too.
+    const calls = join(root, 'compile-cache-calls.json');
+    writeFileSync(join(root, 'fake-compile-cache.js'), [
+      "const fs = require('node:fs');",
+      "require('node:module').enableCompileCache = (dir) => fs.writeFileSync(process.env.CALLS_OUT, JSON.stringify({ dir, bundleLoaded: Object.keys(require.cache).some((m) => m.endsWith('main.bundle.js')) }));",
+      '',
+    ].join('\n'));
+    const result = spawnSync(process.execPath, ['-r', './fake-compile-cache.js', '.build/main.js', '--quiet', '--check'], { cwd: root, encoding: 'utf8', env: { ...process.env, CALLS_OUT: calls } });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(readFileSync(calls, 'utf8'))).toEqual({ dir: join(root, '.build', 'compile-cache'), bundleLoaded: false });
+  });
+
   test('is skipped when nothing it reads changed, and runs when an input did', () => {
     expect(build()).toContain('.build/ is up to date');
     // Overlays are read by synth, not bundled: editing one needs no build.

@@ -21,7 +21,7 @@ describe('the synth entry points', () => {
   });
 
   test('the bundle loads no TypeScript compiler or ts-node', () => {
-    const bundle = readFileSync(join(root, '.build/main.js'), 'utf8');
+    const bundle = readFileSync(join(root, '.build/main.bundle.js'), 'utf8');
     expect(bundle).not.toMatch(/require\("(typescript|ts-node)/);
   });
 

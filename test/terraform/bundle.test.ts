@@ -27,8 +27,8 @@ describe('the Terraform code is loaded only for --target terraform', () => {
   }
   const cdktfModules = (modules: string[]) => modules.filter((m) => /node_modules[\\/](cdktf|@cdktf)[\\/]/.test(m) || m.endsWith('terraform.js'));
 
-  test('main.js holds no cdktf code, only a require of ./terraform.js', () => {
-    const main = readFileSync(join(root, '.build/main.js'), 'utf8');
+  test('the bundle holds no cdktf code, only a require of ./terraform.js', () => {
+    const main = readFileSync(join(root, '.build/main.bundle.js'), 'utf8');
     expect(main).not.toMatch(/cdktf/);
     expect(main).toContain('require("./terraform.js")');
   });
