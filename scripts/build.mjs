@@ -9,7 +9,7 @@
 //
 // A build whose inputs are unchanged since the last one is skipped (see isUpToDate), so
 // `npm run synth` after an overlay edit does not bundle again; --force builds anyway.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +27,12 @@ const OUTPUTS = ['main.js', 'main.bundle.js', 'diff.js', 'diff.bundle.js', 'terr
 
 /**
  * Whether the last build's outputs are current: every file it read (the inputs esbuild reports,
- * this script, the ajv that generated code, package.json and package-lock.json) and every project
- * directory holding one (a new file there could change what an import resolves to) has the
- * modification time and size recorded when it was read, with the same Node.js. Directories in
- * node_modules are left out (tools keep caches there); what npm installs changes the lock file.
- * The manifest is written last and removed first, so an interrupted build is never taken for a
- * finished one.
+ * this script, the ajv that generated code, package.json and package-lock.json), every project
+ * directory holding one (a new file there could change what an import resolves to) and every file
+ * it wrote has the modification time and size recorded at the end of that build, with the same
+ * Node.js. Directories in node_modules are left out (tools keep caches there); what npm installs
+ * changes the lock file. An output edited or deleted by hand is rebuilt. The manifest is written
+ * last and removed first, so an interrupted build is never taken for a finished one.
  */
 function isUpToDate() {
   if (process.argv.includes('--force') || !OUTPUTS.every((f) => existsSync(join(outdir, f)))) return false;
@@ -53,7 +53,7 @@ function isUpToDate() {
   });
 }
 
-function writeManifest(inputs) {
+function writeManifest(inputs, outputs) {
   const paths = {};
   const record = (path) => {
     if (paths[path]) return;
@@ -65,6 +65,7 @@ function writeManifest(inputs) {
     if (input.split(/[\\/]/).includes('node_modules')) continue;
     for (let dir = dirname(input); dir !== '.' && dir !== dirname(dir); dir = dirname(dir)) record(dir);
   }
+  for (const output of outputs) record(output);
   writeFileSync(`${MANIFEST}.tmp`, `${JSON.stringify({ node: process.version, paths })}\n`);
   renameSync(`${MANIFEST}.tmp`, MANIFEST);
 }
@@ -241,4 +242,7 @@ writeManifest([
   relative(root, fileURLToPath(import.meta.url)),
   relative(root, require.resolve('ajv/package.json')),
   ...['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file))),
-]);
+], [
+  ...OUTPUTS,
+  ...readdirSync(join(outdir, 'overlay-validators')).map((file) => join('overlay-validators', file)),
+].map((file) => relative(root, join(outdir, file))));

@@ -87,7 +87,8 @@ describe('scripts/build.mjs', () => {
     expect(JSON.parse(readFileSync(calls, 'utf8'))).toEqual({ dir: join(root, '.build', 'compile-cache'), bundleLoaded: false });
   });
 
-  test('is skipped when nothing it reads changed, and runs when an input did', () => {
+  test('is skipped when nothing it reads or wrote changed, and runs when an input or an output did', () => {
+    build('--quiet'); // an earlier test edited an output
     expect(build()).toContain('.build/ is up to date');
     // Overlays are read by synth, not bundled: editing one needs no build.
     appendFileSync(join(root, 'overlays/cfp-sandbox/codeforphilly.yaml'), '# an overlay edit\n');
@@ -97,5 +98,10 @@ describe('scripts/build.mjs', () => {
     expect(build('--quiet')).toBe('');
     expect(build()).toContain('.build/ is up to date');
     expect(build('--force')).not.toContain('up to date');
+
+    appendFileSync(join(root, '.build/overlay-validators/index.js'), '// an output edited by hand\n');
+    expect(build('--quiet')).toBe('');
+    expect(readFileSync(join(root, '.build/overlay-validators/index.js'), 'utf8')).not.toContain('edited by hand');
+    expect(build()).toContain('.build/ is up to date');
   }, 60_000);
 });
