@@ -7,8 +7,8 @@
 //
 //   node scripts/build.mjs [--quiet] [--force]
 //
-// A build whose inputs and outputs are unchanged since the last one is skipped (see isUpToDate), so
-// `npm run synth` after an overlay edit does not bundle again; --force builds anyway.
+// A build whose inputs and outputs are unchanged since the last one is skipped (isUpToDate),
+// so `npm run synth` after an overlay edit does not bundle again; --force builds anyway.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
