@@ -106,7 +106,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
         const objects = apps.reduce((n, a) => n + a.objects.length, 0);
         const count = [...files.keys()].filter((path) => path.startsWith(`${env.name}/`)).length;
         const written = drifted.filter((line) => line.slice(9).startsWith(`${env.name}/`)).length;
-        out(`${env.name}: ${apps.length} app${apps.length === 1 ? '' : 's'}, ${objects} objects, ${count} files, ${written} written (${Math.round(result.durations.get(env.name) ?? 0)} ms)`);
+        out(`${env.name}: ${counted(apps.length, 'app')}, ${counted(objects, 'object')}, ${counted(count, 'file')}, ${written} written (${Math.round(result.durations.get(env.name) ?? 0)} ms)`);
       }
       out(drifted.length ? `${args.out}/: ${drifted.length} files changed (${ms} ms)` : `${args.out}/: up to date (${ms} ms)`);
     }
@@ -209,6 +209,11 @@ export interface ParsedCommandLine {
 function loadTerraform(): typeof import('../terraform') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../terraform');
+}
+
+/** "1 app", "2 apps". */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Which existing output paths a run replaces: all of it, whole environments, or single apps. */

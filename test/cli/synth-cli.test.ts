@@ -39,11 +39,11 @@ describe('npm run synth', () => {
     rmSync(join(root, 'dist'), { recursive: true });
     const first = run(root);
     expect(first.code).toBe(EXIT.ok);
-    expect(first.stdout).toMatch(/^pal-e-prod: 1 app, 1 objects, 7 files, 7 written \(\d+ ms\)$/m);
+    expect(first.stdout).toMatch(/^pal-e-prod: 1 app, 1 object, 7 files, 7 written \(\d+ ms\)$/m);
     expect(readTree(join(root, 'dist')).has('pal-e-prod/pal-e-docs-api/ingress-pal-e-docs-api-funnel.yaml')).toBe(true);
     const second = run(root).stdout;
     expect(second).toMatch(/dist\/: up to date/);
-    expect(second).toMatch(/^pal-e-prod: 1 app, 1 objects, 7 files, 0 written \(\d+ ms\)$/m);
+    expect(second).toMatch(/^pal-e-prod: 1 app, 1 object, 7 files, 0 written \(\d+ ms\)$/m);
   });
 
   test('--check passes on the committed dist/ and fails, listing files, when it drifts', () => {
