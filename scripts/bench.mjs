@@ -24,7 +24,8 @@
 //   --json FILE       also write the results as JSON
 //   --keep            keep the scratch directory (printed at the end)
 //   --node PATH       the node binary that runs synth (default: the one running the bench), to
-//                     compare Node.js releases on one build; builds use the bench's own node
+//                     compare Node.js releases on one build; builds use the bench's own node,
+//                     except under `npm run synth`, which runs wholly on PATH's first node (PATH)
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';

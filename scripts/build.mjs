@@ -27,12 +27,19 @@ const OUTPUTS = ['main.js', 'main.bundle.js', 'diff.js', 'diff.bundle.js', 'terr
 
 /**
  * Whether the last build's outputs are current: every file it read (the inputs esbuild reports,
- * this script, the ajv that generated code, package.json and package-lock.json), every project
- * directory holding one (a new file there could change what an import resolves to) and every file
- * it wrote has the modification time and size recorded at the end of that build, with the same
- * Node.js. Directories in node_modules are left out (tools keep caches there); what npm installs
- * changes the lock file. An output edited or deleted by hand is rebuilt. The manifest is written
- * last and removed first, so an interrupted build is never taken for a finished one.
+ * tsconfig.json, this script, the ajv that generated code, package.json and package-lock.json),
+ * every project directory holding one (a new file there could change what an import resolves
+ * to) and every file it wrote has the modification time and size recorded at the end of that
+ * build; and the project root holds the same source files (a new apps.ts would take the place of
+ * apps/index.ts; the root directory's own time changes with every synth, so names are compared).
+ * Directories in node_modules are left out (tools keep caches there); what npm installs changes
+ * the lock file. An output edited or deleted by hand is rebuilt. The manifest is removed first and
+ * written last, and not at all if an input changed while the build ran, so neither an
+ * interrupted build nor one that bundled an older version of a file is taken for current.
+ *
+ * Hand-written, and small on purpose: wireit, the maintained tool for fresh-or-not npm scripts,
+ * added about 270 ms to every run (measured; docs/performance.md), more than this check and
+ * synth's own start together.
  */
 function isUpToDate() {
   if (process.argv.includes('--force') || !OUTPUTS.every((f) => existsSync(join(outdir, f)))) return false;
@@ -42,7 +49,7 @@ function isUpToDate() {
   } catch {
     return false;
   }
-  if (manifest.node !== process.version) return false;
+  if (manifest.rootSources !== rootSources()) return false;
   return Object.entries(manifest.paths).every(([path, recorded]) => {
     try {
       const s = statSync(join(root, path));
@@ -53,21 +60,34 @@ function isUpToDate() {
   });
 }
 
-function writeManifest(inputs, outputs) {
+/** The source-like file names in the project root, which resolve before the directories of the same name. */
+function rootSources() {
+  return readdirSync(root).filter((name) => /\.([cm]?[jt]sx?|json)$/.test(name)).sort().join('\n');
+}
+
+/** Records the build's inputs and outputs; returns false (writing nothing) if an input changed after `started`. */
+function writeManifest(inputs, outputs, started) {
   const paths = {};
   const record = (path) => {
-    if (paths[path]) return;
+    if (paths[path]) return paths[path];
     const s = statSync(join(root, path));
-    paths[path] = [s.mtimeMs, s.isDirectory() ? 0 : s.size];
+    return (paths[path] = [s.mtimeMs, s.isDirectory() ? 0 : s.size]);
   };
   for (const input of inputs) {
-    record(input);
+    if (record(input)[0] >= started) return false;
     if (input.split(/[\\/]/).includes('node_modules')) continue;
     for (let dir = dirname(input); dir !== '.' && dir !== dirname(dir); dir = dirname(dir)) record(dir);
   }
   for (const output of outputs) record(output);
-  writeFileSync(`${MANIFEST}.tmp`, `${JSON.stringify({ node: process.version, paths })}\n`);
-  renameSync(`${MANIFEST}.tmp`, MANIFEST);
+  writeAtomically(MANIFEST, `${JSON.stringify({ rootSources: rootSources(), paths })}\n`);
+  return true;
+}
+
+/** Writes a file whole or not at all: concurrent builds and running synths never see half a file. */
+function writeAtomically(file, content) {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, content);
+  renameSync(temp, file);
 }
 
 if (isUpToDate()) {
@@ -126,7 +146,7 @@ const OVERLAY_SCHEMAS_ENTRY = [
 const overlaySchemasEntry = {
   name: 'overlay-schemas-entry',
   setup(b) {
-    b.onResolve({ filter: /^overlay-schemas$/ }, () => ({ path: 'overlay-schemas', namespace: 'overlay-schemas' }));
+    b.onResolve({ filter: /^overlay-schemas$/ }, () => ({ path: 'entry', namespace: 'overlay-schemas' }));
     b.onLoad({ filter: /.*/, namespace: 'overlay-schemas' }, () => ({ contents: OVERLAY_SCHEMAS_ENTRY, loader: 'ts', resolveDir: root }));
   },
 };
@@ -171,9 +191,10 @@ const common = {
 function compileOverlaySchemas(bundle) {
   const { apps, overlaySchema, EnvironmentSchema, OVERLAY_AJV_OPTIONS, overlaySchemaKey } = require(bundle);
   const dir = join(outdir, 'overlay-validators');
-  const fresh = `${dir}.tmp`;
-  rmSync(fresh, { recursive: true, force: true });
-  mkdirSync(fresh, { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  // A module's name is its schema's hash, so its content is fixed by its name: each is written
+  // atomically in place, and a build running at the same time writes the same bytes. No
+  // directory is swapped, so a synth running meanwhile always finds its modules.
   const keys = new Set();
   for (const schema of [EnvironmentSchema, ...apps.map((app) => overlaySchema(app))]) {
     let key;
@@ -183,24 +204,34 @@ function compileOverlaySchemas(bundle) {
       continue; // not JSON (a BigInt default, say): compiled at run time
     }
     if (keys.has(key)) continue; // apps made from one template share a schema
-    keys.add(key);
     const ajv = new Ajv({ ...OVERLAY_AJV_OPTIONS, code: { source: true, esm: false, lines: false } });
-    writeFileSync(join(fresh, `${key}.js`), `${GENERATED}\n${standaloneCode(ajv, ajv.compile(schema))}\n`);
+    let code;
+    try {
+      code = standaloneCode(ajv, ajv.compile(schema));
+    } catch {
+      continue; // a schema ajv refuses: left to the run-time compile, which reports it for that app only
+    }
+    keys.add(key);
+    writeAtomically(join(dir, `${key}.js`), `${GENERATED}\n${code}\n`);
   }
   const index = [...keys].sort().map((key) => `exports.${key} = () => require('./${key}.js');`);
-  writeFileSync(join(fresh, 'index.js'), `${GENERATED}\n"use strict";\n${index.join('\n')}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(fresh, dir);
+  writeAtomically(join(dir, 'index.js'), `${GENERATED}\n"use strict";\n${index.join('\n')}\n`);
+  // Modules of schemas no app has any more.
+  for (const file of readdirSync(dir)) {
+    if (/^s[0-9a-f]{64}\.js$/.test(file) && !keys.has(file.slice(0, -3))) rmSync(join(dir, file), { force: true });
+  }
 }
 
 const GENERATED = '/* Generated by scripts/build.mjs from the overlay schemas of apps/: do not edit. */';
 
 /**
- * .build/main.js and .build/diff.js: on Node.js 22.1 and later, turn on Node's compile cache
+ * .build/main.js and .build/diff.js: on Node.js 22.8 and later, turn on Node's compile cache
  * (module.enableCompileCache, in .build/compile-cache/) and then load the bundle, so V8 compiles
- * the bundle and the validators once, not on every run; older Node.js has no compile cache and
- * just loads the bundle. A launcher, because the cache applies only to modules loaded after it is
- * turned on. On Node 22 it took codeforphilly x3 from 170 to 148 ms (docs/performance.md).
+ * the bundle and the validators once, not on every run; older Node.js has no such call and just
+ * loads the bundle. A launcher, because the cache applies only to modules loaded after it is
+ * turned on. NODE_COMPILE_CACHE, where set, still decides the directory (Node turns the cache on
+ * before this runs), and NODE_DISABLE_COMPILE_CACHE=1 turns it off. On Node 22 it took
+ * codeforphilly x3 from 170 to 148 ms (docs/performance.md).
  */
 const LAUNCHER = (bundle) => [
   '/* Generated by scripts/build.mjs: do not edit. */',
@@ -210,11 +241,14 @@ const LAUNCHER = (bundle) => [
   '',
 ].join('\n');
 
+const started = Date.now();
+// This build's own name for the schemas' bundle, so two builds at once do not share it.
+const schemasBundleName = `overlay-schemas.${process.pid}`;
 const [cli, terraform] = await Promise.all([
   build({
     ...common,
     // → .build/main.bundle.js, .build/diff.bundle.js, and .build/overlay-schemas.js for compileOverlaySchemas
-    entryPoints: [{ in: join(root, 'main.ts'), out: 'main.bundle' }, { in: join(root, 'diff.ts'), out: 'diff.bundle' }, { in: 'overlay-schemas', out: 'overlay-schemas' }],
+    entryPoints: [{ in: join(root, 'main.ts'), out: 'main.bundle' }, { in: join(root, 'diff.ts'), out: 'diff.bundle' }, { in: 'overlay-schemas', out: schemasBundleName }],
     outdir,
     // ajv only compiles a schema that was not compiled ahead of time (lib/core/overlay.ts), so it
     // stays in node_modules, loaded by that require alone.
@@ -231,18 +265,23 @@ const [cli, terraform] = await Promise.all([
   }),
 ]);
 
-const schemasBundle = join(outdir, 'overlay-schemas.js');
-compileOverlaySchemas(schemasBundle);
-rmSync(schemasBundle);
-rmSync(`${schemasBundle}.map`);
-for (const name of ['main', 'diff']) writeFileSync(join(outdir, `${name}.js`), LAUNCHER(`${name}.bundle.js`));
+const schemasBundle = join(outdir, `${schemasBundleName}.js`);
+try {
+  compileOverlaySchemas(schemasBundle);
+} finally {
+  rmSync(schemasBundle, { force: true });
+  rmSync(`${schemasBundle}.map`, { force: true });
+}
+for (const name of ['main', 'diff']) writeAtomically(join(outdir, `${name}.js`), LAUNCHER(`${name}.bundle.js`));
 
-writeManifest([
-  ...[cli, terraform].flatMap((result) => Object.keys(result.metafile.inputs)).filter((path) => !path.includes(':')),
+const current = writeManifest([
+  ...[cli, terraform].flatMap((result) => Object.keys(result.metafile.inputs)).filter((path) => !path.startsWith('overlay-schemas:')),
+  'tsconfig.json',
   relative(root, fileURLToPath(import.meta.url)),
   relative(root, require.resolve('ajv/package.json')),
   ...['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file))),
 ], [
   ...OUTPUTS,
   ...readdirSync(join(outdir, 'overlay-validators')).map((file) => join('overlay-validators', file)),
-].map((file) => relative(root, join(outdir, file))));
+].map((file) => relative(root, join(outdir, file))), started);
+if (!current && !quiet) console.log('an input changed while .build/ was being built: the next build runs again');

@@ -108,7 +108,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
         const written = drifted.filter((line) => line.slice(9).startsWith(`${env.name}/`)).length;
         out(`${env.name}: ${counted(apps.length, 'app')}, ${counted(objects, 'object')}, ${counted(count, 'file')}, ${written} written (${Math.round(result.durations.get(env.name) ?? 0)} ms)`);
       }
-      out(drifted.length ? `${args.out}/: ${drifted.length} files changed (${ms} ms)` : `${args.out}/: up to date (${ms} ms)`);
+      out(drifted.length ? `${args.out}/: ${counted(drifted.length, 'file')} changed (${ms} ms)` : `${args.out}/: up to date (${ms} ms)`);
     }
     return EXIT.ok;
   } catch (error) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../apps';
 import { overlaySchema } from '../../lib/core/app';
@@ -75,7 +75,7 @@ describe('scripts/build.mjs', () => {
   });
 
   test('main.js turns on Node\'s compile cache, where Node has one, before it loads the bundle', () => {
-    // Node 22.1+ has module.enableCompileCache; stand one in, so this holds on Node 20 too.
+    // Node 22.8+ has module.enableCompileCache; stand one in, so this holds on Node 20 too.
     const calls = join(root, 'compile-cache-calls.json');
     writeFileSync(join(root, 'fake-compile-cache.js'), [
       "const fs = require('node:fs');",
@@ -88,20 +88,37 @@ describe('scripts/build.mjs', () => {
   });
 
   test('is skipped when nothing it reads or wrote changed, and runs when an input or an output did', () => {
-    build('--quiet'); // an earlier test edited an output
-    expect(build()).toContain('.build/ is up to date');
+    build('--quiet'); // earlier tests wrote files in the project root and edited an output
+    const bundleTime = () => statSync(join(root, '.build/main.bundle.js')).mtimeMs;
+    /** Builds (not quietly) and says whether it bundled, from its output and the bundle's time. */
+    const rebuilt = () => {
+      const before = bundleTime();
+      const output = build();
+      expect(output.includes('.build/ is up to date')).toBe(bundleTime() === before);
+      return bundleTime() !== before;
+    };
+    expect(rebuilt()).toBe(false);
+
     // Overlays are read by synth, not bundled: editing one needs no build.
     appendFileSync(join(root, 'overlays/cfp-sandbox/codeforphilly.yaml'), '# an overlay edit\n');
-    expect(build()).toContain('.build/ is up to date');
+    expect(rebuilt()).toBe(false);
 
     appendFileSync(join(root, 'apps/codeforphilly.ts'), '// an app edit\n');
-    expect(build('--quiet')).toBe('');
-    expect(build()).toContain('.build/ is up to date');
-    expect(build('--force')).not.toContain('up to date');
+    expect(rebuilt()).toBe(true);
+    expect(rebuilt()).toBe(false);
+
+    // esbuild reads tsconfig.json; a root apps.ts would take the place of apps/index.ts.
+    appendFileSync(join(root, 'tsconfig.json'), '\n');
+    expect(rebuilt()).toBe(true);
+    writeFileSync(join(root, 'apps.ts'), "export { apps } from './apps/index';\n");
+    expect(rebuilt()).toBe(true);
+    rmSync(join(root, 'apps.ts'));
+    expect(rebuilt()).toBe(true);
 
     appendFileSync(join(root, '.build/overlay-validators/index.js'), '// an output edited by hand\n');
-    expect(build('--quiet')).toBe('');
+    expect(rebuilt()).toBe(true);
     expect(readFileSync(join(root, '.build/overlay-validators/index.js'), 'utf8')).not.toContain('edited by hand');
-    expect(build()).toContain('.build/ is up to date');
-  }, 60_000);
+
+    expect(build('--force')).not.toContain('up to date');
+  }, 90_000);
 });
