@@ -5,10 +5,13 @@
 // overlay schemas are compiled here, ahead of time (compileOverlaySchemas). .build/main.js and
 // .build/diff.js are launchers (see LAUNCHER) of .build/main.bundle.js and .build/diff.bundle.js.
 //
-//   node scripts/build.mjs [--quiet] [--force]
+//   node scripts/build.mjs [--quiet] [--force] [--run main|diff [ARGS...]]
 //
 // A build whose inputs and outputs are unchanged since the last one is skipped (isUpToDate),
 // so `npm run synth` after an overlay edit does not bundle again; --force builds anyway.
+// --run then runs .build/main.js or .build/diff.js with ARGS in this same process: what
+// `npm run synth`, `check` and `diff` do, so a run starts Node.js once, not twice (one start
+// is 30 to 80 ms here, docs/performance.md).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -17,7 +20,16 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, '.build');
 const validators = join(root, 'imports', 'validators');
-const quiet = process.argv.includes('--quiet');
+const args = process.argv.slice(2);
+/** Where --run is: the build's own options come before it, the program's arguments after its name. */
+const runAt = args.indexOf('--run');
+const own = runAt < 0 ? args : args.slice(0, runAt);
+const quiet = own.includes('--quiet');
+const PROGRAMS = ['main', 'diff'];
+if (runAt >= 0 && !PROGRAMS.includes(args[runAt + 1])) {
+  console.error(`scripts/build.mjs: --run takes one of ${PROGRAMS.join(', ')}, not ${args[runAt + 1] === undefined ? 'nothing' : JSON.stringify(args[runAt + 1])}`);
+  process.exit(2);
+}
 const require = createRequire(import.meta.url);
 
 /** What the last build read and wrote, so the next can tell whether anything changed. */
@@ -42,7 +54,7 @@ const OUTPUTS = ['main.js', 'main.bundle.js', 'diff.js', 'diff.bundle.js', 'terr
  * synth's own start together.
  */
 function isUpToDate() {
-  if (process.argv.includes('--force') || !OUTPUTS.every((f) => existsSync(join(outdir, f)))) return false;
+  if (own.includes('--force') || !OUTPUTS.every((f) => existsSync(join(outdir, f)))) return false;
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
@@ -92,196 +104,209 @@ function writeAtomically(file, content) {
 
 if (isUpToDate()) {
   if (!quiet) console.log('.build/ is up to date (node scripts/build.mjs --force builds anyway)');
-  process.exit(0);
+} else {
+  await rebuild();
 }
-rmSync(MANIFEST, { force: true });
+if (runAt >= 0) {
+  // As if started as `node .build/<program>.js ARGS`: the program reads process.argv and sets
+  // process.exitCode.
+  const program = join(outdir, `${args[runAt + 1]}.js`);
+  process.argv = [process.argv[0], program, ...args.slice(runAt + 2)];
+  require(program);
+}
 
-// Loaded only when building: an up-to-date check costs a few stat calls, not esbuild and ajv.
-const { build } = await import('esbuild');
-const { default: Ajv } = await import('ajv');
-const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
+/** Bundles, compiles the overlay schemas and writes the launchers and the manifest. */
+async function rebuild() {
+  rmSync(MANIFEST, { force: true });
 
-/** Keeps imports/validators/<group>.js external, addressed from .build/ at run time. */
-const externalValidators = {
-  name: 'external-validators',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/[A-Za-z0-9.-]+\.js$/ }, (args) => {
-      if (args.importer !== join(validators, 'index.js')) return undefined;
-      return { path: relative(outdir, join(validators, args.path)).split('\\').join('/'), external: true };
-    });
-  },
-};
 
-/**
- * lib/terraform (cdktf, the Kubernetes provider bindings) is a bundle of its own, which the CLI
- * requires only for --target terraform: the one require of it (lib/core/cli.ts) becomes
- * require("./terraform.js"), so YAML synth never loads it.
- */
-const lazyTerraform = {
-  name: 'lazy-terraform',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/terraform$/ }, (args) => (args.importer === join(root, 'lib', 'core', 'cli.ts') ? { path: './terraform.js', external: true } : undefined));
-  },
-};
+  // Loaded only when building: an up-to-date check costs a few stat calls, not esbuild and ajv.
+  const { build } = await import('esbuild');
+  const { default: Ajv } = await import('ajv');
+  const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
 
-/** main.ts and diff.ts require("./overlay-validators"): what compileOverlaySchemas writes beside them. */
-const externalOverlayValidators = {
-  name: 'external-overlay-validators',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/overlay-validators$/ }, () => ({ path: './overlay-validators/index.js', external: true }));
-  },
-};
+  /** Keeps imports/validators/<group>.js external, addressed from .build/ at run time. */
+  const externalValidators = {
+    name: 'external-validators',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[A-Za-z0-9.-]+\.js$/ }, (args) => {
+        if (args.importer !== join(validators, 'index.js')) return undefined;
+        return { path: relative(outdir, join(validators, args.path)).split('\\').join('/'), external: true };
+      });
+    },
+  };
 
-/**
- * The entry point `overlay-schemas`: what compileOverlaySchemas needs from the project (the
- * apps, the environment schema, how overlay.ts compiles and keys a schema), bundled with main.ts
- * in one esbuild pass so the sources are read and parsed once.
- */
-const OVERLAY_SCHEMAS_ENTRY = [
-  "export { apps } from './apps';",
-  "export { overlaySchema } from './lib/core/app';",
-  "export { EnvironmentSchema } from './lib/core/environment';",
-  "export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/core/overlay';",
-].join('\n');
-const overlaySchemasEntry = {
-  name: 'overlay-schemas-entry',
-  setup(b) {
-    b.onResolve({ filter: /^overlay-schemas$/ }, () => ({ path: 'entry', namespace: 'overlay-schemas' }));
-    b.onLoad({ filter: /.*/, namespace: 'overlay-schemas' }, () => ({ contents: OVERLAY_SCHEMAS_ENTRY, loader: 'ts', resolveDir: root }));
-  },
-};
+  /**
+   * lib/terraform (cdktf, the Kubernetes provider bindings) is a bundle of its own, which the CLI
+   * requires only for --target terraform: the one require of it (lib/core/cli.ts) becomes
+   * require("./terraform.js"), so YAML synth never loads it.
+   */
+  const lazyTerraform = {
+    name: 'lazy-terraform',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/terraform$/ }, (args) => (args.importer === join(root, 'lib', 'core', 'cli.ts') ? { path: './terraform.js', external: true } : undefined));
+    },
+  };
 
-/**
- * cdk8s carries its own copy of yaml (a bundled dependency). When it is the release the project
- * uses, cdk8s's require("yaml") resolves to the project's: the bundle holds and loads one yaml
- * instead of two (the same code, so the same output; docs/performance.md).
- */
-const ownYaml = require.resolve('yaml');
-const cdk8sYaml = join(root, 'node_modules', 'cdk8s', 'node_modules', 'yaml', 'package.json');
-const versionOf = (file) => JSON.parse(readFileSync(file, 'utf8')).version;
-const oneYaml = {
-  name: 'one-yaml',
-  setup(b) {
-    if (!existsSync(cdk8sYaml) || versionOf(cdk8sYaml) !== versionOf(join(dirname(ownYaml), '..', 'package.json'))) return;
-    b.onResolve({ filter: /^yaml$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}cdk8s${sep}`) ? { path: ownYaml } : undefined));
-  },
-};
+  /** main.ts and diff.ts require("./overlay-validators"): what compileOverlaySchemas writes beside them. */
+  const externalOverlayValidators = {
+    name: 'external-overlay-validators',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/overlay-validators$/ }, () => ({ path: './overlay-validators/index.js', external: true }));
+    },
+  };
 
-/** What every bundle shares: one CommonJS file for Node 20, with a source map. */
-const common = {
-  absWorkingDir: root, // metafile paths are relative to the project root
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'linked',
-  legalComments: 'none',
-  metafile: true,
-  logLevel: quiet ? 'error' : 'info',
-};
+  /**
+   * The entry point `overlay-schemas`: what compileOverlaySchemas needs from the project (the
+   * apps, the environment schema, how overlay.ts compiles and keys a schema), bundled with main.ts
+   * in one esbuild pass so the sources are read and parsed once.
+   */
+  const OVERLAY_SCHEMAS_ENTRY = [
+    "export { apps } from './apps';",
+    "export { overlaySchema } from './lib/core/app';",
+    "export { EnvironmentSchema } from './lib/core/environment';",
+    "export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/core/overlay';",
+  ].join('\n');
+  const overlaySchemasEntry = {
+    name: 'overlay-schemas-entry',
+    setup(b) {
+      b.onResolve({ filter: /^overlay-schemas$/ }, () => ({ path: 'entry', namespace: 'overlay-schemas' }));
+      b.onLoad({ filter: /.*/, namespace: 'overlay-schemas' }, () => ({ contents: OVERLAY_SCHEMAS_ENTRY, loader: 'ts', resolveDir: root }));
+    },
+  };
 
-/**
- * The overlay schemas (environment.yaml's and every app's), compiled ahead of time into
- * .build/overlay-validators/ with ajv's standalone code, as scripts/import.mjs does for the
- * upstream schemas, so synth compiles no schema at run time: compiling them was a quarter of a
- * small run (docs/performance.md). One module per distinct schema, named by its key (the SHA-256
- * of its JSON), loaded when an overlay of that schema is first read; main.ts and diff.ts register
- * the index. A schema that is not there (an app changed since the build) is compiled at run time.
- */
-function compileOverlaySchemas(bundle) {
-  const { apps, overlaySchema, EnvironmentSchema, OVERLAY_AJV_OPTIONS, overlaySchemaKey } = require(bundle);
-  const dir = join(outdir, 'overlay-validators');
-  mkdirSync(dir, { recursive: true });
-  // A module's name is its schema's hash, so its content is fixed by its name: each is written
-  // atomically in place, and a build running at the same time writes the same bytes. No
-  // directory is swapped, so a synth running meanwhile always finds its modules.
-  const keys = new Set();
-  for (const schema of [EnvironmentSchema, ...apps.map((app) => overlaySchema(app))]) {
-    let key;
-    try {
-      key = overlaySchemaKey(schema);
-    } catch {
-      continue; // not JSON (a BigInt default, say): compiled at run time
+  /**
+   * cdk8s carries its own copy of yaml (a bundled dependency). When it is the release the project
+   * uses, cdk8s's require("yaml") resolves to the project's: the bundle holds and loads one yaml
+   * instead of two (the same code, so the same output; docs/performance.md).
+   */
+  const ownYaml = require.resolve('yaml');
+  const cdk8sYaml = join(root, 'node_modules', 'cdk8s', 'node_modules', 'yaml', 'package.json');
+  const versionOf = (file) => JSON.parse(readFileSync(file, 'utf8')).version;
+  const oneYaml = {
+    name: 'one-yaml',
+    setup(b) {
+      if (!existsSync(cdk8sYaml) || versionOf(cdk8sYaml) !== versionOf(join(dirname(ownYaml), '..', 'package.json'))) return;
+      b.onResolve({ filter: /^yaml$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}cdk8s${sep}`) ? { path: ownYaml } : undefined));
+    },
+  };
+
+  /** What every bundle shares: one CommonJS file for Node 20, with a source map. */
+  const common = {
+    absWorkingDir: root, // metafile paths are relative to the project root
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    metafile: true,
+    logLevel: quiet ? 'error' : 'info',
+  };
+
+  /**
+   * The overlay schemas (environment.yaml's and every app's), compiled ahead of time into
+   * .build/overlay-validators/ with ajv's standalone code, as scripts/import.mjs does for the
+   * upstream schemas, so synth compiles no schema at run time: compiling them was a quarter of a
+   * small run (docs/performance.md). One module per distinct schema, named by its key (the SHA-256
+   * of its JSON), loaded when an overlay of that schema is first read; main.ts and diff.ts register
+   * the index. A schema that is not there (an app changed since the build) is compiled at run time.
+   */
+  function compileOverlaySchemas(bundle) {
+    const { apps, overlaySchema, EnvironmentSchema, OVERLAY_AJV_OPTIONS, overlaySchemaKey } = require(bundle);
+    const dir = join(outdir, 'overlay-validators');
+    mkdirSync(dir, { recursive: true });
+    // A module's name is its schema's hash, so its content is fixed by its name: each is written
+    // atomically in place, and a build running at the same time writes the same bytes. No
+    // directory is swapped, so a synth running meanwhile always finds its modules.
+    const keys = new Set();
+    for (const schema of [EnvironmentSchema, ...apps.map((app) => overlaySchema(app))]) {
+      let key;
+      try {
+        key = overlaySchemaKey(schema);
+      } catch {
+        continue; // not JSON (a BigInt default, say): compiled at run time
+      }
+      if (keys.has(key)) continue; // apps made from one template share a schema
+      const ajv = new Ajv({ ...OVERLAY_AJV_OPTIONS, code: { source: true, esm: false, lines: false } });
+      let code;
+      try {
+        code = standaloneCode(ajv, ajv.compile(schema));
+      } catch {
+        continue; // a schema ajv refuses: left to the run-time compile, which reports it for that app only
+      }
+      keys.add(key);
+      writeAtomically(join(dir, `${key}.js`), `${GENERATED}\n${code}\n`);
     }
-    if (keys.has(key)) continue; // apps made from one template share a schema
-    const ajv = new Ajv({ ...OVERLAY_AJV_OPTIONS, code: { source: true, esm: false, lines: false } });
-    let code;
-    try {
-      code = standaloneCode(ajv, ajv.compile(schema));
-    } catch {
-      continue; // a schema ajv refuses: left to the run-time compile, which reports it for that app only
+    const index = [...keys].sort().map((key) => `exports.${key} = () => require('./${key}.js');`);
+    writeAtomically(join(dir, 'index.js'), `${GENERATED}\n"use strict";\n${index.join('\n')}\n`);
+    // Modules of schemas no app has any more.
+    for (const file of readdirSync(dir)) {
+      if (/^s[0-9a-f]{64}\.js$/.test(file) && !keys.has(file.slice(0, -3))) rmSync(join(dir, file), { force: true });
     }
-    keys.add(key);
-    writeAtomically(join(dir, `${key}.js`), `${GENERATED}\n${code}\n`);
   }
-  const index = [...keys].sort().map((key) => `exports.${key} = () => require('./${key}.js');`);
-  writeAtomically(join(dir, 'index.js'), `${GENERATED}\n"use strict";\n${index.join('\n')}\n`);
-  // Modules of schemas no app has any more.
-  for (const file of readdirSync(dir)) {
-    if (/^s[0-9a-f]{64}\.js$/.test(file) && !keys.has(file.slice(0, -3))) rmSync(join(dir, file), { force: true });
+
+  const GENERATED = '/* Generated by scripts/build.mjs from the overlay schemas of apps/: do not edit. */';
+
+  /**
+   * .build/main.js and .build/diff.js: on Node.js 22.8 and later, turn on Node's compile cache
+   * (module.enableCompileCache, in .build/compile-cache/) and then load the bundle, so V8 compiles
+   * the bundle and the validators once, not on every run; older Node.js has no such call and just
+   * loads the bundle. A launcher, because the cache applies only to modules loaded after it is
+   * turned on. NODE_COMPILE_CACHE, where set, still decides the directory (Node turns the cache on
+   * before this runs), and NODE_DISABLE_COMPILE_CACHE=1 turns it off. On Node 22 it took
+   * codeforphilly x3 from 170 to 148 ms (docs/performance.md).
+   */
+  const LAUNCHER = (bundle) => [
+    '/* Generated by scripts/build.mjs: do not edit. */',
+    '"use strict";',
+    "require('node:module').enableCompileCache?.(require('node:path').join(__dirname, 'compile-cache'));",
+    `require('./${bundle}');`,
+    '',
+  ].join('\n');
+
+  const started = Date.now();
+  // This build's own name for the schemas' bundle, so two builds at once do not share it.
+  const schemasBundleName = `overlay-schemas.${process.pid}`;
+  const [cli, terraform] = await Promise.all([
+    build({
+      ...common,
+      // → .build/main.bundle.js, .build/diff.bundle.js, and .build/overlay-schemas.js for compileOverlaySchemas
+      entryPoints: [{ in: join(root, 'main.ts'), out: 'main.bundle' }, { in: join(root, 'diff.ts'), out: 'diff.bundle' }, { in: 'overlay-schemas', out: schemasBundleName }],
+      outdir,
+      // ajv only compiles a schema that was not compiled ahead of time (lib/core/overlay.ts), so it
+      // stays in node_modules, loaded by that require alone.
+      external: ['ajv'],
+      plugins: [externalValidators, externalOverlayValidators, lazyTerraform, oneYaml, overlaySchemasEntry],
+    }),
+    // .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
+    // instance for cdktf and this code).
+    build({
+      ...common,
+      entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
+      outfile: join(outdir, 'terraform.js'),
+      packages: 'external',
+    }),
+  ]);
+
+  const schemasBundle = join(outdir, `${schemasBundleName}.js`);
+  try {
+    compileOverlaySchemas(schemasBundle);
+  } finally {
+    rmSync(schemasBundle, { force: true });
+    rmSync(`${schemasBundle}.map`, { force: true });
   }
+  for (const name of ['main', 'diff']) writeAtomically(join(outdir, `${name}.js`), LAUNCHER(`${name}.bundle.js`));
+
+  const current = writeManifest([
+    ...[cli, terraform].flatMap((result) => Object.keys(result.metafile.inputs)).filter((path) => !path.startsWith('overlay-schemas:')),
+    'tsconfig.json',
+    relative(root, fileURLToPath(import.meta.url)),
+    relative(root, require.resolve('ajv/package.json')),
+    ...['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file))),
+  ], [
+    ...OUTPUTS,
+    ...readdirSync(join(outdir, 'overlay-validators')).map((file) => join('overlay-validators', file)),
+  ].map((file) => relative(root, join(outdir, file))), started);
+  if (!current && !quiet) console.log('an input changed while .build/ was being built: the next build runs again');
 }
-
-const GENERATED = '/* Generated by scripts/build.mjs from the overlay schemas of apps/: do not edit. */';
-
-/**
- * .build/main.js and .build/diff.js: on Node.js 22.8 and later, turn on Node's compile cache
- * (module.enableCompileCache, in .build/compile-cache/) and then load the bundle, so V8 compiles
- * the bundle and the validators once, not on every run; older Node.js has no such call and just
- * loads the bundle. A launcher, because the cache applies only to modules loaded after it is
- * turned on. NODE_COMPILE_CACHE, where set, still decides the directory (Node turns the cache on
- * before this runs), and NODE_DISABLE_COMPILE_CACHE=1 turns it off. On Node 22 it took
- * codeforphilly x3 from 170 to 148 ms (docs/performance.md).
- */
-const LAUNCHER = (bundle) => [
-  '/* Generated by scripts/build.mjs: do not edit. */',
-  '"use strict";',
-  "require('node:module').enableCompileCache?.(require('node:path').join(__dirname, 'compile-cache'));",
-  `require('./${bundle}');`,
-  '',
-].join('\n');
-
-const started = Date.now();
-// This build's own name for the schemas' bundle, so two builds at once do not share it.
-const schemasBundleName = `overlay-schemas.${process.pid}`;
-const [cli, terraform] = await Promise.all([
-  build({
-    ...common,
-    // → .build/main.bundle.js, .build/diff.bundle.js, and .build/overlay-schemas.js for compileOverlaySchemas
-    entryPoints: [{ in: join(root, 'main.ts'), out: 'main.bundle' }, { in: join(root, 'diff.ts'), out: 'diff.bundle' }, { in: 'overlay-schemas', out: schemasBundleName }],
-    outdir,
-    // ajv only compiles a schema that was not compiled ahead of time (lib/core/overlay.ts), so it
-    // stays in node_modules, loaded by that require alone.
-    external: ['ajv'],
-    plugins: [externalValidators, externalOverlayValidators, lazyTerraform, oneYaml, overlaySchemasEntry],
-  }),
-  // .build/terraform.js; cdktf, constructs and the provider stay in node_modules (one constructs
-  // instance for cdktf and this code).
-  build({
-    ...common,
-    entryPoints: [join(root, 'lib', 'terraform', 'index.ts')],
-    outfile: join(outdir, 'terraform.js'),
-    packages: 'external',
-  }),
-]);
-
-const schemasBundle = join(outdir, `${schemasBundleName}.js`);
-try {
-  compileOverlaySchemas(schemasBundle);
-} finally {
-  rmSync(schemasBundle, { force: true });
-  rmSync(`${schemasBundle}.map`, { force: true });
-}
-for (const name of ['main', 'diff']) writeAtomically(join(outdir, `${name}.js`), LAUNCHER(`${name}.bundle.js`));
-
-const current = writeManifest([
-  ...[cli, terraform].flatMap((result) => Object.keys(result.metafile.inputs)).filter((path) => !path.startsWith('overlay-schemas:')),
-  'tsconfig.json',
-  relative(root, fileURLToPath(import.meta.url)),
-  relative(root, require.resolve('ajv/package.json')),
-  ...['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file))),
-], [
-  ...OUTPUTS,
-  ...readdirSync(join(outdir, 'overlay-validators')).map((file) => join('overlay-validators', file)),
-].map((file) => relative(root, join(outdir, file))), started);
-if (!current && !quiet) console.log('an input changed while .build/ was being built: the next build runs again');

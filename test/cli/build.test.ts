@@ -87,6 +87,34 @@ describe('scripts/build.mjs', () => {
     expect(JSON.parse(readFileSync(calls, 'utf8'))).toEqual({ dir: join(root, '.build', 'compile-cache'), bundleLoaded: false });
   });
 
+  test('--run runs the CLI in the same process, with the arguments after its name, and returns its exit code', () => {
+    const modules = join(root, 'modules.json');
+    const run = (...argv: string[]) => spawnSync(process.execPath, ['-r', './record-modules.js', 'scripts/build.mjs', ...argv], { cwd: root, encoding: 'utf8', env: { ...process.env, MODULES_OUT: modules, NO_COLOR: '1' } });
+
+    // Options before --run are the build's, those after its name are the program's.
+    const current = run('--quiet', '--run', 'main', '--quiet', '--check');
+    expect(current.stderr).toBe('');
+    expect(current.stdout).toBe('');
+    expect(current.status).toBe(0);
+    expect(JSON.parse(readFileSync(modules, 'utf8'))).toContain(join(root, '.build', 'main.bundle.js'));
+
+    const stale = run('--quiet', '--run', 'main', '--check', '--out', 'nowhere');
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toContain('nowhere/ differs from a fresh synth');
+
+    // An app edit: the build runs, then the program, still in one process.
+    appendFileSync(join(root, 'apps/codeforphilly.ts'), '// an app edit before --run\n');
+    const built = run('--run', 'diff', '--help');
+    expect(built.status).toBe(0);
+    expect(built.stdout + built.stderr).toContain('.build/diff.bundle.js '); // esbuild's report of the bundle it wrote
+    expect(built.stdout).toContain('Usage: npm run diff');
+    expect(JSON.parse(readFileSync(modules, 'utf8'))).toContain(join(root, '.build', 'diff.bundle.js'));
+
+    const unknown = run('--run', 'mian');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toBe('scripts/build.mjs: --run takes one of main, diff, not "mian"');
+  }, 90_000);
+
   test('is skipped when nothing it reads or wrote changed, and runs when an input or an output did', () => {
     build('--quiet'); // earlier tests wrote files in the project root and edited an output
     const bundleTime = () => statSync(join(root, '.build/main.bundle.js')).mtimeMs;
