@@ -20,14 +20,14 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, '.build');
 const validators = join(root, 'imports', 'validators');
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
 /** Where --run is: the build's own options come before it, the program's arguments after its name. */
-const runAt = args.indexOf('--run');
-const own = runAt < 0 ? args : args.slice(0, runAt);
+const runAt = argv.indexOf('--run');
+const own = runAt < 0 ? argv : argv.slice(0, runAt);
 const quiet = own.includes('--quiet');
 const PROGRAMS = ['main', 'diff'];
-if (runAt >= 0 && !PROGRAMS.includes(args[runAt + 1])) {
-  console.error(`scripts/build.mjs: --run takes one of ${PROGRAMS.join(', ')}, not ${args[runAt + 1] === undefined ? 'nothing' : JSON.stringify(args[runAt + 1])}`);
+if (runAt >= 0 && !PROGRAMS.includes(argv[runAt + 1])) {
+  console.error(`scripts/build.mjs: --run takes one of ${PROGRAMS.join(', ')}, not ${argv[runAt + 1] === undefined ? 'nothing' : JSON.stringify(argv[runAt + 1])}`);
   process.exit(2);
 }
 const require = createRequire(import.meta.url);
@@ -110,8 +110,8 @@ if (isUpToDate()) {
 if (runAt >= 0) {
   // As if started as `node .build/<program>.js ARGS`: the program reads process.argv and sets
   // process.exitCode.
-  const program = join(outdir, `${args[runAt + 1]}.js`);
-  process.argv = [process.argv[0], program, ...args.slice(runAt + 2)];
+  const program = join(outdir, `${argv[runAt + 1]}.js`);
+  process.argv = [process.argv[0], program, ...argv.slice(runAt + 2)];
   require(program);
 }
 

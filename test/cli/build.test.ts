@@ -102,13 +102,18 @@ describe('scripts/build.mjs', () => {
     expect(stale.status).toBe(1);
     expect(stale.stderr).toContain('nowhere/ differs from a fresh synth');
 
-    // An app edit: the build runs, then the program, still in one process.
-    appendFileSync(join(root, 'apps/codeforphilly.ts'), '// an app edit before --run\n');
-    const built = run('--run', 'diff', '--help');
-    expect(built.status).toBe(0);
-    expect(built.stdout + built.stderr).toContain('.build/diff.bundle.js '); // esbuild's report of the bundle it wrote
-    expect(built.stdout).toContain('Usage: npm run diff');
+    const diff = run('--quiet', '--run', 'diff', '--help');
+    expect(diff.status).toBe(0);
+    expect(diff.stdout).toContain('Usage: npm run diff');
     expect(JSON.parse(readFileSync(modules, 'utf8'))).toContain(join(root, '.build', 'diff.bundle.js'));
+
+    // An app edit: the build runs, then synth, still in one process, and its output is dist/'s.
+    appendFileSync(join(root, 'apps/codeforphilly.ts'), '// an app edit before --run\n');
+    const built = run('--run', 'main', '--check');
+    expect(built.stdout + built.stderr).toContain('.build/main.bundle.js '); // esbuild's report of the bundle it wrote
+    expect(built.stdout).toMatch(/^dist\/ matches a fresh synth/m);
+    expect(built.status).toBe(0);
+    expect(JSON.parse(readFileSync(modules, 'utf8'))).toContain(join(root, '.build', 'main.bundle.js'));
 
     const unknown = run('--run', 'mian');
     expect(unknown.status).toBe(2);
