@@ -9,7 +9,7 @@
 //   scale      synthetic projects (scripts/bench/project.mjs) of 10, 100 and 1000 (environment,
 //              app) pairs, built with the repo's own scripts/build.mjs and synthesized with full
 //              validation: into an empty directory, into the previous output after one overlay
-//              changed, and --check; wall time, peak RSS, growth between sizes;
+//              changed, and --check (also with --single-thread); wall time, peak RSS, growth;
 //   cdk8s      (only when asked) plain cdk8s, N charts in one App, for reference.
 //
 // Options:
@@ -232,7 +232,8 @@ function benchScale() {
   say(`scale: synthetic projects (scripts/bench/project.mjs) over ${ENVIRONMENTS.length} environments, ${scaleRuns} runs per size and scenario after 1 warm-up:`);
   say('  fresh  = synth into an empty directory (every file created);');
   say('  update = synth into the previous output after one overlay value changed (one file rewritten);');
-  say('  check  = synth --check against up-to-date output (what npm test runs)');
+  say('  check  = synth --check against up-to-date output (what npm test runs);');
+  say('  check, one thread = the same with --single-thread (no render worker; lib/core/render-worker.ts)');
   const rows = [];
   for (const size of sizes) {
     const dir = join(tmp, `scale-${size}`);
@@ -254,6 +255,7 @@ function benchScale() {
     const fresh = [];
     const update = [];
     const check = [];
+    const checkOneThread = [];
     for (let i = 0; i < scaleRuns; i++) {
       const out = join(dir, `out-${i}`);
       fresh.push(synth(out));
@@ -261,15 +263,17 @@ function benchScale() {
       flip(i);
       update.push(synth(current));
       check.push(synth(current, '--check'));
+      checkOneThread.push(synth(current, '--check', '--single-thread'));
     }
     const floorMs = filesystemFloor(join(dir, 'floor'), files, project.pairs);
     const scenario = (samples) => ({ medianMs: median(samples.map((s) => s.ms)), samplesMs: samples.map((s) => s.ms), maxRssKiB: median(samples.map((s) => s.maxRssKiB)) });
-    const row = { size, ...project, files, buildMs: build.ms, fresh: scenario(fresh), update: scenario(update), check: scenario(check), filesystemFloorMs: floorMs };
+    const row = { size, ...project, files, buildMs: build.ms, fresh: scenario(fresh), update: scenario(update), check: scenario(check), checkOneThread: scenario(checkOneThread), filesystemFloorMs: floorMs };
     rows.push(row);
     say(`  ${String(size).padStart(5)} pairs (${project.apps} apps, ${files} files; build ${ms(build.ms)}, not included):`);
     say(`        fresh  ${ms(row.fresh.medianMs).padStart(8)}  peak RSS ${mib(row.fresh.maxRssKiB)}  (creating ${files} files with plain writeFileSync alone: ${ms(floorMs)})`);
     say(`        update ${ms(row.update.medianMs).padStart(8)}  peak RSS ${mib(row.update.maxRssKiB)}`);
     say(`        check  ${ms(row.check.medianMs).padStart(8)}  peak RSS ${mib(row.check.maxRssKiB)}`);
+    say(`        check, one thread ${ms(row.checkOneThread.medianMs).padStart(8)}  peak RSS ${mib(row.checkOneThread.maxRssKiB)}`);
     if (opts.profile && size === Math.max(...sizes)) profileRun(`scale-${size}`, [cli, '--quiet', '--out', join(dir, 'out-profile')], dir);
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { App } from 'cdk8s';
 import { AppChart, defineApp } from '../lib/core/app';
+import { k8s } from '../lib/core/k8s';
 import type { Environment, EnvironmentValues } from '../lib/core/environment';
 import { UserError } from '../lib/core/errors';
 import type { KubeObject } from '../lib/core/schema-validation';
@@ -39,6 +40,35 @@ export function testChart(options: { environment?: Environment; namespace?: stri
   });
 }
 
+/**
+ * A raw L1 Deployment that meets the policy (Pod Security Standards "restricted", probes,
+ * requests, a pinned image) unless `escalate` lets its container gain privileges.
+ */
+export function restrictedDeployment(chart: AppChart, name: string, options: { readonly escalate?: boolean } = {}): k8s.KubeDeployment {
+  const labels = { 'app.kubernetes.io/name': name };
+  return new k8s.KubeDeployment(chart, 'web', {
+    metadata: { name },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'web',
+            image: `ghcr.io/example/${name}:1.0.0@sha256:${'b'.repeat(64)}`,
+            securityContext: { allowPrivilegeEscalation: options.escalate ?? false, capabilities: { drop: ['ALL'] } },
+            readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(8080) } },
+            livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(8080) } },
+            resources: { requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') } },
+          }],
+        },
+      },
+    },
+  });
+}
+
 /** Renders a chart the way synth does: construct validations, then schema validation. */
 export function render(chart: AppChart): KubeObject[] {
   return renderChart(chart);
@@ -68,7 +98,7 @@ export function problemsOf(fn: () => unknown): string[] {
  */
 export function scratchProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cdk8s-project-'));
-  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'diff.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'diff.ts', 'render-worker.ts', 'launch.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
     cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');

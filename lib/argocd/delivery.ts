@@ -52,6 +52,15 @@ const SERVER_SIDE_APPLY_THRESHOLD = 128 * 1024;
 
 /** The ArgoCD objects of one environment, validated like every other object. */
 export function deliveryObjects(environment: Environment, apps: readonly SynthesizedApp[]): KubeObject[] {
+  const { chart, context } = deliveryChart(environment, apps);
+  return renderChart(chart, context);
+}
+
+/**
+ * The chart of one environment's ArgoCD objects (deliveryObjects renders it), and the context its
+ * messages carry after a construct path.
+ */
+export function deliveryChart(environment: Environment, apps: readonly SynthesizedApp[]): { readonly chart: AppChart; readonly context: string } {
   const argocdNamespace = environment.argocd.namespace ?? 'argocd';
   const project = environment.argocd.project ?? environment.name;
   const repoURL = environment.argocd.repoURL;
@@ -134,7 +143,7 @@ export function deliveryObjects(environment: Environment, apps: readonly Synthes
     },
   });
 
-  return renderChart(chart, ` (ArgoCD objects of environment ${environment.name}, from ${environment.file})`);
+  return { chart, context: ` (ArgoCD objects of environment ${environment.name}, from ${environment.file})` };
 }
 
 function namespaceOf(app: SynthesizedApp): string {

@@ -4,7 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from './app';
 import { formatProblems, UserError } from './errors';
 import { diffTrees, readTree, recoverInterruptedWrite, writeTreeAtomically } from './output';
-import { synthesize, type SynthResult } from './synth';
+import { RenderWorker, type RenderWorkerProps } from './render-worker';
+import { clockMs, synthesize, type SynthResult } from './synth';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
 export const EXIT = {
@@ -30,6 +31,9 @@ Options:
   --target T     yaml (default): manifests for ArgoCD/kubectl; terraform: one Terraform JSON stack per
                  environment with a terraform: section, dist-terraform/<env>/cdk.tf.json (docs/terraform.md)
   --quiet        print nothing but errors
+  --single-thread
+                 validate and write YAML on the main thread only (by default a worker thread does
+                 it beside the main thread in runs of 32 apps and environments or more, given two CPUs)
   --help         show this help
 
 Exit codes: 0 done, 1 dist/ drifted (--check), 2 bad input (overlay or construct props), 70 internal error.`;
@@ -48,6 +52,13 @@ export interface CliContext {
   readonly env?: NodeJS.ProcessEnv;
   /** Colour the errors. @default true when stderr is a terminal and NO_COLOR is unset */
   readonly color?: boolean;
+  /**
+   * The render worker: its script (`.build/render-worker.js`, which calls serveRenderJobs()) and
+   * options. With it, a run of many apps validates objects and writes YAML on a worker thread
+   * while the next app is built (RenderWorker: for runs of 32 jobs or more, given two CPUs), unless
+   * `--single-thread` is given. @default everything on the calling thread
+   */
+  readonly renderWorker?: RenderWorkerProps;
 }
 
 /** Runs the synth CLI and returns its exit code; never throws. */
@@ -56,7 +67,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
   const err = context.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const color = context.color ?? (Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
   const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
-  const started = performance.now();
+  const started = clockMs();
   try {
     const args = parseCliArgs(argv);
     if (args.help) {
@@ -64,12 +75,19 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       return EXIT.ok;
     }
     const outDir = resolve(context.root, args.out);
-    const result = synthesize({
-      apps: context.apps,
-      overlaysDir: join(context.root, 'overlays'),
-      environments: args.env,
-      appNames: args.app,
-    });
+    const worker = context.renderWorker && !args.singleThread ? new RenderWorker(context.renderWorker) : undefined;
+    let result: SynthResult;
+    try {
+      result = synthesize({
+        apps: context.apps,
+        overlaysDir: join(context.root, 'overlays'),
+        environments: args.env,
+        appNames: args.app,
+        renderThread: worker,
+      });
+    } finally {
+      worker?.close(); // its work is done: it stops while the files are written
+    }
     const terraform = args.target === 'terraform'
       ? loadTerraform().renderTerraform({ result, overlaysDir: join(context.root, 'overlays'), explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
       : undefined;
@@ -98,7 +116,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
     if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
     if (!args.quiet) {
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(clockMs() - started);
       for (const line of terraform?.summary ?? []) out(line);
       for (const env of terraform ? [] : result.environments) {
         const apps = result.apps.filter((a) => a.environment.name === env.name);
@@ -128,6 +146,7 @@ interface CliArgs {
   readonly app?: string[];
   readonly check: boolean;
   readonly quiet: boolean;
+  readonly singleThread: boolean;
   readonly help: boolean;
   readonly out: string;
   readonly target: 'yaml' | 'terraform';
@@ -137,6 +156,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
   const parsed = parseCommandLine(argv, {
     check: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    'single-thread': { type: 'boolean', default: false },
     out: { type: 'string' },
     target: { type: 'string', default: 'yaml' },
   }, 'npm run synth -- --help');
@@ -154,6 +174,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     app: parsed.app,
     check: parsed.flag('check'),
     quiet: parsed.flag('quiet'),
+    singleThread: parsed.flag('single-thread'),
     help: parsed.help,
     out: parsed.text('out') ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
     target,

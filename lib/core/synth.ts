@@ -2,14 +2,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { AppChart, overlaySchema, type AppDefinition, type Claim } from './app';
-import { DELIVERY_DIRECTORY, deliveryObjects } from '../argocd/delivery';
+import { DELIVERY_DIRECTORY, deliveryChart } from '../argocd/delivery';
 import { environmentReadme } from '../review/environment-picture';
 import { withSyncWave } from './argocd-sync';
 import { loadEnvironment, type Environment } from './environment';
 import { UserError, type Problem } from './errors';
-import { renderAppFiles } from './output';
 import { readOverlay } from './overlay';
-import { validateObject, type KubeObject } from './schema-validation';
+import { CURRENT_THREAD, type Later, type RenderThread } from './render-thread';
+import type { KubeObject } from './schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from '../policy/engine';
 
 /** What to synthesize and from where. */
@@ -24,6 +24,12 @@ export interface SynthOptions {
   readonly environments?: readonly string[];
   /** Only these apps. @default all */
   readonly appNames?: readonly string[];
+  /**
+   * Where objects are validated against their upstream schemas and written as YAML: the synth CLI
+   * passes a worker thread (RenderWorker) so that happens while the next app is built. The result
+   * is the same either way. @default CURRENT_THREAD
+   */
+  readonly renderThread?: RenderThread;
 }
 
 /** One synthesized (environment, app) pair. */
@@ -48,8 +54,20 @@ export interface SynthResult {
   readonly apps: readonly SynthesizedApp[];
   /** All files, relative to the output directory. */
   readonly files: ReadonlyMap<string, string>;
-  /** Milliseconds spent on each environment (reading, building, validating, rendering), by name. */
+  /**
+   * Milliseconds spent on each environment (reading, building, validating, rendering), by name: on
+   * this thread, including waiting for the render thread.
+   */
   readonly durations: ReadonlyMap<string, number>;
+}
+
+/**
+ * Milliseconds since an arbitrary moment, for durations. process.hrtime rather than
+ * `performance.now()`: the first use of the `performance` global loads perf_hooks, 3 ms of a
+ * small run on Node 20.
+ */
+export function clockMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /**
@@ -59,22 +77,33 @@ export interface SynthResult {
  *
  * Each pair gets its own cdk8s App: pairs are independent, and one App per pair keeps the cost
  * of a run linear in the number of pairs.
+ *
+ * Pairs are built and rendered on this thread, one after the other; their schema validation and
+ * YAML are done by `renderThread`, meanwhile when that is a worker. The results are then read in
+ * the order the pairs were started, so problems are reported in the same order either way.
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const display = options.overlaysDisplay ?? 'overlays';
+  const thread = options.renderThread ?? CURRENT_THREAD;
   const byName = new Map(options.apps.map((a) => [a.name, a]));
   const problems: Problem[] = [];
   const results: SynthesizedApp[] = [];
   const environments: Environment[] = [];
-
   const durations = new Map<string, number>();
-  for (const envName of listEnvironments(options.overlaysDir, display, options.environments)) {
-    const started = performance.now();
+  const timed = (envName: string, started: number) => durations.set(envName, (durations.get(envName) ?? 0) + clockMs() - started);
+
+  const envNames = listEnvironments(options.overlaysDir, display, options.environments);
+  thread.expect?.(countJobs(options.overlaysDir, envNames, byName, options.appNames));
+  /** What to do with each pair's result once it is ready, in the order the pairs were started. */
+  const steps: Array<() => void> = [];
+  for (const envName of envNames) {
+    const started = clockMs();
     let environment: Environment;
     try {
       environment = loadEnvironment(options.overlaysDir, envName, display);
     } catch (error) {
-      collect(error, problems);
+      const found = problemsOf(error);
+      steps.push(() => problems.push(...found));
       continue;
     }
     environments.push(environment);
@@ -84,26 +113,32 @@ export function synthesize(options: SynthOptions): SynthResult {
       const appName = file.slice(0, -'.yaml'.length);
       const app = byName.get(appName);
       if (!app) {
-        problems.push({
+        steps.push(() => problems.push({
           where: `${display}/${envName}/${file}`,
           message: `names no app "${appName}"`,
           allowed: `an app defined in apps/: ${[...byName.keys()].sort().join(', ')}`,
           hint: 'rename the file to <app>.yaml, or add the app to apps/index.ts',
-        });
+        }));
         continue;
       }
       if (options.appNames && !options.appNames.includes(appName)) continue;
-      try {
-        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`);
-        results.push(result.app);
-        claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
-      } catch (error) {
-        collect(error, problems);
-      }
+      const pair = deferUserErrors(() => startApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, thread));
+      steps.push(() => {
+        const waited = clockMs();
+        try {
+          const result = pair();
+          results.push(result.app);
+          claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
+        } catch (error) {
+          problems.push(...problemsOf(error));
+        }
+        timed(envName, waited);
+      });
     }
-    problems.push(...conflictingClaims(environment, claims));
-    durations.set(envName, performance.now() - started);
+    steps.push(() => problems.push(...conflictingClaims(environment, claims)));
+    timed(envName, started);
   }
+  for (const step of steps) step();
   if (options.appNames) {
     for (const name of options.appNames) {
       if (!byName.has(name)) problems.push({ where: '--app', message: `names no app "${name}"`, allowed: [...byName.keys()].sort().join(', ') });
@@ -116,14 +151,20 @@ export function synthesize(options: SynthOptions): SynthResult {
   // Environment-level files describe every app of the environment, so only a run over whole
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
-    for (const environment of environments) {
-      const started = performance.now();
+    const pending = environments.map((environment) => {
+      const started = clockMs();
+      const environmentFiles = deferUserErrors(() => startEnvironmentFiles(environment, results.filter((r) => r.environment === environment), thread));
+      timed(environment.name, started);
+      return { environment, environmentFiles };
+    });
+    for (const { environment, environmentFiles } of pending) {
+      const waited = clockMs();
       try {
-        for (const [path, content] of environmentFiles(environment, results.filter((r) => r.environment === environment))) files.set(path, content);
+        for (const [path, content] of environmentFiles()) files.set(path, content);
       } catch (error) {
-        collect(error, problems);
+        problems.push(...problemsOf(error));
       }
-      durations.set(environment.name, (durations.get(environment.name) ?? 0) + performance.now() - started);
+      timed(environment.name, waited);
     }
     if (problems.length > 0) throw new UserError(problems);
   }
@@ -131,22 +172,36 @@ export function synthesize(options: SynthOptions): SynthResult {
 }
 
 /** `dist/<env>/argocd/` (the ArgoCD project, applications and root app) and `dist/<env>/README.md`. */
-function environmentFiles(environment: Environment, apps: readonly SynthesizedApp[]): Map<string, string> {
-  const files = new Map<string, string>();
+function startEnvironmentFiles(environment: Environment, apps: readonly SynthesizedApp[], thread: RenderThread): Later<Map<string, string>> {
   const header = `# Generated by \`npm run synth\` from ${environment.file} and the apps deployed there. Do not edit.`;
+  const { chart, context } = deliveryChart(environment, apps);
   // The policy (lib/policy) covers the generated delivery objects too: no secret in a repoURL.
-  const delivery = enforcePolicyOnGenerated(deliveryObjects(environment, apps), { production: environment.production, source: environment.file });
-  for (const [name, content] of renderAppFiles(delivery, header)) files.set(`${environment.name}/${DELIVERY_DIRECTORY}/${name}`, content);
-  files.set(`${environment.name}/README.md`, environmentReadme(environment, apps));
-  return files;
+  const delivery = renderAndSubmit(chart, context, (objects) => enforcePolicyOnGenerated(objects, { production: environment.production, source: environment.file }), header, thread);
+  return () => {
+    const files = new Map<string, string>();
+    for (const [name, content] of delivery().files) files.set(`${environment.name}/${DELIVERY_DIRECTORY}/${name}`, content);
+    files.set(`${environment.name}/README.md`, environmentReadme(environment, apps));
+    return files;
+  };
 }
 
 /**
  * Runs a chart's construct validations, renders its objects and validates each against its
- * upstream schema. `suffix` is appended to construct-validation messages (which app, which
- * overlay). Throws a UserError with every problem found.
+ * upstream schema (on `thread`, waiting for it). `suffix` is appended to construct-validation
+ * messages (which app, which overlay). Throws a UserError with every problem found.
  */
-export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
+export function renderChart(chart: AppChart, suffix = '', thread: RenderThread = CURRENT_THREAD): KubeObject[] {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  const { problems } = thread.submit({ objects, wheres })();
+  if (problems.length > 0) throw new UserError(problems);
+  return objects;
+}
+
+/**
+ * A chart's construct validations (a UserError with every problem), then its objects as JSON,
+ * each with the construct path that made it; not yet validated against the upstream schemas.
+ */
+function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]; wheres: string[] } {
   const problems: Problem[] = [];
   for (const construct of chart.node.findAll()) {
     for (const message of construct.node.validate()) problems.push({ where: construct.node.path, message: `${message}${suffix}` });
@@ -154,24 +209,55 @@ export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
   if (problems.length > 0) throw new UserError(problems);
 
   const objects: KubeObject[] = [];
+  const wheres: string[] = [];
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
-    let object: KubeObject;
     try {
       // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
-      object = withSyncWave(construct.toJson() as KubeObject);
+      objects.push(withSyncWave(construct.toJson() as KubeObject));
     } catch (error) {
       throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
     }
-    problems.push(...validateObject(object, construct.node.path));
-    objects.push(object);
+    wheres.push(construct.node.path);
   }
-  if (problems.length > 0) throw new UserError(problems);
-  return objects;
+  return { objects, wheres };
 }
 
-/** Builds, validates and renders one app in one environment. */
-export function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string): { app: SynthesizedApp; claims: readonly Claim[] } {
+/**
+ * Renders `chart` on this thread (renderObjects), runs `policy` over its objects, and hands their
+ * schema validation and files to `thread`. Reading the result throws what doing it all in order
+ * would: the schema problems if there are any (the policy is not reported on objects the schemas
+ * reject), else what the policy threw.
+ */
+function renderAndSubmit(
+  chart: AppChart,
+  suffix: string,
+  policy: (objects: readonly KubeObject[]) => KubeObject[],
+  header: string,
+  thread: RenderThread,
+): Later<{ objects: KubeObject[]; files: ReadonlyMap<string, string> }> {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  let checked: KubeObject[] | undefined;
+  let policyError: unknown;
+  try {
+    checked = policy(objects);
+  } catch (error) {
+    policyError = error;
+  }
+  const job = thread.submit({ objects, wheres, files: checked && { objects: checked, header } });
+  return () => {
+    const { problems, files } = job();
+    if (problems.length > 0) throw new UserError(problems);
+    if (!checked || !files) throw policyError;
+    return { objects: checked, files };
+  };
+}
+
+/**
+ * Builds and renders one app in one environment on this thread and hands its objects to `thread`
+ * (renderAndSubmit); reading the result waits for their validation and files.
+ */
+function startApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, thread: RenderThread): Later<{ app: SynthesizedApp; claims: readonly Claim[] }> {
   const values = readOverlay(overlayPath, overlayDisplay, overlaySchemaOf(app)) as { namespace: string };
   const cdk8sApp = new App({ outdir: '.build/unused' });
   const chart = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
@@ -183,13 +269,30 @@ export function synthesizeApp(app: AppDefinition, environment: Environment, over
     throw error;
   }
 
-  // The policy (lib/policy) over every rendered object; exceptions come from the overlay's policyExceptions.
-  const objects = enforcePolicy(chart, renderChart(chart, ` ${context}`), { values, overlayPath });
-
   const header = `# Generated by \`npm run synth\` from apps/${app.name}.ts and ${overlayDisplay}. Do not edit.`;
-  const files = new Map<string, string>();
-  for (const [name, content] of renderAppFiles(objects, header)) files.set(`${environment.name}/${app.name}/${name}`, content);
-  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
+  // The policy (lib/policy) over every rendered object; exceptions come from the overlay's policyExceptions.
+  const rendered = renderAndSubmit(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header, thread);
+  return () => {
+    const { objects, files: appFiles } = rendered();
+    const files = new Map<string, string>();
+    for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
+    return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
+  };
+}
+
+/**
+ * `start()`, except that a UserError it throws at once is thrown when its result is read, so
+ * problems are reported in the order of the work. Any other error (a bug) is thrown at once.
+ */
+function deferUserErrors<T>(start: () => Later<T>): Later<T> {
+  try {
+    return start();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return () => {
+      throw error;
+    };
+  }
 }
 
 /**
@@ -219,6 +322,18 @@ function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
     overlaySchemaByApp.set(app, schema);
   }
   return schema;
+}
+
+/** How many render jobs a run submits: one per (environment, app) pair, one per environment's ArgoCD objects. */
+function countJobs(overlaysDir: string, envNames: readonly string[], apps: ReadonlyMap<string, AppDefinition>, only?: readonly string[]): number {
+  let jobs = only ? 0 : envNames.length;
+  for (const envName of envNames) {
+    for (const file of readdirSync(join(overlaysDir, envName))) {
+      const appName = file.endsWith('.yaml') ? file.slice(0, -'.yaml'.length) : '';
+      if (apps.has(appName) && (!only || only.includes(appName))) jobs++;
+    }
+  }
+  return jobs;
 }
 
 function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {
@@ -257,7 +372,8 @@ function conflictingClaims(environment: Environment, claims: ReadonlyArray<Claim
   return problems;
 }
 
-function collect(error: unknown, problems: Problem[]): void {
-  if (error instanceof UserError) problems.push(...error.problems);
-  else throw error;
+/** A UserError's problems; any other error is a bug, thrown again. */
+function problemsOf(error: unknown): readonly Problem[] {
+  if (error instanceof UserError) return error.problems;
+  throw error;
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../apps';
 import { overlaySchema } from '../../lib/core/app';
@@ -85,6 +86,37 @@ describe('scripts/build.mjs', () => {
     const result = spawnSync(process.execPath, ['-r', './fake-compile-cache.js', '.build/main.js', '--quiet', '--check'], { cwd: root, encoding: 'utf8', env: { ...process.env, CALLS_OUT: calls } });
     expect(result.status).toBe(0);
     expect(JSON.parse(readFileSync(calls, 'utf8'))).toEqual({ dir: join(root, '.build', 'compile-cache'), bundleLoaded: false });
+  });
+
+  test('main.js, where Node has no compile cache, keeps a V8 code cache for the bundle and the validators it loads', () => {
+    // On Node 22.8+ the preload takes enableCompileCache away, so this holds on every release.
+    writeFileSync(join(root, 'no-compile-cache.js'), "delete require('node:module').enableCompileCache;\n");
+    const cacheDir = join(root, '.build', 'compile-cache');
+    const run = (env: Record<string, string> = {}) => spawnSync(process.execPath, ['-r', './no-compile-cache.js', '.build/main.js', '--quiet', '--check'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+    const caches = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => f.endsWith('.v8')).sort() : []);
+    const key = createHash('sha256').update(readFileSync(join(root, '.build', 'main.bundle.js'))).digest('hex').slice(0, 16);
+    const bundleCache = join(cacheDir, `main.bundle-${key}.v8`);
+    rmSync(cacheDir, { recursive: true, force: true });
+
+    expect(run({ NODE_DISABLE_COMPILE_CACHE: '1' }).status).toBe(0);
+    expect(caches()).toEqual([]); // turned off as Node's own is
+
+    expect(run().status).toBe(0);
+    // The bundle's, named by its content's hash (the build's key), and each validator module's.
+    expect(caches()).toContain(`main.bundle-${key}.v8`);
+    expect(caches().some((f) => /^core-[0-9a-f]{16}\.v8$/.test(f))).toBe(true);
+    const written = statSync(bundleCache).mtimeMs;
+
+    // Used as it is: V8 took it, so nothing is written again, and the result is the same.
+    expect(run().status).toBe(0);
+    expect(statSync(bundleCache).mtimeMs).toBe(written);
+
+    // A cache V8 refuses (damaged, or from another V8) is replaced, and the run is unharmed.
+    writeFileSync(bundleCache, 'not a code cache');
+    const damaged = run();
+    expect(damaged.status).toBe(0);
+    expect(damaged.stderr).toBe('');
+    expect(statSync(bundleCache).size).toBeGreaterThan(100_000);
   });
 
   test('--run runs the CLI in the same process, with the arguments after its name, and returns its exit code', () => {

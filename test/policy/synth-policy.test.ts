@@ -5,9 +5,8 @@ import { Type } from '@sinclair/typebox';
 import { apps as repoApps } from '../../apps';
 import { defineApp, type AppDefinition } from '../../lib/core/app';
 import { UserError } from '../../lib/core/errors';
-import { k8s } from '../../lib/core/k8s';
 import { synthesize } from '../../lib/core/synth';
-import { ROOT } from '../helpers';
+import { restrictedDeployment, ROOT } from '../helpers';
 
 /** An app that writes a raw L1 Deployment, whose privilege escalation its overlay switches. */
 const raw = defineApp({
@@ -15,28 +14,7 @@ const raw = defineApp({
   description: 'test app emitting raw L1 objects',
   values: Type.Object({ escalate: Type.Boolean() }, { additionalProperties: false }),
   build(chart, values) {
-    const labels = { 'app.kubernetes.io/name': 'raw' };
-    new k8s.KubeDeployment(chart, 'web', {
-      metadata: { name: 'web' },
-      spec: {
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'web',
-              image: `ghcr.io/example/raw:1.0.0@sha256:${'b'.repeat(64)}`,
-              securityContext: { allowPrivilegeEscalation: values.escalate, capabilities: { drop: ['ALL'] } },
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(8080) } },
-              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(8080) } },
-              resources: { requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') } },
-            }],
-          },
-        },
-      },
-    });
+    restrictedDeployment(chart, 'web', { escalate: values.escalate });
   },
 });
 

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+// Bundled to .build/launch.js by scripts/build.mjs. The launchers the build writes
+// (.build/main.js, .build/diff.js, .build/render-worker.js) call launch() with their bundle and
+// the bundle's hash.
+//
+// A run of synth is short, and on Node.js 20 a third of it is V8 compiling the bundle's functions
+// the first time they run (docs/performance.md). A code cache keeps that work between runs:
+//
+// - Node.js 22.8 and later have one (module.enableCompileCache), used as it is.
+// - Node.js 20 has none, and no maintained package does it well there: v8-compile-cache keeps only
+//   what V8 compiled before the bundle ran, which is little for a bundle whose modules are
+//   functions compiled on first call (10 ms of 43); @vercel/ncc's --v8-cache loader writes its
+//   cache again at every exit, which costs 26 of the 43 ms. So launch() does it with V8's own API:
+//   the bundle is compiled through vm.Script with the cache made at the end of an earlier run
+//   (script.createCachedData() then holds every function that run compiled), and a new cache is
+//   written only when there was none or V8 refused it (another Node.js or V8 flags).
+
+/** What launch() needs from the launcher. */
+export interface LaunchOptions {
+  /**
+   * The bundle's content hash, from the build: a cache is used only for the bundle it was made
+   * from. (V8 checks its own version and flags, and the source's length, not its content.)
+   */
+  readonly key: string;
+  /** Where Node's compile cache (in the directory itself) or this code cache (`<bundle>-<key>.v8`) is kept. */
+  readonly cacheDir: string;
+}
+
+/** How a bundle was loaded, for tests and the bench. */
+export type LaunchMode = 'node-compile-cache' | 'code-cache-used' | 'code-cache-written' | 'no-cache';
+
+/** Loads `bundle` (a CommonJS file) with a code cache: Node's where it has one, else V8's through vm.Script. */
+export function launch(bundle: string, options: LaunchOptions): LaunchMode {
+  // NODE_DISABLE_COMPILE_CACHE=1 turns Node's compile cache off; it turns this one off too.
+  if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return load(bundle, 'no-cache');
+  const { enableCompileCache } = Module as unknown as { enableCompileCache?: (dir: string) => unknown };
+  if (enableCompileCache) {
+    enableCompileCache(options.cacheDir);
+    return load(bundle, 'node-compile-cache');
+  }
+  return runWithCodeCache(bundle, options.key, options.cacheDir);
+}
+
+function load(bundle: string, mode: LaunchMode): LaunchMode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(bundle);
+  return mode;
+}
+
+/**
+ * Runs `file` as a CommonJS module compiled through vm.Script with the cached data kept in
+ * `cacheDir` as `<name>-<key>.v8`, if any; `key` is the hash of the file's content (computed here
+ * when not given). When there is no cache, or V8 refuses it, one is written when the process
+ * exits, so it holds every function this run compiled: atomically (a temporary file, then a
+ * rename), and not at all where the directory cannot be written, since it only saves time. The
+ * JavaScript files the module requires by a relative path (the schema validators, the overlay
+ * validators) are run the same way, each with its own cache.
+ */
+export function runWithCodeCache(file: string, key: string | undefined, cacheDir: string): LaunchMode {
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = join(cacheDir, `${basename(file, '.js')}-${key ?? createHash('sha256').update(source).digest('hex').slice(0, 16)}.v8`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined; // none yet
+  }
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  const used = cachedData !== undefined && !script.cachedDataRejected;
+  if (!used) writeAtExit(cacheFile, script);
+
+  const module = new Module(file);
+  module.filename = file;
+  const plain = createRequire(file);
+  plain.cache[file] = module;
+  // Relative requires of JavaScript files get a code cache too; anything else is required as usual.
+  const require = Object.assign((id: string) => {
+    if (!id.startsWith('.')) return plain(id);
+    const resolved = plain.resolve(id);
+    const loaded = plain.cache[resolved];
+    if (loaded) return loaded.exports;
+    if (!resolved.endsWith('.js')) return plain(id);
+    runWithCodeCache(resolved, undefined, cacheDir);
+    return plain.cache[resolved]!.exports;
+  }, { resolve: plain.resolve, cache: plain.cache, extensions: plain.extensions, main: plain.main });
+  try {
+    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
+  } catch (error) {
+    delete plain.cache[file];
+    throw error;
+  }
+  module.loaded = true;
+  return used ? 'code-cache-used' : 'code-cache-written';
+}
+
+/** Caches to write when the process exits, when they hold all that the run compiled. */
+const toWrite: Array<{ readonly cacheFile: string; readonly script: Script }> = [];
+
+function writeAtExit(cacheFile: string, script: Script): void {
+  if (toWrite.length === 0) process.once('exit', () => toWrite.forEach((entry) => writeCache(entry.cacheFile, entry.script)));
+  toWrite.push({ cacheFile, script });
+}
+
+function writeCache(cacheFile: string, script: Script): void {
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // nothing more to do: the next run compiles again
+    }
+  }
+}
