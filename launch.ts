@@ -31,25 +31,17 @@ export interface LaunchOptions {
   readonly cacheDir: string;
 }
 
-/** How a bundle was loaded, for tests and the bench. */
-export type LaunchMode = 'node-compile-cache' | 'code-cache-used' | 'code-cache-written' | 'no-cache';
-
 /** Loads `bundle` (a CommonJS file) with a code cache: Node's where it has one, else V8's through vm.Script. */
-export function launch(bundle: string, options: LaunchOptions): LaunchMode {
+export function launch(bundle: string, options: LaunchOptions): void {
   // NODE_DISABLE_COMPILE_CACHE=1 turns Node's compile cache off; it turns this one off too.
-  if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return load(bundle, 'no-cache');
   const { enableCompileCache } = Module as unknown as { enableCompileCache?: (dir: string) => unknown };
-  if (enableCompileCache) {
-    enableCompileCache(options.cacheDir);
-    return load(bundle, 'node-compile-cache');
+  if (process.env.NODE_DISABLE_COMPILE_CACHE !== '1' && !enableCompileCache) {
+    runWithCodeCache(bundle, options.key, options.cacheDir);
+    return;
   }
-  return runWithCodeCache(bundle, options.key, options.cacheDir);
-}
-
-function load(bundle: string, mode: LaunchMode): LaunchMode {
+  enableCompileCache?.(options.cacheDir);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(bundle);
-  return mode;
 }
 
 /**
@@ -61,7 +53,7 @@ function load(bundle: string, mode: LaunchMode): LaunchMode {
  * JavaScript files the module requires by a relative path (the schema validators, the overlay
  * validators) are run the same way, each with its own cache.
  */
-export function runWithCodeCache(file: string, key: string | undefined, cacheDir: string): LaunchMode {
+export function runWithCodeCache(file: string, key: string | undefined, cacheDir: string): void {
   const source = readFileSync(file, 'utf8');
   const cacheFile = join(cacheDir, `${basename(file, '.js')}-${key ?? createHash('sha256').update(source).digest('hex').slice(0, 16)}.v8`);
   let cachedData: Buffer | undefined;
@@ -95,7 +87,6 @@ export function runWithCodeCache(file: string, key: string | undefined, cacheDir
     throw error;
   }
   module.loaded = true;
-  return used ? 'code-cache-used' : 'code-cache-written';
 }
 
 /** Caches to write when the process exits, when they hold all that the run compiled. */
@@ -107,7 +98,7 @@ function writeAtExit(cacheFile: string, script: Script): void {
 }
 
 function writeCache(cacheFile: string, script: Script): void {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  const temporary = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(dirname(cacheFile), { recursive: true });
     writeFileSync(temporary, script.createCachedData());

@@ -6,7 +6,7 @@ import { CURRENT_THREAD, runRenderJob, type Later, type RenderedJob, type Render
  * Synth's second thread. The synth CLI builds and renders each app on the main thread and hands
  * its objects to a worker thread, which validates them against their upstream schemas and writes
  * their YAML (runRenderJob) while the main thread builds the next app. That is about a third of
- * the work per app; at 1000 pairs, `--check` went from 4.4 to 3.7 s (docs/performance.md).
+ * the work per app; at 1000 pairs, `--check` went from 4.3 to 3.3 s (docs/performance.md).
  *
  * Synth stays synchronous: a job's result is read by blocking on a shared counter the worker
  * bumps after each reply (Atomics.wait), then taking the reply off a MessagePort without the
