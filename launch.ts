@@ -5,8 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 // Bundled to .build/launch.js by scripts/build.mjs. The launchers the build writes
-// (.build/main.js, .build/diff.js, .build/render-worker.js) call launch() with their bundle and
-// the bundle's hash.
+// (.build/main.js, .build/diff.js, .build/render-worker.js) call launch() with their bundle.
 //
 // A run of synth is short, and on Node.js 20 a third of it is V8 compiling the bundle's functions
 // the first time they run (docs/performance.md). A code cache keeps that work between runs:
@@ -22,21 +21,19 @@ import { Script } from 'node:vm';
 
 /** What launch() needs from the launcher. */
 export interface LaunchOptions {
-  /**
-   * The bundle's content hash, from the build: a cache is used only for the bundle it was made
-   * from. (V8 checks its own version and flags, and the source's length, not its content.)
-   */
-  readonly key: string;
-  /** Where Node's compile cache (in the directory itself) or this code cache (`<bundle>-<key>.v8`) is kept. */
+  /** Where Node's compile cache (in the directory itself) or this code cache (`<file>-<hash>.v8`) is kept. */
   readonly cacheDir: string;
 }
 
-/** Loads `bundle` (a CommonJS file) with a code cache: Node's where it has one, else V8's through vm.Script. */
+/**
+ * Loads `bundle` (a CommonJS file) with a code cache: Node's where it has one, else V8's through
+ * vm.Script. NODE_DISABLE_COMPILE_CACHE=1 turns either off; so does --enable-source-maps on
+ * Node 20 (source maps are applied only to code loaded by require).
+ */
 export function launch(bundle: string, options: LaunchOptions): void {
-  // NODE_DISABLE_COMPILE_CACHE=1 turns Node's compile cache off; it turns this one off too.
   const { enableCompileCache } = Module as unknown as { enableCompileCache?: (dir: string) => unknown };
-  if (process.env.NODE_DISABLE_COMPILE_CACHE !== '1' && !enableCompileCache) {
-    runWithCodeCache(bundle, options.key, options.cacheDir);
+  if (process.env.NODE_DISABLE_COMPILE_CACHE !== '1' && !enableCompileCache && !process.sourceMapsEnabled) {
+    runWithCodeCache(bundle, options.cacheDir);
     return;
   }
   enableCompileCache?.(options.cacheDir);
@@ -44,25 +41,32 @@ export function launch(bundle: string, options: LaunchOptions): void {
   require(bundle);
 }
 
+/** The name of the code cache for a file of this name and content: `<name>-<first 16 hex of its SHA-256>.v8`. */
+export function codeCacheName(file: string, source: string | Buffer): string {
+  return `${basename(file, '.js')}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.v8`;
+}
+
 /**
  * Runs `file` as a CommonJS module compiled through vm.Script with the cached data kept in
- * `cacheDir` as `<name>-<key>.v8`, if any; `key` is the hash of the file's content (computed here
- * when not given). When there is no cache, or V8 refuses it, one is written when the process
- * exits, so it holds every function this run compiled: atomically (a temporary file, then a
- * rename), and not at all where the directory cannot be written, since it only saves time. The
- * JavaScript files the module requires by a relative path (the schema validators, the overlay
- * validators) are run the same way, each with its own cache.
+ * `cacheDir` under codeCacheName(file, its content), if any: named by the content, so a cache is
+ * never used for other code (V8 itself checks only the source's length, with its own version and
+ * flags). When there is no cache, or V8 refuses it, one is written when the process exits, so it
+ * holds every function this run compiled: atomically (a temporary file, then a rename), and not
+ * at all where the directory cannot be written, since it only saves time. The JavaScript files
+ * the module requires by a relative path (the schema validators, the overlay validators) are run
+ * the same way, each with its own cache.
  */
-export function runWithCodeCache(file: string, key: string | undefined, cacheDir: string): void {
+export function runWithCodeCache(file: string, cacheDir: string): void {
   const source = readFileSync(file, 'utf8');
-  const cacheFile = join(cacheDir, `${basename(file, '.js')}-${key ?? createHash('sha256').update(source).digest('hex').slice(0, 16)}.v8`);
+  const cacheFile = join(cacheDir, codeCacheName(file, source));
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined; // none yet
   }
-  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  // As Node's loader does: a leading hashbang line is not JavaScript.
+  const script = new Script(Module.wrap(source.replace(/^#!.*/, '')), { filename: file, cachedData });
   const used = cachedData !== undefined && !script.cachedDataRejected;
   if (!used) writeAtExit(cacheFile, script);
 
@@ -71,17 +75,17 @@ export function runWithCodeCache(file: string, key: string | undefined, cacheDir
   const plain = createRequire(file);
   plain.cache[file] = module;
   // Relative requires of JavaScript files get a code cache too; anything else is required as usual.
-  const require = Object.assign((id: string) => {
+  const requireWithCache = Object.assign((id: string) => {
     if (!id.startsWith('.')) return plain(id);
     const resolved = plain.resolve(id);
     const loaded = plain.cache[resolved];
     if (loaded) return loaded.exports;
     if (!resolved.endsWith('.js')) return plain(id);
-    runWithCodeCache(resolved, undefined, cacheDir);
+    runWithCodeCache(resolved, cacheDir);
     return plain.cache[resolved]!.exports;
   }, { resolve: plain.resolve, cache: plain.cache, extensions: plain.extensions, main: plain.main });
   try {
-    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
+    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireWithCache, module, file, dirname(file));
   } catch (error) {
     delete plain.cache[file];
     throw error;

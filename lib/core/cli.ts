@@ -88,6 +88,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     } finally {
       worker?.close(); // its work is done: it stops while the files are written
     }
+    if (worker?.failure && !args.quiet) err(`warning: ${worker.failure}; the rest was done on the main thread`);
     const terraform = args.target === 'terraform'
       ? loadTerraform().renderTerraform({ result, overlaysDir: join(context.root, 'overlays'), explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
       : undefined;

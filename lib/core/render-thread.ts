@@ -48,7 +48,7 @@ export interface RenderThread {
    * for many). A thread without it is not told.
    * @default undefined
    */
-  readonly expect?: (jobs: number) => void;
+  readonly expectJobs?: (jobs: number) => void;
 }
 
 /** Does a job where it is asked for: validation, and the files when nothing failed it. */

@@ -11,6 +11,11 @@ import { CURRENT_THREAD, runRenderJob, type Later, type RenderedJob, type Render
  * Synth stays synchronous: a job's result is read by blocking on a shared counter the worker
  * bumps after each reply (Atomics.wait), then taking the reply off a MessagePort without the
  * event loop (receiveMessageOnPort). Replies can be read in any order; each job is its own.
+ *
+ * A worker that stops (its script does not load, it runs out of memory) or does not answer in
+ * time is given up: the jobs not yet answered are done on the calling thread, with the same
+ * results, and `failure` says why. A job that throws (a bug) is thrown when its result is read,
+ * as on the calling thread.
  */
 
 /** What a RenderWorker runs, and when it starts a thread. */
@@ -25,6 +30,12 @@ export interface RenderWorkerProps {
    * @default 32
    */
   readonly minJobs?: number;
+  /**
+   * How long to wait for the worker's next answer before giving it up (a job takes milliseconds;
+   * a worker that ran out of memory never answers, and cannot say so).
+   * @default 10000
+   */
+  readonly patienceMs?: number;
 }
 
 /**
@@ -33,13 +44,13 @@ export interface RenderWorkerProps {
  * the same either way.
  */
 export class RenderWorker implements RenderThread {
-  private readonly file: string;
+  private readonly props: RenderWorkerProps;
   private readonly minJobs: number;
   private connection?: WorkerConnection;
   private closed = false;
 
   constructor(props: RenderWorkerProps) {
-    this.file = props.file;
+    this.props = props;
     this.minJobs = props.minJobs ?? 32;
   }
 
@@ -47,8 +58,8 @@ export class RenderWorker implements RenderThread {
    * Starts the worker thread, once, if `jobs` is at least `minJobs` and there is a second CPU for
    * it: before the first job, so it starts while the first app is built.
    */
-  public expect(jobs: number): void {
-    if (!this.closed && !this.connection && jobs >= this.minJobs && availableParallelism() > 1) this.connection = new WorkerConnection(this.file);
+  public expectJobs(jobs: number): void {
+    if (!this.closed && !this.connection && jobs >= this.minJobs && availableParallelism() > 1) this.connection = new WorkerConnection(this.props.file, this.props.patienceMs ?? 10_000);
   }
 
   public submit(job: RenderJob): Later<RenderedJob> {
@@ -59,6 +70,11 @@ export class RenderWorker implements RenderThread {
   /** Whether a worker thread was started. */
   public get started(): boolean {
     return this.connection !== undefined;
+  }
+
+  /** Why the worker was given up, its remaining jobs done on the calling thread; undefined while it answers. */
+  public get failure(): string | undefined {
+    return this.connection?.failure;
   }
 
   /** Stops the worker thread, if one was started (once; later calls do nothing). Results not yet read are lost. */
@@ -78,8 +94,6 @@ function threads(): typeof import('node:worker_threads') {
 const ANSWERED = 0;
 /** Index in the shared Int32Array: 1 once the worker thread has stopped. */
 const STOPPED = 1;
-/** A reply to every job is a few milliseconds away; this long without one means the worker is stuck. */
-const PATIENCE_MS = 120_000;
 /** The id of the reply a worker posts when its script fails to load. */
 const LOAD_FAILED = -1;
 
@@ -90,7 +104,7 @@ interface Request {
 
 type Reply =
   | { readonly id: number; readonly result: RenderedJob }
-  | { readonly id: number; readonly error: { readonly message: string; readonly stack?: string } };
+  | { readonly id: number; readonly error: { readonly name: string; readonly message: string; readonly stack?: string } };
 
 /** What the worker is started with. */
 interface RenderWorkerData {
@@ -116,21 +130,25 @@ process.on('exit', () => {
 try {
   require(workerData.file);
 } catch (error) {
-  workerData.replies.postMessage({ id: ${LOAD_FAILED}, error: { message: String(error && error.message), stack: error && error.stack } });
+  workerData.replies.postMessage({ id: ${LOAD_FAILED}, error: { name: 'Error', message: String(error && error.message), stack: error && error.stack } });
   throw error;
 }
 `;
 
 /** A worker thread running `file` (which calls serveRenderJobs()); it does not keep the process alive. */
 class WorkerConnection implements RenderThread {
+  /** Why the worker was given up; from then on, jobs are done on the calling thread. */
+  public failure?: string;
   private readonly worker: Worker;
   private readonly replies: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   private readonly received = new Map<number, Reply>();
+  /** Jobs whose results were not read yet: done here if the worker is given up. */
+  private readonly unread = new Map<number, RenderJob>();
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string, private readonly patienceMs: number) {
     const { MessageChannel, Worker } = threads();
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
@@ -144,7 +162,9 @@ class WorkerConnection implements RenderThread {
   }
 
   public submit(job: RenderJob): Later<RenderedJob> {
+    if (this.failure) return CURRENT_THREAD.submit(job);
     const id = this.nextId++;
+    this.unread.set(id, job);
     this.worker.postMessage({ id, job } satisfies Request);
     // Read as often as wanted, like CURRENT_THREAD's results: the reply is taken off the port once.
     let outcome: { readonly result: RenderedJob } | { readonly error: unknown } | undefined;
@@ -169,13 +189,16 @@ class WorkerConnection implements RenderThread {
   }
 
   private wait(id: number): RenderedJob {
+    const job = this.unread.get(id)!;
+    this.unread.delete(id);
     for (;;) {
       const reply = this.received.get(id);
       if (reply) {
         this.received.delete(id);
-        if ('error' in reply) throw Object.assign(new Error(reply.error.message), { stack: reply.error.stack });
+        if ('error' in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name, stack: reply.error.stack });
         return reply.result;
       }
+      if (this.failure) return runRenderJob(job);
       const seen = Atomics.load(this.signal, ANSWERED);
       const message = threads().receiveMessageOnPort(this.replies);
       if (message) {
@@ -185,27 +208,30 @@ class WorkerConnection implements RenderThread {
       }
       if (Atomics.load(this.signal, STOPPED) === 1) {
         const failed = this.received.get(LOAD_FAILED);
-        const cause = failed && 'error' in failed ? `: ${failed.error.stack ?? failed.error.message}` : '';
-        throw new Error(`the render worker (${this.file}) stopped before it answered${cause}`);
-      }
-      if (Atomics.wait(this.signal, ANSWERED, seen, PATIENCE_MS) === 'timed-out') {
-        throw new Error(`the render worker (${this.file}) gave no answer for ${PATIENCE_MS / 1000} s`);
+        this.giveUp(`the render worker (${this.file}) stopped${failed && 'error' in failed ? `: ${failed.error.message}` : ''}`);
+      } else if (Atomics.wait(this.signal, ANSWERED, seen, this.patienceMs) === 'timed-out') {
+        this.giveUp(`the render worker (${this.file}) gave no answer for ${this.patienceMs} ms`);
       }
     }
+  }
+
+  private giveUp(why: string): void {
+    this.failure = why;
+    this.close();
   }
 }
 
 /** In the worker's script: does every job the main thread sends, in order, until it is stopped. */
 export function serveRenderJobs(): void {
   const { parentPort, workerData } = threads();
-  if (!parentPort) throw new Error('serveRenderJobs() runs in a worker thread started by RenderWorker.start()');
+  if (!parentPort) throw new Error('serveRenderJobs() runs in the worker thread a RenderWorker starts');
   const { replies, signal } = workerData as RenderWorkerData;
   parentPort.on('message', ({ id, job }: Request) => {
     let reply: Reply;
     try {
       reply = { id, result: runRenderJob(job) };
     } catch (error) {
-      reply = { id, error: error instanceof Error ? { message: error.message, stack: error.stack } : { message: String(error) } };
+      reply = { id, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'Error', message: String(error) } };
     }
     replies.postMessage(reply);
     Atomics.add(signal, ANSWERED, 1);

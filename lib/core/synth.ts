@@ -93,9 +93,27 @@ export function synthesize(options: SynthOptions): SynthResult {
   const timed = (envName: string, started: number) => durations.set(envName, (durations.get(envName) ?? 0) + clockMs() - started);
 
   const envNames = listEnvironments(options.overlaysDir, display, options.environments);
-  thread.expect?.(countJobs(options.overlaysDir, envNames, byName, options.appNames));
-  /** What to do with each pair's result once it is ready, in the order the pairs were started. */
+  thread.expectJobs?.(countJobs(options.overlaysDir, envNames, byName, options.appNames));
+  /** What to do with each result once it is ready, in the order the work was started. */
   const steps: Array<() => void> = [];
+  /**
+   * start(), with a UserError it throws at once deferred to when its result is read, so problems
+   * are reported in the order of the work. Any other error (a bug) is thrown at once, but after
+   * the results started before it are read: the first bug is the one reported, as on one thread.
+   */
+  const begin = <T>(start: () => Later<T>): Later<T> => {
+    try {
+      return start();
+    } catch (error) {
+      if (error instanceof UserError) {
+        return () => {
+          throw error;
+        };
+      }
+      for (const step of steps.splice(0)) step();
+      throw error;
+    }
+  };
   for (const envName of envNames) {
     const started = clockMs();
     let environment: Environment;
@@ -122,7 +140,7 @@ export function synthesize(options: SynthOptions): SynthResult {
         continue;
       }
       if (options.appNames && !options.appNames.includes(appName)) continue;
-      const pair = deferUserErrors(() => startApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, thread));
+      const pair = begin(() => startApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, thread));
       steps.push(() => {
         const waited = clockMs();
         try {
@@ -138,7 +156,7 @@ export function synthesize(options: SynthOptions): SynthResult {
     steps.push(() => problems.push(...conflictingClaims(environment, claims)));
     timed(envName, started);
   }
-  for (const step of steps) step();
+  for (const step of steps.splice(0)) step();
   if (options.appNames) {
     for (const name of options.appNames) {
       if (!byName.has(name)) problems.push({ where: '--app', message: `names no app "${name}"`, allowed: [...byName.keys()].sort().join(', ') });
@@ -151,21 +169,21 @@ export function synthesize(options: SynthOptions): SynthResult {
   // Environment-level files describe every app of the environment, so only a run over whole
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
-    const pending = environments.map((environment) => {
+    for (const environment of environments) {
       const started = clockMs();
-      const environmentFiles = deferUserErrors(() => startEnvironmentFiles(environment, results.filter((r) => r.environment === environment), thread));
+      const environmentFiles = begin(() => startEnvironmentFiles(environment, results.filter((r) => r.environment === environment), thread));
       timed(environment.name, started);
-      return { environment, environmentFiles };
-    });
-    for (const { environment, environmentFiles } of pending) {
-      const waited = clockMs();
-      try {
-        for (const [path, content] of environmentFiles()) files.set(path, content);
-      } catch (error) {
-        problems.push(...problemsOf(error));
-      }
-      timed(environment.name, waited);
+      steps.push(() => {
+        const waited = clockMs();
+        try {
+          for (const [path, content] of environmentFiles()) files.set(path, content);
+        } catch (error) {
+          problems.push(...problemsOf(error));
+        }
+        timed(environment.name, waited);
+      });
     }
+    for (const step of steps.splice(0)) step();
     if (problems.length > 0) throw new UserError(problems);
   }
   return { environments, apps: results, files, durations };
@@ -278,21 +296,6 @@ function startApp(app: AppDefinition, environment: Environment, overlayPath: str
     for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
     return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
   };
-}
-
-/**
- * `start()`, except that a UserError it throws at once is thrown when its result is read, so
- * problems are reported in the order of the work. Any other error (a bug) is thrown at once.
- */
-function deferUserErrors<T>(start: () => Later<T>): Later<T> {
-  try {
-    return start();
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    return () => {
-      throw error;
-    };
-  }
 }
 
 /**

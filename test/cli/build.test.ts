@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../apps';
 import { overlaySchema } from '../../lib/core/app';
@@ -117,6 +117,28 @@ describe('scripts/build.mjs', () => {
     expect(damaged.status).toBe(0);
     expect(damaged.stderr).toBe('');
     expect(statSync(bundleCache).size).toBeGreaterThan(100_000);
+
+    // A build keeps the caches of files whose content did not change, and drops the others.
+    const before = caches();
+    writeFileSync(join(cacheDir, 'main.bundle-0000000000000000.v8'), 'of a bundle that is gone');
+    build('--quiet', '--force');
+    expect(caches()).toEqual(before);
+  });
+
+  test('the code cache is never used for other code: same length, new content, new result', () => {
+    const dir = join(root, 'probe');
+    rmSync(dir, { recursive: true, force: true });
+    const file = join(dir, 'probe.js');
+    const probe = () => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(root, '.build', 'launch.js'))}).runWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(dir)}); process.stdout.write(require(${JSON.stringify(file)}).word())`], { encoding: 'utf8' });
+    mkdirSync(dir, { recursive: true });
+    // A hashbang line, as Node's own loader allows.
+    writeFileSync(file, "#!/usr/bin/env node\nexports.word = () => 'OLD';\n");
+    expect(probe().stdout).toBe('OLD');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.v8'))).toHaveLength(1);
+    expect(probe().stdout).toBe('OLD');
+    writeFileSync(file, "#!/usr/bin/env node\nexports.word = () => 'NEW';\n");
+    expect(probe().stdout).toBe('NEW');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.v8'))).toHaveLength(2);
   });
 
   test('--run runs the CLI in the same process, with the arguments after its name, and returns its exit code', () => {

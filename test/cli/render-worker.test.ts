@@ -34,7 +34,7 @@ describe('the render worker', () => {
   withThreads('answers jobs as this thread would, read in any order; a bug in a job is thrown when read', () => {
     const worker = new RenderWorker({ file: script, minJobs: 0 });
     try {
-      worker.expect(1);
+      worker.expectJobs(1);
       expect(worker.started).toBe(true);
       const [first, second, third] = [worker.submit(valid), worker.submit(invalid), worker.submit(failing)];
       expect(third).toThrow('two objects render to configmap-same.yaml');
@@ -50,20 +50,45 @@ describe('the render worker', () => {
 
   test('fewer jobs than minJobs: no thread is started and the jobs are done here', () => {
     const worker = new RenderWorker({ file: script, minJobs: 4 });
-    worker.expect(3);
+    worker.expectJobs(3);
     expect(worker.submit(valid)()).toEqual(runRenderJob(valid));
     expect(worker.started).toBe(false);
     worker.close();
     expect(() => worker.submit(valid)).toThrow('the render worker was closed');
   });
 
-  withThreads('a worker whose script does not load is reported at once, with the reason', () => {
+  withThreads('a worker whose script does not load is given up at once: its jobs are done here, and failure says why', () => {
     const worker = new RenderWorker({ file: join(root, '.build', 'no-such-worker.js'), minJobs: 0 });
-    worker.expect(1);
+    worker.expectJobs(2);
     const started = Date.now();
-    expect(worker.submit(valid)).toThrow(/the render worker \(.*no-such-worker\.js\) stopped before it answered: Error: Cannot find module/);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    const results = [worker.submit(valid), worker.submit(invalid)];
+    expect(results.map((result) => result())).toEqual([runRenderJob(valid), runRenderJob(invalid)]);
+    expect(Date.now() - started).toBeLessThan(5_000); // not the 10 s of patience
+    expect(worker.failure).toMatch(/^the render worker \(.*no-such-worker\.js\) stopped: Cannot find module/);
+    expect(worker.submit(valid)()).toEqual(runRenderJob(valid)); // later jobs too
     worker.close();
+  });
+
+  withThreads('a worker that stops partway, or stops answering, is given up: the rest is done here, the same', () => {
+    // Dies on its second job, before answering it: its exit handlers run, as on an uncaught error.
+    const dying = join(root, 'dying-worker.js');
+    writeFileSync(dying, `let n = 0;\nrequire('node:worker_threads').parentPort.on('message', () => { if (++n === 2) process.exit(1); });\nrequire(${JSON.stringify(script)});\n`);
+    const worker = new RenderWorker({ file: dying, minJobs: 0 });
+    worker.expectJobs(3);
+    const results = [worker.submit(valid), worker.submit(invalid), worker.submit(valid)];
+    expect(results.map((result) => result())).toEqual([runRenderJob(valid), runRenderJob(invalid), runRenderJob(valid)]);
+    expect(worker.failure).toMatch(/stopped$/);
+    worker.close();
+
+    // Never answers (as a worker that ran out of memory, whose exit handlers do not run).
+    const stuck = join(root, 'stuck-worker.js');
+    writeFileSync(stuck, 'setInterval(() => undefined, 1000);\n');
+    const silent = new RenderWorker({ file: stuck, minJobs: 0, patienceMs: 300 });
+    silent.expectJobs(2);
+    const late = [silent.submit(invalid), silent.submit(valid)];
+    expect(late.map((result) => result())).toEqual([runRenderJob(invalid), runRenderJob(valid)]);
+    expect(silent.failure).toBe(`the render worker (${stuck}) gave no answer for 300 ms`);
+    silent.close();
   });
 
   describe('in the CLI', () => {
@@ -117,6 +142,19 @@ describe('the render worker', () => {
         writeFileSync(prod, prodText);
         rmSync(join(root, 'overlays', 'cfp-prod', 'nope.yaml'), { force: true });
       }
+    });
+
+    withThreads('a worker given up is a warning; the output is the same', () => {
+      const stuck = join(root, 'stuck-worker.js');
+      writeFileSync(stuck, 'setInterval(() => undefined, 1000);\n');
+      const out: string[] = [];
+      const err: string[] = [];
+      const status = runCli(['--check'], { root, apps, stdout: (l) => out.push(l), stderr: (l) => err.push(l), color: false, renderWorker: { file: stuck, minJobs: 0, patienceMs: 300 } });
+      expect({ status, out, err }).toEqual({
+        status: 0,
+        out: ['dist/ matches a fresh synth (104 files).'],
+        err: [`warning: the render worker (${stuck}) gave no answer for 300 ms; the rest was done on the main thread`],
+      });
     });
 
     test('--help lists --single-thread; the worker\'s bundle holds no cdk8s', () => {

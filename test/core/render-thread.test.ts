@@ -48,11 +48,14 @@ describe('runRenderJob and CURRENT_THREAD', () => {
 const faulty = (name: string): AppDefinition => defineApp({
   name,
   description: 'test app whose overlay chooses its fault',
-  values: Type.Object({ fault: Type.Union([Type.Literal('none'), Type.Literal('construct'), Type.Literal('schema'), Type.Literal('policy')]) }, { additionalProperties: false }),
+  values: Type.Object({ fault: Type.Union(['none', 'construct', 'schema', 'policy', 'bug-in-job', 'bug-in-build'].map((f) => Type.Literal(f))) }, { additionalProperties: false }),
   build(chart, values) {
     restrictedDeployment(chart, name, { escalate: values.fault === 'schema' || values.fault === 'policy' });
     if (values.fault === 'schema') new ApiObject(chart, 'odd', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-odd` }, spec: { replicas: 1 } });
     if (values.fault === 'construct') chart.node.addValidation({ validate: () => [`${name} refuses to build`] });
+    // Two objects one file would hold: a bug renderAppFiles finds, in the render job.
+    if (values.fault === 'bug-in-job') for (const id of ['one', 'two']) new ApiObject(chart, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-twice` } });
+    if (values.fault === 'bug-in-build') throw new Error(`${name}: a bug in build()`);
   },
 });
 
@@ -61,7 +64,7 @@ function lateThread(): RenderThread & { jobs: number; expected?: number } {
   const thread = {
     jobs: 0,
     expected: undefined as number | undefined,
-    expect(jobs: number) {
+    expectJobs(jobs: number) {
       thread.expected = jobs;
     },
     submit(job: RenderJob) {
@@ -120,7 +123,15 @@ describe('synthesize with a render thread', () => {
     }
   });
 
-  test('the same files either way; expect() is told the number of jobs first', () => {
+  test('a bug: the first one is reported, as on one thread, though its job is read later', () => {
+    write('cfp-sandbox', { a: 'bug-in-job', b: 'bug-in-build', c: 'none', d: 'none' });
+    write('cfp-staging', { a: 'none', b: 'none', c: 'none', d: 'none' });
+    for (const thread of [CURRENT_THREAD, lateThread()]) {
+      expect(() => synthesize({ apps, overlaysDir: overlays, renderThread: thread })).toThrow('two objects render to configmap-a-a-twice.yaml');
+    }
+  });
+
+  test('the same files either way; expectJobs() is told the number of jobs first', () => {
     write('cfp-sandbox', { a: 'none', b: 'none', c: 'none', d: 'none' });
     write('cfp-staging', { a: 'none', b: 'none', c: 'none', d: 'none' });
     const late = lateThread();
