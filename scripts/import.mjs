@@ -38,7 +38,7 @@ const CRDS = [
   { file: 'sealed-secrets-v0.36.6.yaml', upstream: 'bitnami-labs/sealed-secrets v0.36.6', kinds: { SealedSecret: 'v1alpha1' } },
   { file: 'external-secrets-v2.9.0.yaml', upstream: 'external-secrets/external-secrets v2.9.0', kinds: { ExternalSecret: 'v1', SecretStore: 'v1' } },
   { file: 'argo-cd-v3.5.1.yaml', upstream: 'argoproj/argo-cd v3.5.1', kinds: { Application: 'v1alpha1', AppProject: 'v1alpha1' } },
-  { file: 'prometheus-operator-v0.93.0.yaml', upstream: 'prometheus-operator/prometheus-operator v0.93.0', kinds: { PodMonitor: 'v1' } },
+  { file: 'prometheus-operator-v0.93.0.yaml', upstream: 'prometheus-operator/prometheus-operator v0.93.0', kinds: { PodMonitor: 'v1', PrometheusRule: 'v1' } },
 ];
 
 /** Core kinds the library emits; their L1 classes ship in cdk8s-plus-28, their schema is pinned here. */
@@ -80,6 +80,7 @@ function strictify(node) {
   // here because the API server itself accepts any string for most of them.
   if (copy.format === 'int32') Object.assign(copy, { minimum: -2147483648, maximum: 2147483647 });
   delete copy.format;
+  if (typeof copy.pattern === 'string' && copy.pattern.includes('(?i)')) copy.pattern = caseInsensitive(copy.pattern);
   if (copy['x-kubernetes-int-or-string'] === true && copy.type === undefined && copy.anyOf === undefined) {
     copy.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
@@ -87,6 +88,25 @@ function strictify(node) {
     copy.additionalProperties = false;
   }
   return copy;
+}
+
+/**
+ * The API server evaluates `pattern` with Go's RE2, where `(?i)` makes the rest of the pattern
+ * case-insensitive; JavaScript has no inline flags (PrometheusRule's `^(?i)(abort|warn)?$`), so
+ * each letter after it becomes a class of both cases. Escapes and bracket classes are kept as they are.
+ */
+function caseInsensitive(pattern) {
+  const [head, tail] = [pattern.slice(0, pattern.indexOf('(?i)')), pattern.slice(pattern.indexOf('(?i)') + 4)];
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < tail.length; i++) {
+    const c = tail[i];
+    if (c === '\\') { out += c + (tail[++i] ?? ''); continue; }
+    if (c === '[') inClass = true;
+    if (c === ']') inClass = false;
+    out += !inClass && /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
+  }
+  return head + out;
 }
 
 /** A root object schema without `status`: the server ignores status written through the main resource. */

@@ -16,6 +16,7 @@ exports.validators = {
   'gateway.networking.k8s.io/v1/HTTPRoute': () => require('./gateway.networking.k8s.io.js').gateway_networking_k8s_io_v1_HTTPRoute,
   'gateway.networking.k8s.io/v1/ReferenceGrant': () => require('./gateway.networking.k8s.io.js').gateway_networking_k8s_io_v1_ReferenceGrant,
   'monitoring.coreos.com/v1/PodMonitor': () => require('./monitoring.coreos.com.js').monitoring_coreos_com_v1_PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': () => require('./monitoring.coreos.com.js').monitoring_coreos_com_v1_PrometheusRule,
   'networking.k8s.io/v1/Ingress': () => require('./core.js').networking_k8s_io_v1_Ingress,
   'networking.k8s.io/v1/NetworkPolicy': () => require('./core.js').networking_k8s_io_v1_NetworkPolicy,
   'policy/v1/PodDisruptionBudget': () => require('./core.js').policy_v1_PodDisruptionBudget,
