@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
+import { DatabaseAlerts } from './database-alerts';
 import {
   Cluster,
   ClusterSpecBootstrapInitdbImportType,
@@ -305,8 +306,10 @@ export interface CnpgDatabaseProps {
    */
   readonly podDisruptionBudget?: boolean;
   /**
-   * Emit a Prometheus Operator PodMonitor for the instances' metrics (port 9187), and admit scrapers.
-   * @default false
+   * Emit a Prometheus Operator PodMonitor for the instances' metrics (port 9187) and alert rules
+   * (`DatabaseAlerts`: failed WAL archiving, stale backups, replication lag), and admit scrapers.
+   * Production requires it (policy rule database-watched).
+   * @default true in production, false elsewhere
    */
   readonly monitoring?: boolean;
   /**
@@ -433,6 +436,7 @@ export class CnpgDatabase extends Construct {
     if (props.singleInstanceReason !== undefined) annotations[SINGLE_INSTANCE_REASON_ANNOTATION] = props.singleInstanceReason;
 
     const backup = props.backup;
+    const monitoring = props.monitoring ?? chart.environment.production;
     const volumeSnapshots = backup?.method === 'volumeSnapshot';
     const cluster = new Cluster(this, 'Resource', {
       metadata: { name: this.name, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
@@ -504,15 +508,18 @@ export class CnpgDatabase extends Construct {
       protectFromPrune(scheduled);
     }
 
-    if (props.monitoring) {
+    if (monitoring) {
       // docs/src/monitoring.md: the in-Cluster `enablePodMonitor` is deprecated; create this instead.
+      // Not named like the Cluster: that name is the operator's own PodMonitor, which it deletes
+      // while enablePodMonitor is off.
       new PodMonitor(this, 'PodMonitor', {
-        metadata: { name: this.name, labels: { ...labels, ...props.podMonitorLabels } },
+        metadata: { name: `${this.name}-metrics`, labels: { ...labels, ...props.podMonitorLabels } },
         spec: {
           selector: { matchLabels: { [CNPG_CLUSTER_LABEL]: this.name } },
           podMetricsEndpoints: [{ port: 'metrics' }],
         },
       });
+      new DatabaseAlerts(this, 'Alerts', { clusterName: this.name, backups: backup !== undefined && !volumeSnapshots, instances: this.instances, labels: props.podMonitorLabels });
     }
 
     if (props.networkPolicy ?? true) {
@@ -610,7 +617,7 @@ export class CnpgDatabase extends Construct {
     ];
     // An empty `from` would admit every source, so the client rule exists only with clients.
     if (this.clients.length > 0) rules.push({ from: this.clients.map((c) => this.peerOf(c)), ports: [port(POSTGRES_PORT)] });
-    if (props.monitoring) {
+    if (props.monitoring ?? AppChart.of(this).environment.production) {
       const scrapers = props.metricsScrapers ?? [];
       rules.push(scrapers.length > 0
         ? { from: scrapers.map((c) => this.peerOf(c)), ports: [port(CNPG_METRICS_PORT)] }
@@ -799,8 +806,8 @@ function validateDatabase(props: CnpgDatabaseProps, db: CnpgDatabase, storageCla
   }
   db.allowedClients.forEach((client, i) => errors.push(...validateClient(`client ${i + 1}`, client)));
   (props.metricsScrapers ?? []).forEach((client, i) => errors.push(...validateClient(`metricsScrapers[${i}]`, client)));
-  if (props.metricsScrapers?.length && !props.monitoring) errors.push('metricsScrapers is set but monitoring is off; set monitoring: true, or remove metricsScrapers');
-  if (props.podMonitorLabels && !props.monitoring) errors.push('podMonitorLabels is set but monitoring is off; set monitoring: true, or remove podMonitorLabels');
+  if (props.metricsScrapers?.length && props.monitoring === false) errors.push('metricsScrapers is set but monitoring is off; set monitoring: true, or remove metricsScrapers');
+  if (props.podMonitorLabels && props.monitoring === false) errors.push('podMonitorLabels is set but monitoring is off; set monitoring: true, or remove podMonitorLabels');
   for (const [key, value] of Object.entries(props.podMonitorLabels ?? {})) {
     const problem = checkLabel(key, value);
     if (problem) errors.push(`podMonitorLabels: ${problem}`);

@@ -3,6 +3,7 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import type { Construct, IConstruct } from 'constructs';
 import { checkDnsLabel } from './dns';
 import type { Environment } from './environment';
+import type { ImageContract } from './image-contract';
 import { recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 import { dnsLabel } from './values';
 import { PolicyExceptionsValues } from '../policy/types';
@@ -89,6 +90,7 @@ export class AppChart extends Chart {
   /** The overlay file the app's values came from, relative to the project root, for messages. */
   public readonly overlayFile: string;
   private readonly claims: Claim[] = [];
+  private readonly contracts: ImageContract[] = [];
 
   constructor(scope: App, props: AppChartProps) {
     super(scope, props.app.name, { namespace: props.namespace });
@@ -114,6 +116,19 @@ export class AppChart extends Chart {
   /** Records that `scope` takes `value` of `kind`; synth rejects two claims on one value per environment. */
   public claim(scope: Construct, kind: string, value: string): void {
     this.claims.push({ kind, value, path: scope.node.path });
+  }
+
+  /**
+   * Declares what an image needs (`ImageContract`): every pod of this chart that runs its
+   * repository is held to it at synth, however it was built. `WebService` declares its own.
+   */
+  public declareImage(contract: ImageContract): void {
+    if (!this.contracts.some((c) => c.repository === contract.repository)) this.contracts.push(contract);
+  }
+
+  /** The image contracts declared in this chart. */
+  public get imageContracts(): readonly ImageContract[] {
+    return this.contracts;
   }
 
   /** The claims made in this chart. */

@@ -1,7 +1,64 @@
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { readOverlay } from './overlay';
+import { UserError } from './errors';
+import type { PodPeer } from './network-peer';
 import { dnsLabel, dnsSubdomain } from './values';
+
+/**
+ * The operators an environment's cluster can run, by the name `existing.operators` uses, with the
+ * API groups whose objects need them. An emitted object of one of these groups needs its operator
+ * declared: without it the API server refuses the object (no CRD), or accepts it and nothing acts.
+ */
+export const OPERATORS = {
+  'cloudnative-pg': { groups: ['postgresql.cnpg.io'], upstream: 'cloudnative-pg/cloudnative-pg' },
+  'barman-cloud': { groups: ['barmancloud.cnpg.io'], upstream: 'cloudnative-pg/plugin-barman-cloud' },
+  'envoy-gateway': { groups: ['gateway.networking.k8s.io', 'gateway.envoyproxy.io'], upstream: 'envoyproxy/gateway' },
+  'cert-manager': { groups: ['cert-manager.io'], upstream: 'cert-manager/cert-manager' },
+  'tailscale': { groups: ['tailscale.com'], upstream: 'tailscale/tailscale (cmd/k8s-operator)' },
+  'external-secrets': { groups: ['external-secrets.io'], upstream: 'external-secrets/external-secrets' },
+  'sealed-secrets': { groups: ['bitnami.com'], upstream: 'bitnami-labs/sealed-secrets' },
+  'prometheus-operator': { groups: ['monitoring.coreos.com'], upstream: 'prometheus-operator/prometheus-operator' },
+} as const;
+
+/** The name of an operator an environment may declare. */
+export type OperatorName = keyof typeof OPERATORS;
+
+const semver = (description: string) => Type.String({ pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$', description });
+
+/**
+ * What the cluster already has and this repository does not emit: operators, image catalogs,
+ * namespaces and objects others own, and clients (tunnels, proxies) that call the apps. Every
+ * reference in `dist/` must point at something emitted or declared here (lib/policy/references.ts);
+ * nothing declared here is labelled, pruned or adopted.
+ */
+export const ExistingSchema = Type.Object({
+  operators: Type.Optional(Type.Object(
+    Object.fromEntries(Object.keys(OPERATORS).map((name) => [name, Type.Optional(semver(`the ${name} release the cluster runs, e.g. "1.30.0"`))])),
+    { additionalProperties: false, description: `operators installed in the cluster, by name (${Object.keys(OPERATORS).join(', ')}), with the release each runs` },
+  )),
+  imageCatalogs: Type.Optional(Type.Array(Type.Object({
+    kind: Type.Union([Type.Literal('ClusterImageCatalog'), Type.Literal('ImageCatalog')], { description: '"ClusterImageCatalog" or "ImageCatalog" (namespaced)' }),
+    name: dnsSubdomain({ description: 'the catalog\'s name, e.g. "postgresql-minimal-trixie"' }),
+    namespace: Type.Optional(dnsLabel({ description: 'the namespace of an ImageCatalog' })),
+    majors: Type.Array(Type.Integer({ minimum: 12 }), { minItems: 1, uniqueItems: true, description: 'the PostgreSQL major versions it has an image for' }),
+  }, { additionalProperties: false }), { description: 'CloudNativePG image catalogs installed apart from this repository' })),
+  namespaces: Type.Optional(Type.Array(dnsLabel(), { uniqueItems: true, description: 'namespaces that exist and are not this repository\'s: nothing here labels, creates or prunes them' })),
+  services: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9-]+$' }), { uniqueItems: true, description: 'Services others manage that apps route to, as "namespace/name"' })),
+  secrets: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9.-]+$' }), { uniqueItems: true, description: 'Secrets others manage that apps read, as "namespace/name"' })),
+  secretStores: Type.Optional(Type.Array(Type.String({ pattern: '^(ClusterSecretStore/[a-z0-9.-]+|SecretStore/[a-z0-9-]+/[a-z0-9.-]+)$' }), {
+    uniqueItems: true,
+    description: 'External Secrets stores others manage: "ClusterSecretStore/<name>" or "SecretStore/<namespace>/<name>"',
+  })),
+  clients: Type.Optional(Type.Record(dnsLabel(), Type.Object({
+    namespace: dnsLabel({ description: 'the namespace the client\'s pods run in' }),
+    podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1, description: 'labels that select the client\'s pods' }),
+    description: Type.Optional(Type.String({ description: 'what the client is (shown in the environment picture)' })),
+  }, { additionalProperties: false }), { description: 'in-cluster callers others run (a tunnel, an ops bridge, another team\'s service), by a name apps use in `clients`' })),
+}, { additionalProperties: false, description: 'what the cluster already has that this repository does not emit' });
+
+/** What an environment declares its cluster already has. */
+export type ExistingValues = Static<typeof ExistingSchema>;
 
 /**
  * The cluster facts of one environment (one cluster and stage), read from
@@ -38,6 +95,7 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
+  existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
     kubeconfigPath: Type.String({
       pattern: '^(~|)/\\S+$',
@@ -74,4 +132,20 @@ export function loadEnvironment(overlaysDir: string, name: string, displayDir: s
   const file = `${displayDir}/${name}/environment.yaml`;
   const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
   return { ...values, name, file };
+}
+
+/**
+ * The pods of client `name`, declared under `existing.clients` in environment.yaml, for a
+ * NetworkPolicy. `where` names the overlay key that asked for it, for the error.
+ */
+export function declaredClient(environment: Environment, name: string, where: string): PodPeer {
+  const client = environment.existing?.clients?.[name];
+  if (client) return { namespace: client.namespace, podLabels: client.podLabels };
+  const known = Object.keys(environment.existing?.clients ?? {});
+  throw new UserError({
+    where,
+    message: `names client "${name}", which ${environment.file} does not declare`,
+    allowed: known.length > 0 ? known.sort().join(', ') : 'none declared yet',
+    hint: `declare it under existing.clients in ${environment.file} ({ namespace, podLabels })`,
+  });
 }

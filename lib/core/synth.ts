@@ -11,6 +11,7 @@ import { readOverlay } from './overlay';
 import { CURRENT_THREAD, type Later, type RenderThread } from './render-thread';
 import type { KubeObject } from './schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from '../policy/engine';
+import { checkReferences } from '../policy/references';
 
 /** What to synthesize and from where. */
 export interface SynthOptions {
@@ -169,6 +170,9 @@ export function synthesize(options: SynthOptions): SynthResult {
   // Environment-level files describe every app of the environment, so only a run over whole
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
+    // References across apps hold only over a whole environment: a narrowed run skips them.
+    for (const environment of environments) problems.push(...checkReferences(environment, results.filter((r) => r.environment === environment)));
+    if (problems.length > 0) throw new UserError(problems);
     for (const environment of environments) {
       const started = clockMs();
       const environmentFiles = begin(() => startEnvironmentFiles(environment, results.filter((r) => r.environment === environment), thread));

@@ -7,6 +7,8 @@ import type { KubeObject } from '../core/schema-validation';
 import { imageDigestInProduction, imagePinned } from './images';
 import { noTokenAutomount, probesAndRequests, pssRestricted } from './pod-security';
 import { noSecretData, noSecretStrings } from './secrets';
+import { databaseGuaranteed, databaseWatched } from './databases';
+import { imageContract } from './image-contract';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
@@ -35,6 +37,9 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'no-token-automount': noTokenAutomount,
   'stateful-protected': statefulProtected,
   'database-namespace-guarded': databaseNamespaceGuarded,
+  'image-contract': imageContract,
+  'database-guaranteed': databaseGuaranteed,
+  'database-watched': databaseWatched,
 };
 
 /** A finding with its rule. */
@@ -67,7 +72,7 @@ export function enforcePolicy(chart: AppChart, objects: readonly KubeObject[], o
   const exceptions = options.exceptions ?? ((options.values as { policyExceptions?: PolicyException[] } | undefined)?.policyExceptions ?? []);
   const overlayFile = chart.overlayFile;
   const where = objectLocator(chart, objects);
-  const violations = findViolations(objects, { production: chart.environment.production });
+  const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts });
 
   const problems: Problem[] = [];
   const excepted = new Set<Violation>();

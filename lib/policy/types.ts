@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { ImageContract } from '../core/image-contract';
 import type { KubeObject } from '../core/schema-validation';
 
 /**
@@ -17,6 +18,9 @@ export const RULE_NAMES = [
   'no-token-automount',
   'stateful-protected',
   'database-namespace-guarded',
+  'image-contract',
+  'database-guaranteed',
+  'database-watched',
 ] as const;
 
 /** The name of a policy rule. */
@@ -52,6 +56,8 @@ export type PolicyException = Static<typeof PolicyExceptionValues>;
 export interface PolicyContext {
   /** The environment is a production one (`production: true` in environment.yaml). */
   readonly production: boolean;
+  /** The image contracts the app declared (`AppChart.declareImage`). @default none */
+  readonly contracts?: readonly ImageContract[];
 }
 
 /** One violation: the object that breaks the rule, what is wrong and how to fix it. */

@@ -1,0 +1,69 @@
+import { Construct } from 'constructs';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
+import { AppChart } from '../core/app';
+import { DATABASE_ALERT_METRICS } from '../policy/databases';
+
+/** Properties for `DatabaseAlerts`. */
+export interface DatabaseAlertsProps {
+  /** The Cluster's name: the alerts select its instance pods, `<name>-<n>`. */
+  readonly clusterName: string;
+  /** It archives WAL and takes base backups through the Barman Cloud plugin: alert on backup age. */
+  readonly backups: boolean;
+  /** Its instances: with replicas, alert on replication lag. */
+  readonly instances: number;
+  /** Labels a Prometheus selects rules by, besides the recommended ones. @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Hours after which the newest base backup is stale. @default 26 (a daily schedule and its run time) */
+  readonly backupMaxAgeHours?: number;
+  /** Seconds of replication lag that page. @default 300 */
+  readonly replicationLagSeconds?: number;
+}
+
+/**
+ * Prometheus alerts for one CloudNativePG cluster: WAL archiving failing, the newest base backup
+ * older than a day and a bit, replicas lagging. Expressions read the metrics the instances and
+ * the Barman Cloud plugin export (scraped by the database's PodMonitor) and select the cluster's
+ * pods by name, so one rule file per cluster coexists with others in the namespace.
+ */
+export class DatabaseAlerts extends Construct {
+  /** The PrometheusRule's name. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseAlertsProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const pods = `namespace="${chart.namespace}",pod=~"${props.clusterName}-[0-9]+"`;
+    const subject = `CloudNativePG cluster ${chart.namespace}/${props.clusterName}`;
+    const alert = (name: string, expr: string, duration: string, summary: string, severity = 'critical') => ({
+      alert: `${name}`,
+      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
+      for: duration,
+      labels: { severity, cnpg_cluster: props.clusterName },
+      annotations: { summary: `${subject}: ${summary}` },
+    });
+    this.name = `${props.clusterName}-alerts`;
+    new PrometheusRule(this, 'Resource', {
+      metadata: { name: this.name, labels: { ...chart.labelsFor('database'), ...props.labels } },
+      spec: {
+        groups: [{
+          name: `${props.clusterName}.rules`,
+          rules: [
+            // docs/src/samples/monitoring/prometheusrule.yaml: the last archiving attempt failed.
+            alert('CnpgWalArchivingFailing', `max(${DATABASE_ALERT_METRICS.archiving}{${pods}} - cnpg_pg_stat_archiver_last_archived_time{${pods}}) > 1`, '5m',
+              'WAL archiving is failing: backups stop being recoverable and pg_wal fills the volume'),
+            ...(props.backups
+              ? [alert('CnpgBackupStale', `time() - max(${DATABASE_ALERT_METRICS.backups}{${pods}}) > ${(props.backupMaxAgeHours ?? 26) * 3600}`, '15m',
+                `the newest base backup is older than ${props.backupMaxAgeHours ?? 26} hours (the plugin reports 0 before the first one)`)]
+              : []),
+            ...(props.instances > 1
+              ? [alert('CnpgReplicationLagging', `max(${DATABASE_ALERT_METRICS.replication}{${pods}}) > ${props.replicationLagSeconds ?? 300}`, '10m',
+                `a replica is more than ${props.replicationLagSeconds ?? 300} seconds behind the primary`, 'warning')]
+              : []),
+            alert('CnpgExporterDown', `min(cnpg_collector_up{${pods}}) < 1 or absent(cnpg_collector_up{${pods}})`, '10m',
+              'an instance\'s metrics exporter is down or not scraped', 'warning'),
+          ],
+        }],
+      },
+    });
+  }
+}
