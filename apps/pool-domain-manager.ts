@@ -2,12 +2,37 @@ import { Type } from '@sinclair/typebox';
 import { WebService } from '../lib/apps/web-service';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../lib/cnpg/cnpg-database-values';
 import { defineApp } from '../lib/core/app';
+import { declaredClient } from '../lib/core/environment';
+import { ImageContract } from '../lib/core/image-contract';
 import { UserError } from '../lib/core/errors';
 import { ExternalSecret, ExternalSecretValues } from '../lib/core/external-secret';
 import { appPodLabels } from '../lib/core/labels';
 import { dnsLabel, dnsSubdomain } from '../lib/core/values';
 
-const PORT = 8080;
+/**
+ * What the pool-domain-manager image needs, read at openova-io/openova 585b046:
+ * core/pool-domain-manager/Containerfile (`USER 65534:65534`, `EXPOSE 8080`, writes nothing),
+ * cmd/pdm/main.go `loadConfig` (exits 2 without PDM_DATABASE_URL, DYNADOT_API_KEY or
+ * DYNADOT_API_SECRET; PORT defaults to 8080) and api/openapi.yaml with internal/handler
+ * (`/healthz` pings the database: 503 while CNPG is unreachable, so it can only mean "ready";
+ * there is no endpoint free of the database, so liveness is the port accepting).
+ */
+export const POOL_DOMAIN_MANAGER_IMAGE = new ImageContract({
+  repository: 'ghcr.io/openova/pool-domain-manager',
+  source: 'openova-io/openova@585b046: core/pool-domain-manager/Containerfile, cmd/pdm/main.go, api/openapi.yaml',
+  user: 65534,
+  ports: [8080],
+  requiredEnv: {
+    PDM_DATABASE_URL: 'loadConfig: "PDM_DATABASE_URL is required" (exit 2)',
+    DYNADOT_API_KEY: 'loadConfig: "DYNADOT_API_KEY is required" (exit 2)',
+    DYNADOT_API_SECRET: 'loadConfig: "DYNADOT_API_SECRET is required" (exit 2)',
+  },
+  ready: { path: '/healthz' },
+  alive: 'tcp',
+  dependentEndpoints: { '/healthz': 'the CNPG database (503 while it is unreachable)' },
+});
+
+const PORT = POOL_DOMAIN_MANAGER_IMAGE.port;
 /** Variables this app sets itself, so the secret store must not carry them. */
 const DERIVED_ENV = ['PORT', 'PDM_DATABASE_URL'] as const;
 
@@ -33,10 +58,10 @@ export const poolDomainManager = defineApp({
       secretName: dnsSubdomain({ description: 'the Secret the backup ObjectStore reads its S3 keys from' }),
       source: ExternalSecretValues,
     }, { additionalProperties: false, description: 'S3 credentials for the backups, from the secret store' })),
-    clients: Type.Optional(Type.Array(Type.Object({
-      namespace: dnsLabel(),
-      podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1 }),
-    }, { additionalProperties: false }), { description: 'in-cluster callers admitted to port 8080 (default: none)' })),
+    clients: Type.Array(dnsLabel(), {
+      minItems: 1,
+      description: 'in-cluster callers admitted to port 8080, by their name under existing.clients in environment.yaml (catalyst-api is the only one upstream)',
+    }),
   }, { additionalProperties: false }),
   build(chart, values) {
     const stored = DERIVED_ENV.filter((name) => name in (values.env.data ?? {}));
@@ -57,13 +82,11 @@ export const poolDomainManager = defineApp({
     new WebService(chart, 'Web', {
       name: 'pool-domain-manager',
       image: values.image,
-      port: PORT,
-      healthPath: '/healthz',
-      runAsUser: 65534,
+      contract: POOL_DOMAIN_MANAGER_IMAGE,
       env: { PORT: String(PORT) },
       envFromSecrets: [env],
       secretEnv: { PDM_DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri } },
-      ingressFrom: values.clients ?? [],
+      ingressFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { StateHub } from '../lib/apps/state-hub';
 import { CnpgDatabase } from '../lib/cnpg/cnpg-database';
 import { defineApp } from '../lib/core/app';
+import { declaredClient } from '../lib/core/environment';
 import { dnsLabel, serviceName } from '../lib/core/values';
 
 /**
@@ -26,6 +27,10 @@ export const stateHub = defineApp({
     }, { additionalProperties: false, description: 'a tailnet-only ingress (needs tailscale in environment.yaml)' })),
     publicExposureReason: Type.Optional(Type.String({ minLength: 1, description: 'why State Hub must be public; without it public exposure is refused' })),
     env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'non-secret environment' })),
+    clients: Type.Array(dnsLabel(), {
+      minItems: 1,
+      description: 'who reaches State Hub in the cluster (the private tunnel or ops bridge), by name under existing.clients in environment.yaml',
+    }),
   }, { additionalProperties: false }),
   build(chart, values) {
     new StateHub(chart, 'StateHub', {
@@ -40,6 +45,7 @@ export const stateHub = defineApp({
       env: values.env,
       tailnet: values.tailnet,
       publicExposureReason: values.publicExposureReason,
+      clients: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

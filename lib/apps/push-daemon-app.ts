@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
+import type { ImageContract } from '../core/image-contract';
 import { protectFromPrune } from '../core/argocd-sync';
 import { k8s } from '../core/k8s';
 import { checkSize } from '../core/quantity';
@@ -46,13 +47,15 @@ export interface PushDaemonAppProps {
   readonly name: string;
   /** The image: a digest in production, a tag elsewhere. */
   readonly image: string;
-  /** The HTTP port. */
-  readonly port: number;
-  /** The health endpoint for readiness and liveness. */
-  readonly healthPath: string;
+  /** What the image needs to start (see `WebService`). @default none: port and healthPath are required */
+  readonly contract?: ImageContract;
+  /** The HTTP port. @default the contract's first port */
+  readonly port?: number;
+  /** The health endpoint for readiness and liveness, for an image without a contract. @default the contract's endpoints */
+  readonly healthPath?: string;
   /** Pods allowed: exactly one, since the working copy is on a ReadWriteOnce volume. @default 1 */
   readonly replicas?: number;
-  /** @default 1000 */
+  /** @default the contract's user, else 1000 */
   readonly runAsUser?: number;
   /** CPU and memory. @default WebService's defaults */
   readonly resources?: {
@@ -170,6 +173,7 @@ export class PushDaemonApp extends Construct {
     const web = new WebService(this, 'Web', {
       name: props.name,
       image: props.image,
+      contract: props.contract,
       port: props.port,
       healthPath: props.healthPath,
       startupFailureThreshold: props.startupFailureThreshold ?? 30,

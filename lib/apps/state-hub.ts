@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { DatabaseCredentials } from '../cnpg/database-credentials';
 import type { DatabaseConnection } from '../cnpg/database-connection';
 import { AppChart } from '../core/app';
+import { parseImage } from '../core/image';
+import { ImageContract } from '../core/image-contract';
 import type { PodPeer } from '../core/network-peer';
 import type { ISecretSource } from '../core/secret-source';
 import type { IGateway } from '../gateway/gateway';
@@ -30,10 +32,11 @@ export interface StateHubProps {
    * git); the platform app must `grantCredentialsTo` this namespace.
    */
   readonly database: DatabaseConnection;
-  /** @default 8000 */
-  readonly port?: number;
-  /** Readiness and liveness endpoint. @default "/state/health" */
-  readonly healthPath?: string;
+  /**
+   * What the image needs to start. @default `StateHub.IMAGE_CONTRACT`: port 8000, uid 1000,
+   * DATABASE_URL required, ready at /state/health (which reports the database), alive when the port accepts
+   */
+  readonly contract?: ImageContract;
   /** Non-secret environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** More secrets whose keys become environment variables. @default none */
@@ -47,8 +50,6 @@ export interface StateHubProps {
     /** The memory limit. @default twice the memory request */
     readonly memoryLimit?: string;
   };
-  /** @default 1000 */
-  readonly runAsUser?: number;
   /** The migration command, run before each new version serves (see `MigrationJob`). @default ["alembic", "upgrade", "head"] */
   readonly migrationCommand?: readonly string[];
   /**
@@ -89,6 +90,25 @@ export interface StateHubProps {
  * ingress, and a NetworkPolicy that admits only the exposure's proxies and declared clients.
  */
 export class StateHub extends Construct {
+  /**
+   * The State Hub image as the reference records it (shared reference deployment 4; the image is
+   * built locally and its registry is an overlay value, so the contract applies to whatever
+   * repository the overlay names): FastAPI on port 8000, `DATABASE_URL` required, `GET
+   * /state/health` answering `{"status":"ok","db":"connected"}`, so it depends on the database
+   * and serves readiness only. No endpoint is free of the database, so liveness is the port.
+   * Assumed, TO CONFIRM with the image: uid 1000 and no writes outside /tmp.
+   */
+  public static readonly IMAGE_CONTRACT = new ImageContract({
+    repository: 'state-hub',
+    source: 'shared reference-deployments.md, "4. State Hub" (no public repository)',
+    user: 1000,
+    ports: [8000],
+    requiredEnv: { DATABASE_URL: 'the application database (SQLAlchemy and Alembic read it)' },
+    ready: { path: '/state/health' },
+    alive: 'tcp',
+    dependentEndpoints: { '/state/health': 'the database (it reports "db": "connected")' },
+  });
+
   /** The web service: Deployment, Service, ServiceAccount and ConfigMap. */
   public readonly web: WebService;
   /** The migration Job, run before each new version serves. */
@@ -103,7 +123,7 @@ export class StateHub extends Construct {
     const chart = AppChart.of(this);
     const namespace = chart.namespace!;
     const name = props.name ?? 'state-hub';
-    const port = props.port ?? 8000;
+    const contract = props.contract ?? StateHub.IMAGE_CONTRACT;
     const isPublic = props.tailnet?.funnel === true || props.route !== undefined;
 
     this.node.addValidation({
@@ -128,9 +148,8 @@ export class StateHub extends Construct {
     this.web = new WebService(this, 'Web', {
       name,
       image: props.image,
-      port,
-      healthPath: props.healthPath ?? '/state/health',
-      runAsUser: props.runAsUser,
+      // The registry is an overlay value: the contract's facts hold for whichever repository it names.
+      contract: contract.withRepository(parseImage(props.image)?.repository ?? props.image),
       resources: props.resources,
       env: props.env,
       envFromSecrets: props.envFromSecrets,
@@ -182,3 +201,4 @@ export class StateHub extends Construct {
     }
   }
 }
+

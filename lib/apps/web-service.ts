@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { checkDns1035Label } from '../core/dns';
 import { imagePolicy } from '../core/image';
+import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { networkPolicyPeer, tcpPort, type PodPeer } from '../core/network-peer';
 import { checkResources } from '../core/quantity';
@@ -59,17 +60,27 @@ export interface WebServiceProps {
   readonly name: string;
   /** The image: a digest in production, a tag elsewhere (see `imagePolicy`). */
   readonly image: string;
-  /** The container's HTTP port; the Service exposes it under the same number, named "http". */
-  readonly port: number;
-  /** Path of the HTTP health endpoint for readiness and liveness probes. */
-  readonly healthPath: string;
+  /**
+   * What the image needs to start (`ImageContract`): its port, user, probes and scratch volumes
+   * come from it, and synth holds the pods to it (policy rule image-contract).
+   * @default none: port and healthPath are required
+   */
+  readonly contract?: ImageContract;
+  /** The container's HTTP port; the Service exposes it under the same number, named "http". @default the contract's first port */
+  readonly port?: number;
+  /**
+   * Path of the HTTP health endpoint for readiness and liveness probes, for images without a
+   * contract. With a contract, readiness probes its `ready` endpoint and liveness its `alive` one.
+   * @default the contract's endpoints
+   */
+  readonly healthPath?: string;
   /** Also a startup probe, for slow starts: failures allowed before liveness applies. @default none */
   readonly startupFailureThreshold?: number;
   /** @default 1 */
   readonly replicas?: number;
   /** "Recreate" when two pods must never run at once. @default "RollingUpdate" */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
-  /** The uid and gid the container runs as; also the pod's fsGroup. @default 1000 */
+  /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
   readonly runAsUser?: number;
   /** @default runAsUser */
   readonly runAsGroup?: number;
@@ -126,6 +137,8 @@ export class WebService extends Construct {
   public readonly selector: Readonly<Record<string, string>>;
   /** The name of the Deployment, Service, ServiceAccount and `<name>-env` ConfigMap. */
   public readonly name: string;
+  /** The container port, named "http". */
+  public readonly port: number;
   /** The Deployment's name (the same as `name`). */
   public readonly deploymentName: string;
   /** The route, when published. */
@@ -134,6 +147,7 @@ export class WebService extends Construct {
   private readonly peers: PodPeer[] = [];
   private readonly container: k8s.Container;
   private readonly podSecurityContext: k8s.PodSecurityContext;
+  private readonly scratch: WebServiceVolume[];
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
@@ -144,9 +158,13 @@ export class WebService extends Construct {
     this.name = props.name;
     this.deploymentName = props.name;
     this.selector = chart.selectorFor(component);
-    this.service = { name: props.name, namespace: chart.namespace!, ports: [{ name: 'http', port: props.port }] };
+    const contract = props.contract;
+    if (contract) chart.declareImage(contract);
+    const port = props.port ?? contract?.port ?? 0;
+    this.port = port;
+    this.service = { name: props.name, namespace: chart.namespace!, ports: [{ name: 'http', port }] };
     const policy = imagePolicy(props.image, chart.environment.production);
-    const uid = props.runAsUser ?? 1000;
+    const uid = props.runAsUser ?? contract?.props.user ?? 1000;
     const gid = props.runAsGroup ?? uid;
     const cpu = props.resources?.cpu ?? '100m';
     const memory = props.resources?.memory ?? '128Mi';
@@ -159,8 +177,12 @@ export class WebService extends Construct {
         if (problem) errors.push(`name "${props.name}" ${problem} (it names the Service)`);
         if ('error' in policy) errors.push(policy.error);
         if (uid === 0 || gid === 0) errors.push('runAsUser and runAsGroup must not be 0: the restricted Pod Security Standard requires non-root');
-        if (!props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
-        if (props.port < 1 || props.port > 65535) errors.push(`port ${props.port} is not a port number`);
+        if (props.healthPath === undefined && !contract) errors.push('neither healthPath nor contract is set: the probes need an endpoint (state the image\'s contract, or give healthPath)');
+        if (props.healthPath !== undefined && !props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
+        if (props.healthPath !== undefined && contract) errors.push(`healthPath and contract are both set: the contract says readiness is ${contract.props.ready.path}; remove healthPath`);
+        if (props.port === undefined && !contract) errors.push('port is not set, and there is no contract to take it from');
+        else if (port < 1 || port > 65535) errors.push(`port ${port} is not a port number`);
+        if (contract && !contract.matches(props.image)) errors.push(`image "${props.image}" is not of the contract's repository ${contract.repository}`);
         errors.push(...checkResources({ requests: { cpu, memory }, limits: { memory: memoryLimit } }));
         for (const v of props.volumes ?? []) if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
         for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
@@ -186,11 +208,13 @@ export class WebService extends Construct {
       new k8s.KubeConfigMap(this, 'Env', { metadata: { name: `${props.name}-env`, labels }, data: sortedRecord(env) });
     }
 
-    const probe = (extra: Record<string, number>) => ({
-      httpGet: { path: props.healthPath, port: k8s.IntOrString.fromString('http') },
-      ...extra,
-    });
-    const volumes = props.volumes ?? [];
+    const httpProbe = (path: string | undefined) => ({ httpGet: { path: path ?? '/', port: k8s.IntOrString.fromString('http') } });
+    const readiness = httpProbe(contract?.props.ready.path ?? props.healthPath);
+    const alive = contract?.props.alive;
+    // The image's own liveness endpoint, or the port accepting when it has none that is free of
+    // dependencies: a dependent endpoint would restart every pod whenever the dependency blinks.
+    const liveness = alive === 'tcp' ? { tcpSocket: { port: k8s.IntOrString.fromString('http') } } : httpProbe(alive?.path ?? props.healthPath);
+    const volumes = [...(props.volumes ?? []), ...scratchVolumes(contract, props.volumes ?? [])];
     this.podSecurityContext = {
       runAsNonRoot: true,
       runAsUser: uid,
@@ -203,6 +227,7 @@ export class WebService extends Construct {
     };
     // What every container of this service runs with: the image, its env and secrets, and the
     // restricted security context. Jobs of the service (migrations) reuse it.
+    this.scratch = [{ name: 'tmp', mountPath: '/tmp', source: { emptyDir: {} } }, ...scratchVolumes(contract, props.volumes ?? [])];
     this.container = {
       name: component,
       image: props.image,
@@ -228,7 +253,9 @@ export class WebService extends Construct {
         runAsNonRoot: true,
         capabilities: { drop: ['ALL'] },
       },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      // Scratch space only: what the image writes and need not keep. Claims and key files are
+      // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
+      volumeMounts: this.scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
     };
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels },
@@ -246,12 +273,12 @@ export class WebService extends Construct {
             securityContext: this.podSecurityContext,
             containers: [{
               ...this.container,
-              ports: [{ name: 'http', containerPort: props.port, protocol: 'TCP' }],
-              readinessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
-              livenessProbe: probe({ periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 }),
-              ...(props.startupFailureThreshold ? { startupProbe: probe({ periodSeconds: 5, failureThreshold: props.startupFailureThreshold }) } : {}),
+              ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+              readinessProbe: { ...readiness, periodSeconds: 10, failureThreshold: 3 },
+              livenessProbe: { ...liveness, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
+              ...(props.startupFailureThreshold ? { startupProbe: { ...liveness, periodSeconds: 5, failureThreshold: props.startupFailureThreshold } } : {}),
               volumeMounts: [
-                ...this.container.volumeMounts!,
+                { name: 'tmp', mountPath: '/tmp' },
                 ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) })),
               ],
             }],
@@ -269,7 +296,7 @@ export class WebService extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selector },
-        ports: [{ name: 'http', port: props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -283,7 +310,7 @@ export class WebService extends Construct {
           // Lazy: peers added with allowFrom after construction are included. No peers: nothing
           // is admitted (a port-forward still works: it enters the pod's network namespace directly).
           ingress: Lazy.any({
-            produce: () => (this.peers.length > 0 ? [{ from: this.peers.map((p) => networkPolicyPeer(p, chart.namespace!)), ports: [tcpPort(props.port)] }] : []),
+            produce: () => (this.peers.length > 0 ? [{ from: this.peers.map((p) => networkPolicyPeer(p, chart.namespace!)), ports: [tcpPort(port)] }] : []),
           }),
         },
       });
@@ -294,7 +321,7 @@ export class WebService extends Construct {
         name: props.name,
         gateway: props.route.gateway,
         hostnames: props.route.hostnames,
-        rules: [{ backends: [{ service: this.service, port: props.port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
+        rules: [{ backends: [{ service: this.service, port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
       });
     }
   }
@@ -317,9 +344,20 @@ export class WebService extends Construct {
       restartPolicy: 'Never',
       securityContext: this.podSecurityContext,
       containers: [{ ...this.container, name: containerName, command: [...command] }],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
+      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source) })),
     };
   }
+}
+
+/**
+ * An emptyDir for each path the contract says the image writes and need not keep (HOME, caches),
+ * unless a volume the app gave is mounted there or above: the root filesystem is read-only.
+ */
+function scratchVolumes(contract: ImageContract | undefined, given: readonly WebServiceVolume[]): WebServiceVolume[] {
+  const covered = (path: string) => path === '/tmp' || path.startsWith('/tmp/') || given.some((v) => path === v.mountPath || path.startsWith(`${v.mountPath.replace(/\/$/, '')}/`));
+  return (contract?.props.writes ?? [])
+    .filter((w) => !w.persist && !covered(w.path))
+    .map((w) => ({ name: `writable${w.path.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-$/, '').slice(0, 63), mountPath: w.path, source: { emptyDir: {} } }));
 }
 
 function renderSource(source: WebServiceVolume['source']): Omit<k8s.Volume, 'name'> {

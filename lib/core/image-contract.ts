@@ -72,6 +72,11 @@ export class ImageContract {
     return image === this.repository || image.startsWith(`${this.repository}:`) || image.startsWith(`${this.repository}@`);
   }
 
+  /** The same facts for an image of another repository (a rebuild pushed to another registry). */
+  public withRepository(repository: string): ImageContract {
+    return repository === this.repository ? this : new ImageContract({ ...this.props, repository });
+  }
+
   /** The port Services and probes use. */
   public get port(): number {
     return this.props.ports[0];
