@@ -1,0 +1,77 @@
+import { conformance, mainContainer } from './record';
+
+/** pool-domain-manager as its authors run it: openova-io/openova at 585b046, core/pool-domain-manager/. */
+const AT = 'openova-io/openova@585b046 core/pool-domain-manager';
+
+conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
+  {
+    source: `${AT}/Containerfile`,
+    says: 'USER 65534:65534',
+    holds: (m) => expect(mainContainer(m).pod.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534 }),
+  },
+  {
+    source: `${AT}/Containerfile; cmd/pdm/main.go`,
+    says: 'EXPOSE 8080; listens on :$PORT (default 8080)',
+    holds: (m) => {
+      expect(mainContainer(m).container.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
+      expect(m.one('ConfigMap', 'pool-domain-manager-env').data.PORT).toBe('8080');
+    },
+  },
+  {
+    source: `${AT}/cmd/pdm/main.go loadConfig`,
+    says: 'exits 2 without PDM_DATABASE_URL, DYNADOT_API_KEY or DYNADOT_API_SECRET',
+    holds: (m) => {
+      const { container } = mainContainer(m);
+      expect(container.env).toContainEqual({ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } });
+      const keys = m.one('ExternalSecret', 'pool-domain-manager-env').spec.data.map((d: any) => d.secretKey);
+      expect(keys).toEqual(expect.arrayContaining(['DYNADOT_API_KEY', 'DYNADOT_API_SECRET']));
+      expect(container.envFrom).toContainEqual({ secretRef: { name: 'pool-domain-manager-env' } });
+    },
+  },
+  {
+    source: `${AT}/api/openapi.yaml /healthz; internal/handler Healthz`,
+    says: '/healthz pings the database: 503 while CNPG is unreachable; no endpoint is free of the database',
+    holds: (m) => {
+      const { container } = mainContainer(m);
+      expect(container.readinessProbe.httpGet.path).toBe('/healthz');
+      expect(container.livenessProbe).toMatchObject({ tcpSocket: { port: 'http' } });
+      expect(container.livenessProbe.httpGet).toBeUndefined();
+    },
+  },
+  {
+    source: `${AT}/cmd/pdm/main.go`,
+    says: 'SIGTERM drains for up to 20 s',
+    holds: (m) => expect(mainContainer(m).pod.terminationGracePeriodSeconds).toBeGreaterThan(20),
+  },
+  {
+    source: 'openova-io/openova catalyst-api (PDM_BASE_URL http://pool-domain-manager.openova-system.svc.cluster.local:8080)',
+    says: 'catalyst-api, in namespace catalyst, is PDM\'s only caller',
+    holds: (m) => {
+      const policy = m.one('NetworkPolicy', 'pool-domain-manager-ingress');
+      expect(policy.spec.ingress).toEqual([{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'catalyst' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'catalyst-api' } } }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      }]);
+    },
+  },
+  {
+    source: `${AT}/internal/store/migrations.sql; store.go`,
+    says: 'migrations run at every start (CREATE TABLE IF NOT EXISTS): the user must own the database',
+    holds: (m) => expect(m.one('Cluster').spec.bootstrap.initdb).toMatchObject({ database: 'pdm', owner: 'pdm' }),
+  },
+  {
+    source: 'cloudnative-pg/cloudnative-pg v1.30.0 release manifest; cloudnative-pg/artifacts image-catalogs',
+    says: 'the operator installs no image catalog: a Cluster needs its image pinned or a catalog that exists',
+    holds: (m) => {
+      const cluster = m.one('Cluster');
+      expect(cluster.spec.imageCatalogRef).toBeUndefined();
+      expect(cluster.spec.imageName).toMatch(/^ghcr\.io\/cloudnative-pg\/postgresql:17\.[0-9]+-[0-9]+-minimal-trixie@sha256:[a-f0-9]{64}$/);
+    },
+  },
+], [
+  {
+    upstream: 'the openova-private cluster manifests (not public)',
+    why: 'the root filesystem is read-only: the Containerfile writes nothing at run time',
+    stillRuns: (m) => expect(mainContainer(m).container.securityContext.readOnlyRootFilesystem).toBe(true),
+  },
+]);
