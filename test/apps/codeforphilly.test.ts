@@ -40,7 +40,31 @@ describe('codeforphilly (reference deployment 2)', () => {
     expect(container.imagePullPolicy).toBe('IfNotPresent');
   });
 
-  test('the OAuth callback follows the host', () => {
-    expect(only(objectsIn('cfp-staging'), 'ConfigMap', 'codeforphilly-env').data.GITHUB_OAUTH_CALLBACK_URL).toBe('https://staging.codeforphilly.org/api/auth/github/callback');
+  test('sets no variable upstream does not read: no CFP_PUBLIC_URL, no GITHUB_OAUTH_CALLBACK_URL', () => {
+    // codeforphilly-ng at 930d035 (apps/api/src/env.ts) reads neither.
+    for (const env of ['cfp-sandbox', 'cfp-staging', 'cfp-prod']) {
+      const data = only(objectsIn(env), 'ConfigMap', 'codeforphilly-env').data;
+      for (const unread of ['CFP_PUBLIC_URL', 'GITHUB_OAUTH_CALLBACK_URL']) expect({ env, set: unread in data }).toEqual({ env, set: false });
+    }
+  });
+
+  test('runs as the image expects: port 3001, filesystem storage on the volumes, writable HOME, readiness on /api/health/ready', () => {
+    const objects = objectsIn('cfp-staging');
+    const data = only(objects, 'ConfigMap', 'codeforphilly-env').data;
+    expect(data).toMatchObject({ PORT: '3001', STORAGE_BACKEND: 'filesystem', CFP_DATA_REPO_PATH: '/app/data', CFP_PRIVATE_STORAGE_PATH: '/app/private-storage' });
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.ports).toEqual([expect.objectContaining({ containerPort: 3001, name: 'http' })]);
+    expect(container.readinessProbe.httpGet.path).toBe('/api/health/ready');
+    expect(container.livenessProbe.httpGet.path).toBe('/api/health');
+    const mounts = Object.fromEntries(container.volumeMounts.map((m: { mountPath: string; name: string }) => [m.mountPath, m.name]));
+    const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
+    expect(volumes[mounts['/app/data']].persistentVolumeClaim.claimName).toBe('codeforphilly-data');
+    expect(volumes[mounts['/app/private-storage']].persistentVolumeClaim.claimName).toBe('codeforphilly-private');
+    // The entrypoint's `git config --global` writes $HOME/.gitconfig; the root stays read-only.
+    expect(mounts['/home/node']).toBe('writable-home-node');
+    expect(volumes['writable-home-node'].emptyDir).toEqual({});
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(only(objects, 'Service').spec.ports[0].targetPort).toBe('http');
   });
 });

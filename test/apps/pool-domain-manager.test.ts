@@ -12,19 +12,22 @@ const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
 
 describe('pool-domain-manager (reference deployment 5)', () => {
-  test('runs in openova-system on port 8080 as uid 65534, probes on /healthz, ClusterIP only', () => {
+  test('runs in openova-system on port 8080 as uid 65534, ready on /healthz, alive on the TCP port, ClusterIP only', () => {
     expect(deployment.metadata.namespace).toBe('openova-system');
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(pod.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true });
     expect(container.readinessProbe.httpGet.path).toBe('/healthz');
-    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    // /healthz answers 503 while CNPG is unreachable (the seed's openapi.yaml): a liveness probe
+    // on it would restart every pod on a database failover, so liveness only checks the socket.
+    expect(container.livenessProbe.httpGet).toBeUndefined();
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 'http' });
     expect(only(objects, 'Service').spec.type).toBe('ClusterIP');
     expect(objects.some((o) => ['Ingress', 'HTTPRoute', 'Gateway'].includes(o.kind))).toBe(false);
   });
 
   test('configuration comes from an ExternalSecret; PORT and PDM_DATABASE_URL are derived', () => {
     const env = only(objects, 'ExternalSecret', 'pool-domain-manager-env');
-    expect(env.spec.data.map((d: any) => d.secretKey)).toEqual(['DYNADOT_MANAGED_DOMAINS', 'PDM_RESERVATION_TTL', 'PDM_SWEEPER_INTERVAL']);
+    expect(env.spec.data.map((d: any) => d.secretKey)).toEqual(['DYNADOT_API_KEY', 'DYNADOT_API_SECRET', 'DYNADOT_MANAGED_DOMAINS', 'PDM_RESERVATION_TTL', 'PDM_SWEEPER_INTERVAL']);
     expect(container.envFrom).toEqual([{ configMapRef: { name: 'pool-domain-manager-env' } }, { secretRef: { name: 'pool-domain-manager-env' } }]);
     expect(only(objects, 'ConfigMap', 'pool-domain-manager-env').data).toEqual({ PORT: '8080' });
     expect(container.env).toEqual([{ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } }]);
@@ -43,8 +46,20 @@ describe('pool-domain-manager (reference deployment 5)', () => {
     expect(only(objects, 'ExternalSecret', 'pool-domain-manager-backup-s3').spec.data.map((d: any) => d.secretKey)).toEqual(['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']);
   });
 
-  test('the service admits nobody unless callers are declared', () => {
-    expect(only(objects, 'NetworkPolicy', 'pool-domain-manager-ingress').spec.ingress).toEqual([]);
+  test('the service admits only its declared caller, catalyst-api, resolved from existing.clients', () => {
+    expect(only(objects, 'NetworkPolicy', 'pool-domain-manager-ingress').spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'catalyst' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'catalyst-api' } } }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('a client the environment does not declare is refused with the overlay field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'overlays-'));
+    cpSync(join(ROOT, 'overlays', 'openova-prod'), join(dir, 'openova-prod'), { recursive: true });
+    const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('clients: [catalyst-api]', 'clients: [catalyst-api, billing]'));
+    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
+      .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml clients\.1: names client "billing", which .*environment\.yaml does not declare/);
   });
 
   test('PORT or PDM_DATABASE_URL in the secret store is refused with the overlay field', () => {
