@@ -23,7 +23,7 @@ conformance('pal-e-docs API funnel', [['pal-e-prod', 'pal-e-docs-api']], [
     says: 'zero blast radius: the hand-applied pal-e-docs-funnel, the Service and the namespace are not touched',
     holds: (m) => {
       expect(m.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Ingress/pal-e-docs-api-funnel']);
-      const application = m.delivery.find((o) => o.kind === 'Application' && o.metadata.name === 'pal-e-prod-pal-e-docs-api');
+      const application = m.delivery.find((o) => o.kind === 'Application' && o.metadata.name === 'pal-e-prod-pal-e-docs-api')!;
       expect(application.spec.syncPolicy.syncOptions).not.toContain('CreateNamespace=true');
       expect(application.spec.syncPolicy.managedNamespaceMetadata).toBeUndefined();
     },
@@ -32,7 +32,7 @@ conformance('pal-e-docs API funnel', [['pal-e-prod', 'pal-e-docs-api']], [
     source: 'argoproj/argo-cd v3.5 docs/user-guide/sync-options.md',
     says: 'a failed automated sync is retried only as often as syncPolicy.retry allows',
     holds: (m) => {
-      const application = m.delivery.find((o) => o.kind === 'Application' && o.metadata.name === 'pal-e-prod-pal-e-docs-api');
+      const application = m.delivery.find((o) => o.kind === 'Application' && o.metadata.name === 'pal-e-prod-pal-e-docs-api')!;
       expect(application.spec.syncPolicy.retry).toEqual({ limit: 10, backoff: { duration: '15s', factor: 2, maxDuration: '10m' } });
     },
   },

@@ -13,8 +13,8 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
     says: 'the platform owns the database servers, in namespace databases; apps never manage one',
     holds: (m) => {
       expect(m.one('Cluster', 'state-hub-db').metadata.namespace).toBe('databases');
-      const apps = m.delivery.find((o) => o.kind === 'AppProject' && o.metadata.name === 'railiance01-prod');
-      const platform = m.delivery.find((o) => o.kind === 'AppProject' && o.metadata.name === 'railiance01-prod-platform');
+      const apps = m.delivery.find((o) => o.kind === 'AppProject' && o.metadata.name === 'railiance01-prod')!;
+      const platform = m.delivery.find((o) => o.kind === 'AppProject' && o.metadata.name === 'railiance01-prod-platform')!;
       expect(apps.spec.namespaceResourceWhitelist).not.toContainEqual({ group: 'postgresql.cnpg.io', kind: 'Cluster' });
       expect(platform.spec.namespaceResourceWhitelist).toContainEqual({ group: 'postgresql.cnpg.io', kind: 'Cluster' });
       expect(apps.spec.destinations.map((d: any) => d.namespace)).toEqual(['railiance-apps']);
