@@ -2,7 +2,7 @@ import { Cluster, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests } fro
 import { BarmanObjectStore } from '../../lib/cnpg/barman-object-store';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import { findViolations } from '../../lib/policy/engine';
-import { render, testChart, testEnvironment } from '../helpers';
+import { only, render, testChart, testEnvironment } from '../helpers';
 
 const production = testEnvironment({ name: 'railiance01-prod', production: true, stage: 'prod' });
 const violations = (objects: ReturnType<typeof render>, rule: string, isProduction = true) =>
@@ -31,7 +31,7 @@ describe('production databases are Guaranteed and watched, however the Cluster w
     });
     const objects = render(chart);
     expect(objects.find((o) => o.kind === 'PodMonitor')!.metadata.name).toBe('state-hub-db-metrics');
-    const rules = objects.find((o) => o.kind === 'PrometheusRule')!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
+    const rules = only(objects, 'PrometheusRule').spec.groups[0].rules.map((r: { alert: string }) => r.alert);
     expect(rules).toEqual(['CnpgWalArchivingFailing', 'CnpgBackupStale', 'CnpgReplicationLagging', 'CnpgExporterDown']);
     expect(violations(objects, 'database-watched')).toEqual([]);
     expect(violations(objects, 'database-guaranteed')).toEqual([]);

@@ -2,7 +2,7 @@ import { WebService } from '../../lib/apps/web-service';
 import { ImageContract } from '../../lib/core/image-contract';
 import { k8s } from '../../lib/core/k8s';
 import { findViolations } from '../../lib/policy/engine';
-import { problemsOf, render, testChart } from '../helpers';
+import { only, problemsOf, render, testChart } from '../helpers';
 
 const contract = new ImageContract({
   repository: 'ghcr.io/example/app',
@@ -25,12 +25,12 @@ describe('image contracts', () => {
       volumes: [{ name: 'data', mountPath: '/data', source: { persistentVolumeClaim: 'web-data' } }],
     });
     const objects = render(chart);
-    const container = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    const container = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(container.ports).toEqual([{ name: 'http', containerPort: 3001, protocol: 'TCP' }]);
     expect(container.readinessProbe.httpGet.path).toBe('/ready');
     expect(container.livenessProbe.httpGet.path).toBe('/alive');
     expect(container.volumeMounts).toContainEqual({ name: 'writable-home-app', mountPath: '/home/app' });
-    expect(objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.securityContext.runAsUser).toBe(1000);
+    expect(only(objects, 'Deployment').spec.template.spec.securityContext.runAsUser).toBe(1000);
     expect(findings(objects)).toEqual([]);
     expect(chart.imageContracts).toEqual([contract]);
   });
