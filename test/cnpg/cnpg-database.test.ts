@@ -236,20 +236,37 @@ describe('CnpgDatabase', () => {
   });
 
   describe('monitoring', () => {
-    test('emits a PodMonitor on the metrics port selecting the Cluster\'s pods', () => {
+    test('emits a PodMonitor on the metrics port selecting the Cluster\'s pods, not named like the operator\'s own', () => {
       const monitor = only(objectsOf({ monitoring: true }), 'PodMonitor');
       expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
-      expect(monitor.metadata).toMatchObject({ name: 'state-hub-db', namespace: 'databases' });
+      expect(monitor.metadata).toMatchObject({ name: 'state-hub-db-metrics', namespace: 'databases' });
       expect(monitor.spec).toEqual({ selector: { matchLabels: { 'cnpg.io/cluster': 'state-hub-db' } }, podMetricsEndpoints: [{ port: 'metrics' }] });
     });
 
-    test('carries extra labels for a Prometheus that selects monitors by label', () => {
-      const monitor = only(objectsOf({ monitoring: true, podMonitorLabels: { release: 'kube-prometheus-stack' } }), 'PodMonitor');
-      expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/component': 'database' });
+    test('emits alert rules for WAL archiving, backup age and replication, selecting the Cluster\'s pods', () => {
+      const rule = only(objectsOf((chart) => ({ monitoring: true, instances: 2, backup: { objectStore: store(chart) } })), 'PrometheusRule');
+      expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(rule.metadata).toMatchObject({ name: 'state-hub-db-alerts', namespace: 'databases' });
+      const rules = rule.spec.groups[0].rules;
+      expect(rules.map((r: { alert: string }) => r.alert)).toEqual(['CnpgWalArchivingFailing', 'CnpgBackupStale', 'CnpgReplicationLagging', 'CnpgExporterDown']);
+      for (const r of rules) expect(r.expr).toContain('pod=~"state-hub-db-[0-9]+"');
+      // No backups and one instance: nothing to say about backup age or replicas.
+      const single = only(objectsOf({ monitoring: true }), 'PrometheusRule').spec.groups[0].rules.map((r: { alert: string }) => r.alert);
+      expect(single).toEqual(['CnpgWalArchivingFailing', 'CnpgExporterDown']);
     });
 
-    test('emits none when monitoring is off', () => {
-      expect(objectsOf().filter((o) => o.kind === 'PodMonitor')).toEqual([]);
+    test('carries extra labels for a Prometheus that selects monitors by label', () => {
+      const objects = objectsOf({ monitoring: true, podMonitorLabels: { release: 'kube-prometheus-stack' } });
+      expect(only(objects, 'PodMonitor').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/component': 'database' });
+      expect(only(objects, 'PrometheusRule').metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/component': 'database' });
+    });
+
+    test('is on by default in production, off by default elsewhere, and can be turned off', () => {
+      const watched = (props: Parameters<typeof database>[0], environment?: Environment) => objectsOf(props, environment).filter((o) => o.kind === 'PodMonitor' || o.kind === 'PrometheusRule').map((o) => o.kind);
+      const valid = (chart: AppChart) => ({ ...pinned, instances: 2, backup: { objectStore: store(chart) } });
+      expect(watched(valid, production)).toEqual(['PodMonitor', 'PrometheusRule']);
+      expect(watched({})).toEqual([]);
+      expect(watched((chart) => ({ ...valid(chart), monitoring: false }), production)).toEqual([]);
     });
   });
 
@@ -483,9 +500,12 @@ describe('CnpgDatabase', () => {
       expect(errorsOf({ clients: [{ namespace: 'Apps', podLabels: { app: 'x' } }] })).toMatch(/client 1: namespace "Apps"/);
     });
 
-    test('metrics scrapers or PodMonitor labels without monitoring', () => {
-      expect(errorsOf({ metricsScrapers: [{ namespace: 'monitoring', podLabels: { app: 'prometheus' } }] })).toMatch(/metricsScrapers is set but monitoring is off/);
-      expect(errorsOf({ podMonitorLabels: { release: 'prom' } })).toMatch(/podMonitorLabels is set but monitoring is off/);
+    test('metrics scrapers or PodMonitor labels with monitoring turned off', () => {
+      expect(errorsOf({ monitoring: false, metricsScrapers: [{ namespace: 'monitoring', podLabels: { app: 'prometheus' } }] })).toMatch(/metricsScrapers is set but monitoring is off/);
+      expect(errorsOf({ monitoring: false, podMonitorLabels: { release: 'prom' } })).toMatch(/podMonitorLabels is set but monitoring is off/);
+      // Production watches by default: scrapers given there without `monitoring` are used.
+      const scraped = objectsOf((chart) => ({ ...pinned, instances: 2, backup: { objectStore: store(chart) }, metricsScrapers: [{ namespace: 'monitoring', podLabels: { app: 'prometheus' } }] }), production);
+      expect(only(scraped, 'NetworkPolicy').spec.ingress.at(-1).from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { app: 'prometheus' } } }]);
     });
 
     test('a credentials grant to the database\'s own namespace', () => {
