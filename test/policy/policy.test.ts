@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { ApiObject } from 'cdk8s';
 import { Cluster } from '../../imports/postgresql.cnpg.io';
 import { SealedSecret } from '../../imports/bitnami.com';
+import { PodMonitor, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { type AppChart, defineApp, overlaySchema } from '../../lib/core/app';
 import { ARGOCD_SYNC_OPTIONS } from '../../lib/core/argocd-sync';
 import { UserError, type Problem } from '../../lib/core/errors';
@@ -67,9 +68,20 @@ function pvc(chart: AppChart, name: string, syncOptions: string | undefined = 'P
 }
 
 function cluster(chart: AppChart, name: string, options: { imageName?: string; labels?: Record<string, string> } = {}): void {
+  // Guaranteed resources (requests == limits), as production requires (rule database-guaranteed).
+  const size = { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('1Gi') };
   new Cluster(chart, name, {
     metadata: { name, annotations: { [ARGOCD_SYNC_OPTIONS]: 'Prune=false,Delete=false' } },
-    spec: { instances: 1, storage: { size: '1Gi' }, imageName: options.imageName ?? `ghcr.io/cloudnative-pg/postgresql:17.6@${DIGEST}`, ...(options.labels ? { inheritedMetadata: { labels: options.labels } } : {}) },
+    spec: { instances: 1, storage: { size: '1Gi' }, resources: { requests: size, limits: size }, imageName: options.imageName ?? `ghcr.io/cloudnative-pg/postgresql:17.6@${DIGEST}`, ...(options.labels ? { inheritedMetadata: { labels: options.labels } } : {}) },
+  });
+}
+
+/** What production asks of a database besides the Cluster (rule database-watched): a PodMonitor and an archiving alert. */
+function databaseWatch(chart: AppChart, name: string): void {
+  new PodMonitor(chart, `${name}-metrics`, { metadata: { name: `${name}-metrics` }, spec: { selector: { matchLabels: { 'cnpg.io/cluster': name } }, podMetricsEndpoints: [{ port: 'metrics' }] } });
+  new PrometheusRule(chart, `${name}-alerts`, {
+    metadata: { name: `${name}-alerts` },
+    spec: { groups: [{ name: `${name}.rules`, rules: [{ alert: 'CnpgWalArchivingFailing', expr: PrometheusRuleSpecGroupsRulesExpr.fromString(`max(cnpg_pg_stat_archiver_last_failed_time{pod=~"${name}-[0-9]+"}) > 0`), for: '5m' }] }] },
   });
 }
 
@@ -96,6 +108,7 @@ function compliant(chart: AppChart): void {
   new k8s.KubeSecret(chart, 'tls', { metadata: { name: 'web-tls' }, type: 'kubernetes.io/tls' }); // filled by cert-manager: no data here
   pvc(chart, 'data');
   cluster(chart, 'db');
+  databaseWatch(chart, 'db');
   networkPolicy(chart, 'db-ingress', { matchLabels: { 'cnpg.io/cluster': 'db' } });
 }
 
@@ -143,7 +156,7 @@ describe('policy', () => {
   test('compliant objects of every kind pass in production, and come back unchanged', () => {
     const chart = chartWith(compliant, { production: true });
     const objects = objectsOf(chart);
-    expect(objects.length).toBe(11);
+    expect(objects.length).toBe(13);
     expect(enforcePolicy(chart, objects)).toEqual(objects);
   });
 
