@@ -25,7 +25,11 @@ describe('the policy in the synth pipeline', () => {
   beforeEach(() => {
     overlays = join(mkdtempSync(join(tmpdir(), 'policy-')), 'overlays');
     mkdirSync(join(overlays, 'cfp-sandbox'), { recursive: true });
-    cpSync(join(ROOT, 'overlays/cfp-sandbox/environment.yaml'), join(overlays, 'cfp-sandbox/environment.yaml'));
+    // The raw app's namespace is declared as existing: the app emits no Namespace, and an object in
+    // a namespace nothing emits or declares is refused (lib/policy/references.ts). The file ends
+    // with its existing: block, so the entry joins it.
+    const environment = readFileSync(join(ROOT, 'overlays/cfp-sandbox/environment.yaml'), 'utf8');
+    writeFileSync(join(overlays, 'cfp-sandbox/environment.yaml'), `${environment.trimEnd()}\n  namespaces: [raw]\n`);
   });
   afterEach(() => rmSync(join(overlays, '..'), { recursive: true, force: true }));
 
