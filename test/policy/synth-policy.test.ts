@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
+import { parseDocument } from 'yaml';
 import { apps as repoApps } from '../../apps';
 import { defineApp, type AppDefinition } from '../../lib/core/app';
 import { UserError } from '../../lib/core/errors';
@@ -26,10 +27,10 @@ describe('the policy in the synth pipeline', () => {
     overlays = join(mkdtempSync(join(tmpdir(), 'policy-')), 'overlays');
     mkdirSync(join(overlays, 'cfp-sandbox'), { recursive: true });
     // The raw app's namespace is declared as existing: the app emits no Namespace, and an object in
-    // a namespace nothing emits or declares is refused (lib/policy/references.ts). The file ends
-    // with its existing: block, so the entry joins it.
-    const environment = readFileSync(join(ROOT, 'overlays/cfp-sandbox/environment.yaml'), 'utf8');
-    writeFileSync(join(overlays, 'cfp-sandbox/environment.yaml'), `${environment.trimEnd()}\n  namespaces: [raw]\n`);
+    // a namespace nothing emits or declares is refused (lib/policy/references.ts).
+    const environment = parseDocument(readFileSync(join(ROOT, 'overlays/cfp-sandbox/environment.yaml'), 'utf8'));
+    environment.setIn(['existing', 'namespaces'], ['raw']);
+    writeFileSync(join(overlays, 'cfp-sandbox/environment.yaml'), environment.toString());
   });
   afterEach(() => rmSync(join(overlays, '..'), { recursive: true, force: true }));
 
