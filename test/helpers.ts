@@ -1,11 +1,12 @@
-import { mkdtempSync, cpSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { App } from 'cdk8s';
+import { parseDocument } from 'yaml';
 import { AppChart, defineApp } from '../lib/core/app';
 import { k8s } from '../lib/core/k8s';
-import type { Environment, EnvironmentValues } from '../lib/core/environment';
+import type { Environment, EnvironmentValues, ExistingValues } from '../lib/core/environment';
 import { UserError } from '../lib/core/errors';
 import type { KubeObject } from '../lib/core/schema-validation';
 import { renderChart } from '../lib/core/synth';
@@ -103,4 +104,24 @@ export function scratchProject(): string {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
+}
+
+/**
+ * Adds entries to `existing:` in `<overlaysDir>/<env>/environment.yaml` (lists are extended,
+ * operators merged), for test apps whose objects live in a namespace or route to a Service that
+ * no app emits: every reference must resolve to something emitted or declared
+ * (lib/policy/references.ts).
+ */
+export function declareExisting(overlaysDir: string, env: string, add: ExistingValues): void {
+  const file = join(overlaysDir, env, 'environment.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const existing = (doc.toJS() as { existing?: Record<string, unknown> }).existing ?? {};
+  for (const [key, value] of Object.entries(add)) {
+    const before = existing[key];
+    const merged = Array.isArray(value)
+      ? [...(Array.isArray(before) ? before : []), ...value.filter((v) => !(Array.isArray(before) && before.includes(v)))]
+      : { ...(before as object | undefined), ...(value as object) };
+    doc.setIn(['existing', key], merged);
+  }
+  writeFileSync(file, doc.toString());
 }

@@ -24,5 +24,12 @@ export const testApps = [...repoApps, echo] as readonly AppDefinition[];
 /** The test app's overlay in pal-e-prod. */
 export const ECHO_OVERLAY = { file: 'pal-e-prod/echo.yaml', text: 'namespace: echo\nhostname: echo\n' };
 
+/**
+ * What pal-e-prod's environment.yaml must declare for the test app: its namespace and the Service
+ * its funnel routes to exist and are not emitted (like pal-e-docs), so they are declared under
+ * `existing:` (test/helpers.ts declareExisting).
+ */
+export const ECHO_EXISTING = { namespaces: ['echo'], services: ['echo/echo'] };
+
 /** The fixed seed of the generated tests; override with FC_SEED=<n> to explore, fast-check prints it on failure. */
 export const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20260510;

@@ -13,8 +13,8 @@ import { isSealedCiphertext, SealedSecret } from '../../lib/core/sealed-secret';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { synthesize } from '../../lib/core/synth';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
-import { render, scratchProject, testChart } from '../helpers';
-import { ECHO_OVERLAY, SEED, testApps } from './fixtures';
+import { declareExisting, render, scratchProject, testChart } from '../helpers';
+import { ECHO_EXISTING, ECHO_OVERLAY, SEED, testApps } from './fixtures';
 
 /*
  * Property-based tests of hostile input: generated invalid overlays (and construct props) drive
@@ -54,6 +54,7 @@ beforeAll(() => {
   root = scratchProject();
   overlaysDir = join(root, 'overlays');
   writeFileSync(join(overlaysDir, ECHO_OVERLAY.file), ECHO_OVERLAY.text);
+  declareExisting(overlaysDir, 'pal-e-prod', ECHO_EXISTING);
   base = new Map();
   for (const env of readdirSync(overlaysDir)) {
     for (const file of readdirSync(join(overlaysDir, env))) {
