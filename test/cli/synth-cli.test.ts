@@ -8,7 +8,8 @@ import { readTree } from '../../lib/core/output';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { dnsLabel } from '../../lib/core/values';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
-import { scratchProject } from '../helpers';
+import { declareExisting, scratchProject } from '../helpers';
+import { ECHO_EXISTING } from '../reliability/fixtures';
 
 /** A second app, so narrowing and cross-app rules have something to work on. */
 const echo = defineApp({
@@ -20,6 +21,12 @@ const echo = defineApp({
   },
 });
 const apps = [...repoApps, echo] as readonly AppDefinition[];
+
+/** Adds the echo app to pal-e-prod, its namespace and Service declared as existing (as pal-e-docs's are). */
+function addEcho(root: string, hostname: string): void {
+  declareExisting(join(root, 'overlays'), 'pal-e-prod', ECHO_EXISTING);
+  writeFileSync(join(root, 'overlays/pal-e-prod/echo.yaml'), `namespace: echo\nhostname: ${hostname}\n`);
+}
 
 function run(root: string, ...argv: string[]) {
   const stdout: string[] = [];
@@ -81,8 +88,8 @@ describe('npm run synth', () => {
   });
 
   test('--env and --app narrow the run and leave the rest of dist/ alone', () => {
-    writeFileSync(join(root, 'overlays/pal-e-prod/echo.yaml'), 'namespace: echo\nhostname: echo\n');
-    expect(run(root).code).toBe(EXIT.ok);
+    addEcho(root, 'echo');
+    expect(run(root)).toMatchObject({ code: EXIT.ok, stderr: '' });
     const funnel = join(root, 'dist/pal-e-prod/pal-e-docs-api/ingress-pal-e-docs-api-funnel.yaml');
     appendFileSync(funnel, '# kept\n');
     writeFileSync(join(root, 'overlays/pal-e-prod/echo.yaml'), 'namespace: echo\nhostname: echo2\n');
@@ -96,15 +103,16 @@ describe('npm run synth', () => {
   });
 
   test('removing an app from an environment removes its directory from dist/', () => {
-    writeFileSync(join(root, 'overlays/pal-e-prod/echo.yaml'), 'namespace: echo\nhostname: echo\n');
-    run(root);
+    addEcho(root, 'echo');
+    expect(run(root).code).toBe(EXIT.ok);
+    expect([...readTree(join(root, 'dist')).keys()].some((p) => p.startsWith('pal-e-prod/echo/'))).toBe(true);
     unlinkSync(join(root, 'overlays/pal-e-prod/echo.yaml'));
-    run(root);
+    expect(run(root).code).toBe(EXIT.ok);
     expect([...readTree(join(root, 'dist')).keys()].some((p) => p.startsWith('pal-e-prod/echo/'))).toBe(false);
   });
 
   test('two apps claiming one tailnet hostname in an environment is an error naming both', () => {
-    writeFileSync(join(root, 'overlays/pal-e-prod/echo.yaml'), 'namespace: echo\nhostname: pal-e-docs-api\n');
+    addEcho(root, 'pal-e-docs-api');
     const result = run(root);
     expect(result.code).toBe(EXIT.badInput);
     expect(result.stderr).toMatch(/pal-e-docs-api\/api-funnel: tailnet hostname "pal-e-docs-api" is already taken in environment pal-e-prod by echo\/funnel \(app echo\); app pal-e-docs-api claims it too/);
