@@ -123,5 +123,5 @@ export function declareExisting(overlaysDir: string, env: string, add: ExistingV
       : { ...(before as object | undefined), ...(value as object) };
     doc.setIn(['existing', key], merged);
   }
-  writeFileSync(file, doc.toString());
+  writeFileSync(file, doc.toString({ flowCollectionPadding: false }));
 }

@@ -30,7 +30,7 @@ describe('the policy in the synth pipeline', () => {
     // a namespace nothing emits or declares is refused (lib/policy/references.ts).
     const environment = parseDocument(readFileSync(join(ROOT, 'overlays/cfp-sandbox/environment.yaml'), 'utf8'));
     environment.setIn(['existing', 'namespaces'], ['raw']);
-    writeFileSync(join(overlays, 'cfp-sandbox/environment.yaml'), environment.toString());
+    writeFileSync(join(overlays, 'cfp-sandbox/environment.yaml'), environment.toString({ flowCollectionPadding: false }));
   });
   afterEach(() => rmSync(join(overlays, '..'), { recursive: true, force: true }));
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { apps } from '../../apps';
 import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
+import { parseDocument } from 'yaml';
 import { ROOT } from '../helpers';
 import { manageLegacyFunnel, testApps } from './scenario';
 
@@ -21,7 +22,15 @@ function run(root: string, argv: string[], appList = apps) {
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
-const ADOPT_LEGACY_FUNNEL = '  adopt:\n    - { kind: Ingress, namespace: pal-e-docs, name: pal-e-docs-funnel }\n';
+const LEGACY_FUNNEL = { kind: 'Ingress', namespace: 'pal-e-docs', name: 'pal-e-docs-funnel' };
+
+/** Sets terraform.adopt in pal-e-prod's environment.yaml (through the document: the section is not the file's last). */
+function adopt(root: string, entries: ReadonlyArray<Record<string, string>>): void {
+  const file = join(root, 'overlays/pal-e-prod/environment.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.setIn(['terraform', 'adopt'], entries);
+  writeFileSync(file, doc.toString({ flowCollectionPadding: false }));
+}
 
 describe('npm run synth -- --target terraform', () => {
   let root: string;
@@ -76,7 +85,7 @@ describe('npm run synth -- --target terraform', () => {
   });
 
   test('an adoption that matches no object of the stack is an error naming the file, line and field', () => {
-    appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), ADOPT_LEGACY_FUNNEL);
+    adopt(root, [LEGACY_FUNNEL]);
     const result = run(root, ['--target', 'terraform', '--env', 'pal-e-prod']);
     expect(result.code).toBe(EXIT.badInput);
     expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/environment\.yaml:\d+:\d+ terraform\.adopt\.0: Ingress pal-e-docs\/pal-e-docs-funnel matches no object of environment pal-e-prod/m);
@@ -85,7 +94,7 @@ describe('npm run synth -- --target terraform', () => {
   });
 
   test('the same adoption works once the app describes the object (manageLegacyFunnel)', () => {
-    appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), ADOPT_LEGACY_FUNNEL);
+    adopt(root, [LEGACY_FUNNEL]);
     manageLegacyFunnel(join(root, 'overlays'));
     const result = run(root, ['--target', 'terraform', '--env', 'pal-e-prod'], testApps);
     expect(result).toMatchObject({ code: EXIT.ok, stderr: '' });
@@ -94,11 +103,11 @@ describe('npm run synth -- --target terraform', () => {
 
   test('an adopt entry naming an object twice, or with a typo in a key, is an error', () => {
     manageLegacyFunnel(join(root, 'overlays'));
-    appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), `${ADOPT_LEGACY_FUNNEL}    - { kind: Ingress, namespace: pal-e-docs, name: pal-e-docs-funnel }\n`);
+    adopt(root, [LEGACY_FUNNEL, LEGACY_FUNNEL]);
     const twice = run(root, ['--target', 'terraform'], testApps);
     expect(twice.code).toBe(EXIT.badInput);
     expect(twice.stderr).toMatch(/terraform\.adopt\.1: Ingress pal-e-docs\/pal-e-docs-funnel is already adopted by terraform\.adopt\.0/);
-    appendFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), '    - { kind: Ingress, namespce: pal-e-docs, name: x }\n');
+    adopt(root, [LEGACY_FUNNEL, LEGACY_FUNNEL, { kind: 'Ingress', namespce: 'pal-e-docs', name: 'x' }]);
     const typo = run(root, ['--target', 'terraform'], testApps);
     expect(typo.stderr).toMatch(/environment\.yaml:\d+:\d+ terraform\.adopt\.2\.namespce: unknown key "namespce"/);
   });
