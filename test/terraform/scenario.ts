@@ -6,6 +6,7 @@ import type { AppDefinition } from '../../lib/core/app';
 import { synthesize } from '../../lib/core/synth';
 import { UserError } from '../../lib/core/errors';
 import { renderTerraform } from '../../lib/terraform';
+import { parseDocument } from 'yaml';
 import { ROOT } from '../helpers';
 
 export const testApps = repoApps as readonly AppDefinition[];
@@ -24,20 +25,30 @@ export function manageLegacyFunnel(overlaysDir: string): void {
 /** A terraform: section, as environment.yaml would append it. */
 export const TERRAFORM_SECTION = 'terraform:\n  kubeconfigPath: "~/.kube/config"\n  context: test-context\n';
 
+/** Objects to adopt, by environment: `terraform.adopt` entries. */
+export type Adoptions = Record<string, ReadonlyArray<Record<string, string>>>;
+
 /**
  * A scratch copy of overlays/ with changes: `append` adds text to files (relative to overlays/),
- * `write` replaces or creates them. The caller removes `dir` (or uses `withOverlays`).
+ * `write` replaces or creates them, `adopt` sets `terraform.adopt` of an environment (through the
+ * YAML document: `terraform:` need not be the file's last section). The caller removes `dir`.
  */
-export function scratchOverlays(changes: { append?: Record<string, string>; write?: Record<string, string> } = {}): string {
+export function scratchOverlays(changes: { append?: Record<string, string>; write?: Record<string, string>; adopt?: Adoptions } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'terraform-overlays-'));
   cpSync(join(ROOT, 'overlays'), dir, { recursive: true });
   for (const [file, text] of Object.entries(changes.append ?? {})) appendFileSync(join(dir, file), `\n${text}`);
   for (const [file, text] of Object.entries(changes.write ?? {})) writeFileSync(join(dir, file), text);
+  for (const [env, entries] of Object.entries(changes.adopt ?? {})) {
+    const file = join(dir, env, 'environment.yaml');
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    doc.setIn(['terraform', 'adopt'], entries);
+    writeFileSync(file, doc.toString({ flowCollectionPadding: false }));
+  }
   return dir;
 }
 
 /** Synthesizes and renders the stacks of `environments` from a scratch overlays directory. */
-export function renderScenario(options: { environments: string[]; append?: Record<string, string>; write?: Record<string, string>; apps?: readonly AppDefinition[]; legacyFunnel?: boolean }) {
+export function renderScenario(options: { environments: string[]; append?: Record<string, string>; write?: Record<string, string>; adopt?: Adoptions; apps?: readonly AppDefinition[]; legacyFunnel?: boolean }) {
   const overlaysDir = scratchOverlays(options);
   if (options.legacyFunnel) manageLegacyFunnel(overlaysDir);
   try {

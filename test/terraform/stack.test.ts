@@ -49,7 +49,7 @@ describe('adoption of the hand-applied pal-e-docs-funnel (pal-e-docs-api with ma
   const { stacks } = renderScenario({
     environments: ['pal-e-prod'],
     legacyFunnel: true,
-    append: { 'pal-e-prod/environment.yaml': '  adopt:\n    - { kind: Ingress, namespace: pal-e-docs, name: pal-e-docs-funnel }\n' },
+    adopt: { 'pal-e-prod': [{ kind: 'Ingress', namespace: 'pal-e-docs', name: 'pal-e-docs-funnel' }] },
   });
   const stack = stacks.get('pal-e-prod')!;
 
@@ -70,9 +70,8 @@ describe('adoption of the hand-applied pal-e-docs-funnel (pal-e-docs-api with ma
 describe('typed resources (cfp-sandbox with a terraform: section)', () => {
   const { stacks } = renderScenario({
     environments: ['cfp-sandbox'],
-    append: {
-      'cfp-sandbox/environment.yaml': `${TERRAFORM_SECTION}  adopt:\n    - { kind: Deployment, namespace: codeforphilly-sandbox, name: codeforphilly }\n    - { kind: Namespace, name: codeforphilly-sandbox }\n`,
-    },
+    append: { 'cfp-sandbox/environment.yaml': TERRAFORM_SECTION },
+    adopt: { 'cfp-sandbox': [{ kind: 'Deployment', namespace: 'codeforphilly-sandbox', name: 'codeforphilly' }, { kind: 'Namespace', name: 'codeforphilly-sandbox' }] },
   });
   const stack = stacks.get('cfp-sandbox')!;
   const resources = stack.resource;
@@ -103,8 +102,8 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
     const pod = spec.template.spec;
     expect(pod.security_context).toMatchObject({ run_as_user: '1000', fs_group: '1000', fs_group_change_policy: 'OnRootMismatch', seccomp_profile: { type: 'RuntimeDefault' } });
     const [container] = pod.container;
-    expect(container.port).toEqual([{ container_port: 3000, name: 'http', protocol: 'TCP' }]);
-    expect(container.readiness_probe.http_get).toEqual({ path: '/api/health', port: 'http' });
+    expect(container.port).toEqual([{ container_port: 3001, name: 'http', protocol: 'TCP' }]);
+    expect(container.readiness_probe.http_get).toEqual({ path: '/api/health/ready', port: 'http' });
     expect(container.security_context.capabilities).toEqual({ drop: ['ALL'] });
     expect(container.volume_mount).toContainEqual({ name: 'deploy-key', mount_path: '/etc/git-deploy-key', read_only: true });
     const deployKey = pod.volume.find((v: { name: string }) => v.name === 'deploy-key');
@@ -114,7 +113,7 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
 
   test('the Service: port blocks with target_port as a string, the selector as a map', () => {
     const spec = resources.kubernetes_service_v1['service_codeforphilly-sandbox_codeforphilly'].spec;
-    expect(spec.port).toEqual([{ name: 'http', port: 3000, target_port: 'http', protocol: 'TCP' }]);
+    expect(spec.port).toEqual([{ name: 'http', port: 3001, target_port: 'http', protocol: 'TCP' }]);
     expect(spec.type).toBe('ClusterIP');
     expect(spec.selector['app.kubernetes.io/component']).toBe('web');
   });
