@@ -17,10 +17,11 @@ export {
 } from './argocd-sync';
 export { EXIT, runCli, type CliContext } from './cli';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
-export { EnvironmentSchema, loadEnvironment, type Environment, type EnvironmentValues } from './environment';
+export { declaredClient, EnvironmentSchema, ExistingSchema, loadEnvironment, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorName } from './environment';
 export { formatProblems, UserError, type Problem } from './errors';
 export { ExternalSecret, ExternalSecretValues, type ExternalSecretKeyRef, type ExternalSecretProps, type SecretStoreRef } from './external-secret';
 export { imagePolicy, parseImage, type ImageReference } from './image';
+export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
