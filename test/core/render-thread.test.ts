@@ -9,7 +9,7 @@ import { renderAppFiles } from '../../lib/core/output';
 import { CURRENT_THREAD, runRenderJob, type RenderJob, type RenderThread } from '../../lib/core/render-thread';
 import { validateObject, type KubeObject } from '../../lib/core/schema-validation';
 import { synthesize } from '../../lib/core/synth';
-import { restrictedDeployment, ROOT } from '../helpers';
+import { declareExisting, restrictedDeployment, ROOT } from '../helpers';
 
 const configMap = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { key: 'value' }, ...extra });
 
@@ -83,6 +83,8 @@ describe('synthesize with a render thread', () => {
     for (const env of ['cfp-sandbox', 'cfp-staging']) {
       mkdirSync(join(overlays, env), { recursive: true });
       writeFileSync(join(overlays, env, 'environment.yaml'), readFileSync(join(ROOT, 'overlays', env, 'environment.yaml')));
+      // The test apps emit no Namespace: their namespaces are declared as existing.
+      declareExisting(overlays, env, { namespaces: ['a', 'b', 'c', 'd'] });
     }
   });
   afterAll(() => rmSync(join(overlays, '..'), { recursive: true, force: true }));
