@@ -13,6 +13,9 @@ import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
 
+/** Annotation recording why an image runs with a writable root filesystem (from its contract). */
+export const WRITABLE_ROOT_REASON_ANNOTATION = 'platform.internal/writable-root-reason';
+
 /** A volume mounted into the container. */
 export interface WebServiceVolume {
   /** The volume's name in the pod spec, a DNS label. */
@@ -249,7 +252,8 @@ export class WebService extends Construct {
       },
       securityContext: {
         allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
+        // Read-only unless the image's contract says why it cannot be (recorded on the Deployment).
+        readOnlyRootFilesystem: contract?.props.writableRootReason === undefined,
         runAsNonRoot: true,
         capabilities: { drop: ['ALL'] },
       },
@@ -257,8 +261,9 @@ export class WebService extends Construct {
       // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
       volumeMounts: this.scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
     };
+    const writableRoot = contract?.props.writableRootReason;
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: props.name, labels },
+      metadata: { name: props.name, labels, ...(writableRoot ? { annotations: { [WRITABLE_ROOT_REASON_ANNOTATION]: writableRoot } } : {}) },
       spec: {
         replicas: props.replicas ?? 1,
         selector: { matchLabels: { ...this.selector } },

@@ -87,3 +87,15 @@ describe('image contracts', () => {
     ]);
   });
 });
+
+describe('an image that cannot run with a read-only root', () => {
+  test('says why in its contract: the root is writable and the reason recorded on the Deployment', () => {
+    const chart = testChart();
+    const legacy = new ImageContract({ ...contract.props, writes: [], requiredEnv: {}, writableRootReason: 'the vendor image writes its PID file under /var/run (vendor/app@1.0 Dockerfile)' });
+    new WebService(chart, 'web', { name: 'web', image: 'ghcr.io/example/app:1.0', contract: legacy });
+    const deployment = only(render(chart), 'Deployment');
+    expect(deployment.metadata.annotations['platform.internal/writable-root-reason']).toBe('the vendor image writes its PID file under /var/run (vendor/app@1.0 Dockerfile)');
+    expect(deployment.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(findViolations(render(chart), { production: false, contracts: [legacy] }).filter((v) => v.rule === 'image-contract')).toEqual([]);
+  });
+});
