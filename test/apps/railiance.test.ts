@@ -59,14 +59,15 @@ describe('railiance01-prod: the platform layer and State Hub (reference deployme
     }
   });
 
-  test('the import switch bootstraps state-hub-db from the workstation database', () => {
-    const overlays = editedOverlays('railiance-platform.yaml', (text) => text
-      .replace('      # importFrom:', '      importFrom:')
-      .replace(/^ {6}# {3}(host|user|database|passwordSecret|sslMode):/gm, '        $1:'));
+  test('the import switch bootstraps a new generation, state-hub-db-2, from the workstation database', () => {
+    // The commented block under "# - cluster:" (docs/state-hub-migration.md, step 3), uncommented.
+    // The whole switch, sealed password and cut-over included, is test/apps/state-hub-migration.test.ts.
+    const overlays = editedOverlays('railiance-platform.yaml', (text) => text.replace(/^ {2}# (- | {2})/gm, '  $1'));
     const switched = synthesize({ apps, overlaysDir: overlays, environments: ['railiance01-prod'], appNames: ['railiance-platform'] });
-    const cluster = only(switched.apps[0].objects, 'Cluster');
+    const cluster = only(switched.apps[0].objects, 'Cluster', 'state-hub-db-2');
     expect(cluster.spec.bootstrap.initdb.import).toEqual({ type: 'microservice', databases: ['statehub'], source: { externalCluster: 'import-source' } });
     expect(cluster.spec.externalClusters[0]).toMatchObject({ name: 'import-source', password: { name: 'state-hub-import-source', key: 'password' } });
+    expect(only(switched.apps[0].objects, 'Cluster', 'state-hub-db').spec.bootstrap.initdb.import).toBeUndefined();
   });
 
   test('public exposure of State Hub in the overlay is refused, naming the construct', () => {

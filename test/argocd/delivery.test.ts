@@ -125,10 +125,12 @@ describe('the environment picture', () => {
   const readme = result.files.get('railiance01-prod/README.md')!;
   test('draws the service, its workload and migration, the database and its backup store', () => {
     expect(readme).toMatch(/```mermaid\nflowchart LR/);
-    expect(readme).toContain('Service_railiance_apps_state_hub --> Deployment_railiance_apps_state_hub');
+    // The Service reaches the Deployment only through its NetworkPolicy, which admits the declared ops bridge.
+    expect(readme).toContain('Service_railiance_apps_state_hub -->|"NetworkPolicy: admitted sources only"| Deployment_railiance_apps_state_hub');
+    expect(readme).toContain('Client_railiance_apps_ops_bridge -->|"admitted"| Deployment_railiance_apps_state_hub');
     expect(readme).toContain('Deployment_railiance_apps_state_hub --> Cluster_databases_state_hub_db');
-    expect(readme).toContain('Job_railiance_apps_state_hub_migrate -->|migrates| Cluster_databases_state_hub_db');
-    expect(readme).toContain('Cluster_databases_state_hub_db -->|WAL + backups| ObjectStore_databases_state_hub_backups');
+    expect(readme).toContain('Job_railiance_apps_state_hub_migrate -->|"migrates"| Cluster_databases_state_hub_db');
+    expect(readme).toContain('Cluster_databases_state_hub_db -->|"WAL + backups"| ObjectStore_databases_state_hub_backups');
   });
   test('lists public and tailnet entry points', () => {
     expect(result.files.get('pal-e-prod/README.md')).toMatch(/\| https:\/\/pal-e-docs-api\.tail5b443a\.ts\.net \| public \(Funnel\) \|/);
