@@ -200,7 +200,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Validators load per API group on first use, never on import.
     expect(report.validators).toEqual([expect.stringMatching(/validators[\\/]index\.js$/)]);
     expect(manifest).toHaveProperty('sideEffects', false);
-  });
+  }, 60_000);
 
   test('the entries export what the guide uses, and the package entry is their union', async () => {
     const script = `
@@ -216,7 +216,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Internal modules are not reachable: the exports map is the API.
     const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/core/output')"], { cwd: project });
     expect(internal.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
-  });
+  }, 60_000);
 
   test('the guide\'s app synthesizes into dist/<env>/<app>/ with valid, labelled objects', async () => {
     const first = await timed('npm run synth', () => npmRun('synth'));
@@ -227,7 +227,8 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(first.stdout.replace(/\(\d+ ms\)/g, '(… ms)')).toBe(shown.replace(/\(\d+ ms\)/g, '(… ms)'));
 
     const files = listTree(join(project, 'dist', 'dev', 'hello'));
-    expect(files).toEqual(['deployment-hello.yaml', 'ingress-hello-dev-funnel.yaml', 'kustomization.yaml', 'service-hello.yaml', 'serviceaccount-hello.yaml']);
+    // The ConfigMap holds GREETING, the variable the guide's image contract requires.
+    expect(files).toEqual(['configmap-hello-env.yaml', 'deployment-hello.yaml', 'ingress-hello-dev-funnel.yaml', 'kustomization.yaml', 'service-hello.yaml', 'serviceaccount-hello.yaml']);
     const objects = files.filter((f) => f !== 'kustomization.yaml').flatMap((f) => parseAllDocuments(readFileSync(join(project, 'dist', 'dev', 'hello', f), 'utf8')).map((d) => d.toJS()));
     const deployment = objects.find((o) => o.kind === 'Deployment');
     expect(deployment.metadata).toMatchObject({ name: 'hello', namespace: 'hello', labels: { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/instance': 'hello-dev', 'app.kubernetes.io/managed-by': 'cdk8s' } });
@@ -240,7 +241,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     const again = await npmRun('synth', '--check');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^dist\/ matches a fresh synth/m);
-  });
+  }, 120_000);
 
   test('a wrong overlay: the guide\'s error, exit 2, dist/ untouched', async () => {
     const guide = readFileSync(GUIDE, 'utf8');
@@ -257,7 +258,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     } finally {
       writeFileSync(overlay, good);
     }
-  });
+  }, 60_000);
 
   test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
     const result = await timed('npm test', () => npmRun('test'));
@@ -267,7 +268,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stdout).toMatch(/^[#ℹ] fail 0$/m);
     expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
     expect(result.code).toBe(0);
-  });
+  }, 180_000);
 
   test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
     const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
@@ -279,5 +280,5 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
-  });
+  }, 120_000);
 });
