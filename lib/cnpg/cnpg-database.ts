@@ -806,8 +806,10 @@ function validateDatabase(props: CnpgDatabaseProps, db: CnpgDatabase, storageCla
   }
   db.allowedClients.forEach((client, i) => errors.push(...validateClient(`client ${i + 1}`, client)));
   (props.metricsScrapers ?? []).forEach((client, i) => errors.push(...validateClient(`metricsScrapers[${i}]`, client)));
-  if (props.metricsScrapers?.length && props.monitoring === false) errors.push('metricsScrapers is set but monitoring is off; set monitoring: true, or remove metricsScrapers');
-  if (props.podMonitorLabels && props.monitoring === false) errors.push('podMonitorLabels is set but monitoring is off; set monitoring: true, or remove podMonitorLabels');
+  // Monitoring is on by default in production only: elsewhere these would do nothing, silently.
+  const monitoring = props.monitoring ?? chart.environment.production;
+  if (props.metricsScrapers?.length && !monitoring) errors.push('metricsScrapers is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove metricsScrapers');
+  if (props.podMonitorLabels && !monitoring) errors.push('podMonitorLabels is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove podMonitorLabels');
   for (const [key, value] of Object.entries(props.podMonitorLabels ?? {})) {
     const problem = checkLabel(key, value);
     if (problem) errors.push(`podMonitorLabels: ${problem}`);

@@ -10,7 +10,7 @@ import { dnsLabel, dnsSubdomain } from './values';
  * API groups whose objects need them. An emitted object of one of these groups needs its operator
  * declared: without it the API server refuses the object (no CRD), or accepts it and nothing acts.
  */
-export const OPERATORS = {
+export const OPERATORS: Readonly<Record<'cloudnative-pg' | 'barman-cloud' | 'envoy-gateway' | 'cert-manager' | 'tailscale' | 'external-secrets' | 'sealed-secrets' | 'prometheus-operator', OperatorFacts>> = {
   'cloudnative-pg': { groups: ['postgresql.cnpg.io'], upstream: 'cloudnative-pg/cloudnative-pg' },
   'barman-cloud': { groups: ['barmancloud.cnpg.io'], upstream: 'cloudnative-pg/plugin-barman-cloud' },
   'envoy-gateway': { groups: ['gateway.networking.k8s.io', 'gateway.envoyproxy.io'], upstream: 'envoyproxy/gateway' },
@@ -19,7 +19,15 @@ export const OPERATORS = {
   'external-secrets': { groups: ['external-secrets.io'], upstream: 'external-secrets/external-secrets' },
   'sealed-secrets': { groups: ['bitnami.com'], upstream: 'bitnami-labs/sealed-secrets' },
   'prometheus-operator': { groups: ['monitoring.coreos.com'], upstream: 'prometheus-operator/prometheus-operator' },
-} as const;
+};
+
+/** What the library knows of an operator. */
+export interface OperatorFacts {
+  /** The API groups of the objects it acts on. */
+  readonly groups: readonly string[];
+  /** Its upstream repository, for messages. */
+  readonly upstream: string;
+}
 
 /** The name of an operator an environment may declare. */
 export type OperatorName = keyof typeof OPERATORS;
@@ -33,23 +41,30 @@ const semver = (description: string) => Type.String({ pattern: '^v?[0-9]+\\.[0-9
  * nothing declared here is labelled, pruned or adopted.
  */
 export const ExistingSchema = Type.Object({
+  /** Operators installed in the cluster, by name, with the release each runs. */
   operators: Type.Optional(Type.Object(
     Object.fromEntries(Object.keys(OPERATORS).map((name) => [name, Type.Optional(semver(`the ${name} release the cluster runs, e.g. "1.30.0"`))])),
     { additionalProperties: false, description: `operators installed in the cluster, by name (${Object.keys(OPERATORS).join(', ')}), with the release each runs` },
   )),
+  /** CloudNativePG image catalogs installed apart from this repository. */
   imageCatalogs: Type.Optional(Type.Array(Type.Object({
     kind: Type.Union([Type.Literal('ClusterImageCatalog'), Type.Literal('ImageCatalog')], { description: '"ClusterImageCatalog" or "ImageCatalog" (namespaced)' }),
     name: dnsSubdomain({ description: 'the catalog\'s name, e.g. "postgresql-minimal-trixie"' }),
     namespace: Type.Optional(dnsLabel({ description: 'the namespace of an ImageCatalog' })),
     majors: Type.Array(Type.Integer({ minimum: 12 }), { minItems: 1, uniqueItems: true, description: 'the PostgreSQL major versions it has an image for' }),
   }, { additionalProperties: false }), { description: 'CloudNativePG image catalogs installed apart from this repository' })),
+  /** Namespaces that exist and are not this repository's. */
   namespaces: Type.Optional(Type.Array(dnsLabel(), { uniqueItems: true, description: 'namespaces that exist and are not this repository\'s: nothing here labels, creates or prunes them' })),
+  /** Services others manage, as "namespace/name". */
   services: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9-]+$' }), { uniqueItems: true, description: 'Services others manage that apps route to, as "namespace/name"' })),
+  /** Secrets others manage, as "namespace/name". */
   secrets: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9.-]+$' }), { uniqueItems: true, description: 'Secrets others manage that apps read, as "namespace/name"' })),
+  /** External Secrets stores others manage. */
   secretStores: Type.Optional(Type.Array(Type.String({ pattern: '^(ClusterSecretStore/[a-z0-9.-]+|SecretStore/[a-z0-9-]+/[a-z0-9.-]+)$' }), {
     uniqueItems: true,
     description: 'External Secrets stores others manage: "ClusterSecretStore/<name>" or "SecretStore/<namespace>/<name>"',
   })),
+  /** In-cluster callers others run, by the name apps use. */
   clients: Type.Optional(Type.Record(dnsLabel(), Type.Object({
     namespace: dnsLabel({ description: 'the namespace the client\'s pods run in' }),
     podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1, description: 'labels that select the client\'s pods' }),
@@ -95,6 +110,7 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
+  /** What the cluster already has and this repository does not emit (lib/policy/references.ts). */
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
     kubeconfigPath: Type.String({

@@ -17,7 +17,7 @@ export {
 } from './argocd-sync';
 export { EXIT, runCli, type CliContext } from './cli';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
-export { declaredClient, EnvironmentSchema, ExistingSchema, loadEnvironment, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorName } from './environment';
+export { declaredClient, EnvironmentSchema, ExistingSchema, loadEnvironment, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
 export { formatProblems, UserError, type Problem } from './errors';
 export { ExternalSecret, ExternalSecretValues, type ExternalSecretKeyRef, type ExternalSecretProps, type SecretStoreRef } from './external-secret';
 export { imagePolicy, parseImage, type ImageReference } from './image';
