@@ -23,7 +23,8 @@ export function requireOptional<T>(load: () => T, feature: string, packages: Rea
 
 /** Which of `names` a module-not-found error is about (the package itself or a file inside it). */
 function missingPackage(error: unknown, names: readonly string[]): string | undefined {
-  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') return undefined;
-  const specifier = /Cannot find module '([^']+)'/.exec(error.message)?.[1];
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  if (code !== 'MODULE_NOT_FOUND' || typeof message !== 'string') return undefined;
+  const specifier = /Cannot find module '([^']+)'/.exec(message)?.[1];
   return names.find((name) => specifier === name || specifier?.startsWith(`${name}/`));
 }

@@ -16,7 +16,9 @@ export const NODE_FS: OutputFs = nodeFs;
 
 /** Whether `error` is an error of a system call (it has an errno code such as EACCES). */
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((error as NodeJS.ErrnoException).code!);
+  // Not `instanceof Error`: errors made in another realm (a vm context, jest's sandbox) are not.
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof (error as { message?: unknown }).message === 'string';
 }
 
 /**

@@ -160,11 +160,19 @@ export function outputLocation(outDir: string, options: WriteOptions = {}): stri
  * half-written. SIGKILL cannot be held; the next run repairs what it leaves.
  */
 export function writeTreeAtomically(outDir: string, tree: FileTree, options: WriteOptions = {}): WriteReport {
+  holdSignalsUntilWritten();
+  try {
+    return writeTree(outDir, tree, options);
+  } catch (error) {
+    throw asUserError(error, 'write the output', options.show ?? ((path: string) => path));
+  }
+}
+
+function writeTree(outDir: string, tree: FileTree, options: WriteOptions): WriteReport {
   const fs = options.fs ?? NODE_FS;
   const show = options.show ?? ((path: string) => path);
-  holdSignalsUntilWritten();
   const target = outputLocation(outDir, options);
-  const repaired = repair(target, options);
+  const repaired = repair(outDir, target, options);
   const parent = dirname(target);
   const name = basename(target);
   const next = join(parent, `.${name}.next-${process.pid}`);
@@ -225,36 +233,46 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
  * is not writable) is a warning, not a failure: it is in nobody's way.
  */
 export function recoverInterruptedWrite(outDir: string, options: WriteOptions = {}): WriteReport {
-  return repair(outputLocation(outDir, options), options);
+  try {
+    return repair(outDir, outputLocation(outDir, options), options);
+  } catch (error) {
+    throw asUserError(error, 'repair the output', options.show ?? ((path: string) => path));
+  }
 }
 
-function repair(target: string, options: WriteOptions): WriteReport {
+/**
+ * Repairs beside the output's real directory `target`; when `outDir` is a link, leftovers beside
+ * the link (from before it was one) are removed too.
+ */
+function repair(outDir: string, target: string, options: WriteOptions): WriteReport {
   const fs = options.fs ?? NODE_FS;
   const show = options.show ?? ((path: string) => path);
   const isRunning = options.isRunning ?? processIsRunning;
-  const parent = dirname(target);
-  const name = basename(target);
   const notes: string[] = [];
   const warnings: string[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(parent);
-  } catch (error) {
-    if (isSystemError(error) && error.code === 'ENOENT') return { notes, warnings };
-    throw asUserError(error, 'read the directory that holds the output', show);
-  }
-  const leftovers = entries.flatMap((file) => {
-    const match = new RegExp(`^\\.${escapeRegExp(name)}\\.(next|prev)-(.*)$`).exec(file);
-    if (!match) return [];
-    const pid = /^\d+$/.test(match[2]) ? Number(match[2]) : undefined;
-    if (pid !== undefined && pid !== process.pid && isRunning(pid)) {
-      notes.push(`left ${show(join(parent, file))} alone: the synth that writes it (process ${pid}) is still running`);
-      return [];
+  const found = (dir: string, name: string) => {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch (error) {
+      if (isSystemError(error) && error.code === 'ENOENT') return [];
+      throw asUserError(error, 'read the directory that holds the output', show);
     }
-    return [{ file, path: join(parent, file), kind: match[1] as 'next' | 'prev' }];
-  });
-  if (leftovers.length === 0) return { notes, warnings };
-  let remaining = leftovers;
+    return entries.flatMap((file) => {
+      const match = new RegExp(`^\\.${escapeRegExp(name)}\\.(next|prev)-(.*)$`).exec(file);
+      if (!match) return [];
+      const pid = /^\d+$/.test(match[2]) ? Number(match[2]) : undefined;
+      if (pid !== undefined && pid !== process.pid && isRunning(pid)) {
+        notes.push(`left ${show(join(dir, file))} alone: the synth that writes it (process ${pid}) is still running`);
+        return [];
+      }
+      return [{ file, path: join(dir, file), kind: match[1] as 'next' | 'prev' }];
+    });
+  };
+  const leftovers = found(dirname(target), basename(target));
+  const besideLink = target === outDir ? [] : found(dirname(outDir), basename(outDir));
+  if (leftovers.length + besideLink.length === 0) return { notes, warnings };
+  let remaining = [...leftovers, ...besideLink];
   if (fs.lstatSync(target, { throwIfNoEntry: false }) === undefined) {
     const newest = leftovers
       .filter((l) => l.kind === 'prev' && fs.lstatSync(l.path, { throwIfNoEntry: false })?.isDirectory())
@@ -267,7 +285,7 @@ function repair(target: string, options: WriteOptions): WriteReport {
         throw asUserError(error, `put back the previous output, set aside by an interrupted run, as ${show(target)}`, show);
       }
       notes.push(`put back ${show(target)} from ${show(newest.path)}: a run was interrupted between setting the old output aside and moving the new one in`);
-      remaining = leftovers.filter((l) => l !== leftovers.find((x) => x.path === newest.path));
+      remaining = remaining.filter((l) => l.path !== newest.path);
     }
   }
   for (const leftover of remaining) {
@@ -284,7 +302,7 @@ function repair(target: string, options: WriteOptions): WriteReport {
 
 function leftoverWarning(error: NodeJS.ErrnoException, leftover: string, show: (path: string) => string): string {
   const problem = fileSystemProblem(error, 'remove it', show);
-  return `${show(leftover)} (an old output set aside) could not be removed: ${problem.where}: ${problem.message}; ${problem.hint}. It is in nobody's way, and the next run tries again.`;
+  return `${show(leftover)}, left by an earlier run, could not be removed: ${problem.where}: ${problem.message}; ${problem.hint}. It is in nobody's way, and the next run tries again.`;
 }
 
 /**
