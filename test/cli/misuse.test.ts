@@ -280,6 +280,7 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
 
 describe('a missing optional dependency', () => {
   test('names the feature and the exact install command; exit 2', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = () => requireOptional(() => require('cdktf-not-installed-here'), '--target terraform', TERRAFORM_PACKAGES);
     // The real module name is not installable here, so its error stands in for cdktf's.
     const missing = () => requireOptional(() => {
