@@ -2,6 +2,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Construct, IConstruct } from 'constructs';
 import { checkDnsLabel } from './dns';
+import { UserError } from './errors';
 import type { Environment } from './environment';
 import type { ImageContract } from './image-contract';
 import { recommendedLabels, selectorLabels, type AppIdentity } from './labels';
@@ -138,6 +139,10 @@ export class AppChart extends Chart {
 
   /** Implicit names would be hashes of construct paths, which change on refactor: refuse them. */
   public override generateObjectName(apiObject: ApiObject): string {
-    throw new Error(`${apiObject.node.path}: ${apiObject.kind} has no metadata.name; every object needs an explicit name`);
+    throw new UserError({
+      where: apiObject.node.path,
+      message: `${apiObject.kind} has no metadata.name; every object needs an explicit name`,
+      hint: 'give it an explicit metadata.name: cdk8s would name it after a hash of its construct path, which changes whenever the code is refactored',
+    });
   }
 }

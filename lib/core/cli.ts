@@ -1,9 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from './app';
-import { formatProblems, UserError } from './errors';
-import { diffTrees, readTree, recoverInterruptedWrite, writeTreeAtomically } from './output';
+import { checkEnvironmentRemovals } from './environment-removal';
+import { formatProblems, REPORT_BUGS, UserError } from './errors';
+import { requireOptional } from './optional-dependency';
+import { diffTrees, readOutput, recoverInterruptedWrite, writeTreeAtomically } from './output';
 import { RenderWorker, type RenderWorkerProps } from './render-worker';
 import { clockMs, synthesize, type SynthResult } from './synth';
 
@@ -15,7 +17,7 @@ export const EXIT = {
   drift: 1,
   /** Bad input: an overlay, construct props or the command line; printed without a stack trace. */
   badInput: 2,
-  /** A bug in this project (EX_SOFTWARE); printed with a stack trace. */
+  /** A bug in the library itself (EX_SOFTWARE); printed with where to report it and the stack trace. */
   internal: 70,
 } as const;
 
@@ -31,12 +33,16 @@ Options:
   --target T     yaml (default): manifests for ArgoCD/kubectl; terraform: one Terraform JSON stack per
                  environment with a terraform: section, dist-terraform/<env>/cdk.tf.json (docs/terraform.md)
   --quiet        print nothing but errors
+  --prune-environments
+                 allow a run to remove whole environments from dist/ even though their overlay
+                 directories still exist, or every environment it holds (refused otherwise)
   --single-thread
                  validate and write YAML on the main thread only (by default a worker thread does
                  it beside the main thread in runs of 32 apps and environments or more, given two CPUs)
   --help         show this help
 
-Exit codes: 0 done, 1 dist/ drifted (--check), 2 bad input (overlay or construct props), 70 internal error.`;
+Exit codes: 0 done, 1 dist/ drifted (--check), 2 anything you can fix (overlays, app code, the
+output directory's permissions, a missing optional package), 70 a bug in the library.`;
 
 /** Where the CLI reads and writes, and how it talks. */
 export interface CliContext {
@@ -75,12 +81,14 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       return EXIT.ok;
     }
     const outDir = resolve(context.root, args.out);
+    const show = (path: string) => relative(context.root, path).split('\\').join('/') || '.';
+    const overlaysDir = join(context.root, 'overlays');
     const worker = context.renderWorker && !args.singleThread ? new RenderWorker(context.renderWorker) : undefined;
     let result: SynthResult;
     try {
       result = synthesize({
         apps: context.apps,
-        overlaysDir: join(context.root, 'overlays'),
+        overlaysDir,
         environments: args.env,
         appNames: args.app,
         renderThread: worker,
@@ -90,12 +98,14 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     }
     if (worker?.failure && !args.quiet) err(`warning: ${worker.failure}; the rest was done on the main thread`);
     const terraform = args.target === 'terraform'
-      ? loadTerraform().renderTerraform({ result, overlaysDir: join(context.root, 'overlays'), explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
+      ? loadTerraform().renderTerraform({ result, overlaysDir, explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
       : undefined;
     if (terraform && terraform.problems.length > 0) throw new UserError(terraform.problems);
     const files = terraform?.files ?? result.files;
-    recoverInterruptedWrite(outDir);
-    const current = readTree(outDir);
+    const repaired = recoverInterruptedWrite(outDir, { show });
+    for (const line of repaired.notes) if (!args.quiet) out(`note: ${line}`);
+    for (const line of repaired.warnings) err(`warning: ${line}`);
+    const current = readOutput(outDir, show);
     const inScope = scopeOf(result, args.env !== undefined, args.app !== undefined);
     const next = new Map([...current].filter(([path]) => !inScope(path)));
     for (const [path, content] of files) next.set(path, content);
@@ -113,7 +123,12 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       return EXIT.drift;
     }
 
-    if (drifted.length > 0) writeTreeAtomically(outDir, next);
+    if (drifted.length > 0) {
+      const removals = checkEnvironmentRemovals({ current, next, overlaysDir, overlaysDisplay: 'overlays', outDisplay: args.out, prune: args.pruneEnvironments });
+      const written = writeTreeAtomically(outDir, next, { show });
+      for (const line of [...removals, ...written.notes]) if (!args.quiet) out(`note: ${line}`);
+      for (const line of written.warnings) err(`warning: ${line}`);
+    }
     const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
     if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
     if (!args.quiet) {
@@ -136,7 +151,8 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       err(formatProblems(error.problems));
       return EXIT.badInput;
     }
-    err(red('internal error (a bug in this project, not in your input):'));
+    err(red('internal error: a bug in the library, not in your input or your app code'));
+    err(`Please report it to ${REPORT_BUGS}, with the command you ran, this message and the stack below:`);
     err(error instanceof Error ? error.stack ?? error.message : String(error));
     return EXIT.internal;
   }
@@ -148,6 +164,7 @@ interface CliArgs {
   readonly check: boolean;
   readonly quiet: boolean;
   readonly singleThread: boolean;
+  readonly pruneEnvironments: boolean;
   readonly help: boolean;
   readonly out: string;
   readonly target: 'yaml' | 'terraform';
@@ -158,6 +175,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     check: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'single-thread': { type: 'boolean', default: false },
+    'prune-environments': { type: 'boolean', default: false },
     out: { type: 'string' },
     target: { type: 'string', default: 'yaml' },
   }, 'npm run synth -- --help');
@@ -176,6 +194,7 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     check: parsed.flag('check'),
     quiet: parsed.flag('quiet'),
     singleThread: parsed.flag('single-thread'),
+    pruneEnvironments: parsed.flag('prune-environments'),
     help: parsed.help,
     out: parsed.text('out') ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
     target,
@@ -226,12 +245,17 @@ export interface ParsedCommandLine {
 
 /**
  * lib/terraform, which loads cdktf, only for --target terraform: scripts/build.mjs bundles it
- * apart as .build/terraform.js and turns this require into one of that file.
+ * apart as .build/terraform.js and turns this require into one of that file. cdktf and the
+ * provider are optional peer dependencies of the library; when they are missing, the user is
+ * told the install command (the versions of package/package.json's peerDependencies).
  */
 function loadTerraform(): typeof import('../terraform') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../terraform');
+  return requireOptional(() => require('../terraform'), '--target terraform', TERRAFORM_PACKAGES);
 }
+
+/** What --target terraform needs installed: package/package.json's optional peers, at their versions. */
+export const TERRAFORM_PACKAGES: Readonly<Record<string, string>> = { cdktf: '0.21.0', '@cdktf/provider-kubernetes': '12.1.1' };
 
 /** "1 app", "2 apps". */
 function counted(n: number, noun: string): string {

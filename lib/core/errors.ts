@@ -15,7 +15,7 @@ export interface Problem {
 /**
  * The one error type for user-facing failures: bad overlays, invalid construct props,
  * objects the upstream schemas reject. The CLI prints it without a stack trace and
- * exits with code 2; any other error is a bug in this project.
+ * exits with code 2; any other error is a bug in the library (exit 70).
  */
 export class UserError extends Error {
   /** Every problem found, in the order found; the message is their formatted list. */
@@ -40,3 +40,9 @@ function formatProblem(problem: Problem): string {
   if (problem.hint) lines.push(`  fix: ${problem.hint}`);
   return lines.join('\n');
 }
+
+/**
+ * Where a bug in the library is reported; the CLI prints it with the stack of an internal error
+ * (exit 70). The library has one home, the platform team's repository it is built from.
+ */
+export const REPORT_BUGS = 'the maintainers of @platform/cdk8s-constructs (an issue in the repository the library is built from)';

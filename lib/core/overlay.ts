@@ -11,13 +11,62 @@ import { UserError, type Problem } from './errors';
  * the field path, the value found and what is allowed; all problems of a file are reported at once.
  */
 export function readOverlay<S extends TSchema>(file: string, displayPath: string, schema: S): Static<S> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new UserError({ where: displayPath, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
   }
-  return parseOverlay(text, displayPath, schema);
+  return parseOverlay(decodeOverlay(bytes, displayPath), displayPath, schema);
+}
+
+/**
+ * An overlay's bytes as text. YAML is Unicode text and synth reads it as UTF-8: bytes that are
+ * not UTF-8 (Latin-1 from an old editor, a binary file) are refused with the line of the first
+ * one, instead of becoming U+FFFD in dist/. A UTF-8 byte order mark is dropped, as YAML allows.
+ */
+export function decodeOverlay(bytes: Uint8Array, displayPath: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+    const column = at - bytes.subarray(0, at).lastIndexOf(0x0a);
+    throw new UserError({
+      where: `${displayPath}:${line}:${column}`,
+      message: `is not valid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
+      allowed: 'UTF-8 text (YAML files are Unicode)',
+      hint: `convert the file to UTF-8 (for text saved as Latin-1: \`iconv -f latin1 -t utf-8 ${displayPath} -o ${displayPath}.utf8\` and move it into place), or retype the character in an editor that saves UTF-8`,
+    });
+  }
+}
+
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629, section 4). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    let length: number;
+    let min = 0x80;
+    let max = 0xbf;
+    if (b < 0x80) length = 1;
+    else if (b >= 0xc2 && b <= 0xdf) length = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b === 0xe0) min = 0xa0; // no overlong forms
+      if (b === 0xed) max = 0x9f; // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b === 0xf0) min = 0x90;
+      if (b === 0xf4) max = 0x8f; // nothing above U+10FFFF
+    } else return i;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? min : 0x80) || c > (k === 1 ? max : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
 }
 
 /** Parses overlay text (YAML) and validates it; exported for tests and property checks. */
@@ -25,7 +74,16 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => {
+    throw new UserError(doc.errors.map((e): Problem => {
+      if (e.code === 'MULTIPLE_DOCS') {
+        // The yaml library's own message advises its API (parseAllDocuments), which is no help here.
+        const second = secondDocumentLine(text);
+        return {
+          where: second ? `${displayPath}:${second}` : displayPath,
+          message: `holds more than one YAML document${second ? ` (a second one starts at line ${second})` : ''}; an overlay is one document`,
+          hint: 'remove the `---` line and merge the keys into one document, or move the second document into a file of its own',
+        };
+      }
       const pos = e.linePos?.[0];
       return { where: pos ? `${displayPath}:${pos.line}:${pos.col}` : displayPath, message: `is not valid YAML: ${e.message.split('\n')[0]}` };
     }));
@@ -40,6 +98,22 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
   const validate = compile(schema);
   if (validate(value)) return value as Static<S>;
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
+}
+
+/** The line where a second YAML document starts (its `---` or `...` marker), if any. */
+function secondDocumentLine(text: string): number | undefined {
+  const lines = text.split('\n');
+  let content = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^(---|\.\.\.)(\s|$)/.test(line)) {
+      if (content || line.startsWith('...')) return line.startsWith('...') ? i + 2 : i + 1;
+      content = true; // a leading --- opens the first document
+    } else if (!/^\s*(#.*)?$/.test(line) && !line.startsWith('%')) {
+      content = true;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -93,6 +93,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
   const project = join(tmp, 'my-deployments');
   const timings: Record<string, number> = {};
   let tarballFiles: string[] = [];
+  let libraryTarball = '';
 
   const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -115,6 +116,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
       timed('build:lib + pack', async () => (await ok(process.execPath, [join(ROOT, 'scripts', 'build-lib.mjs'), '--out', built, '--pack', join(tmp, 'tarballs')])).stdout.trim().split('\n').pop()!),
       timed('pack dependencies', () => ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', join(tmp, 'deps'), ...dependencyDirs()], { cwd: tmp })),
     ]);
+    libraryTarball = library;
     tarballFiles = (await ok('tar', ['tzf', library])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
 
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-deployments', version: '0.0.0', private: true }, null, 2)}\n`);
@@ -136,6 +138,28 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // How long each step took: PACKAGE_TEST_TIMINGS=1 npx jest test/package/package.test.ts
     if (process.env.PACKAGE_TEST_TIMINGS) console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
     rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the guide installs the library from the packed tarball by path, never by its bare name, and pins everything else (TypeScript 5)', () => {
+    const block = /## 1\. Install\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(GUIDE, 'utf8'))![1];
+    const specs = block.split('\n').filter((l) => l.startsWith('npm install ')).flatMap((l) => {
+      expect(l).toMatch(/ --save-exact /);
+      return l.split(/\s+/).slice(2).filter((t) => !t.startsWith('-'));
+    });
+    // The bare name could resolve to someone else's package on the public registry.
+    expect(specs.filter((spec) => spec.startsWith(manifest.name))).toEqual([]);
+    const tarballs = specs.filter((spec) => spec.endsWith('.tgz'));
+    expect(tarballs).toHaveLength(1);
+    expect(tarballs[0]).toMatch(/^\.{1,2}\//); // a path, so npm records it and its integrity in the lock file
+    expect(tarballs[0].split('/').pop()).toBe(libraryTarball.split(/[\\/]/).pop()); // what `npm run build:lib -- --pack` writes
+    const pinned = Object.fromEntries(specs.filter((spec) => !spec.endsWith('.tgz')).map((spec) => [spec.slice(0, spec.lastIndexOf('@')), spec.slice(spec.lastIndexOf('@') + 1)]));
+    // Exactly the versions this repository is tested with: peers (the package's ranges) and dev tools.
+    for (const [name, version] of Object.entries(pinned)) {
+      expect(`${name}@${version}`).toBe(`${name}@${JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`);
+    }
+    const required = Object.keys(manifest.peerDependencies).filter((n) => !manifest.peerDependenciesMeta?.[n]?.optional);
+    expect(Object.keys(pinned)).toEqual(expect.arrayContaining([...required, 'typescript', '@types/node', 'esbuild']));
+    expect(pinned.typescript).toMatch(/^5\./);
   });
 
   test('the tarball holds the compiled library with declarations, the L1 classes and validators it loads, and nothing else', () => {
@@ -241,7 +265,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     const again = await npmRun('synth', '--check');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^dist\/ matches a fresh synth/m);
-  }, 120_000);
+  }, 120_000); // runs npm and the guide's build: slow on a busy machine
 
   test('a wrong overlay: the guide\'s error, exit 2, dist/ untouched', async () => {
     const guide = readFileSync(GUIDE, 'utf8');
@@ -258,7 +282,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     } finally {
       writeFileSync(overlay, good);
     }
-  }, 60_000);
+  }, 60_000); // runs npm and the guide's build: slow on a busy machine
 
   test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
     const result = await timed('npm test', () => npmRun('test'));
@@ -268,7 +292,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stdout).toMatch(/^[#ℹ] fail 0$/m);
     expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
     expect(result.code).toBe(0);
-  }, 180_000);
+  }, 180_000); // runs npm and the guide's build: slow on a busy machine
 
   test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
     const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
@@ -280,5 +304,5 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
-  }, 120_000);
+  }, 120_000); // runs npm and the guide's build: slow on a busy machine
 });

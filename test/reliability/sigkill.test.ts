@@ -11,7 +11,8 @@ import { SEED } from './fixtures';
  * points, and after the repair every run starts with (recoverInterruptedWrite), dist/ must be the
  * previous complete output or the new one, byte for byte, with no leftovers.
  *
- * The scratch project has ENVIRONMENTS copies of the codeforphilly sandbox and nothing else, and
+ * The scratch project has ENVIRONMENTS copies of the codeforphilly sandbox and nothing else (the
+ * first run replaces the committed environments, hence --prune-environments), and
  * two overlay states, A and B, that differ in every environment, so every run writes: in half
  * the environments every file changes (the namespace), in the other half a few (the data branch),
  * and the rest of the files are hard-linked from the previous tree, so both ways a file reaches
@@ -74,7 +75,7 @@ describe('a synth killed with SIGKILL leaves dist/ as the previous or the new co
       let writeStart: number | undefined;
       let swapped: number | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const child = spawn(process.execPath, [join(root, '.build/main.js'), '--quiet', '--out', dist], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [join(root, '.build/main.js'), '--quiet', '--out', dist, '--prune-environments'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
       const killer = () => child.kill('SIGKILL');
