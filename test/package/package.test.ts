@@ -122,6 +122,9 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-deployments', version: '0.0.0', private: true }, null, 2)}\n`);
     const deps = readdirSync(join(tmp, 'deps')).map((f) => join(tmp, 'deps', f));
     await timed('npm install --offline', () => ok('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), library, ...deps], { cwd: project }));
+    // The guide's offline path: with a lock file, `npm ci --offline` installs exactly it from the cache.
+    rmSync(join(project, 'node_modules'), { recursive: true, force: true });
+    await timed('npm ci --offline', () => ok('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache')], { cwd: project }));
 
     // The guide's files, its package.json scripts included.
     const files = guideFiles();
