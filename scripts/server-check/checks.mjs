@@ -95,6 +95,18 @@ async function prepareNamespaces(client, manifests) {
 const isNamespace = (m) => m.object.apiVersion === 'v1' && m.object.kind === 'Namespace';
 
 /**
+ * A workload the server stored (or would store) whose Pods the namespace's Pod Security level
+ * refuses: the PodSecurity admission plugin only warns on Deployments, Jobs and the like, and
+ * refuses the Pods when their controller creates them (k8s.io/pod-security-admission
+ * admission/admission.go ValidatePodController and EvaluatePod; the warn level defaults to the
+ * enforce level, api/helpers.go PolicyToEvaluate). The check counts that as a refusal.
+ */
+function withPodSecurity(result) {
+  const violation = result.warnings.find((w) => w.startsWith('would violate PodSecurity'));
+  return result.accepted && violation ? { ...result, accepted: false, status: 'PodSecurity warning', message: violation } : result;
+}
+
+/**
  * Sends every object of one environment with server-side apply, dryRun=All and
  * fieldValidation=Strict; Namespace objects are applied for real first (see prepareNamespaces).
  * Returns one result per manifest: { manifest, accepted, status, message, causes, warnings }.
@@ -102,7 +114,7 @@ const isNamespace = (m) => m.object.apiVersion === 'v1' && m.object.kind === 'Na
 export async function checkManifests(client, manifests) {
   const results = await prepareNamespaces(client, manifests);
   for (const manifest of manifests.filter((m) => !isNamespace(m))) {
-    results.push({ manifest, ...(await client.apply(manifest.object, { dryRun: true })) });
+    results.push({ manifest, ...withPodSecurity(await client.apply(manifest.object, { dryRun: true })) });
   }
   return results;
 }
@@ -129,7 +141,7 @@ export async function checkUpgrade(client, before, after) {
     for (const name of [...new Set(after.map((m) => m.object.metadata?.namespace).filter(Boolean))].sort()) await client.ensureNamespace(name);
     const results = [];
     for (const manifest of after) {
-      results.push({ manifest, update: existing.has(identity(manifest.object)), ...(await client.apply(manifest.object, { dryRun: true })) });
+      results.push({ manifest, update: existing.has(identity(manifest.object)), ...withPodSecurity(await client.apply(manifest.object, { dryRun: true })) });
     }
     const kept = new Set(after.map((m) => identity(m.object)));
     return { base, results, removed: before.filter((m) => !kept.has(identity(m.object))) };
@@ -140,7 +152,7 @@ export async function checkUpgrade(client, before, after) {
 
 /** The lines that explain one refusal: the object, the server's message, each cause on its own line. */
 export function formatRefusal({ manifest, status, message, causes = [] }) {
-  const lines = [`  ✗ ${manifest.file}: ${describeObject(manifest.object)} (HTTP ${status})`, `      ${message}`];
+  const lines = [`  ✗ ${manifest.file}: ${describeObject(manifest.object)} (${typeof status === 'number' ? `HTTP ${status}` : status})`, `      ${message}`];
   // The message already lists the causes when there are few; long lists are clearer one per line.
   if (causes.length > 3) for (const cause of causes) lines.push(`      - ${cause.field ?? ''}: ${cause.message}`);
   return lines;

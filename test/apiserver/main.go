@@ -153,6 +153,9 @@ func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin bool) e
 		"--service-account-key-file=" + filepath.Join(dir, "sa.key"),
 		"--service-account-signing-key-file=" + filepath.Join(dir, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
+		// As kubeadm and managed clusters run it: privileged containers are a Pod Security matter
+		// (the namespace's level decides), not refused for the whole cluster.
+		"--allow-privileged=true",
 		// Nothing maintains the kubernetes Service endpoints here, and nothing needs them.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
