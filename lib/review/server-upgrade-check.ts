@@ -94,7 +94,7 @@ export function renderServerOutcome(outcome: ServerCheckOutcome, display: string
     lines.push(`kube-apiserver (real server) refused ${outcome.refused.length} object${outcome.refused.length === 1 ? '' : 's'} as an upgrade from ${display}/:`);
     for (const f of outcome.refused) {
       lines.push(`! ${f.file} ${f.object}${f.update ? ' (update)' : ''} [kube-apiserver, HTTP ${f.status}]`);
-      lines.push(`    ${f.message}`);
+      for (const line of f.message.split('\n')) lines.push(`    ${line}`);
     }
   }
   for (const f of outcome.baseRefused) lines.push(`  note: ${display}/ itself was refused: ${f.file} ${f.object}: ${f.message}`);

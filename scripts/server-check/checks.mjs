@@ -123,7 +123,8 @@ export async function checkManifests(client, manifests) {
  * An upgrade of one environment as the server sees it: the base revision's objects applied for
  * real, then the new revision's sent over them with dryRun=All, so updates meet the server's
  * immutable-field and update validation (e.g. a Deployment's selector, a PVC's storage class, a
- * Job's template). The base objects are deleted afterwards, so the next check starts clean
+ * Job's template); base PersistentVolumeClaims are marked Bound first, as they are in a cluster
+ * (KubeClient.markBound). The base objects are deleted afterwards, so the next check starts clean
  * (namespaces stay: without a namespace controller a deleted one would never finish deleting).
  * Returns { base: results of applying the base, results: one per new manifest, with `update`
  * true when the object existed in the base, removed: base manifests the new revision drops }.
@@ -135,6 +136,7 @@ export async function checkUpgrade(client, before, after) {
     const result = await client.apply(manifest.object, { dryRun: false });
     base.push({ manifest, ...result });
     if (result.accepted) applied.push(manifest);
+    if (result.accepted && manifest.object.apiVersion === 'v1' && manifest.object.kind === 'PersistentVolumeClaim') await client.markBound(manifest.object);
   }
   try {
     const existing = new Set(before.map((m) => identity(m.object)));
@@ -152,7 +154,7 @@ export async function checkUpgrade(client, before, after) {
 
 /** The lines that explain one refusal: the object, the server's message, each cause on its own line. */
 export function formatRefusal({ manifest, status, message, causes = [] }) {
-  const lines = [`  ✗ ${manifest.file}: ${describeObject(manifest.object)} (${typeof status === 'number' ? `HTTP ${status}` : status})`, `      ${message}`];
+  const lines = [`  ✗ ${manifest.file}: ${describeObject(manifest.object)} (${typeof status === 'number' ? `HTTP ${status}` : status})`, ...message.split('\n').map((line) => `      ${line}`)];
   // The message already lists the causes when there are few; long lists are clearer one per line.
   if (causes.length > 3) for (const cause of causes) lines.push(`      - ${cause.field ?? ''}: ${cause.message}`);
   return lines;

@@ -107,6 +107,20 @@ export class KubeClient {
     };
   }
 
+  /**
+   * Marks a stored PersistentVolumeClaim Bound with the capacity it asked for, as the
+   * PersistentVolume controller and a provisioner leave it in a cluster. Nothing binds claims
+   * here, and the server judges an update of an unbound claim differently (k8s.io/kubernetes
+   * pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate: only a Bound claim may change
+   * resources.requests, and never below status.capacity).
+   */
+  async markBound(pvc) {
+    const path = `${await this.pathOf(pvc)}/status`;
+    const status = { phase: 'Bound', accessModes: pvc.spec?.accessModes, capacity: { storage: pvc.spec?.resources?.requests?.storage } };
+    const res = await this.call('PATCH', path, { body: { status }, contentType: 'application/merge-patch+json' });
+    if (res.status !== 200) throw new Error(`marking ${pvc.metadata.namespace}/${pvc.metadata.name} Bound: ${res.body?.message ?? res.status}`);
+  }
+
   async get(path) {
     return this.call('GET', path);
   }

@@ -156,6 +156,10 @@ func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin bool) e
 		// As kubeadm and managed clusters run it: privileged containers are a Pod Security matter
 		// (the namespace's level decides), not refused for the whole cluster.
 		"--allow-privileged=true",
+		// Whether a claim may grow depends on its StorageClass (allowVolumeExpansion), a fact of the
+		// cluster this server does not have; the plugin would refuse every resize for want of it.
+		// Growth and shrinking are still judged by the claim's own validation.
+		"--disable-admission-plugins=PersistentVolumeClaimResize",
 		// Nothing maintains the kubernetes Service endpoints here, and nothing needs them.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",

@@ -134,6 +134,16 @@ describe('kube-apiserver', () => {
       const good = await checkUpgrade(client, base, changed(deployment({ selector: { app: 'a' }, labels: { app: 'a' }, image: 'registry.example.org/app:2' })));
       expectAccepted(good.results[0]);
     }, { timeout: MINUTE });
+
+    test('an upgrade that shrinks a volume (a bound PersistentVolumeClaim; growing it is accepted)', async () => {
+      const claim = (storage) => [{ environment: 'controls', file: `claim-${storage}`, object: {
+        apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'control', namespace },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage } } },
+      } }];
+      const bad = await checkUpgrade(client, claim('10Gi'), claim('8Gi'));
+      expectRefused(bad.results[0], /spec\.resources\.requests\.storage: Forbidden: field can not be less than/);
+      expectAccepted((await checkUpgrade(client, claim('10Gi'), claim('12Gi'))).results[0]);
+    }, { timeout: MINUTE });
   });
 
   describe(`checks the upgrade from ${BASE}'s dist/ (base applied for real, the new objects dry-run over it)`, () => {
