@@ -15,10 +15,11 @@ export const MODULE_DIR = join(ROOT, 'test', 'apiserver');
 /** What the binary reports as its version; the release test/apiserver/go.mod pins. */
 const KUBERNETES_VERSION = 'v1.34.4';
 /**
- * Pure Go, as the Kubernetes release builds kube-apiserver (hack/lib/golang.sh builds server
- * binaries with CGO_ENABLED=0): no C toolchain needed, the same binary on every glibc.
+ * Pure Go, as the Kubernetes release builds kube-apiserver (k8s.io/kubernetes hack/lib/golang.sh:
+ * kube-apiserver is in KUBE_STATIC_BINARIES, built with CGO_ENABLED=0): no C toolchain needed.
+ * No VCS stamping: the module sits inside this repository's git tree, whose state is not an input.
  */
-const BUILD_ENV = { CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' };
+const BUILD_ENV = { CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false', GOTOOLCHAIN: 'local' };
 const BUILD_ARGS = [
   'build', '-trimpath',
   '-ldflags', [
