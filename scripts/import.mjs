@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Regenerates imports/ from the pinned upstream CRDs and Kubernetes schema.
+// Regenerates imports/ from the pinned upstream CRDs and Kubernetes schema, vendored in the repo:
+// imports/crds/ (the upstream documents of the kinds below, byte for byte, recorded in
+// imports/crds/VENDORED.json; scripts/vendor-crds.mjs copies them in) and imports/schemas/.
 //
 //   npm run import [-- --crds DIR --k8s-schema FILE]
 //
@@ -25,8 +27,8 @@ const flag = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const crdDir = resolve(root, flag('--crds', '../shared/crds'));
-const k8sSchemaFile = resolve(root, flag('--k8s-schema', '../shared/schemas/kubernetes-v1.28.0-definitions.json'));
+const crdDir = resolve(root, flag('--crds', 'imports/crds'));
+const k8sSchemaFile = resolve(root, flag('--k8s-schema', 'imports/schemas/kubernetes-v1.28.0-definitions.json'));
 const out = join(root, 'imports');
 
 /** The CRD kinds the library emits, by pinned file, with the one version it emits. */
@@ -58,6 +60,29 @@ const CORE_KINDS = [
 ];
 
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/**
+ * The vendored documents of one upstream file, in upstream order, as one YAML text, and the
+ * upstream file's sha256 as recorded when they were copied. A vendored file whose bytes changed
+ * since is refused: imports/ must come from the upstream release, not from a local edit.
+ */
+function vendoredCrds(upstreamFile) {
+  const record = JSON.parse(readFileSync(join(crdDir, 'VENDORED.json'), 'utf8')).find((r) => r.upstreamFile === upstreamFile);
+  if (!record) throw new Error(`${join(crdDir, 'VENDORED.json')}: no entry for ${upstreamFile}; run scripts/vendor-crds.mjs`);
+  const texts = [...record.documents].sort((a, b) => a.offset - b.offset).map((doc) => {
+    const path = join(crdDir, doc.file);
+    if (sha256(path) !== doc.sha256) throw new Error(`${path}: sha256 differs from VENDORED.json; vendored CRDs are unchanged upstream copies`);
+    return readFileSync(path, 'utf8');
+  });
+  return { text: texts.join(''), upstreamSha256: record.sha256 };
+}
+
+/** Removes what run() generates, and nothing else: imports/ also holds the vendored sources. */
+function removeGenerated() {
+  for (const name of readdirSync(out)) {
+    if (name.endsWith('.ts') || name === 'validators' || name === 'UPSTREAM.json') rmSync(join(out, name), { recursive: true, force: true });
+  }
+}
 
 /**
  * Closes the gap between an OpenAPI schema and what the API server keeps: structural schemas
@@ -132,12 +157,11 @@ function run() {
 
   const work = mkdtempSync(join(tmpdir(), 'crd-import-'));
   const upstream = [];
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
+  removeGenerated();
   for (const spec of CRDS) {
-    const file = join(crdDir, spec.file);
+    const vendored = vendoredCrds(spec.file);
     const selected = [];
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    for (const doc of parseAllDocuments(vendored.text)) {
       const crd = doc.toJS();
       if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
       const version = spec.kinds[crd.spec.names.kind];
@@ -160,7 +184,7 @@ function run() {
     const tmp = join(work, spec.file);
     writeFileSync(tmp, selected.map((c) => stringify(c)).join('---\n'));
     execFileSync(join(root, 'node_modules/.bin/cdk8s'), ['import', tmp, '--output', out, '--language', 'typescript', '--no-check-upgrade'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: work });
-    upstream.push({ file: spec.file, upstream: spec.upstream, kinds: spec.kinds, sha256: sha256(file) });
+    upstream.push({ file: spec.file, upstream: spec.upstream, kinds: spec.kinds, sha256: vendored.upstreamSha256 });
   }
   rmSync(work, { recursive: true, force: true });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validators } from '../imports/validators';
@@ -5,6 +6,9 @@ import { ROOT } from './helpers';
 
 interface Upstream { file: string; upstream: string; kinds: Record<string, string> | string[]; sha256: string }
 const upstream: Upstream[] = JSON.parse(readFileSync(join(ROOT, 'imports/UPSTREAM.json'), 'utf8'));
+interface Vendored { upstreamFile: string; sha256: string; documents: { kind: string; file: string; sha256: string }[] }
+const vendored: Vendored[] = JSON.parse(readFileSync(join(ROOT, 'imports/crds/VENDORED.json'), 'utf8'));
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('imports/', () => {
   test('records the upstream version and checksum of every pinned source it was generated from', () => {
@@ -18,6 +22,21 @@ describe('imports/', () => {
     const crdKinds = upstream.flatMap((u) => (Array.isArray(u.kinds) ? [] : Object.keys(u.kinds)));
     const validated = Object.keys(validators).filter((k) => k.includes('.') && !k.startsWith('v1/'));
     expect(validated.map((k) => k.split('/').pop()).sort()).toEqual(expect.arrayContaining(crdKinds.sort()));
+  });
+
+  test('vendors an unchanged upstream document for every CRD kind it imports, from the upstream file it records', () => {
+    for (const entry of upstream.filter((u) => !Array.isArray(u.kinds))) {
+      const record = vendored.find((v) => v.upstreamFile === entry.file);
+      expect(record?.sha256).toBe(entry.sha256);
+      expect(record?.documents.map((d) => d.kind).sort()).toEqual(Object.keys(entry.kinds).sort());
+      for (const doc of record?.documents ?? []) expect([doc.file, sha256(join(ROOT, 'imports/crds', doc.file))]).toEqual([doc.file, doc.sha256]);
+    }
+    const schema = upstream.find((u) => Array.isArray(u.kinds));
+    expect(sha256(join(ROOT, 'imports/schemas', schema?.file ?? ''))).toBe(schema?.sha256);
+  });
+
+  test('npm run import reads the vendored sources in imports/, not ../shared', () => {
+    expect(readFileSync(join(ROOT, 'scripts/import.mjs'), 'utf8')).not.toMatch(/\.\.\/shared\b|shared\/(crds|schemas)/);
   });
 
   test('neither synth nor tests read ../shared (a user clone does not have it)', () => {

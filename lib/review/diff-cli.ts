@@ -3,6 +3,7 @@ import { EXIT, parseCommandLine, type CliContext } from '../core/cli';
 import { formatProblems, UserError } from '../core/errors';
 import { readTree, type FileTree } from '../core/output';
 import { synthesize } from '../core/synth';
+import { renderServerOutcome, type ServerUpgradeCheck } from './server-upgrade-check';
 import { diffManifestTrees, refOfChange, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
 
 /**
@@ -19,6 +20,11 @@ changes a sync cannot apply or that lose data: immutable fields, shrinking volum
 renamed PersistentVolumeClaims, StatefulSets, CNPG Clusters, ObjectStores and ScheduledBackups,
 and namespace moves. See docs/reviewing-changes.md.
 
+Where the local control plane is built (\`npm run test:server\` builds it), a change is also sent
+to a real kube-apiserver: the committed output applied, the new output dry-run over it; its
+refusals are marked [kube-apiserver] and count as risks (docs/server-check.md).
+SERVER_CHECK=off skips it, SERVER_CHECK=build builds the control plane first.
+
 Options:
   --env NAME      only this environment (repeat or comma-separate for several)
   --app NAME      only this app (repeat or comma-separate for several)
@@ -30,8 +36,12 @@ Exit codes: 0 no change or only safe changes (or risks acknowledged with --accep
 3 risky changes not acknowledged, 2 bad input (overlay, construct props, unreadable dist/),
 70 internal error.`;
 
-/** Runs the diff CLI and returns its exit code; never throws. Writes nothing to disk. */
-export function runDiffCli(argv: readonly string[], context: CliContext): number {
+/**
+ * Runs the diff CLI and returns its exit code; never throws. Writes nothing to disk. With
+ * `serverCheck` (diff.ts passes the real one, docs/server-check.md), a change is also sent to a
+ * local kube-apiserver as an upgrade from the committed output, and its refusals are risks.
+ */
+export function runDiffCli(argv: readonly string[], context: CliContext, serverCheck?: ServerUpgradeCheck): number {
   const out = context.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = context.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const paint = painter(context.color ?? (Boolean(process.stdout.isTTY) && !(context.env ?? process.env).NO_COLOR));
@@ -51,11 +61,20 @@ export function runDiffCli(argv: readonly string[], context: CliContext): number
     const diff = diffManifestTrees(committed, result.files, { beforeDisplay: args.out, afterDisplay: 'synth' });
 
     for (const line of renderChanges(diff, args.out, paint)) out(line);
-    if (diff.risks.length === 0) return DIFF_EXIT.ok;
+    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: args.out, after: 'synth' }) : undefined;
+    if (server) {
+      out('');
+      for (const line of renderServerOutcome(server, args.out)) out(line);
+    }
+    const serverRefused = server?.kind === 'checked' ? server.refused.length : 0;
+    if (diff.risks.length === 0 && serverRefused === 0) return DIFF_EXIT.ok;
 
-    out('');
-    for (const line of renderRisks(diff.risks, paint)) out(line);
-    const count = `${diff.risks.length} risky change${diff.risks.length === 1 ? '' : 's'}`;
+    if (diff.risks.length > 0) {
+      out('');
+      for (const line of renderRisks(diff.risks, paint)) out(line);
+    }
+    const risks = diff.risks.length + serverRefused;
+    const count = `${risks} risky change${risks === 1 ? '' : 's'}`;
     if (args.acceptRisk) {
       out(paint.yellow(`${count} acknowledged with --accept-risk.`));
       return DIFF_EXIT.ok;

@@ -4,6 +4,7 @@ import { apps } from '../../apps';
 import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
 import { DIFF_EXIT, runDiffCli } from '../../lib/review/diff-cli';
+import type { ServerCheckOutcome, ServerUpgradeCheck } from '../../lib/review/server-upgrade-check';
 import { scratchProject } from '../helpers';
 
 function diff(root: string, ...argv: string[]) {
@@ -114,5 +115,45 @@ describe('npm run diff', () => {
     const stdout: string[] = [];
     runDiffCli([], { root, apps, stdout: (l) => stdout.push(l), stderr: () => undefined, env: {}, color: true });
     expect(stdout.join('\n')).toContain('\u001b[31m');
+  });
+});
+
+describe('npm run diff with the real server (docs/server-check.md)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = scratchProject();
+    expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function diffWithServer(outcome: ServerCheckOutcome, ...argv: string[]) {
+    const stdout: string[] = [];
+    const calls: { before: string[]; after: string[] }[] = [];
+    const check: ServerUpgradeCheck = (before, after) => {
+      calls.push({ before: [...before.keys()], after: [...after.keys()] });
+      return outcome;
+    };
+    const code = runDiffCli(argv, { root, apps, stdout: (l) => stdout.push(l), stderr: () => undefined, env: {}, color: false }, check);
+    return { code, stdout: stdout.join('\n'), calls };
+  }
+
+  test('is given the committed output and the fresh synth; its refusals are marked as the server\'s and count as risks', () => {
+    const refused = diffWithServer({
+      kind: 'checked', objects: 12, baseRefused: [],
+      refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'spec.selector: Invalid value: ...: field is immutable' }],
+    });
+    expect(refused.calls).toHaveLength(1);
+    expect(refused.calls[0].before).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
+    expect(refused.calls[0].after).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
+    expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422]');
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
+  });
+
+  test('unavailable: says it was skipped, and the static rules decide alone', () => {
+    const skipped = diffWithServer({ kind: 'unavailable', reason: 'no control plane built' });
+    expect(skipped.stdout).toContain('kube-apiserver check skipped: no control plane built');
+    expect(skipped.code).toBe(DIFF_EXIT.ok);
   });
 });

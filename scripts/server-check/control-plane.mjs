@@ -1,0 +1,164 @@
+// The local control plane of the server check (docs/server-check.md): builds the Go module in
+// test/apiserver/ (embedded etcd + kube-apiserver) once per content of its sources, caches the
+// binary outside the repo, and starts it.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MODULE_DIR = join(ROOT, 'test', 'apiserver');
+
+/** What the binary reports as its version; the release test/apiserver/go.mod pins. */
+const KUBERNETES_VERSION = 'v1.34.4';
+/**
+ * Pure Go, as the Kubernetes release builds kube-apiserver (k8s.io/kubernetes hack/lib/golang.sh:
+ * kube-apiserver is in KUBE_STATIC_BINARIES, built with CGO_ENABLED=0): no C toolchain needed.
+ * No VCS stamping: the module sits inside this repository's git tree, whose state is not an input.
+ */
+const BUILD_ENV = { CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false', GOTOOLCHAIN: 'local' };
+const BUILD_ARGS = [
+  'build', '-trimpath',
+  '-ldflags', [
+    '-s', '-w',
+    `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+    `-X k8s.io/component-base/version.gitMajor=${KUBERNETES_VERSION.split('.')[0].slice(1)}`,
+    `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION.split('.')[1]}`,
+  ].join(' '),
+];
+/** A cold build of kube-apiserver on a busy 2-core machine takes tens of minutes; CI allows 90. */
+const BUILD_TIMEOUT_MS = 80 * 60 * 1000;
+
+/** A reason the control plane cannot be had here (no Go, no binary); not a finding about dist/. */
+export class ControlPlaneUnavailable extends Error {}
+
+/** Where built binaries live: outside the repo, so a fresh clone on the same machine reuses them. */
+export function cacheDir(env = process.env) {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cdk8s-constructs-server-check');
+}
+
+/** The Go command: `go` on the PATH, else the standard install location. */
+function goCommand(env) {
+  for (const candidate of ['go', '/usr/local/go/bin/go']) {
+    const probe = spawnSync(candidate, ['env', 'GOVERSION', 'GOOS', 'GOARCH'], { encoding: 'utf8', env: { ...env, ...BUILD_ENV }, timeout: 60_000 });
+    if (probe.status === 0) {
+      const [version, os, arch] = probe.stdout.trim().split('\n');
+      return { go: candidate, version, os, arch };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The cache key: every input of the build (go.mod, go.sum, the Go sources, the Go release, the
+ * target and the build flags). A change to any of them builds a new binary.
+ */
+export function binaryKey(toolchain) {
+  const hash = createHash('sha256');
+  const files = readdirSync(MODULE_DIR).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(MODULE_DIR, file))).update('\0');
+  hash.update(JSON.stringify({ toolchain, BUILD_ENV, BUILD_ARGS }));
+  return hash.digest('hex').slice(0, 20);
+}
+
+/**
+ * The path of a usable binary: $APISERVER_BIN if set, else the cached build for the current
+ * sources, built first when `build` is true (otherwise ControlPlaneUnavailable).
+ */
+export async function ensureBinary({ build = true, env = process.env, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  if (env.APISERVER_BIN) {
+    if (!existsSync(env.APISERVER_BIN)) throw new ControlPlaneUnavailable(`APISERVER_BIN=${env.APISERVER_BIN} does not exist`);
+    return { path: env.APISERVER_BIN, built: false };
+  }
+  const toolchain = goCommand(env);
+  if (!toolchain) {
+    throw new ControlPlaneUnavailable('the server check builds kube-apiserver from source and needs Go 1.24 or newer (`go` on the PATH, or /usr/local/go/bin/go); or set APISERVER_BIN to a binary built from test/apiserver/');
+  }
+  const { go, ...identity } = toolchain;
+  const path = join(cacheDir(env), `apiserver-${binaryKey(identity)}`);
+  if (existsSync(path)) return { path, built: false };
+  if (!build) throw new ControlPlaneUnavailable(`no control plane built for the current test/apiserver/ sources (${path}); \`npm run test:server\` builds it`);
+
+  mkdirSync(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.partial`;
+  log(`server check: building kube-apiserver ${KUBERNETES_VERSION} with ${identity.version} into ${path}`);
+  log('  (a cold build compiles Kubernetes from source: many minutes; later runs reuse the binary)');
+  const started = Date.now();
+  // nice: the build must not starve whatever else the machine runs.
+  const code = await new Promise((done) => {
+    const child = spawn('nice', ['-n', '10', go, ...BUILD_ARGS, '-o', partial, '.'], {
+      cwd: MODULE_DIR, env: { ...env, ...BUILD_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: BUILD_TIMEOUT_MS,
+    });
+    child.on('error', (error) => {
+      log(`server check: could not run the build: ${error.message}`);
+      done(1);
+    });
+    child.on('exit', (status, signal) => done(signal ? `signal ${signal}` : status));
+  });
+  if (code !== 0) {
+    rmSync(partial, { force: true });
+    throw new Error(`go build in test/apiserver/ failed (${code}); see the output above`);
+  }
+  // Renamed into place only when complete, so a killed build never leaves a binary that looks done.
+  renameSync(partial, path);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  log(`server check: built in ${seconds} s (${Math.round(statSync(path).size / 1e6)} MB)`);
+  return { path, built: true, seconds };
+}
+
+/**
+ * Starts the control plane and resolves once /readyz answers 200, with its connection details
+ * and a stop() that ends it. The process also ends by itself when this one goes away (its stdin
+ * closes) or after `maxLifetimeMs`.
+ */
+export function startControlPlane(binary, { readyTimeoutMs = 5 * 60 * 1000, maxLifetimeMs = 30 * 60 * 1000 } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(binary, [`-ready-timeout=${Math.round(readyTimeoutMs / 1000)}s`, `-max-lifetime=${Math.round(maxLifetimeMs / 1000)}s`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let ready = false;
+    const exited = new Promise((done) => child.on('exit', done));
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    };
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /^READY (.+)$/m.exec(stdout);
+      if (match && !ready) {
+        ready = true;
+        try {
+          resolvePromise({ ...readKubeconfig(match[1]), stop, pid: child.pid });
+        } catch (error) {
+          stop().then(() => reject(error));
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (!ready) reject(new Error(`the control plane exited before it was ready (${signal ?? `exit ${code}`}):\n${stderr.trim()}`));
+    });
+  });
+}
+
+/** Server, CA and bearer token from the kubeconfig the binary wrote (one cluster, one user). */
+export function readKubeconfig(path) {
+  const config = parse(readFileSync(path, 'utf8'));
+  const cluster = config.clusters[0].cluster;
+  return {
+    kubeconfig: path,
+    server: cluster.server,
+    ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8'),
+    token: config.users[0].user.token,
+  };
+}
