@@ -4,7 +4,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from './app';
 import { formatProblems, UserError } from './errors';
 import { diffTrees, readTree, recoverInterruptedWrite, writeTreeAtomically } from './output';
-import { RenderWorker, type RenderWorkerProps } from './render-worker';
 import { clockMs, synthesize, type SynthResult } from './synth';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
@@ -31,9 +30,6 @@ Options:
   --target T     yaml (default): manifests for ArgoCD/kubectl; terraform: one Terraform JSON stack per
                  environment with a terraform: section, dist-terraform/<env>/cdk.tf.json (docs/terraform.md)
   --quiet        print nothing but errors
-  --single-thread
-                 validate and write YAML on the main thread only (by default a worker thread does
-                 it beside the main thread in runs of 32 apps and environments or more, given two CPUs)
   --help         show this help
 
 Exit codes: 0 done, 1 dist/ drifted (--check), 2 bad input (overlay or construct props), 70 internal error.`;
@@ -52,13 +48,6 @@ export interface CliContext {
   readonly env?: NodeJS.ProcessEnv;
   /** Colour the errors. @default true when stderr is a terminal and NO_COLOR is unset */
   readonly color?: boolean;
-  /**
-   * The render worker: its script (`.build/render-worker.js`, which calls serveRenderJobs()) and
-   * options. With it, a run of many apps validates objects and writes YAML on a worker thread
-   * while the next app is built (RenderWorker: for runs of 32 jobs or more, given two CPUs), unless
-   * `--single-thread` is given. @default everything on the calling thread
-   */
-  readonly renderWorker?: RenderWorkerProps;
 }
 
 /** Runs the synth CLI and returns its exit code; never throws. */
@@ -75,20 +64,12 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       return EXIT.ok;
     }
     const outDir = resolve(context.root, args.out);
-    const worker = context.renderWorker && !args.singleThread ? new RenderWorker(context.renderWorker) : undefined;
-    let result: SynthResult;
-    try {
-      result = synthesize({
-        apps: context.apps,
-        overlaysDir: join(context.root, 'overlays'),
-        environments: args.env,
-        appNames: args.app,
-        renderThread: worker,
-      });
-    } finally {
-      worker?.close(); // its work is done: it stops while the files are written
-    }
-    if (worker?.failure && !args.quiet) err(`warning: ${worker.failure}; the rest was done on the main thread`);
+    const result = synthesize({
+      apps: context.apps,
+      overlaysDir: join(context.root, 'overlays'),
+      environments: args.env,
+      appNames: args.app,
+    });
     const terraform = args.target === 'terraform'
       ? loadTerraform().renderTerraform({ result, overlaysDir: join(context.root, 'overlays'), explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
       : undefined;
@@ -147,7 +128,6 @@ interface CliArgs {
   readonly app?: string[];
   readonly check: boolean;
   readonly quiet: boolean;
-  readonly singleThread: boolean;
   readonly help: boolean;
   readonly out: string;
   readonly target: 'yaml' | 'terraform';
@@ -157,7 +137,6 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
   const parsed = parseCommandLine(argv, {
     check: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
-    'single-thread': { type: 'boolean', default: false },
     out: { type: 'string' },
     target: { type: 'string', default: 'yaml' },
   }, 'npm run synth -- --help');
@@ -175,7 +154,6 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     app: parsed.app,
     check: parsed.flag('check'),
     quiet: parsed.flag('quiet'),
-    singleThread: parsed.flag('single-thread'),
     help: parsed.help,
     out: parsed.text('out') ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
     target,
@@ -224,10 +202,7 @@ export interface ParsedCommandLine {
   text(name: string): string | undefined;
 }
 
-/**
- * lib/terraform, which loads cdktf, only for --target terraform: scripts/build.mjs bundles it
- * apart as .build/terraform.js and turns this require into one of that file.
- */
+/** lib/terraform, which loads cdktf, only for --target terraform: YAML synth never loads cdktf. */
 function loadTerraform(): typeof import('../terraform') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../terraform');

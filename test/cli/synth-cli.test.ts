@@ -8,7 +8,7 @@ import { readTree } from '../../lib/core/output';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { dnsLabel } from '../../lib/core/values';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
-import { scratchProject } from '../helpers';
+import { scratchRoot } from '../helpers';
 
 /** A second app, so narrowing and cross-app rules have something to work on. */
 const echo = defineApp({
@@ -31,7 +31,7 @@ function run(root: string, ...argv: string[]) {
 describe('npm run synth', () => {
   let root: string;
   beforeEach(() => {
-    root = scratchProject();
+    root = scratchRoot();
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

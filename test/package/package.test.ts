@@ -17,7 +17,7 @@ import { ROOT } from '../helpers';
 
 const GUIDE = join(ROOT, 'docs', 'first-app.md');
 const ENTRIES = ['@platform/cdk8s-constructs', '@platform/cdk8s-constructs/core', '@platform/cdk8s-constructs/apps', '@platform/cdk8s-constructs/cnpg', '@platform/cdk8s-constructs/gateway', '@platform/cdk8s-constructs/tailscale'];
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package', 'package.json'), 'utf8')) as {
+const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'package.json'), 'utf8')) as {
   name: string;
   version: string;
   exports: Record<string, string | { types: string; default: string }>;

@@ -1,18 +1,10 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../apps';
 import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
-import { ROOT } from '../helpers';
+import { scratchRoot } from '../helpers';
 import { manageLegacyFunnel, testApps } from './scenario';
-
-/** A scratch project root holding only overlays/: synth reads nothing else, and writes beside it. */
-function scratchRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'terraform-cli-'));
-  cpSync(join(ROOT, 'overlays'), join(root, 'overlays'), { recursive: true });
-  return root;
-}
 
 function run(root: string, argv: string[], appList = apps) {
   const stdout: string[] = [];
@@ -26,7 +18,7 @@ const ADOPT_LEGACY_FUNNEL = '  adopt:\n    - { kind: Ingress, namespace: pal-e-d
 describe('npm run synth -- --target terraform', () => {
   let root: string;
   beforeEach(() => {
-    root = scratchRoot();
+    root = scratchRoot({ dist: false });
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
