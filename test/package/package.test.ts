@@ -5,7 +5,7 @@ import { delimiter, dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers';
 
-// Slow-ish (about 15-30 s): builds the library package, packs it, installs the tarball into a
+// Slow: builds the library package, packs it, installs the tarball into a
 // fresh project with npm --offline, and follows docs/first-app.md there: the guide's files, then
 // its commands (`npm run synth`, `npm test`), using the public API only.
 //
@@ -86,6 +86,9 @@ function guideFiles(): Map<string, string> {
 function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
 }
+
+/** The budget of a test that spawns node or npm: seconds each, more on a busy machine. */
+const SPAWNS = 120_000;
 
 describe('the library as a package (slow: builds, packs and installs it offline)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'cdk8s-package-'));
@@ -200,7 +203,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Validators load per API group on first use, never on import.
     expect(report.validators).toEqual([expect.stringMatching(/validators[\\/]index\.js$/)]);
     expect(manifest).toHaveProperty('sideEffects', false);
-  });
+  }, SPAWNS);
 
   test('the entries export what the guide uses, and the package entry is their union', async () => {
     const script = `
@@ -216,7 +219,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Internal modules are not reachable: the exports map is the API.
     const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/core/output')"], { cwd: project });
     expect(internal.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
-  });
+  }, SPAWNS);
 
   test('the guide\'s app synthesizes into dist/<env>/<app>/ with valid, labelled objects', async () => {
     const first = await timed('npm run synth', () => npmRun('synth'));
@@ -240,7 +243,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     const again = await npmRun('synth', '--check');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^dist\/ matches a fresh synth/m);
-  });
+  }, SPAWNS);
 
   test('a wrong overlay: the guide\'s error, exit 2, dist/ untouched', async () => {
     const guide = readFileSync(GUIDE, 'utf8');
@@ -257,9 +260,22 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     } finally {
       writeFileSync(overlay, good);
     }
-  });
+  }, SPAWNS);
 
-  test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
+  // Before the guide's `npm test`, whose tsc then type-checks the app new-app wrote.
+  test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
+    const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
+    expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
+    const result = await npmRun('synth');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
+  }, SPAWNS);
+
+  test('the guide\'s `npm test` passes: its project (new-app\'s app included) type-checks against the declarations, its tests pass, dist/ is current', async () => {
     const result = await timed('npm test', () => npmRun('test'));
     expect(result.stderr).toBe('');
     // node --test's summary: "# pass 2" (TAP, Node 20 and 22) or "ℹ pass 2" (spec, Node 24).
@@ -267,17 +283,5 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stdout).toMatch(/^[#ℹ] fail 0$/m);
     expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
     expect(result.code).toBe(0);
-  });
-
-  test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
-    const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
-    expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
-    expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
-    expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
-    const result = await npmRun('synth', '--app', 'billing');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
-  });
+  }, SPAWNS);
 });
