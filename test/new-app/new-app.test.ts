@@ -7,8 +7,9 @@ import { ROOT, scratchProject } from '../helpers';
 
 // `npm run new-app -- NAME --env ENV` in a scratch copy of the project: what it writes
 // synthesizes as it is, and every refusal writes nothing. That the app it writes type-checks is
-// proved where the library is used as a package (test/package/package.test.ts runs the guide's
-// `npm test`, tsc included, over an app new-app wrote): the same source, but for its imports.
+// proved where the library is used as a package (test/package/package.test.ts runs tsc over an
+// app new-app wrote there): the same source but for its imports, against the declarations, where
+// a type-check of this whole scratch project would compile lib/ once more.
 
 /** Every test here spawns node (new-app, the build, synth): seconds each on a busy machine. */
 const SPAWNS = 60_000;

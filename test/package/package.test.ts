@@ -262,20 +262,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     }
   }, SPAWNS);
 
-  // Before the guide's `npm test`, whose tsc then type-checks the app new-app wrote.
-  test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
-    const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
-    expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
-    expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
-    expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
-    const result = await npmRun('synth');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
-  }, SPAWNS);
-
-  test('the guide\'s `npm test` passes: its project (new-app\'s app included) type-checks against the declarations, its tests pass, dist/ is current', async () => {
+  test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
     const result = await timed('npm test', () => npmRun('test'));
     expect(result.stderr).toBe('');
     // node --test's summary: "# pass 2" (TAP, Node 20 and 22) or "ℹ pass 2" (spec, Node 24).
@@ -283,5 +270,21 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stdout).toMatch(/^[#ℹ] fail 0$/m);
     expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
     expect(result.code).toBe(0);
+  }, SPAWNS);
+
+  test('new-app works in the project too: the app it writes imports the package, type-checks and synthesizes', async () => {
+    const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
+    expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
+    // The same template as in this repository but for its imports (test/new-app/new-app.test.ts).
+    const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'], { cwd: project });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
+    const result = await npmRun('synth', '--app', 'billing');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
   }, SPAWNS);
 });
