@@ -66,21 +66,38 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const ms = (x) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
-const spread = (xs) => `${ms(median(xs)).padStart(7)} (min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))})`;
+const spread = (xs) => `wall ${ms(median(xs)).padStart(7)} (min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))})`;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-/** Runs a process to completion and returns its wall time in ms; stdout goes to a file or nowhere. */
+/**
+ * GNU time, where installed, reports a process's CPU time (user + system, all its threads): on a
+ * machine shared with other work, wall time measures the other work too, CPU time much less.
+ */
+const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true'], { encoding: 'utf8' }).stderr?.trim().match(/^[\d.]+ [\d.]+$/) ? '/usr/bin/time' : undefined;
+
+/** Runs a process to completion: its wall time and (with GNU time) CPU time in ms; stdout goes to a file or nowhere. */
 function time(command, args, { cwd, stdoutFile, expect = 0 }) {
   const fd = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const cpuFile = join(tmp, 'cpu-time');
+  const [file, argv] = gnuTime ? [gnuTime, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, args];
   const started = process.hrtime.bigint();
-  const child = spawnSync(command, args, { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(file, argv, { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   if (typeof fd === 'number') closeSync(fd);
   if (child.error) throw child.error;
   if (child.status !== expect) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${child.status}:\n${child.stderr}`);
-  return wall;
+  const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').reduce((sum, x) => sum + Number(x) * 1000, 0) : Number.NaN;
+  return { wall, cpu };
 }
+
+/** Wall and CPU time of many runs: medians, and the spread of wall time. */
+function report(samples) {
+  const cpu = samples.map((s) => s.cpu);
+  return `${spread(samples.map((s) => s.wall))}, CPU ${Number.isNaN(cpu[0]) ? 'n/a' : ms(median(cpu))}`;
+}
+const wallOf = (samples) => median(samples.map((s) => s.wall));
+const cpuOf = (samples) => median(samples.map((s) => s.cpu));
 
 /** One synth of `tree` in `cwd` (its root or a synthetic project made from it), with synth's ARGS. */
 const synth = (tree, cwd, ...args) => time(node, [...tree.synth, ...args], { cwd });
@@ -91,7 +108,7 @@ function equalWork() {
   if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) return say('equal work: skipped, kubectl is not installed');
   const overlays = readdirSync(overlaysDir).filter((d) => existsSync(join(overlaysDir, d, 'kustomization.yaml'))).sort();
   const args = (out) => ['--quiet', '--app', 'codeforphilly', '--env', 'cfp-sandbox,cfp-staging,cfp-prod', '--out', out];
-  const kustomize = (i) => overlays.reduce((sum, o) => sum + time('kubectl', ['kustomize', join(overlaysDir, o)], { cwd: tmp, stdoutFile: join(tmp, `kustomize-${i}-${o}.yaml`) }), 0);
+  const kustomize = (i) => overlays.map((o) => time('kubectl', ['kustomize', join(overlaysDir, o)], { cwd: tmp, stdoutFile: join(tmp, `kustomize-${i}-${o}.yaml`) })).reduce((a, b) => ({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu }));
   say(`equal work: codeforphilly x3 environments, \`node ${trees.at(-1).synth.join(' ')} ${args('<empty dir>').join(' ')}\``);
   say(`  against kubectl kustomize over ${overlays.join(', ')} of ${opts.anchor}; ${runs} interleaved runs after a warm-up; load average at start ${load()}`);
   const samples = { kustomize: [] };
@@ -105,10 +122,11 @@ function equalWork() {
     // Each run starts with another of them, so none always runs first.
     for (let k = 0; k < steps.length; k++) steps[(i + k) % steps.length]();
   }
-  say(`  kubectl kustomize x${overlays.length}: ${spread(samples.kustomize)}`);
+  say(`  kubectl kustomize x${overlays.length}: ${report(samples.kustomize)}`);
   for (const tree of trees) {
-    const ratio = median(samples[tree.name]) / median(samples.kustomize);
-    say(`  synth, ${tree.name.padEnd(6)}:      ${spread(samples[tree.name])}  ratio ${ratio.toFixed(2)} (target <= 1.00: ${ratio <= 1 ? 'met' : 'not met'})`);
+    const ratio = wallOf(samples[tree.name]) / wallOf(samples.kustomize);
+    const cpuRatio = cpuOf(samples[tree.name]) / cpuOf(samples.kustomize);
+    say(`  synth, ${tree.name.padEnd(6)}:      ${report(samples[tree.name])}; ratio synth/kustomize ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU (target <= 1.00)`);
   }
   say(`  load average at end ${load()}`);
 }
@@ -139,7 +157,8 @@ function scale() {
     say(`  ${size} pairs (${project.apps} apps over ${project.environments} environments), load average now ${load()}:`);
     for (const { tree } of projects) {
       const result = results[`${tree.name}-${size}`];
-      say(`    ${tree.name.padEnd(6)} fresh ${spread(result.fresh)}   check ${spread(result.check)}`);
+      say(`    ${tree.name.padEnd(6)} fresh ${report(result.fresh)}`);
+      say(`    ${tree.name.padEnd(6)} check ${report(result.check)}`);
     }
     for (const { dir } of projects) rmSync(dir, { recursive: true, force: true });
   }
@@ -147,9 +166,8 @@ function scale() {
   if (small === large) return;
   for (const tree of trees) {
     for (const scenario of ['fresh', 'check']) {
-      const t = median(results[`${tree.name}-${large}`][scenario]);
-      const growth = t / median(results[`${tree.name}-${small}`][scenario]);
-      say(`  ${tree.name.padEnd(6)} ${scenario.padEnd(5)}: ${large} pairs in ${ms(t)} (target < 5 s: ${t < 5000 ? 'met' : 'not met'}), t(${large})/t(${small}) = ${growth.toFixed(2)} for x${large / small} pairs (target <= ${(large / small) * 1.1}: ${growth <= (large / small) * 1.1 ? 'met' : 'not met'})`);
+      const [big, little] = [results[`${tree.name}-${large}`][scenario], results[`${tree.name}-${small}`][scenario]];
+      say(`  ${tree.name.padEnd(6)} ${scenario.padEnd(5)}: ${large} pairs in ${ms(wallOf(big))} wall, ${ms(cpuOf(big))} CPU (target < 5 s); t(${large})/t(${small}) = ${(wallOf(big) / wallOf(little)).toFixed(2)} wall, ${(cpuOf(big) / cpuOf(little)).toFixed(2)} CPU for x${large / small} pairs (linear: <= ${(large / small) * 1.1})`);
     }
   }
 }
