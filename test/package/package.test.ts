@@ -1,5 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -11,7 +11,8 @@ import { ROOT } from '../helpers';
 //
 // The project gets no registry and no npm cache (an empty cache of its own): the library's
 // dependencies and peers, and the guide's @types/node, are packed from this repository's
-// node_modules, at the locked versions, and installed as tarballs, so the test runs the same in
+// node_modules, at the locked versions (once per version, kept in .build/package-test/), and
+// installed as tarballs, so the test runs the same in
 // CI's fresh clone after `npm ci`. The guide's other dev tools (typescript, esbuild) come from
 // this repository's node_modules/.bin on the PATH instead of being installed again.
 
@@ -53,8 +54,8 @@ async function ok(command: string, args: readonly string[], options: SpawnOption
  * theirs, as installed here (bundled dependencies travel inside their package's tarball), and the
  * guide's @types/node.
  */
-function dependencyDirs(): string[] {
-  const found = new Map<string, string>();
+function dependencyDirs(): Map<string, { name: string; version: string }> {
+  const found = new Map<string, { name: string; version: string }>();
   const resolveFrom = (name: string, from: string): string => {
     for (let dir = from; ; dir = dirname(dir)) {
       const candidate = join(dir, 'node_modules', name);
@@ -66,14 +67,35 @@ function dependencyDirs(): string[] {
     const dir = resolveFrom(name, from);
     if (found.has(dir)) return;
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    found.set(dir, pkg.version);
+    found.set(dir, { name: pkg.name, version: pkg.version });
     const bundled = new Set<string>(pkg.bundleDependencies ?? pkg.bundledDependencies ?? []);
     const optionalPeers = new Set(Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => (m as { optional?: boolean }).optional).map(([n]) => n));
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) if (!bundled.has(dep) && !optionalPeers.has(dep)) visit(dep, dir);
   };
   const optional = new Set(Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
   for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies).filter((n) => !optional.has(n)), '@types/node']) visit(name, ROOT);
-  return [...found.keys()];
+  return found;
+}
+
+/**
+ * The tarballs of dependencyDirs(), packed once per name and version into .build/package-test/
+ * and reused: a version's tarball holds what npm installed for it, so packing it again would give
+ * the same file (npm names it `<scope>-<name>-<version>.tgz`).
+ */
+async function dependencyTarballs(): Promise<string[]> {
+  const cache = join(ROOT, '.build', 'package-test');
+  mkdirSync(cache, { recursive: true });
+  const tarballs = new Map([...dependencyDirs()].map(([dir, { name, version }]) => [dir, join(cache, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`)]));
+  const missing = [...tarballs].filter(([, tarball]) => !existsSync(tarball)).map(([dir]) => dir);
+  if (missing.length > 0) {
+    // Packed beside the cache and moved in, so a run that stops half-way leaves no partial file.
+    const fresh = mkdtempSync(join(cache, 'packing-'));
+    await ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', fresh, ...missing], { cwd: fresh });
+    for (const file of readdirSync(fresh)) renameSync(join(fresh, file), join(cache, file));
+    rmSync(fresh, { recursive: true, force: true });
+  }
+  for (const tarball of tarballs.values()) if (!existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
+  return [...tarballs.values()];
 }
 
 /** The files of docs/first-app.md: fenced blocks whose info string names a path (```ts main.ts). */
@@ -112,16 +134,15 @@ describe('the library as a package (slow: builds, packs and installs it offline)
   });
 
   beforeAll(async () => {
-    for (const dir of [project, join(tmp, 'tarballs'), join(tmp, 'deps')]) mkdirSync(dir);
+    for (const dir of [project, join(tmp, 'tarballs')]) mkdirSync(dir);
     // The build (tsc, CPU) and the packing of the dependencies (npm, I/O) run side by side.
-    const [library] = await Promise.all([
+    const [library, deps] = await Promise.all([
       timed('build:lib + pack', async () => (await ok(process.execPath, [join(ROOT, 'scripts', 'build-lib.mjs'), '--out', built, '--pack', join(tmp, 'tarballs')])).stdout.trim().split('\n').pop()!),
-      timed('pack dependencies', () => ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', join(tmp, 'deps'), ...dependencyDirs()], { cwd: tmp })),
+      timed('pack dependencies', dependencyTarballs),
     ]);
     tarballFiles = (await ok('tar', ['tzf', library])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
 
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-deployments', version: '0.0.0', private: true }, null, 2)}\n`);
-    const deps = readdirSync(join(tmp, 'deps')).map((f) => join(tmp, 'deps', f));
     await timed('npm install --offline', () => ok('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), library, ...deps], { cwd: project }));
 
     // The guide's files, its package.json scripts included.
