@@ -1,11 +1,30 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { apps } from './apps';
+import { EnvironmentSchema } from './lib/core/environment';
+import { overlaySchema } from './lib/core/app';
 import { runCli } from './lib/core/cli';
-import { useCompiledOverlayValidators } from './lib/core/overlay';
+import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/core/overlay';
+import { runDiffCli } from './lib/review/diff-cli';
+import { serverUpgradeCheck } from './lib/review/server-upgrade-check';
 
-// Bundled to .build/main.bundle.js (loaded by the launcher .build/main.js) by scripts/build.mjs; the
-// project root is one level up. The same build writes, next to this bundle, the overlay schemas'
-// validators and the render worker's script (render-worker.ts).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-useCompiledOverlayValidators(require('./overlay-validators'));
-process.exitCode = runCli(process.argv.slice(2), { root: resolve(__dirname, '..'), apps, renderWorker: { file: resolve(__dirname, 'render-worker.js') } });
+// The one entry point: `npm run synth` and `npm run check` run main(ARGS), `npm run diff` runs
+// main(['diff', ...ARGS]). scripts/build.mjs bundles this file to .build/main.js (so the project
+// root is one level up) and writes the overlay schemas' validators beside it.
+
+export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/core/overlay';
+
+/** Runs synth, or with `diff` first the diff, and returns the exit code. */
+export function main(argv: readonly string[]): number {
+  // A path built at run time, so the bundler leaves this require alone.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  useCompiledOverlayValidators(require(join(__dirname, 'overlay-validators')) as CompiledOverlayValidators);
+  const context = { root: resolve(__dirname, '..'), apps };
+  return argv[0] === 'diff' ? runDiffCli(argv.slice(1), context, serverUpgradeCheck(context.root)) : runCli(argv, context);
+}
+
+/** Every overlay schema synth reads (environment.yaml's and each app's), for the build to compile ahead of time. */
+export function overlaySchemas(): unknown[] {
+  return [EnvironmentSchema, ...apps.map((app) => overlaySchema(app))];
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Builds the library package (`npm run build:lib`): lib/ and the imports/ it uses, compiled by tsc
-// (tsconfig.lib.json) to CommonJS with type declarations, plus the generated validators, which
-// are JavaScript already and stay one module per API group (loaded on first use), plus the
-// package's manifest and README from package/. The result is a directory `npm pack` turns into
-// the tarball users install:
+// Builds the library package (`npm run build:lib`): lib/ and the imports/ it uses, compiled by
+// `tsc -b scripts/package/tsconfig.json` to CommonJS with type declarations in .build/lib (the
+// same build `npm run typecheck` runs, so an unchanged library is not compiled again), plus the
+// generated validators, which are JavaScript already and stay one module per API group (loaded on
+// first use), plus the package's manifest and README from scripts/package/. The result is a
+// directory `npm pack` turns into the tarball users install:
 //
 //   node scripts/build-lib.mjs [--out DIR] [--pack DIR]
 //
@@ -35,7 +36,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-run(process.execPath, [tsc, '-p', join(root, 'tsconfig.lib.json'), '--outDir', join(out, 'dist')], root);
+run(process.execPath, [tsc, '-b', join(root, 'scripts', 'package', 'tsconfig.json')], root);
+for (const dir of ['lib', 'imports']) cpSync(join(root, '.build', 'lib', dir), join(out, 'dist', dir), { recursive: true });
 
 // tsc emits nothing for JavaScript and declaration inputs: copy the validators as they are.
 const validators = join(root, 'imports', 'validators');
@@ -43,7 +45,7 @@ mkdirSync(join(out, 'dist', 'imports', 'validators'), { recursive: true });
 for (const file of readdirSync(validators)) {
   if (file.endsWith('.js') || file.endsWith('.d.ts')) copyFileSync(join(validators, file), join(out, 'dist', 'imports', 'validators', file));
 }
-for (const file of ['package.json', 'README.md']) cpSync(join(root, 'package', file), join(out, file));
+for (const file of ['package.json', 'README.md']) cpSync(join(root, 'scripts', 'package', file), join(out, file));
 
 if (values.pack) {
   const destination = resolve(values.pack);

@@ -95,11 +95,11 @@ export function problemsOf(fn: () => unknown): string[] {
 
 /**
  * A scratch copy of the project (sources, overlays, imports, committed dist/) with node_modules
- * linked, for tests that run the CLI end to end without touching the working tree.
+ * linked, for tests that build and run the CLI end to end without touching the working tree.
  */
 export function scratchProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cdk8s-project-'));
-  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'diff.ts', 'render-worker.ts', 'launch.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+  for (const entry of ['apps', 'lib', 'overlays', 'imports', 'scripts', 'dist', 'main.ts', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
     cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -124,4 +124,15 @@ export function declareExisting(overlaysDir: string, env: string, add: ExistingV
     doc.setIn(['existing', key], merged);
   }
   writeFileSync(file, doc.toString({ flowCollectionPadding: false }));
+}
+
+/**
+ * A scratch root holding only what the CLI reads and writes (overlays/ and, unless `dist` is
+ * false, the committed dist/), for tests that run it in-process: `from` copies another root.
+ */
+export function scratchRoot(options: { readonly dist?: boolean; readonly from?: string } = {}): string {
+  const from = options.from ?? ROOT;
+  const dir = mkdtempSync(join(tmpdir(), 'cdk8s-root-'));
+  for (const entry of options.dist === false ? ['overlays'] : ['overlays', 'dist']) cpSync(join(from, entry), join(dir, entry), { recursive: true });
+  return dir;
 }

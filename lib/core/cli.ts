@@ -6,7 +6,6 @@ import { checkEnvironmentRemovals } from './environment-removal';
 import { formatProblems, REPORT_BUGS, UserError } from './errors';
 import { requireOptional } from './optional-dependency';
 import { diffTrees, readOutput, recoverInterruptedWrite, writeTreeAtomically } from './output';
-import { RenderWorker, type RenderWorkerProps } from './render-worker';
 import { clockMs, synthesize, type SynthResult } from './synth';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
@@ -36,9 +35,6 @@ Options:
   --prune-environments
                  allow a run to remove whole environments from dist/ even though their overlay
                  directories still exist, or every environment it holds (refused otherwise)
-  --single-thread
-                 validate and write YAML on the main thread only (by default a worker thread does
-                 it beside the main thread in runs of 32 apps and environments or more, given two CPUs)
   --help         show this help
 
 Exit codes: 0 done, 1 dist/ drifted (--check), 2 anything you can fix (overlays, app code, the
@@ -58,13 +54,6 @@ export interface CliContext {
   readonly env?: NodeJS.ProcessEnv;
   /** Colour the errors. @default true when stderr is a terminal and NO_COLOR is unset */
   readonly color?: boolean;
-  /**
-   * The render worker: its script (`.build/render-worker.js`, which calls serveRenderJobs()) and
-   * options. With it, a run of many apps validates objects and writes YAML on a worker thread
-   * while the next app is built (RenderWorker: for runs of 32 jobs or more, given two CPUs), unless
-   * `--single-thread` is given. @default everything on the calling thread
-   */
-  readonly renderWorker?: RenderWorkerProps;
 }
 
 /** Runs the synth CLI and returns its exit code; never throws. */
@@ -83,20 +72,12 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     const outDir = resolve(context.root, args.out);
     const show = (path: string) => relative(context.root, path).split('\\').join('/') || '.';
     const overlaysDir = join(context.root, 'overlays');
-    const worker = context.renderWorker && !args.singleThread ? new RenderWorker(context.renderWorker) : undefined;
-    let result: SynthResult;
-    try {
-      result = synthesize({
-        apps: context.apps,
-        overlaysDir,
-        environments: args.env,
-        appNames: args.app,
-        renderThread: worker,
-      });
-    } finally {
-      worker?.close(); // its work is done: it stops while the files are written
-    }
-    if (worker?.failure && !args.quiet) err(`warning: ${worker.failure}; the rest was done on the main thread`);
+    const result: SynthResult = synthesize({
+      apps: context.apps,
+      overlaysDir,
+      environments: args.env,
+      appNames: args.app,
+    });
     const terraform = args.target === 'terraform'
       ? loadTerraform().renderTerraform({ result, overlaysDir, explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })
       : undefined;
@@ -163,7 +144,6 @@ interface CliArgs {
   readonly app?: string[];
   readonly check: boolean;
   readonly quiet: boolean;
-  readonly singleThread: boolean;
   readonly pruneEnvironments: boolean;
   readonly help: boolean;
   readonly out: string;
@@ -174,7 +154,6 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
   const parsed = parseCommandLine(argv, {
     check: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
-    'single-thread': { type: 'boolean', default: false },
     'prune-environments': { type: 'boolean', default: false },
     out: { type: 'string' },
     target: { type: 'string', default: 'yaml' },
@@ -193,7 +172,6 @@ function parseCliArgs(argv: readonly string[]): CliArgs {
     app: parsed.app,
     check: parsed.flag('check'),
     quiet: parsed.flag('quiet'),
-    singleThread: parsed.flag('single-thread'),
     pruneEnvironments: parsed.flag('prune-environments'),
     help: parsed.help,
     out: parsed.text('out') ?? (target === 'terraform' ? 'dist-terraform' : 'dist'),
@@ -244,10 +222,9 @@ export interface ParsedCommandLine {
 }
 
 /**
- * lib/terraform, which loads cdktf, only for --target terraform: scripts/build.mjs bundles it
- * apart as .build/terraform.js and turns this require into one of that file. cdktf and the
- * provider are optional peer dependencies of the library; when they are missing, the user is
- * told the install command (the versions of package/package.json's peerDependencies).
+ * lib/terraform, which loads cdktf, only for --target terraform: YAML synth never loads cdktf.
+ * cdktf and the provider are optional peer dependencies of the library; when they are missing,
+ * the user is told the install command (the versions of the package's peerDependencies).
  */
 function loadTerraform(): typeof import('../terraform') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

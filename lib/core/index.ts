@@ -27,8 +27,6 @@ export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selecto
 export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
 export { parseOverlay, readOverlay } from './overlay';
 export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
-export { CURRENT_THREAD, runRenderJob, type Later, type RenderedJob, type RenderFiles, type RenderJob, type RenderThread } from './render-thread';
-export { RenderWorker, serveRenderJobs, type RenderWorkerProps } from './render-worker';
 export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-validation';
 export { isSealedCiphertext, SealedSecret, SealedSecretValues, type SealedSecretProps, type SealingScope } from './sealed-secret';
 export { lacksKey, type ISecretSource } from './secret-source';

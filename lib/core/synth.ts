@@ -11,8 +11,8 @@ import { loadEnvironment, type Environment } from './environment';
 import { UserError, type Problem } from './errors';
 import { objectNameProblems } from './object-names';
 import { readOverlay } from './overlay';
-import { CURRENT_THREAD, type Later, type RenderThread } from './render-thread';
-import type { KubeObject } from './schema-validation';
+import { renderAppFiles } from './output';
+import { validateObject, type KubeObject } from './schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from '../policy/engine';
 import { checkReferences } from '../policy/references';
 
@@ -28,12 +28,6 @@ export interface SynthOptions {
   readonly environments?: readonly string[];
   /** Only these apps. @default all */
   readonly appNames?: readonly string[];
-  /**
-   * Where objects are validated against their upstream schemas and written as YAML: the synth CLI
-   * passes a worker thread (RenderWorker) so that happens while the next app is built. The result
-   * is the same either way. @default CURRENT_THREAD
-   */
-  readonly renderThread?: RenderThread;
 }
 
 /** One synthesized (environment, app) pair. */
@@ -58,18 +52,11 @@ export interface SynthResult {
   readonly apps: readonly SynthesizedApp[];
   /** All files, relative to the output directory. */
   readonly files: ReadonlyMap<string, string>;
-  /**
-   * Milliseconds spent on each environment (reading, building, validating, rendering), by name: on
-   * this thread, including waiting for the render thread.
-   */
+  /** Milliseconds spent on each environment (reading, building, validating, rendering), by name. */
   readonly durations: ReadonlyMap<string, number>;
 }
 
-/**
- * Milliseconds since an arbitrary moment, for durations. process.hrtime rather than
- * `performance.now()`: the first use of the `performance` global loads perf_hooks, 3 ms of a
- * small run on Node 20.
- */
+/** Milliseconds since an arbitrary moment, for durations. */
 export function clockMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
@@ -77,18 +64,14 @@ export function clockMs(): number {
 /**
  * Runs the pipeline for every selected (environment, app) pair: read and validate the overlays,
  * build the app's constructs, run construct validations, render, and validate every object
- * against its upstream schema. Nothing is written. Throws a UserError listing every problem.
+ * against its upstream schema. Nothing is written. Throws a UserError listing every problem, in
+ * the order the pairs were built.
  *
  * Each pair gets its own cdk8s App: pairs are independent, and one App per pair keeps the cost
  * of a run linear in the number of pairs.
- *
- * Pairs are built and rendered on this thread, one after the other; their schema validation and
- * YAML are done by `renderThread`, meanwhile when that is a worker. The results are then read in
- * the order the pairs were started, so problems are reported in the same order either way.
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const display = options.overlaysDisplay ?? 'overlays';
-  const thread = options.renderThread ?? CURRENT_THREAD;
   // A list that names an app twice would make every later message misleading: refuse it first.
   const listed = appListProblems(options.apps);
   if (listed.length > 0) throw new UserError(listed);
@@ -99,36 +82,13 @@ export function synthesize(options: SynthOptions): SynthResult {
   const durations = new Map<string, number>();
   const timed = (envName: string, started: number) => durations.set(envName, (durations.get(envName) ?? 0) + clockMs() - started);
 
-  const envNames = listEnvironments(options.overlaysDir, display, options.environments);
-  thread.expectJobs?.(countJobs(options.overlaysDir, envNames, byName, options.appNames));
-  /** What to do with each result once it is ready, in the order the work was started. */
-  const steps: Array<() => void> = [];
-  /**
-   * start(), with a UserError it throws at once deferred to when its result is read, so problems
-   * are reported in the order of the work. Any other error (a bug) is thrown at once, but after
-   * the results started before it are read: the first bug is the one reported, as on one thread.
-   */
-  const begin = <T>(start: () => Later<T>): Later<T> => {
-    try {
-      return start();
-    } catch (error) {
-      if (error instanceof UserError) {
-        return () => {
-          throw error;
-        };
-      }
-      for (const step of steps.splice(0)) step();
-      throw error;
-    }
-  };
-  for (const envName of envNames) {
+  for (const envName of listEnvironments(options.overlaysDir, display, options.environments)) {
     const started = clockMs();
     let environment: Environment;
     try {
       environment = loadEnvironment(options.overlaysDir, envName, display);
     } catch (error) {
-      const found = problemsOf(error);
-      steps.push(() => problems.push(...found));
+      problems.push(...problemsOf(error));
       continue;
     }
     environments.push(environment);
@@ -138,32 +98,26 @@ export function synthesize(options: SynthOptions): SynthResult {
       const appName = file.slice(0, -'.yaml'.length);
       const app = byName.get(appName);
       if (!app) {
-        steps.push(() => problems.push({
+        problems.push({
           where: `${display}/${envName}/${file}`,
           message: `names no app "${appName}"`,
           allowed: `an app defined in apps/: ${[...byName.keys()].sort().join(', ')}`,
           hint: 'rename the file to <app>.yaml, or add the app to apps/index.ts',
-        }));
+        });
         continue;
       }
       if (options.appNames && !options.appNames.includes(appName)) continue;
-      const pair = begin(() => startApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, thread));
-      steps.push(() => {
-        const waited = clockMs();
-        try {
-          const result = pair();
-          results.push(result.app);
-          claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
-        } catch (error) {
-          problems.push(...problemsOf(error));
-        }
-        timed(envName, waited);
-      });
+      try {
+        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`);
+        results.push(result.app);
+        claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
+      } catch (error) {
+        problems.push(...problemsOf(error));
+      }
     }
-    steps.push(() => problems.push(...conflictingClaims(environment, claims)));
+    problems.push(...conflictingClaims(environment, claims));
     timed(envName, started);
   }
-  for (const step of steps.splice(0)) step();
   if (options.appNames) {
     for (const name of options.appNames) {
       if (!byName.has(name)) problems.push({ where: '--app', message: `names no app "${name}"`, allowed: [...byName.keys()].sort().join(', ') });
@@ -181,46 +135,38 @@ export function synthesize(options: SynthOptions): SynthResult {
     if (problems.length > 0) throw new UserError(problems);
     for (const environment of environments) {
       const started = clockMs();
-      const environmentFiles = begin(() => startEnvironmentFiles(environment, results.filter((r) => r.environment === environment), thread));
+      try {
+        for (const [path, content] of environmentFiles(environment, results.filter((r) => r.environment === environment))) files.set(path, content);
+      } catch (error) {
+        problems.push(...problemsOf(error));
+      }
       timed(environment.name, started);
-      steps.push(() => {
-        const waited = clockMs();
-        try {
-          for (const [path, content] of environmentFiles()) files.set(path, content);
-        } catch (error) {
-          problems.push(...problemsOf(error));
-        }
-        timed(environment.name, waited);
-      });
     }
-    for (const step of steps.splice(0)) step();
     if (problems.length > 0) throw new UserError(problems);
   }
   return { environments, apps: results, files, durations };
 }
 
 /** `dist/<env>/argocd/` (the ArgoCD project, applications and root app) and `dist/<env>/README.md`. */
-function startEnvironmentFiles(environment: Environment, apps: readonly SynthesizedApp[], thread: RenderThread): Later<Map<string, string>> {
+function environmentFiles(environment: Environment, apps: readonly SynthesizedApp[]): Map<string, string> {
   const header = `# Generated by \`npm run synth\` from ${environment.file} and the apps deployed there. Do not edit.`;
   const { chart, context } = deliveryChart(environment, apps);
   // The policy (lib/policy) covers the generated delivery objects too: no secret in a repoURL.
-  const delivery = renderAndSubmit(chart, context, (objects) => enforcePolicyOnGenerated(objects, { production: environment.production, source: environment.file }), header, thread);
-  return () => {
-    const files = new Map<string, string>();
-    for (const [name, content] of delivery().files) files.set(`${environment.name}/${DELIVERY_DIRECTORY}/${name}`, content);
-    files.set(`${environment.name}/README.md`, environmentReadme(environment, apps));
-    return files;
-  };
+  const delivery = renderChecked(chart, context, (objects) => enforcePolicyOnGenerated(objects, { production: environment.production, source: environment.file }), header);
+  const files = new Map<string, string>();
+  for (const [name, content] of delivery.files) files.set(`${environment.name}/${DELIVERY_DIRECTORY}/${name}`, content);
+  files.set(`${environment.name}/README.md`, environmentReadme(environment, apps));
+  return files;
 }
 
 /**
  * Runs a chart's construct validations, renders its objects and validates each against its
- * upstream schema (on `thread`, waiting for it). `suffix` is appended to construct-validation
- * messages (which app, which overlay). Throws a UserError with every problem found.
+ * upstream schema. `suffix` is appended to construct-validation messages (which app, which
+ * overlay). Throws a UserError with every problem found.
  */
-export function renderChart(chart: AppChart, suffix = '', thread: RenderThread = CURRENT_THREAD): KubeObject[] {
+export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
   const { objects, wheres } = renderObjects(chart, suffix);
-  const { problems } = thread.submit({ objects, wheres })();
+  const problems = schemaProblems(objects, wheres);
   if (problems.length > 0) throw new UserError(problems);
   return objects;
 }
@@ -253,19 +199,22 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
   return { objects, wheres };
 }
 
+/** Every object's problems against its upstream schema, in order; `wheres[i]` made `objects[i]`. */
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[]): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i]));
+}
+
 /**
- * Renders `chart` on this thread (renderObjects), runs `policy` over its objects, and hands their
- * schema validation and files to `thread`. Reading the result throws what doing it all in order
- * would: the schema problems if there are any (the policy is not reported on objects the schemas
- * reject), else what the policy threw.
+ * Renders `chart` (renderObjects), runs `policy` over its objects, validates them against their
+ * upstream schemas and writes the policy's objects as files. The schema problems win: the policy
+ * is not reported on objects the schemas reject.
  */
-function renderAndSubmit(
+function renderChecked(
   chart: AppChart,
   suffix: string,
   policy: (objects: readonly KubeObject[]) => KubeObject[],
   header: string,
-  thread: RenderThread,
-): Later<{ objects: KubeObject[]; files: ReadonlyMap<string, string> }> {
+): { objects: KubeObject[]; files: ReadonlyMap<string, string> } {
   const { objects, wheres } = renderObjects(chart, suffix);
   let checked: KubeObject[] | undefined;
   let policyError: unknown;
@@ -274,20 +223,14 @@ function renderAndSubmit(
   } catch (error) {
     policyError = error;
   }
-  const job = thread.submit({ objects, wheres, files: checked && { objects: checked, header } });
-  return () => {
-    const { problems, files } = job();
-    if (problems.length > 0) throw new UserError(problems);
-    if (!checked || !files) throw policyError;
-    return { objects: checked, files };
-  };
+  const problems = schemaProblems(objects, wheres);
+  if (problems.length > 0) throw new UserError(problems);
+  if (!checked) throw policyError;
+  return { objects: checked, files: renderAppFiles(checked, header) };
 }
 
-/**
- * Builds and renders one app in one environment on this thread and hands its objects to `thread`
- * (renderAndSubmit); reading the result waits for their validation and files.
- */
-function startApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, thread: RenderThread): Later<{ app: SynthesizedApp; claims: readonly Claim[] }> {
+/** Builds, renders and checks one app in one environment. */
+function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string): { app: SynthesizedApp; claims: readonly Claim[] } {
   const values = readOverlay(overlayPath, overlayDisplay, overlaySchemaOf(app)) as { namespace: string };
   const cdk8sApp = new App({ outdir: '.build/unused' });
   const chart = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
@@ -302,13 +245,10 @@ function startApp(app: AppDefinition, environment: Environment, overlayPath: str
 
   const header = `# Generated by \`npm run synth\` from apps/${app.name}.ts and ${overlayDisplay}. Do not edit.`;
   // The policy (lib/policy) over every rendered object; exceptions come from the overlay's policyExceptions.
-  const rendered = renderAndSubmit(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header, thread);
-  return () => {
-    const { objects, files: appFiles } = rendered();
-    const files = new Map<string, string>();
-    for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
-    return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
-  };
+  const { objects, files: appFiles } = renderChecked(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
+  const files = new Map<string, string>();
+  for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
+  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
 }
 
 /**
@@ -338,18 +278,6 @@ function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
     overlaySchemaByApp.set(app, schema);
   }
   return schema;
-}
-
-/** How many render jobs a run submits: one per (environment, app) pair, one per environment's ArgoCD objects. */
-function countJobs(overlaysDir: string, envNames: readonly string[], apps: ReadonlyMap<string, AppDefinition>, only?: readonly string[]): number {
-  let jobs = only ? 0 : envNames.length;
-  for (const envName of envNames) {
-    for (const file of readdirSync(join(overlaysDir, envName))) {
-      const appName = file.endsWith('.yaml') ? file.slice(0, -'.yaml'.length) : '';
-      if (apps.has(appName) && (!only || only.includes(appName))) jobs++;
-    }
-  }
-  return jobs;
 }
 
 function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {

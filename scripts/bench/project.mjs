@@ -1,8 +1,8 @@
-// Generates a synthetic project for the scale benchmark: a scratch copy of this repository (as
-// test/cli makes one: sources, imports/, scripts/, package.json; node_modules linked) whose
-// apps/index.ts lists synthetic apps (scripts/bench/synthetic-apps.ts) and whose overlays/ has
-// one overlay per (environment, app) pair. `node <dir>/scripts/build.mjs` then bundles it with
-// the repo's own build script and `node <dir>/.build/main.js` runs the pipeline users run.
+// Generates a synthetic project for the scale benchmark: a scratch copy of a checkout of this
+// repository (sources, imports/, scripts/, package.json; node_modules linked) whose apps/index.ts
+// lists synthetic apps (scripts/bench/synthetic-apps.ts) and whose overlays/ has one overlay per
+// (environment, app) pair. scripts/bench.mjs then runs the checkout's own `npm run synth` command
+// there: its build, then the pipeline users run.
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';

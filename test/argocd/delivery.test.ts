@@ -19,11 +19,11 @@ describe('ArgoCD delivery per environment', () => {
       const envApps = result.apps.filter((a) => a.environment === env);
       const projects = [...new Set(envApps.map((a) => projectOf(env.name, a.app.layer ?? 'application')))];
       const kustomization = file(`${env.name}/argocd/kustomization.yaml`);
-      expect(kustomization.resources).toEqual(expect.arrayContaining([
+      expect([...kustomization.resources].sort()).toEqual([
         ...projects.map((p) => `appproject-${p}.yaml`),
         `application-${env.name}-root.yaml`,
         ...envApps.map((a) => `application-${env.name}-${a.app.name}.yaml`),
-      ]));
+      ].sort());
       for (const a of envApps) {
         expect(file(`${env.name}/argocd/application-${env.name}-${a.app.name}.yaml`).spec.project).toBe(projectOf(env.name, a.app.layer ?? 'application'));
       }

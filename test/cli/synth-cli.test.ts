@@ -8,7 +8,7 @@ import { readTree } from '../../lib/core/output';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { dnsLabel } from '../../lib/core/values';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
-import { declareExisting, scratchProject } from '../helpers';
+import { declareExisting, scratchRoot } from '../helpers';
 import { ECHO_EXISTING } from '../reliability/fixtures';
 
 /** A second app, so narrowing and cross-app rules have something to work on. */
@@ -38,7 +38,7 @@ function run(root: string, ...argv: string[]) {
 describe('npm run synth', () => {
   let root: string;
   beforeEach(() => {
-    root = scratchProject();
+    root = scratchRoot();
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
 import { k8s } from '../../lib/core/k8s';
-import { testChart } from '../helpers';
+import { testChart, testEnvironment } from '../helpers';
 
 describe('AppChart', () => {
   test('refuses objects without an explicit name: no construct-path hashes in names', () => {
@@ -14,11 +14,12 @@ describe('AppChart', () => {
   });
 
   test('selectors come from app, environment stage and component, never from construct paths', () => {
-    const a = testChart({ app: 'shop' }).selectorFor('api');
-    const b = testChart({ app: 'shop' }).selectorFor('api');
-    expect(a).toEqual({ 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'shop-sandbox', 'app.kubernetes.io/component': 'api' });
-    expect(a).toEqual(b);
-    expect(JSON.stringify(a)).not.toMatch(/\//.source.repeat(2));
+    const sandbox = testChart({ app: 'shop' });
+    expect(sandbox.selectorFor('api')).toEqual({ 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'shop-sandbox', 'app.kubernetes.io/component': 'api' });
+    // Another stage is another instance; the construct paths ("shop/...") appear nowhere.
+    const prod = testChart({ app: 'shop', environment: testEnvironment({ name: 'test-prod', stage: 'prod', production: true }) });
+    expect(prod.selectorFor('worker')).toEqual({ 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'shop-prod', 'app.kubernetes.io/component': 'worker' });
+    expect(Object.values(prod.selectorFor('worker')).some((value) => value.includes('/'))).toBe(false);
   });
 
   test('labels carry all recommended keys', () => {

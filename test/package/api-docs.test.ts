@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readTree } from '../../lib/core/output';
 import { ROOT } from '../helpers';
 
-// The API reference (docs/api/, `npm run docs:api`, configured in package/typedoc.json): it must
+// The API reference (docs/api/, `npm run docs:api`, configured in scripts/package/typedoc.json): it must
 // be complete (every exported symbol and property documented, every optional property with a
 // @default) and committed as generated.
 
@@ -27,7 +27,7 @@ describe('the API reference (slow: runs TypeDoc)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   test('documents every export, and docs/api/ is what `npm run docs:api` generates', async () => {
-    const result = await typedoc(join(ROOT, 'package', 'typedoc.json'), '--out', out);
+    const result = await typedoc(join(ROOT, 'scripts', 'package', 'typedoc.json'), '--out', out);
     // A warning names the symbol: "<entry>.<Symbol>.<prop> ... does not have any documentation"
     // or "... is optional but has no @default".
     expect(result.output.split('\n').filter((line) => /\[(warning|error)\]/.test(line))).toEqual([]);

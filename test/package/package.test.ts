@@ -1,23 +1,24 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers';
 
-// Slow-ish (about 15-30 s): builds the library package, packs it, installs the tarball into a
+// Slow: builds the library package, packs it, installs the tarball into a
 // fresh project with npm --offline, and follows docs/first-app.md there: the guide's files, then
 // its commands (`npm run synth`, `npm test`), using the public API only.
 //
 // The project gets no registry and no npm cache (an empty cache of its own): the library's
 // dependencies and peers, and the guide's @types/node, are packed from this repository's
-// node_modules, at the locked versions, and installed as tarballs, so the test runs the same in
+// node_modules, at the locked versions (once per version, kept in .build/package-test/), and
+// installed as tarballs, so the test runs the same in
 // CI's fresh clone after `npm ci`. The guide's other dev tools (typescript, esbuild) come from
 // this repository's node_modules/.bin on the PATH instead of being installed again.
 
 const GUIDE = join(ROOT, 'docs', 'first-app.md');
 const ENTRIES = ['@platform/cdk8s-constructs', '@platform/cdk8s-constructs/core', '@platform/cdk8s-constructs/apps', '@platform/cdk8s-constructs/cnpg', '@platform/cdk8s-constructs/gateway', '@platform/cdk8s-constructs/tailscale'];
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package', 'package.json'), 'utf8')) as {
+const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'package.json'), 'utf8')) as {
   name: string;
   version: string;
   exports: Record<string, string | { types: string; default: string }>;
@@ -53,8 +54,8 @@ async function ok(command: string, args: readonly string[], options: SpawnOption
  * theirs, as installed here (bundled dependencies travel inside their package's tarball), and the
  * guide's @types/node.
  */
-function dependencyDirs(): string[] {
-  const found = new Map<string, string>();
+function dependencyDirs(): Map<string, { name: string; version: string }> {
+  const found = new Map<string, { name: string; version: string }>();
   const resolveFrom = (name: string, from: string): string => {
     for (let dir = from; ; dir = dirname(dir)) {
       const candidate = join(dir, 'node_modules', name);
@@ -66,14 +67,35 @@ function dependencyDirs(): string[] {
     const dir = resolveFrom(name, from);
     if (found.has(dir)) return;
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    found.set(dir, pkg.version);
+    found.set(dir, { name: pkg.name, version: pkg.version });
     const bundled = new Set<string>(pkg.bundleDependencies ?? pkg.bundledDependencies ?? []);
     const optionalPeers = new Set(Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => (m as { optional?: boolean }).optional).map(([n]) => n));
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) if (!bundled.has(dep) && !optionalPeers.has(dep)) visit(dep, dir);
   };
   const optional = new Set(Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
   for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies).filter((n) => !optional.has(n)), '@types/node']) visit(name, ROOT);
-  return [...found.keys()];
+  return found;
+}
+
+/**
+ * The tarballs of dependencyDirs(), packed once per name and version into .build/package-test/
+ * and reused: a version's tarball holds what npm installed for it, so packing it again would give
+ * the same file (npm names it `<scope>-<name>-<version>.tgz`).
+ */
+async function dependencyTarballs(): Promise<string[]> {
+  const cache = join(ROOT, '.build', 'package-test');
+  mkdirSync(cache, { recursive: true });
+  const tarballs = new Map([...dependencyDirs()].map(([dir, { name, version }]) => [dir, join(cache, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`)]));
+  const missing = [...tarballs].filter(([, tarball]) => !existsSync(tarball)).map(([dir]) => dir);
+  if (missing.length > 0) {
+    // Packed beside the cache and moved in, so a run that stops half-way leaves no partial file.
+    const fresh = mkdtempSync(join(cache, 'packing-'));
+    await ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', fresh, ...missing], { cwd: fresh });
+    for (const file of readdirSync(fresh)) renameSync(join(fresh, file), join(cache, file));
+    rmSync(fresh, { recursive: true, force: true });
+  }
+  for (const tarball of tarballs.values()) if (!existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
+  return [...tarballs.values()];
 }
 
 /** The files of docs/first-app.md: fenced blocks whose info string names a path (```ts main.ts). */
@@ -86,6 +108,9 @@ function guideFiles(): Map<string, string> {
 function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
 }
+
+/** The budget of a test that spawns node or npm: seconds each, more on a busy machine. */
+const SPAWNS = 180_000;
 
 describe('the library as a package (slow: builds, packs and installs it offline)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'cdk8s-package-'));
@@ -110,17 +135,16 @@ describe('the library as a package (slow: builds, packs and installs it offline)
   });
 
   beforeAll(async () => {
-    for (const dir of [project, join(tmp, 'tarballs'), join(tmp, 'deps')]) mkdirSync(dir);
+    for (const dir of [project, join(tmp, 'tarballs')]) mkdirSync(dir);
     // The build (tsc, CPU) and the packing of the dependencies (npm, I/O) run side by side.
-    const [library] = await Promise.all([
+    const [library, deps] = await Promise.all([
       timed('build:lib + pack', async () => (await ok(process.execPath, [join(ROOT, 'scripts', 'build-lib.mjs'), '--out', built, '--pack', join(tmp, 'tarballs')])).stdout.trim().split('\n').pop()!),
-      timed('pack dependencies', () => ok('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', join(tmp, 'deps'), ...dependencyDirs()], { cwd: tmp })),
+      timed('pack dependencies', dependencyTarballs),
     ]);
     libraryTarball = library;
     tarballFiles = (await ok('tar', ['tzf', library])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
 
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-deployments', version: '0.0.0', private: true }, null, 2)}\n`);
-    const deps = readdirSync(join(tmp, 'deps')).map((f) => join(tmp, 'deps', f));
     await timed('npm install --offline', () => ok('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), library, ...deps], { cwd: project }));
     // The guide's offline path: with a lock file, `npm ci --offline` installs exactly it from the cache.
     rmSync(join(project, 'node_modules'), { recursive: true, force: true });
@@ -227,7 +251,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Validators load per API group on first use, never on import.
     expect(report.validators).toEqual([expect.stringMatching(/validators[\\/]index\.js$/)]);
     expect(manifest).toHaveProperty('sideEffects', false);
-  }, 60_000);
+  }, SPAWNS);
 
   test('the entries export what the guide uses, and the package entry is their union', async () => {
     const script = `
@@ -243,7 +267,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     // Internal modules are not reachable: the exports map is the API.
     const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/core/output')"], { cwd: project });
     expect(internal.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
-  }, 60_000);
+  }, SPAWNS);
 
   test('the guide\'s app synthesizes into dist/<env>/<app>/ with valid, labelled objects', async () => {
     const first = await timed('npm run synth', () => npmRun('synth'));
@@ -268,7 +292,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     const again = await npmRun('synth', '--check');
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^dist\/ matches a fresh synth/m);
-  }, 120_000); // runs npm and the guide's build: slow on a busy machine
+  }, SPAWNS);
 
   test('a wrong overlay: the guide\'s error, exit 2, dist/ untouched', async () => {
     const guide = readFileSync(GUIDE, 'utf8');
@@ -285,7 +309,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     } finally {
       writeFileSync(overlay, good);
     }
-  }, 60_000); // runs npm and the guide's build: slow on a busy machine
+  }, SPAWNS);
 
   test('the guide\'s `npm test` passes: its project type-checks against the declarations, its tests pass, dist/ is current', async () => {
     const result = await timed('npm test', () => npmRun('test'));
@@ -295,17 +319,21 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.stdout).toMatch(/^[#ℹ] fail 0$/m);
     expect(result.stdout).toMatch(/^dist\/ matches a fresh synth/m);
     expect(result.code).toBe(0);
-  }, 180_000); // runs npm and the guide's build: slow on a busy machine
+  }, SPAWNS);
 
-  test('new-app works in the project too: the app it writes imports the package and synthesizes', async () => {
+  test('new-app works in the project too: the app it writes imports the package, type-checks and synthesizes', async () => {
     const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
     expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
+    // The same template as in this repository but for its imports (test/new-app/new-app.test.ts).
+    const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'], { cwd: project });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
     const result = await npmRun('synth', '--app', 'billing');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(listTree(join(project, 'dist', 'dev', 'billing'))).toEqual(['deployment-billing.yaml', 'kustomization.yaml', 'service-billing.yaml', 'serviceaccount-billing.yaml']);
-  }, 120_000); // runs npm and the guide's build: slow on a busy machine
+  }, SPAWNS);
 });

@@ -13,7 +13,7 @@ import { isSealedCiphertext, SealedSecret } from '../../lib/core/sealed-secret';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { synthesize } from '../../lib/core/synth';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
-import { declareExisting, render, scratchProject, testChart } from '../helpers';
+import { declareExisting, render, scratchRoot, testChart } from '../helpers';
 import { ECHO_EXISTING, ECHO_OVERLAY, SEED, testApps } from './fixtures';
 
 /*
@@ -51,7 +51,7 @@ let distBefore: Map<string, string>;
 const counts: Record<string, number> = {};
 
 beforeAll(() => {
-  root = scratchProject();
+  root = scratchRoot();
   overlaysDir = join(root, 'overlays');
   writeFileSync(join(overlaysDir, ECHO_OVERLAY.file), ECHO_OVERLAY.text);
   declareExisting(overlaysDir, 'pal-e-prod', ECHO_EXISTING);

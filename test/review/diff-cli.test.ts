@@ -5,7 +5,7 @@ import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
 import { DIFF_EXIT, runDiffCli } from '../../lib/review/diff-cli';
 import type { ServerCheckOutcome, ServerUpgradeCheck } from '../../lib/review/server-upgrade-check';
-import { scratchProject } from '../helpers';
+import { scratchProject, scratchRoot } from '../helpers';
 
 function diff(root: string, ...argv: string[]) {
   const stdout: string[] = [];
@@ -23,11 +23,16 @@ function editSandboxOverlay(root: string, from: RegExp, to: string): void {
 }
 
 describe('npm run diff', () => {
+  let synthesized: string;
   let root: string;
+  beforeAll(() => {
+    // A dist/ that matches the code, whatever state the working tree's dist/ is in; each test edits a copy.
+    synthesized = scratchRoot({ dist: false });
+    expect(runCli(['--quiet'], { root: synthesized, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+  });
+  afterAll(() => rmSync(synthesized, { recursive: true, force: true }));
   beforeEach(() => {
-    root = scratchProject();
-    // Start from a dist/ that matches the code, whatever state the working tree's dist/ is in.
-    expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+    root = scratchRoot({ from: synthesized });
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

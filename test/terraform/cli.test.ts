@@ -1,19 +1,11 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../apps';
 import { EXIT, runCli } from '../../lib/core/cli';
 import { readTree } from '../../lib/core/output';
 import { parseDocument } from 'yaml';
-import { ROOT } from '../helpers';
+import { scratchRoot } from '../helpers';
 import { manageLegacyFunnel, testApps } from './scenario';
-
-/** A scratch project root holding only overlays/: synth reads nothing else, and writes beside it. */
-function scratchRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'terraform-cli-'));
-  cpSync(join(ROOT, 'overlays'), join(root, 'overlays'), { recursive: true });
-  return root;
-}
 
 function run(root: string, argv: string[], appList = apps) {
   const stdout: string[] = [];
@@ -35,7 +27,7 @@ function adopt(root: string, entries: ReadonlyArray<Record<string, string>>): vo
 describe('npm run synth -- --target terraform', () => {
   let root: string;
   beforeEach(() => {
-    root = scratchRoot();
+    root = scratchRoot({ dist: false });
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,4 +1,4 @@
-// A TypeDoc plugin (loaded by package/typedoc.json): an overlay value schema written with TypeBox
+// A TypeDoc plugin (loaded by scripts/package/typedoc.json): an overlay value schema written with TypeBox
 // documents each key in its `description` option, which is also what a validation error shows as
 // "allowed". TypeBox has no way to carry that option into the static type's doc comments (its
 // author suggests repeating it as a TSDoc comment, sinclairzx81/typebox discussion #850), so this

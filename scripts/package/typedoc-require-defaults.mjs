@@ -1,4 +1,4 @@
-// A TypeDoc plugin (loaded by package/typedoc.json): TypeDoc's `validation.notDocumented` checks
+// A TypeDoc plugin (loaded by scripts/package/typedoc.json): TypeDoc's `validation.notDocumented` checks
 // that every exported symbol and property has a comment; this adds the library's second rule,
 // that every optional property of an exported interface says what happens when it is left out,
 // with a `@default` tag. Its warnings are validation warnings, so `treatValidationWarningsAsErrors`

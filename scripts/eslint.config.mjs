@@ -1,7 +1,10 @@
+// The lint rules npm test applies (`npm run lint`: eslint -c scripts/eslint.config.mjs .). Patterns are
+// relative to the directory eslint runs in, the project root. Editors need this path set (VS Code:
+// "eslint.options": { "overrideConfigFile": "scripts/eslint.config.mjs" }).
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.mjs', 'node_modules/**', 'dist/**', '.build/**', 'imports/**', 'coverage/**'] },
+  { ignores: ['scripts/eslint.config.mjs', 'node_modules/**', 'dist/**', '.build/**', 'imports/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
