@@ -231,7 +231,7 @@ function loadTerraform(): typeof import('../terraform') {
   return requireOptional(() => require('../terraform'), '--target terraform', TERRAFORM_PACKAGES);
 }
 
-/** What --target terraform needs installed: package/package.json's optional peers, at their versions. */
+/** What --target terraform needs installed: the package's optional peers (scripts/package/package.json), at their versions. */
 export const TERRAFORM_PACKAGES: Readonly<Record<string, string>> = { cdktf: '0.21.0', '@cdktf/provider-kubernetes': '12.1.1' };
 
 /** "1 app", "2 apps". */

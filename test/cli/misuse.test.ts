@@ -292,7 +292,7 @@ describe('a missing optional dependency', () => {
   });
 
   test('the versions it names are the library\'s optional peer dependencies', () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
     const optional = Object.keys(manifest.peerDependenciesMeta).filter((n) => manifest.peerDependenciesMeta[n].optional);
     expect(TERRAFORM_PACKAGES).toEqual(Object.fromEntries(optional.map((n) => [n, manifest.peerDependencies[n]])));
   });

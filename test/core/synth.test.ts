@@ -64,9 +64,13 @@ describe('synthesize', () => {
     }
   });
 
-  test('a bug is thrown as it is, the first one met', () => {
+  test('faults in app code are the user\'s to fix: two objects with one name and a throw in build() are both reported, in order', () => {
     write('cfp-sandbox', { a: 'bug-in-render', b: 'bug-in-build', c: 'none', d: 'none' });
     write('cfp-staging', { a: 'none', b: 'none', c: 'none', d: 'none' });
-    expect(() => synthesize({ apps, overlaysDir: overlays })).toThrow('two objects render to configmap-a-a-twice.yaml');
+    const problems = problemsOf(() => synthesize({ apps, overlaysDir: overlays }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^a\/two: ConfigMap "a-twice" in namespace a is also rendered by a\/one: two objects with one name/),
+      expect.stringMatching(/app b threw Error: b: a bug in build\(\) while building for environment cfp-sandbox/),
+    ]);
   });
 });
