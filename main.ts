@@ -1,17 +1,17 @@
 import { join, resolve } from 'node:path';
 import { apps } from './apps';
 import { EnvironmentSchema } from './lib/core/environment';
-import { overlaySchema } from './lib/core/app';
-import { runCli } from './lib/core/cli';
-import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/core/overlay';
-import { runDiffCli } from './lib/review/diff-cli';
-import { serverUpgradeCheck } from './lib/review/server-upgrade-check';
+import { overlaySchema } from './lib/pipeline/overlay-schema';
+import { runCli } from './lib/pipeline/cli';
+import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/pipeline/overlay';
+import { runDiffCli } from './lib/pipeline/review/diff-cli';
+import { serverUpgradeCheck } from './lib/pipeline/review/server-upgrade-check';
 
 // The one entry point: `npm run synth` and `npm run check` run main(ARGS), `npm run diff` runs
 // main(['diff', ...ARGS]). scripts/build.mjs bundles this file to .build/main.js (so the project
 // root is one level up) and writes the overlay schemas' validators beside it.
 
-export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/core/overlay';
+export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/pipeline/overlay';
 
 /** Runs synth, or with `diff` first the diff, and returns the exit code. */
 export function main(argv: readonly string[]): number {

@@ -1,7 +1,18 @@
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { AppChart } from '../core/app';
-import { DATABASE_ALERT_METRICS } from '../policy/databases';
+
+/**
+ * The alerts a production database needs, each by the metric its expression must read. The
+ * archiver series come from the instance's exporter (docs/src/monitoring.md, pg_stat_archiver);
+ * backup age from plugin-barman-cloud's own gauge (its docs, "Observability"), because the
+ * operator's `cnpg_collector_*backup*` gauges are not updated for plugin backups.
+ */
+export const DATABASE_ALERT_METRICS = {
+  archiving: 'cnpg_pg_stat_archiver_last_failed_time',
+  backups: 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp',
+  replication: 'cnpg_pg_replication_lag',
+} as const;
 
 /** Properties for `DatabaseAlerts`. */
 export interface DatabaseAlertsProps {

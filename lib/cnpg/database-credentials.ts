@@ -9,7 +9,7 @@ import {
 } from '../../imports/external-secrets.io';
 import { AppChart } from '../core/app';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
-import { checkGoDuration } from '../core/external-secret';
+import { checkGoDuration } from '../secrets/external-secret';
 import { k8s } from '../core/k8s';
 import type { ISecretSource } from '../core/secret-source';
 import { APP_SECRET_KEYS, BASIC_AUTH_KEYS, type AppSecretKeys, type DatabaseConnection } from './database-connection';

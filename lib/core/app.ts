@@ -7,7 +7,6 @@ import type { Environment } from './environment';
 import type { ImageContract } from './image-contract';
 import { recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 import { dnsLabel } from './values';
-import { PolicyExceptionsValues } from '../policy/types';
 
 /** Keys every app overlay has, whatever the app. */
 export const AppBaseValues = Type.Object({
@@ -41,13 +40,6 @@ export function defineApp<P extends TProperties>(definition: AppDefinition<P>): 
   return definition;
 }
 
-/**
- * The JSON Schema of an app's overlay file: the base keys plus the app's own, and the optional
- * `policyExceptions` (lib/policy), last so that no app schema can redefine it.
- */
-export function overlaySchema(definition: AppDefinition): TObject {
-  return Type.Object({ ...AppBaseValues.properties, ...definition.values.properties, policyExceptions: Type.Optional(PolicyExceptionsValues) }, { additionalProperties: false });
-}
 
 /** A value that must be unique across all apps of one environment, e.g. a public hostname. */
 export interface Claim {

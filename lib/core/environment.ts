@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { readOverlay } from './overlay';
 import { UserError } from './errors';
 import type { PodPeer } from './network-peer';
 import { dnsLabel, dnsSubdomain } from './values';
@@ -37,7 +35,7 @@ const semver = (description: string) => Type.String({ pattern: '^v?[0-9]+\\.[0-9
 /**
  * What the cluster already has and this repository does not emit: operators, image catalogs,
  * namespaces and objects others own, and clients (tunnels, proxies) that call the apps. Every
- * reference in `dist/` must point at something emitted or declared here (lib/policy/references.ts);
+ * reference in `dist/` must point at something emitted or declared here (lib/pipeline/policy/references.ts);
  * nothing declared here is labelled, pruned or adopted.
  */
 export const ExistingSchema = Type.Object({
@@ -110,7 +108,7 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
-  /** What the cluster already has and this repository does not emit (lib/policy/references.ts). */
+  /** What the cluster already has and this repository does not emit (lib/pipeline/policy/references.ts). */
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
     kubeconfigPath: Type.String({
@@ -143,12 +141,6 @@ export interface Environment extends EnvironmentValues {
   readonly file: string;
 }
 
-/** Reads and validates `overlays/<name>/environment.yaml`. */
-export function loadEnvironment(overlaysDir: string, name: string, displayDir: string): Environment {
-  const file = `${displayDir}/${name}/environment.yaml`;
-  const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
-  return { ...values, name, file };
-}
 
 /**
  * The pods of client `name`, declared under `existing.clients` in environment.yaml, for a

@@ -1,10 +1,11 @@
 /**
- * The core of the library: apps and their charts, environments and overlay values, naming and
- * labels, validation, secrets, and the synth CLI a project's `main.ts` runs.
+ * The core of the library, what every construct shares: apps and their charts, environments,
+ * image contracts, names and labels, values, quantities, DNS names, errors, the Kubernetes L1
+ * classes and references to existing resources. It imports nothing above it.
  *
  * @packageDocumentation
  */
-export { AppBaseValues, AppChart, defineApp, overlaySchema, type AppChartProps, type AppDefinition, type Claim } from './app';
+export { AppBaseValues, AppChart, defineApp, type AppChartProps, type AppDefinition, type Claim } from './app';
 export {
   ARGOCD_HOOK,
   ARGOCD_HOOK_DELETE_POLICY,
@@ -15,23 +16,17 @@ export {
   protectFromPrune,
   syncWaveOf,
 } from './argocd-sync';
-export { EXIT, runCli, type CliContext } from './cli';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
-export { declaredClient, EnvironmentSchema, ExistingSchema, loadEnvironment, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
+export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
 export { formatProblems, UserError, type Problem } from './errors';
-export { ExternalSecret, ExternalSecretValues, type ExternalSecretKeyRef, type ExternalSecretProps, type SecretStoreRef } from './external-secret';
 export { imagePolicy, parseImage, type ImageReference } from './image';
 export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
-export { parseOverlay, readOverlay } from './overlay';
 export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
-export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-validation';
-export { isSealedCiphertext, SealedSecret, SealedSecretValues, type SealedSecretProps, type SealingScope } from './sealed-secret';
 export { lacksKey, type ISecretSource } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
-export { renderChart, synthesize, type SynthesizedApp, type SynthOptions, type SynthResult } from './synth';
 export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema

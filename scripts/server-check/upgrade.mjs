@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // An upgrade checked by kube-apiserver: the base objects applied for real, the new ones sent over
 // them with dryRun=All; prints the server's refusals (immutable fields, validation) per object.
-// `npm run diff` runs it (lib/review/server-upgrade-check.ts); see docs/server-check.md.
+// `npm run diff` runs it (lib/pipeline/review/server-upgrade-check.ts); see docs/server-check.md.
 //
 //   node scripts/server-check/upgrade.mjs [--base REF | --before DIR] [--after DIR] [--json] [--build]
 //

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PushDaemonApp, type PushDaemonAppProps } from '../../lib/apps/push-daemon-app';
-import { ExternalSecret } from '../../lib/core/external-secret';
-import { SealedSecret } from '../../lib/core/sealed-secret';
+import { ExternalSecret } from '../../lib/secrets/external-secret';
+import { SealedSecret } from '../../lib/secrets/sealed-secret';
 import { Gateway } from '../../lib/gateway/gateway';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 

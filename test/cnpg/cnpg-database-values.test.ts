@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
-import { parseOverlay } from '../../lib/core/overlay';
+import { parseOverlay } from '../../lib/pipeline/overlay';
 import { only, problemsOf, render, testChart } from '../helpers';
 
 const schema = Type.Object({ database: CnpgDatabaseValues }, { additionalProperties: false });

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { readTree, recoverInterruptedWrite } from '../../lib/core/output';
+import { readTree, recoverInterruptedWrite } from '../../lib/pipeline/output';
 import { scratchProject } from '../helpers';
 import { SEED } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { formatProblems, UserError } from '../../lib/core/errors';
-import { writeTreeAtomically } from '../../lib/core/output';
+import { writeTreeAtomically } from '../../lib/pipeline/output';
 
 // A program that writes one output with the real writer, for signals.test.ts to interrupt:
 //   node write-driver.js OUT_DIR STATE FILES

@@ -1,0 +1,17 @@
+/**
+ * The pipeline, above every integration: the synth CLI a project's `main.ts` runs, the synth loop,
+ * overlay reading, schema validation, the policy and the reference check, writing `dist/`, and
+ * the emitters (ArgoCD objects, the environment picture, Terraform) and the safe-change review
+ * (`runDiffCli`).
+ *
+ * @packageDocumentation
+ */
+export { EXIT, runCli, type CliContext } from './cli';
+export { loadEnvironment, parseOverlay, readOverlay } from './overlay';
+export { overlaySchema } from './overlay-schema';
+export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-validation';
+export { renderChart, type SynthesizedApp } from './render';
+export { synthesize, type SynthOptions, type SynthResult } from './synth';
+export { runDiffCli } from './review/diff-cli';
+export { enforcePolicy, enforcePolicyOnGenerated, findViolations, RULES, type PolicyOptions, type Violation } from './policy/engine';
+export { EXCEPTION_ANNOTATION_PREFIX, PolicyExceptionsValues, RULE_NAMES, type PolicyException, type RuleName } from './policy/types';

@@ -1,0 +1,122 @@
+import { isKind, isRecord, record } from './objects';
+import type { Finding, PolicyRule } from './types';
+
+/**
+ * dist/ is committed and read by everyone with access to the repository: it must hold no secret
+ * material. Secrets reach pods as SealedSecret ciphertext or through an ExternalSecret.
+ */
+
+const SECRET_GOOD_PRACTICES = 'https://kubernetes.io/docs/concepts/security/secrets-good-practices/ and https://kubernetes.io/docs/concepts/configuration/secret/ (a Secret manifest is only base64-encoded: "anyone with access to the manifest can read it")';
+
+const MOVE_IT = 'keep the value out of the code and overlays: seal it into a SealedSecret (kubeseal --raw) or fetch it with an ExternalSecret, and reference that Secret (secretKeyRef, envFrom); rotate it if it was ever committed';
+
+/** `no-secret-data`: no Secret carries its values in dist/. */
+export const noSecretData: PolicyRule = {
+  name: 'no-secret-data',
+  summary: 'no Secret object with data or stringData: secret values never appear in dist/',
+  sources: [SECRET_GOOD_PRACTICES, 'https://github.com/bitnami-labs/sealed-secrets#overview (only the in-cluster controller can decrypt a SealedSecret)'],
+  check(objects) {
+    const findings: Finding[] = [];
+    for (const object of objects) {
+      if (!isKind(object, '', 'Secret')) continue;
+      const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
+      if (fields.length > 0) {
+        findings.push({ object, message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/`, fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}` });
+      }
+    }
+    return findings;
+  },
+};
+
+/** What a secret looks like, with where the format is defined. */
+interface SecretPattern {
+  /** What it is, for messages: "a GitHub token". */
+  readonly what: string;
+  /** What it looks like. */
+  readonly pattern: RegExp;
+  /** Where the format is defined. */
+  readonly source: string;
+  /** Whether a match is a secret (e.g. a URL whose password is a `$(VAR)` reference is not). */
+  readonly accept?: (match: RegExpExecArray) => boolean;
+}
+
+/** A password that is only a reference to an environment variable, expanded at run time. */
+const VARIABLE_REFERENCE = /^(?:\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+
+/** The secret formats `no-secret-strings` recognizes. */
+export const SECRET_PATTERNS: readonly SecretPattern[] = [
+  {
+    what: 'a private key',
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/,
+    source: 'RFC 7468 §10-11 (PEM "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"; legacy "RSA/EC/DSA/OPENSSH PRIVATE KEY"), RFC 4880 §6.2 ("PGP PRIVATE KEY BLOCK")',
+  },
+  {
+    what: 'an AWS access key id',
+    pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
+    source: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids (AKIA: access key, ASIA: temporary access key)',
+  },
+  {
+    what: 'a GitHub token',
+    pattern: /\bgh[pousr]_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}/,
+    source: 'https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats',
+  },
+  {
+    what: 'a Slack token',
+    pattern: /\bxox[abpr]-[A-Za-z0-9-]{10,}/,
+    source: 'https://api.slack.com/concepts/token-types (xoxb bot, xoxp user, xoxa/xoxr app and refresh tokens)',
+  },
+  {
+    what: 'a PostgreSQL URL with an inline password',
+    pattern: /\bpostgres(?:ql)?:\/\/[^\s:@/]+:([^\s@/]+)@/i,
+    source: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS (postgresql://user:password@host)',
+    accept: (match) => !VARIABLE_REFERENCE.test(match[1]),
+  },
+];
+
+/** The first secret-looking pattern `value` contains, if any. */
+export function secretKind(value: string): SecretPattern | undefined {
+  for (const p of SECRET_PATTERNS) {
+    const match = p.pattern.exec(value);
+    if (match && (p.accept?.(match) ?? true)) return p;
+  }
+  return undefined;
+}
+
+/** `no-secret-strings`: no rendered string looks like a secret. */
+export const noSecretStrings: PolicyRule = {
+  name: 'no-secret-strings',
+  summary: 'no string anywhere in a rendered object (env, args, ConfigMaps, annotations, ...) looks like a private key, an AWS key, a GitHub or Slack token, or a PostgreSQL URL with a password; SealedSecret ciphertext is exempt',
+  sources: [SECRET_GOOD_PRACTICES, ...SECRET_PATTERNS.map((p) => `${p.what}: ${p.source}`)],
+  check(objects) {
+    const findings: Finding[] = [];
+    for (const object of objects) {
+      const sealed = isKind(object, 'bitnami.com', 'SealedSecret');
+      walkStrings(object, [], (value, path, isKey) => {
+        // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
+        if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;
+        const kind = secretKind(value);
+        if (kind) findings.push({ object, message: `${isKey ? `a key of ${formatPath(path.slice(0, -1))}` : formatPath(path)} holds what looks like ${kind.what} (value not shown)`, fix: MOVE_IT });
+      });
+    }
+    return findings;
+  },
+};
+
+/** Calls `visit` with every string value and map key under `value`, and its path. */
+function walkStrings(value: unknown, path: string[], visit: (value: string, path: readonly string[], isKey: boolean) => void): void {
+  if (typeof value === 'string') visit(value, path, false);
+  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, String(i)], visit));
+  else if (isRecord(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      visit(key, [...path, key], true);
+      walkStrings(child, [...path, key], visit);
+    }
+  }
+}
+
+/** A field path for messages; a key that itself looks like a secret is not shown. */
+function formatPath(path: readonly string[]): string {
+  return path
+    .map((s) => (secretKind(s) ? '<key not shown>' : s))
+    .reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '') || '(object)';
+}

@@ -1,0 +1,99 @@
+import { ApiObject } from 'cdk8s';
+import type { AppChart, AppDefinition } from '../core/app';
+import { withSyncWave } from '../core/argocd-sync';
+import type { Environment } from '../core/environment';
+import { UserError, type Problem } from '../core/errors';
+import { objectNameProblems } from './object-names';
+import { renderAppFiles } from './output';
+import { validateObject, type KubeObject } from './schema-validation';
+
+/**
+ * Rendering one chart: its construct validations, its objects as JSON with their sync waves,
+ * their validation against the upstream schemas, and the files they are written as. The synth
+ * loop renders each app's chart here, and so does each environment's delivery chart.
+ */
+
+/** One synthesized (environment, app) pair. */
+export interface SynthesizedApp {
+  /** The environment. */
+  readonly environment: Environment;
+  /** The app. */
+  readonly app: AppDefinition;
+  /** The namespace the app deploys into (its overlay's `namespace`). */
+  readonly namespace: string;
+  /** The app's objects, rendered and validated, as written to its files. */
+  readonly objects: readonly KubeObject[];
+  /** Files relative to the output directory: `<env>/<app>/<file>`. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Runs a chart's construct validations, renders its objects and validates each against its
+ * upstream schema. `suffix` is appended to construct-validation messages (which app, which
+ * overlay). Throws a UserError with every problem found.
+ */
+export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  const problems = schemaProblems(objects, wheres);
+  if (problems.length > 0) throw new UserError(problems);
+  return objects;
+}
+
+/**
+ * A chart's construct validations (a UserError with every problem), then its objects as JSON,
+ * each with the construct path that made it; not yet validated against the upstream schemas.
+ */
+function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]; wheres: string[] } {
+  const problems: Problem[] = [];
+  for (const construct of chart.node.findAll()) {
+    for (const message of construct.node.validate()) problems.push({ where: construct.node.path, message: `${message}${suffix}` });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  const objects: KubeObject[] = [];
+  const wheres: string[] = [];
+  for (const construct of chart.node.findAll()) {
+    if (!ApiObject.isApiObject(construct)) continue;
+    try {
+      // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
+      objects.push(withSyncWave(construct.toJson() as KubeObject));
+    } catch (error) {
+      throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
+    }
+    wheres.push(construct.node.path);
+  }
+  const unnamed = objectNameProblems(objects, wheres, suffix);
+  if (unnamed.length > 0) throw new UserError(unnamed);
+  return { objects, wheres };
+}
+
+/** Every object's problems against its upstream schema, in order; `wheres[i]` made `objects[i]`. */
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[]): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i]));
+}
+
+/**
+ * Renders `chart` (renderObjects), runs `policy` over its objects, validates them against their
+ * upstream schemas and writes the policy's objects as files. The schema problems win: the policy
+ * is not reported on objects the schemas reject.
+ */
+export function renderChecked(
+  chart: AppChart,
+  suffix: string,
+  policy: (objects: readonly KubeObject[]) => KubeObject[],
+  header: string,
+): { objects: KubeObject[]; files: ReadonlyMap<string, string> } {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  let checked: KubeObject[] | undefined;
+  let policyError: unknown;
+  try {
+    checked = policy(objects);
+  } catch (error) {
+    policyError = error;
+  }
+  const problems = schemaProblems(objects, wheres);
+  if (problems.length > 0) throw new UserError(problems);
+  if (!checked) throw policyError;
+  return { objects: checked, files: renderAppFiles(checked, header) };
+}
+

@@ -1,0 +1,223 @@
+import { join, resolve } from 'node:path';
+import { EXIT, parseCommandLine, type CliContext } from '../cli';
+import { formatProblems, UserError } from '../../core/errors';
+import { readTree, type FileTree } from '../output';
+import { synthesize } from '../synth';
+import { renderServerOutcome, type ServerUpgradeCheck } from './server-upgrade-check';
+import { diffManifestTrees, refOfChange, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
+
+/**
+ * Exit codes of `npm run diff`. 0, 2 and 70 mean what they mean for synth; 3 is new and
+ * distinct from synth's 1 (drift), so CI can tell "risky change to acknowledge" apart.
+ */
+export const DIFF_EXIT = { ok: 0, riskNotAccepted: 3, badInput: EXIT.badInput, internal: EXIT.internal } as const;
+
+const HELP = `Usage: npm run diff -- [options]
+
+Synthesizes in memory (nothing is written) and compares the result with dist/, object by object:
+objects added, removed, moved between namespaces, and the fields that changed. Warns about
+changes a sync cannot apply or that lose data: immutable fields, shrinking volumes, removed or
+renamed PersistentVolumeClaims, StatefulSets, CNPG Clusters, ObjectStores and ScheduledBackups,
+and namespace moves. See docs/reviewing-changes.md.
+
+Where the local control plane is built (\`npm run test:server\` builds it), a change is also sent
+to a real kube-apiserver: the committed output applied, the new output dry-run over it; its
+refusals are marked [kube-apiserver] and count as risks (docs/server-check.md).
+SERVER_CHECK=off skips it, SERVER_CHECK=build builds the control plane first.
+
+Options:
+  --env NAME      only this environment (repeat or comma-separate for several)
+  --app NAME      only this app (repeat or comma-separate for several)
+  --accept-risk   acknowledge the risky changes: still print the warnings, but exit 0
+  --out DIR       the committed output to compare with (default: dist)
+  --help          show this help
+
+Exit codes: 0 no change or only safe changes (or risks acknowledged with --accept-risk),
+3 risky changes not acknowledged, 2 bad input (overlay, construct props, unreadable dist/),
+70 internal error.`;
+
+/**
+ * Runs the diff CLI and returns its exit code; never throws. Writes nothing to disk. With
+ * `serverCheck` (diff.ts passes the real one, docs/server-check.md), a change is also sent to a
+ * local kube-apiserver as an upgrade from the committed output, and its refusals are risks.
+ */
+export function runDiffCli(argv: readonly string[], context: CliContext, serverCheck?: ServerUpgradeCheck): number {
+  const out = context.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = context.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const paint = painter(context.color ?? (Boolean(process.stdout.isTTY) && !(context.env ?? process.env).NO_COLOR));
+  try {
+    const args = parseDiffArgs(argv);
+    if (args.help) {
+      out(HELP);
+      return DIFF_EXIT.ok;
+    }
+    const result = synthesize({
+      apps: context.apps,
+      overlaysDir: join(context.root, 'overlays'),
+      environments: args.env,
+      appNames: args.app,
+    });
+    const committed = inScope(readTree(resolve(context.root, args.out)), args.env, args.app);
+    const diff = diffManifestTrees(committed, result.files, { beforeDisplay: args.out, afterDisplay: 'synth' });
+
+    for (const line of renderChanges(diff, args.out, paint)) out(line);
+    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: args.out, after: 'synth' }) : undefined;
+    if (server) {
+      out('');
+      for (const line of renderServerOutcome(server, args.out)) out(line);
+    }
+    const serverRefused = server?.kind === 'checked' ? server.refused.length : 0;
+    if (diff.risks.length === 0 && serverRefused === 0) return DIFF_EXIT.ok;
+
+    if (diff.risks.length > 0) {
+      out('');
+      for (const line of renderRisks(diff.risks, paint)) out(line);
+    }
+    const risks = diff.risks.length + serverRefused;
+    const count = `${risks} risky change${risks === 1 ? '' : 's'}`;
+    if (args.acceptRisk) {
+      out(paint.yellow(`${count} acknowledged with --accept-risk.`));
+      return DIFF_EXIT.ok;
+    }
+    err(paint.red(`error: ${count} not acknowledged (exit ${DIFF_EXIT.riskNotAccepted})`));
+    err('  fix: change the code so the warnings go away, or, if the change is intended and its consequences handled, run `npm run diff -- --accept-risk`');
+    return DIFF_EXIT.riskNotAccepted;
+  } catch (error) {
+    if (error instanceof UserError) {
+      err(paint.red(`error: ${error.problems.length === 1 ? 'bad input' : `${error.problems.length} problems in the input`}; nothing was compared`));
+      err(formatProblems(error.problems));
+      return DIFF_EXIT.badInput;
+    }
+    err(paint.red('internal error (a bug in this project, not in your input):'));
+    err(error instanceof Error ? error.stack ?? error.message : String(error));
+    return DIFF_EXIT.internal;
+  }
+}
+
+/**
+ * The change listing, grouped by `<environment>/<app>`, then a one-line summary:
+ *
+ *     cfp-sandbox/codeforphilly
+ *       ~ Deployment codeforphilly-sandbox/codeforphilly
+ *           spec.template.spec.containers[name=web].image: "…:sandbox" → "…:sandbox-2"
+ *       + ConfigMap codeforphilly-sandbox/extra
+ */
+export function renderChanges(diff: ManifestDiff, display: string, paint: Painter = painter(false)): string[] {
+  if (diff.changes.length === 0) return [`No changes: ${display}/ matches a fresh synth.`];
+  const lines: string[] = [];
+  let group = '';
+  for (const change of diff.changes) {
+    const ref = refOfChange(change);
+    const heading = ref.app ? `${ref.environment}/${ref.app}` : ref.environment || '(top level)';
+    if (heading !== group) {
+      if (group) lines.push('');
+      lines.push(paint.bold(heading));
+      group = heading;
+    }
+    lines.push(...renderChange(change, paint));
+  }
+  const count = (type: ObjectChange['type']) => diff.changes.filter((c) => c.type === type).length;
+  const environments = [...new Set(diff.changes.map((c) => refOfChange(c).environment))];
+  lines.push('');
+  lines.push(`${diff.changes.length} object${diff.changes.length === 1 ? ' differs' : 's differ'} from ${display}/ in ${environments.join(', ')}: ${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('moved')} moved.`);
+  return lines;
+}
+
+/** The warnings, one block per risk, in the shape of the synth errors (`fix:` lines). */
+export function renderRisks(risks: readonly Risk[], paint: Painter = painter(false)): string[] {
+  const lines = [paint.red(`warning: ${risks.length} risky change${risks.length === 1 ? '' : 's'}: a sync cannot apply ${risks.length === 1 ? 'it' : 'them'}, or ${risks.length === 1 ? 'it loses' : 'they lose'} data`)];
+  for (const risk of risks) {
+    lines.push(`${paint.red('!')} ${location(risk.object)} ${describe(risk.object)} [${risk.rule}]`);
+    lines.push(`    ${risk.message}`);
+    // The other rules name their values in the message already.
+    if (risk.rule === 'immutable-field') for (const field of risk.fields) lines.push(`      ${formatField(field)}`);
+    lines.push(`    fix: ${risk.hint}`);
+    lines.push(`    see: ${risk.source}`);
+  }
+  return lines;
+}
+
+function renderChange(change: ObjectChange, paint: Painter): string[] {
+  switch (change.type) {
+    case 'added':
+      return [paint.green(`  + ${describe(change.after)}`)];
+    case 'removed':
+      return [paint.red(`  - ${describe(change.before)}`)];
+    case 'moved':
+      return [
+        paint.yellow(`  > ${change.after.kind} ${change.after.name}: namespace ${change.before.namespace} → ${change.after.namespace}`),
+        ...change.fields.map((f) => `      ${formatField(f)}`),
+      ];
+    case 'changed': {
+      const lines = [paint.yellow(`  ~ ${describe(change.after)}`)];
+      if (change.before.app !== change.after.app) lines.push(`      (was generated by app ${change.before.app || '(none)'}: ${change.before.file})`);
+      return [...lines, ...change.fields.map((f) => `      ${formatField(f)}`)];
+    }
+  }
+}
+
+/** `Deployment codeforphilly-sandbox/codeforphilly`, or `Namespace codeforphilly-sandbox`. */
+function describe(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
+}
+
+function location(ref: ObjectRef): string {
+  return ref.app ? `${ref.environment}/${ref.app}` : ref.environment;
+}
+
+/** `path: before → after`, values as JSON; `(absent)` for a missing side; long values shortened. */
+function formatField(field: FieldChange): string {
+  return `${field.path}: ${formatValue(field.before)} → ${formatValue(field.after)}`;
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  const text = JSON.stringify(value);
+  const limit = 160;
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length} characters)`;
+}
+
+/** Keeps the committed files a narrowed run covers, so other environments and apps are not reported removed. */
+function inScope(tree: FileTree, environments?: readonly string[], apps?: readonly string[]): FileTree {
+  // By directory, not by the apps the run synthesized: an app whose overlay was deleted is in
+  // scope of `--app <it>`, and its objects are reported removed.
+  return new Map([...tree].filter(([path]) => {
+    const [environment, app] = path.split('/');
+    return (!environments || environments.includes(environment)) && (!apps || apps.includes(app));
+  }));
+}
+
+interface DiffArgs {
+  readonly env?: string[];
+  readonly app?: string[];
+  readonly acceptRisk: boolean;
+  readonly help: boolean;
+  readonly out: string;
+}
+
+function parseDiffArgs(argv: readonly string[]): DiffArgs {
+  const parsed = parseCommandLine(argv, {
+    'accept-risk': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'dist' },
+  }, 'npm run diff -- --help');
+  return {
+    env: parsed.env,
+    app: parsed.app,
+    acceptRisk: parsed.flag('accept-risk'),
+    help: parsed.help,
+    out: (parsed.text('out') ?? 'dist').replace(/\/+$/, ''),
+  };
+}
+
+/** ANSI colours, or none: colour only when writing to a terminal. */
+export interface Painter {
+  readonly red: (text: string) => string;
+  readonly green: (text: string) => string;
+  readonly yellow: (text: string) => string;
+  readonly bold: (text: string) => string;
+}
+
+function painter(color: boolean): Painter {
+  const wrap = (open: number, close: number) => (text: string) => (color ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  return { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), bold: wrap(1, 22) };
+}

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { FileTree } from '../output';
+
+/** One object kube-apiserver refused, as scripts/server-check/upgrade.mjs reports it. */
+export interface ServerFinding {
+  readonly environment: string;
+  readonly file: string;
+  /** `Deployment codeforphilly-prod/codeforphilly`. */
+  readonly object: string;
+  /** True when the object existed in the base: an update, where immutable fields apply. */
+  readonly update: boolean;
+  readonly status: number;
+  readonly message: string;
+}
+
+/** What the real server said about an upgrade, or why it could not be asked. */
+export type ServerCheckOutcome =
+  | { readonly kind: 'checked'; readonly refused: readonly ServerFinding[]; readonly baseRefused: readonly ServerFinding[]; readonly objects: number }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** Asks the real server about an upgrade from `before` to `after` (both laid out like dist/). */
+export type ServerUpgradeCheck = (before: FileTree, after: FileTree, labels: { readonly before: string; readonly after: string }) => ServerCheckOutcome;
+
+/** Starting kube-apiserver, installing the CRDs and applying two revisions: generous for a busy machine. */
+const TIMEOUT_MS = 15 * 60 * 1000;
+
+/**
+ * The server check of docs/server-check.md as `npm run diff` uses it: the committed output is
+ * applied for real to a local kube-apiserver, the fresh synth sent over it with dryRun=All. Runs
+ * only where the control plane is already built (`npm run test:server` builds it) unless
+ * `SERVER_CHECK=build`; `SERVER_CHECK=off` skips it. A separate process: the control plane and
+ * its client are scripts of this repository, not part of the library.
+ */
+export function serverUpgradeCheck(root: string, env: NodeJS.ProcessEnv = process.env): ServerUpgradeCheck {
+  return (before, after, labels) => {
+    if (env.SERVER_CHECK === 'off') return { kind: 'unavailable', reason: 'SERVER_CHECK=off' };
+    const script = join(root, 'scripts', 'server-check', 'upgrade.mjs');
+    if (!existsSync(script)) return { kind: 'unavailable', reason: `${script} not found` };
+    const work = mkdtempSync(join(tmpdir(), 'diff-server-check-'));
+    try {
+      writeTree(join(work, 'before'), before);
+      writeTree(join(work, 'after'), after);
+      const run = spawnSync(process.execPath, [
+        script, '--json', '--before', join(work, 'before'), '--after', join(work, 'after'), '--before-label', labels.before, '--after-label', labels.after,
+        ...(env.SERVER_CHECK === 'build' ? ['--build'] : []),
+      ], { cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 << 20, env });
+      const report = parseReport(run.stdout);
+      if (report && 'unavailable' in report) return { kind: 'unavailable', reason: String(report.unavailable) };
+      if (!report || !('refused' in report)) {
+        const why = run.error?.message ?? (report && 'error' in report ? String(report.error) : run.stderr.trim().split('\n').slice(-3).join(' '));
+        throw new Error(`the server check failed (${run.signal ?? `exit ${run.status}`}): ${why}`);
+      }
+      return { kind: 'checked', refused: report.refused, baseRefused: report.baseRefused, objects: report.environments.reduce((n, e) => n + e.objects, 0) };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  };
+}
+
+interface Report {
+  readonly refused: ServerFinding[];
+  readonly baseRefused: ServerFinding[];
+  readonly environments: { readonly objects: number }[];
+}
+
+function parseReport(stdout: string): Report | { unavailable: unknown } | { error: unknown } | undefined {
+  const last = stdout.trim().split('\n').pop();
+  if (!last) return undefined;
+  try {
+    return JSON.parse(last) as Report | { unavailable: unknown } | { error: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeTree(dir: string, tree: FileTree): void {
+  for (const [path, content] of tree) {
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+}
+
+/** The lines `npm run diff` prints for the server's findings, each marked as the real server's. */
+export function renderServerOutcome(outcome: ServerCheckOutcome, display: string): string[] {
+  if (outcome.kind === 'unavailable') return [`kube-apiserver check skipped: ${outcome.reason}`];
+  const lines: string[] = [];
+  if (outcome.refused.length === 0) {
+    lines.push(`kube-apiserver (real server): all ${outcome.objects} objects accepted as an upgrade from ${display}/ (applied for real, then the new output with dryRun=All).`);
+  } else {
+    lines.push(`kube-apiserver (real server) refused ${outcome.refused.length} object${outcome.refused.length === 1 ? '' : 's'} as an upgrade from ${display}/:`);
+    for (const f of outcome.refused) {
+      lines.push(`! ${f.file} ${f.object}${f.update ? ' (update)' : ''} [kube-apiserver, HTTP ${f.status}]`);
+      for (const line of f.message.split('\n')) lines.push(`    ${line}`);
+    }
+  }
+  for (const f of outcome.baseRefused) lines.push(`  note: ${display}/ itself was refused: ${f.file} ${f.object}: ${f.message}`);
+  return lines;
+}

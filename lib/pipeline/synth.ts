@@ -1,0 +1,246 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'cdk8s';
+import { AppChart, type AppDefinition, type Claim } from '../core/app';
+import { overlaySchema } from './overlay-schema';
+import { appCodeError } from './app-code-error';
+import { appListProblems } from './app-list';
+import { DELIVERY_DIRECTORY, deliveryChart } from './argocd/delivery';
+import { environmentReadme } from './review/environment-picture';
+import type { Environment } from '../core/environment';
+import { UserError, type Problem } from '../core/errors';
+import { loadEnvironment, readOverlay } from './overlay';
+import { renderChecked, type SynthesizedApp } from './render';
+import { enforcePolicy, enforcePolicyOnGenerated } from './policy/engine';
+import { checkReferences } from './policy/references';
+
+/** What to synthesize and from where. */
+export interface SynthOptions {
+  /** Every app the repo defines. */
+  readonly apps: readonly AppDefinition[];
+  /** The overlays directory (absolute). */
+  readonly overlaysDir: string;
+  /** How to name the overlays directory in messages. @default "overlays" */
+  readonly overlaysDisplay?: string;
+  /** Only these environments. @default all */
+  readonly environments?: readonly string[];
+  /** Only these apps. @default all */
+  readonly appNames?: readonly string[];
+}
+
+/** The result of a synth run: every pair, and the environments it covered. */
+export interface SynthResult {
+  /** The environments the run covered, in name order. */
+  readonly environments: readonly Environment[];
+  /** Every synthesized (environment, app) pair. */
+  readonly apps: readonly SynthesizedApp[];
+  /** All files, relative to the output directory. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Milliseconds spent on each environment (reading, building, validating, rendering), by name. */
+  readonly durations: ReadonlyMap<string, number>;
+}
+
+/** Milliseconds since an arbitrary moment, for durations. */
+export function clockMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Runs the pipeline for every selected (environment, app) pair: read and validate the overlays,
+ * build the app's constructs, run construct validations, render, and validate every object
+ * against its upstream schema. Nothing is written. Throws a UserError listing every problem, in
+ * the order the pairs were built.
+ *
+ * Each pair gets its own cdk8s App: pairs are independent, and one App per pair keeps the cost
+ * of a run linear in the number of pairs.
+ */
+export function synthesize(options: SynthOptions): SynthResult {
+  const display = options.overlaysDisplay ?? 'overlays';
+  // A list that names an app twice would make every later message misleading: refuse it first.
+  const listed = appListProblems(options.apps);
+  if (listed.length > 0) throw new UserError(listed);
+  const byName = new Map(options.apps.map((a) => [a.name, a]));
+  const problems: Problem[] = [];
+  const results: SynthesizedApp[] = [];
+  const environments: Environment[] = [];
+  const durations = new Map<string, number>();
+  const timed = (envName: string, started: number) => durations.set(envName, (durations.get(envName) ?? 0) + clockMs() - started);
+
+  for (const envName of listEnvironments(options.overlaysDir, display, options.environments)) {
+    const started = clockMs();
+    let environment: Environment;
+    try {
+      environment = loadEnvironment(options.overlaysDir, envName, display);
+    } catch (error) {
+      problems.push(...problemsOf(error));
+      continue;
+    }
+    environments.push(environment);
+    const claims: Array<Claim & { app: string }> = [];
+    for (const file of readdirSync(join(options.overlaysDir, envName)).sort()) {
+      if (file === 'environment.yaml' || !file.endsWith('.yaml')) continue;
+      const appName = file.slice(0, -'.yaml'.length);
+      const app = byName.get(appName);
+      if (!app) {
+        problems.push({
+          where: `${display}/${envName}/${file}`,
+          message: `names no app "${appName}"`,
+          allowed: `an app defined in apps/: ${[...byName.keys()].sort().join(', ')}`,
+          hint: 'rename the file to <app>.yaml, or add the app to apps/index.ts',
+        });
+        continue;
+      }
+      if (options.appNames && !options.appNames.includes(appName)) continue;
+      try {
+        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`);
+        results.push(result.app);
+        claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
+      } catch (error) {
+        problems.push(...problemsOf(error));
+      }
+    }
+    problems.push(...conflictingClaims(environment, claims));
+    timed(envName, started);
+  }
+  if (options.appNames) {
+    for (const name of options.appNames) {
+      if (!byName.has(name)) problems.push({ where: '--app', message: `names no app "${name}"`, allowed: [...byName.keys()].sort().join(', ') });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  const files = new Map<string, string>();
+  for (const r of results) for (const [path, content] of r.files) files.set(path, content);
+  // Environment-level files describe every app of the environment, so only a run over whole
+  // environments writes them (a run narrowed by --app keeps the existing ones).
+  if (!options.appNames) {
+    // References across apps hold only over a whole environment: a narrowed run skips them.
+    for (const environment of environments) problems.push(...checkReferences(environment, results.filter((r) => r.environment === environment)));
+    if (problems.length > 0) throw new UserError(problems);
+    for (const environment of environments) {
+      const started = clockMs();
+      try {
+        for (const [path, content] of environmentFiles(environment, results.filter((r) => r.environment === environment))) files.set(path, content);
+      } catch (error) {
+        problems.push(...problemsOf(error));
+      }
+      timed(environment.name, started);
+    }
+    if (problems.length > 0) throw new UserError(problems);
+  }
+  return { environments, apps: results, files, durations };
+}
+
+/** `dist/<env>/argocd/` (the ArgoCD project, applications and root app) and `dist/<env>/README.md`. */
+function environmentFiles(environment: Environment, apps: readonly SynthesizedApp[]): Map<string, string> {
+  const header = `# Generated by \`npm run synth\` from ${environment.file} and the apps deployed there. Do not edit.`;
+  const { chart, context } = deliveryChart(environment, apps);
+  // The policy (lib/policy) covers the generated delivery objects too: no secret in a repoURL.
+  const delivery = renderChecked(chart, context, (objects) => enforcePolicyOnGenerated(objects, { production: environment.production, source: environment.file }), header);
+  const files = new Map<string, string>();
+  for (const [name, content] of delivery.files) files.set(`${environment.name}/${DELIVERY_DIRECTORY}/${name}`, content);
+  files.set(`${environment.name}/README.md`, environmentReadme(environment, apps));
+  return files;
+}
+
+/** Builds, renders and checks one app in one environment. */
+function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string): { app: SynthesizedApp; claims: readonly Claim[] } {
+  const values = readOverlay(overlayPath, overlayDisplay, overlaySchemaOf(app)) as { namespace: string };
+  const cdk8sApp = new App({ outdir: '.build/unused' });
+  const chart = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
+  const context = `(app ${app.name}, environment ${environment.name}, values from ${overlayDisplay})`;
+  try {
+    app.build(chart, values);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(error.problems.map((p) => ({ ...p, message: `${p.message} ${context}` })));
+    // Anything else thrown by the app's code (or by a construct it called) is the app's to fix.
+    throw appCodeError(error, { app: app.name, environment: environment.name, overlay: overlayDisplay });
+  }
+
+  const header = `# Generated by \`npm run synth\` from apps/${app.name}.ts and ${overlayDisplay}. Do not edit.`;
+  // The policy (lib/policy) over every rendered object; exceptions come from the overlay's policyExceptions.
+  const { objects, files: appFiles } = renderChecked(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
+  const files = new Map<string, string>();
+  for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
+  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
+}
+
+/**
+ * One overlay schema object per distinct overlay schema, so the overlay reader (which caches its
+ * compiled validators by schema object; `overlaySchema` builds a new object on every call)
+ * compiles each schema once per run instead of once per (environment, app) pair. Apps whose
+ * overlay schemas are the same JSON Schema, such as apps defined from one template, share one.
+ */
+const overlaySchemaByApp = new WeakMap<AppDefinition, ReturnType<typeof overlaySchema>>();
+const overlaySchemaByText = new Map<string, ReturnType<typeof overlaySchema>>();
+
+function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
+  let schema = overlaySchemaByApp.get(app);
+  if (!schema) {
+    schema = overlaySchema(app);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(schema);
+    } catch {
+      text = undefined; // not JSON (a BigInt default, say): this app keeps a schema of its own
+    }
+    if (text !== undefined) {
+      const same = overlaySchemaByText.get(text);
+      if (same) schema = same;
+      else overlaySchemaByText.set(text, schema);
+    }
+    overlaySchemaByApp.set(app, schema);
+  }
+  return schema;
+}
+
+function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {
+  if (!existsSync(overlaysDir)) throw new UserError({ where: display, message: 'does not exist', hint: 'run from the project root, or create overlays/<env>/environment.yaml' });
+  const all = readdirSync(overlaysDir).filter((d) => statSync(join(overlaysDir, d)).isDirectory()).sort();
+  if (all.length === 0) {
+    // A run over no environment would replace all of dist/ with nothing.
+    throw new UserError({
+      where: `${display}/`,
+      message: 'holds no environment directory, so a run would delete everything in dist/',
+      allowed: `one directory per environment, each with its environment.yaml (${display}/<env>/environment.yaml)`,
+      hint: `restore ${display}/ (\`git status ${display}\`); to remove every environment, delete dist/ yourself`,
+    });
+  }
+  const problems: Problem[] = [];
+  for (const d of all) {
+    if (!existsSync(join(overlaysDir, d, 'environment.yaml'))) {
+      problems.push({ where: `${display}/${d}/`, message: 'has no environment.yaml', hint: 'every environment directory needs the cluster facts in environment.yaml' });
+    }
+  }
+  for (const name of only ?? []) {
+    if (!all.includes(name)) problems.push({ where: '--env', message: `names no environment "${name}"`, allowed: all.join(', ') });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return only ? all.filter((d) => only.includes(d)) : all;
+}
+
+/** Two apps (or two constructs) of one environment claiming the same hostname is an error naming both. */
+function conflictingClaims(environment: Environment, claims: ReadonlyArray<Claim & { app: string }>): Problem[] {
+  const problems: Problem[] = [];
+  const first = new Map<string, Claim & { app: string }>();
+  for (const claim of claims) {
+    const key = `${claim.kind}\u0000${claim.value}`;
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, claim);
+      continue;
+    }
+    problems.push({
+      where: claim.path,
+      message: `${claim.kind} "${claim.value}" is already taken in environment ${environment.name} by ${earlier.path} (app ${earlier.app}); app ${claim.app} claims it too`,
+      hint: `each ${claim.kind} is served by one owner per environment: choose another, or remove one of the two`,
+    });
+  }
+  return problems;
+}
+
+/** A UserError's problems; any other error is a bug, thrown again. */
+function problemsOf(error: unknown): readonly Problem[] {
+  if (error instanceof UserError) return error.problems;
+  throw error;
+}

@@ -1,0 +1,164 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apps } from '../../../apps';
+import { EXIT, runCli } from '../../../lib/pipeline/cli';
+import { readTree } from '../../../lib/pipeline/output';
+import { DIFF_EXIT, runDiffCli } from '../../../lib/pipeline/review/diff-cli';
+import type { ServerCheckOutcome, ServerUpgradeCheck } from '../../../lib/pipeline/review/server-upgrade-check';
+import { scratchProject, scratchRoot } from '../../helpers';
+
+function diff(root: string, ...argv: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = runDiffCli(argv, { root, apps, stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, color: false });
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+/** Rewrites one line of the sandbox overlay, the way a developer would edit it. */
+function editSandboxOverlay(root: string, from: RegExp, to: string): void {
+  const file = join(root, 'overlays/cfp-sandbox/codeforphilly.yaml');
+  const text = readFileSync(file, 'utf8');
+  if (!from.test(text)) throw new Error(`overlay has no line matching ${from}`);
+  writeFileSync(file, text.replace(from, to));
+}
+
+describe('npm run diff', () => {
+  let synthesized: string;
+  let root: string;
+  beforeAll(() => {
+    // A dist/ that matches the code, whatever state the working tree's dist/ is in; each test edits a copy.
+    synthesized = scratchRoot({ dist: false });
+    expect(runCli(['--quiet'], { root: synthesized, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+  });
+  afterAll(() => rmSync(synthesized, { recursive: true, force: true }));
+  beforeEach(() => {
+    root = scratchRoot({ from: synthesized });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  test('no change: exit 0, says so', () => {
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.ok);
+    expect(result.stdout).toBe('No changes: dist/ matches a fresh synth.');
+  });
+
+  test('an image tag change is listed by field and needs no flag; dist/ is not written', () => {
+    const before = readTree(join(root, 'dist'));
+    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.ok);
+    expect(result.stdout).toContain([
+      'cfp-sandbox/codeforphilly',
+      '  ~ Deployment codeforphilly-sandbox/codeforphilly',
+      '      spec.template.spec.containers[name=web].image: "ghcr.io/codeforphilly/codeforphilly-ng:sandbox" → "ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2"',
+    ].join('\n'));
+    expect(result.stdout).toMatch(/^1 object differs from dist\/ in cfp-sandbox: 1 changed, 0 added, 0 removed, 0 moved\.$/m);
+    expect(result.stdout).not.toMatch(/warning/);
+    expect(result.stderr).toBe('');
+    expect(readTree(join(root, 'dist'))).toEqual(before);
+  });
+
+  test('a shrinking volume exits 3 with the warning; --accept-risk exits 0 and still warns', () => {
+    editSandboxOverlay(root, /^ {2}data: 10Gi$/m, '  data: 8Gi');
+    const refused = diff(root);
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toContain('warning: 1 risky change: a sync cannot apply it, or it loses data');
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink]');
+    expect(refused.stdout).toContain('spec.resources.requests.storage shrinks from 10Gi to 8Gi: Kubernetes refuses to shrink a claim, so the sync fails');
+    expect(refused.stderr).toMatch(/^error: 1 risky change not acknowledged \(exit 3\)/);
+
+    const accepted = diff(root, '--accept-risk');
+    expect(accepted.code).toBe(DIFF_EXIT.ok);
+    expect(accepted.stdout).toContain('[volume-shrink]');
+    expect(accepted.stdout).toContain('1 risky change acknowledged with --accept-risk.');
+    expect(accepted.stderr).toBe('');
+  });
+
+  test('a namespace change is reported as moves of every object, and the Namespace as a likely rename', () => {
+    editSandboxOverlay(root, /^namespace: codeforphilly-sandbox$/m, 'namespace: cfp-sandbox');
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(result.stdout).toContain('  > PersistentVolumeClaim codeforphilly-data: namespace codeforphilly-sandbox → cfp-sandbox');
+    expect(result.stdout).not.toMatch(/^ {2}- PersistentVolumeClaim/m);
+    expect(result.stdout).toContain('PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [namespace-move]');
+    expect(result.stdout).toContain('Namespace codeforphilly-sandbox [likely-rename]');
+  });
+
+  test('--env narrows both sides: other environments are neither synthesized nor reported removed', () => {
+    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+    expect(diff(root, '--env', 'cfp-prod').stdout).toBe('No changes: dist/ matches a fresh synth.');
+    expect(diff(root, '--env', 'cfp-sandbox', '--app', 'codeforphilly').stdout).toMatch(/1 object differs from dist\/ in cfp-sandbox/);
+  });
+
+  test('bad input: exit 2 with the same problem format as synth, no stack trace', () => {
+    editSandboxOverlay(root, /^pushTimeoutSeconds: .*$/m, 'pushTimeoutSeconds: soon');
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.badInput);
+    expect(result.stderr).toMatch(/^error: bad input; nothing was compared\noverlays\/cfp-sandbox\/codeforphilly.yaml:\d+:\d+ pushTimeoutSeconds: /);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test('a hand-broken dist/ file is bad input naming the file', () => {
+    writeFileSync(join(root, 'dist/cfp-sandbox/codeforphilly/service-codeforphilly.yaml'), 'kind: [oops\n');
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.badInput);
+    expect(result.stderr).toMatch(/dist\/cfp-sandbox\/codeforphilly\/service-codeforphilly.yaml(:\d+)?: is not valid YAML/);
+  });
+
+  test('--help prints usage with the exit codes; unknown options are bad input; colour only when asked', () => {
+    const help = diff(root, '--help');
+    expect(help.code).toBe(DIFF_EXIT.ok);
+    expect(help.stdout).toMatch(/^Usage: npm run diff/);
+    expect(help.stdout).toMatch(/3 risky changes not acknowledged/);
+    const bad = diff(root, '--acept-risk');
+    expect(bad.code).toBe(DIFF_EXIT.badInput);
+    expect(bad.stderr).toMatch(/command line: Unknown option '--acept-risk'/);
+
+    editSandboxOverlay(root, /^ {2}data: 10Gi$/m, '  data: 8Gi');
+    expect(diff(root).stdout).not.toContain('\u001b[');
+    const stdout: string[] = [];
+    runDiffCli([], { root, apps, stdout: (l) => stdout.push(l), stderr: () => undefined, env: {}, color: true });
+    expect(stdout.join('\n')).toContain('\u001b[31m');
+  });
+});
+
+describe('npm run diff with the real server (docs/server-check.md)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = scratchProject();
+    expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function diffWithServer(outcome: ServerCheckOutcome, ...argv: string[]) {
+    const stdout: string[] = [];
+    const calls: { before: string[]; after: string[] }[] = [];
+    const check: ServerUpgradeCheck = (before, after) => {
+      calls.push({ before: [...before.keys()], after: [...after.keys()] });
+      return outcome;
+    };
+    const code = runDiffCli(argv, { root, apps, stdout: (l) => stdout.push(l), stderr: () => undefined, env: {}, color: false }, check);
+    return { code, stdout: stdout.join('\n'), calls };
+  }
+
+  test('is given the committed output and the fresh synth; its refusals are marked as the server\'s and count as risks', () => {
+    const refused = diffWithServer({
+      kind: 'checked', objects: 12, baseRefused: [],
+      refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'spec.selector: Invalid value: ...: field is immutable' }],
+    });
+    expect(refused.calls).toHaveLength(1);
+    expect(refused.calls[0].before).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
+    expect(refused.calls[0].after).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
+    expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422]');
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
+  });
+
+  test('unavailable: says it was skipped, and the static rules decide alone', () => {
+    const skipped = diffWithServer({ kind: 'unavailable', reason: 'no control plane built' });
+    expect(skipped.stdout).toContain('kube-apiserver check skipped: no control plane built');
+    expect(skipped.code).toBe(DIFF_EXIT.ok);
+  });
+});
