@@ -13,5 +13,5 @@ export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-val
 export { renderChart, type SynthesizedApp } from './render';
 export { synthesize, type SynthOptions, type SynthResult } from './synth';
 export { runDiffCli } from './review/diff-cli';
-export { enforcePolicy, enforcePolicyOnGenerated, findViolations, RULES, type PolicyOptions, type Violation } from './policy/engine';
-export { EXCEPTION_ANNOTATION_PREFIX, PolicyExceptionsValues, RULE_NAMES, type PolicyException, type RuleName } from './policy/types';
+export type { ServerChecked, ServerCheckOutcome, ServerFinding, ServerUnavailable, ServerUpgradeCheck } from './review/server-upgrade-check';
+export type { FileTree } from './output';

@@ -6,20 +6,42 @@ import type { FileTree } from '../output';
 
 /** One object kube-apiserver refused, as scripts/server-check/upgrade.mjs reports it. */
 export interface ServerFinding {
+  /** The environment the object is in. */
   readonly environment: string;
+  /** Its file, relative to dist/. */
   readonly file: string;
   /** `Deployment codeforphilly-prod/codeforphilly`. */
   readonly object: string;
   /** True when the object existed in the base: an update, where immutable fields apply. */
   readonly update: boolean;
+  /** The HTTP status of the refusal, e.g. 422. */
   readonly status: number;
+  /** The server's own message. */
   readonly message: string;
 }
 
 /** What the real server said about an upgrade, or why it could not be asked. */
-export type ServerCheckOutcome =
-  | { readonly kind: 'checked'; readonly refused: readonly ServerFinding[]; readonly baseRefused: readonly ServerFinding[]; readonly objects: number }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+export type ServerCheckOutcome = ServerChecked | ServerUnavailable;
+
+/** The server was asked. */
+export interface ServerChecked {
+  /** Discriminator. */
+  readonly kind: 'checked';
+  /** The new revision's objects it refused. */
+  readonly refused: readonly ServerFinding[];
+  /** The base revision's objects it refused when they were applied. */
+  readonly baseRefused: readonly ServerFinding[];
+  /** How many objects were checked. */
+  readonly objects: number;
+}
+
+/** The server could not be asked (not built, turned off). */
+export interface ServerUnavailable {
+  /** Discriminator. */
+  readonly kind: 'unavailable';
+  /** Why, for the report. */
+  readonly reason: string;
+}
 
 /** Asks the real server about an upgrade from `before` to `after` (both laid out like dist/). */
 export type ServerUpgradeCheck = (before: FileTree, after: FileTree, labels: { readonly before: string; readonly after: string }) => ServerCheckOutcome;
