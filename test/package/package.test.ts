@@ -17,7 +17,7 @@ import { ROOT } from '../helpers';
 // this repository's node_modules/.bin on the PATH instead of being installed again.
 
 const GUIDE = join(ROOT, 'docs', 'first-app.md');
-const ENTRIES = ['@platform/cdk8s-constructs', '@platform/cdk8s-constructs/core', '@platform/cdk8s-constructs/apps', '@platform/cdk8s-constructs/cnpg', '@platform/cdk8s-constructs/gateway', '@platform/cdk8s-constructs/tailscale'];
+const ENTRIES = ['@platform/cdk8s-constructs', ...['core', 'secrets', 'apps', 'cnpg', 'gateway', 'tailscale', 'pipeline'].map((e) => `@platform/cdk8s-constructs/${e}`)];
 const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'package.json'), 'utf8')) as {
   name: string;
   version: string;
@@ -261,7 +261,10 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     const exported: Record<string, string[]> = JSON.parse((await ok(process.execPath, ['-e', script], { cwd: project })).stdout);
     const [all, ...parts] = ENTRIES;
     expect(exported[all]).toEqual([...new Set(parts.flatMap((p) => exported[p]))].sort());
-    expect(exported['@platform/cdk8s-constructs/core']).toEqual(expect.arrayContaining(['defineApp', 'runCli', 'synthesize', 'Type', 'UserError', 'AppChart']));
+    expect(exported['@platform/cdk8s-constructs/core']).toEqual(expect.arrayContaining(['defineApp', 'ImageContract', 'Type', 'UserError', 'AppChart']));
+    // The pipeline: what a project's main.ts and tests run, the diff CLI included.
+    expect(exported['@platform/cdk8s-constructs/pipeline']).toEqual(expect.arrayContaining(['runCli', 'synthesize', 'runDiffCli', 'EXIT']));
+    expect(exported['@platform/cdk8s-constructs/secrets']).toEqual(['ExternalSecret', 'ExternalSecretValues', 'SealedSecret', 'SealedSecretValues', 'isSealedCiphertext']);
     expect(exported['@platform/cdk8s-constructs/apps']).toEqual(expect.arrayContaining(['WebService', 'PushDaemonApp']));
     expect(exported['@platform/cdk8s-constructs/tailscale']).toEqual(['TAILSCALE_ANNOTATION', 'TAILSCALE_INGRESS_CLASS', 'TAILSCALE_PROXY_CLASS_LABEL', 'TailscaleFunnel']);
     // Internal modules are not reachable: the exports map is the API.
