@@ -4,7 +4,8 @@ import { AppChart } from '../core/app';
 import { UserError } from '../core/errors';
 import { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from '../core/values';
 import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type IBarmanObjectStore } from './barman-object-store';
-import { CnpgDatabase, type CnpgDatabaseProps } from './cnpg-database';
+import { CnpgDatabase } from './cnpg-database';
+import type { CnpgDatabaseProps } from './database-props';
 
 /**
  * Overlay schemas for a database, so an app can keep its database settings in

@@ -16,11 +16,12 @@ export {
   type S3CredentialsSecret,
   type WalCompression,
 } from './barman-object-store';
+export { CnpgDatabase } from './cnpg-database';
+export { checkBackupSchedule } from './backup-schedule';
 export {
   CNPG_CLUSTER_LABEL,
   CNPG_METRICS_PORT,
   CNPG_STATUS_PORT,
-  CnpgDatabase,
   FIXED_POSTGRES_PARAMETERS,
   RESERVED_ROLES,
   SINGLE_INSTANCE_REASON_ANNOTATION,
@@ -35,7 +36,7 @@ export {
   type ImageCatalogRef,
   type ManagedRole,
   type RecoveryTarget,
-} from './cnpg-database';
+} from './database-props';
 export { BarmanObjectStoreValues, cnpgDatabaseFromValues, CnpgDatabaseValues } from './cnpg-database-values';
 export {
   APP_SECRET_KEYS,

@@ -1,5 +1,7 @@
 import { BarmanObjectStore } from '../../lib/cnpg/barman-object-store';
-import { CnpgDatabase, checkBackupSchedule, type CnpgDatabaseProps } from '../../lib/cnpg/cnpg-database';
+import { checkBackupSchedule } from '../../lib/cnpg/backup-schedule';
+import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
+import type { CnpgDatabaseProps } from '../../lib/cnpg/database-props';
 import type { AppChart } from '../../lib/core/app';
 import type { Environment } from '../../lib/core/environment';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';

@@ -1,0 +1,340 @@
+import { AppChart } from '../core/app';
+import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+import { parseImage } from '../core/image';
+import { checkLabel } from '../core/labels';
+import { checkResources, checkSize } from '../core/quantity';
+import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
+import { checkBackupSchedule } from './backup-schedule';
+
+/**
+ * CnpgDatabase's validations: the operator's admission webhook rules (WH) and the platform's own,
+ * checked at synth with the construct path.
+ */
+
+/** What the validations need of the construct: its name, namespace, instances and clients. */
+export interface DatabaseFacts {
+  /** The Cluster's name. */
+  readonly name: string;
+  /** Its namespace. */
+  readonly namespace: string;
+  /** Its instances. */
+  readonly instances: number;
+  /** The clients admitted so far. */
+  readonly allowedClients: readonly DatabaseClient[];
+}
+
+/** Every problem of a CnpgDatabase's props, with the messages the construct path is prefixed to. */
+export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, storageClass: string | undefined, chart: AppChart): string[] {
+  const errors: string[] = [];
+  const environment = chart.environment;
+  errors.push(...validateName(props.name));
+
+  // Instances and the production rules.
+  if (!Number.isInteger(db.instances) || db.instances < 1) errors.push(`instances ${db.instances} must be a whole number of at least 1 (Cluster CRD minimum)`);
+  if (props.singleInstanceReason !== undefined) {
+    if (props.singleInstanceReason.trim() === '') errors.push('singleInstanceReason is empty; say why one instance is acceptable, or remove it');
+    if (db.instances > 1) errors.push(`singleInstanceReason is set but instances is ${db.instances}; remove the reason, it would be recorded on a Cluster that is not single-instance`);
+  }
+  if (environment.production) {
+    if (!props.backup) {
+      errors.push(`environment ${environment.name} is production, and a production database must have backups: set backup.objectStore (a BarmanObjectStore); singleInstanceReason does not waive this`);
+    }
+    if (db.instances < 2 && props.singleInstanceReason === undefined) {
+      errors.push(`environment ${environment.name} is production, and a production database needs at least 2 instances; set instances: 2 or more, or give singleInstanceReason (recorded in the ${SINGLE_INSTANCE_REASON_ANNOTATION} annotation)`);
+    }
+  }
+
+  errors.push(...validateImage(props, environment.production));
+
+  // Storage.
+  if (!storageClass) {
+    errors.push(`no StorageClass: set storageClass, or storageClass in environment ${environment.name}'s environment.yaml`);
+  } else {
+    const problem = checkDnsSubdomain(storageClass);
+    if (problem) errors.push(`storageClass "${storageClass}" ${problem}`);
+  }
+  errors.push(...checkSize('storageSize', props.storageSize));
+  if (props.walStorageSize !== undefined) errors.push(...checkSize('walStorageSize', props.walStorageSize));
+  if (props.resources) errors.push(...checkResources(props.resources));
+  errors.push(...validateParameters(props, db.instances));
+
+  // Application database and roles.
+  const database = props.database ?? 'app';
+  const owner = props.owner ?? database;
+  const databaseProblem = checkIdentifier(database);
+  if (databaseProblem) errors.push(`database "${database}" ${databaseProblem}`);
+  else if (['postgres', 'template0', 'template1'].includes(database)) errors.push(`database "${database}" is a PostgreSQL system database; choose the application's own name`);
+  const ownerProblem = checkIdentifier(owner);
+  if (ownerProblem) errors.push(`owner "${owner}" ${ownerProblem}`);
+  else if (RESERVED_ROLES.has(owner)) errors.push(`owner "${owner}" is a role the operator reserves (postgres.IsRoleReserved); choose the application's own user`);
+  if (props.existingSecret !== undefined) {
+    const problem = checkDnsSubdomain(props.existingSecret);
+    if (problem) errors.push(`existingSecret "${props.existingSecret}" ${problem}`);
+  }
+  errors.push(...validateRoles(props.roles ?? []));
+
+  // Backups and bootstrap.
+  if (props.backup) errors.push(...validateBackup(props.backup, db));
+  if (props.recovery && props.importFrom) {
+    errors.push('recovery and importFrom are both set; a Cluster bootstraps one way (WH validateBootstrapMethod: "Too many bootstrap types specified"): recover from a backup or import from a server, not both');
+  }
+  if (props.recovery) errors.push(...validateRecovery(props, db));
+  if (props.importFrom) errors.push(...validateImport(props.importFrom));
+
+  // Network and monitoring.
+  if (props.operatorNamespace !== undefined) {
+    const problem = checkDnsLabel(props.operatorNamespace);
+    if (problem) errors.push(`operatorNamespace "${props.operatorNamespace}" ${problem}`);
+  }
+  db.allowedClients.forEach((client, i) => errors.push(...validateClient(`client ${i + 1}`, client)));
+  (props.metricsScrapers ?? []).forEach((client, i) => errors.push(...validateClient(`metricsScrapers[${i}]`, client)));
+  // Monitoring is on by default in production only: elsewhere these would do nothing, silently.
+  const monitoring = props.monitoring ?? chart.environment.production;
+  if (props.metricsScrapers?.length && !monitoring) errors.push('metricsScrapers is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove metricsScrapers');
+  if (props.podMonitorLabels && !monitoring) errors.push('podMonitorLabels is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove podMonitorLabels');
+  for (const [key, value] of Object.entries(props.podMonitorLabels ?? {})) {
+    const problem = checkLabel(key, value);
+    if (problem) errors.push(`podMonitorLabels: ${problem}`);
+  }
+  if (props.component !== undefined) {
+    const problem = checkDnsLabel(props.component);
+    if (problem) errors.push(`component "${props.component}" ${problem}`);
+  }
+  return errors;
+}
+
+/**
+ * WH validateName: "cluster name must be a valid DNS label" (DNS-1035, because Services are named
+ * after it) and "the maximum length of a cluster name is 50 characters". The derived Service
+ * names (docs/src/service_management.md; `-any` is reserved too) are checked as well, so that a
+ * future change of suffix cannot produce an invalid Service silently.
+ */
+function validateName(name: string): string[] {
+  const problem = checkDns1035Label(name);
+  if (problem) return [`Cluster name "${name}" ${problem} (CNPG webhook validateName)`];
+  if (name.length > 50) return [`Cluster name "${name}" is ${name.length} characters long; CNPG allows at most 50 (webhook validateName), leaving room for the names it derives`];
+  const errors: string[] = [];
+  for (const suffix of ['-rw', '-ro', '-r', '-any']) {
+    const service = `${name}${suffix}`;
+    const serviceProblem = checkDns1035Label(service);
+    if (serviceProblem) errors.push(`the derived Service name "${service}" ${serviceProblem}`);
+  }
+  return errors;
+}
+
+function validateImage(props: CnpgDatabaseProps, production: boolean): string[] {
+  const errors: string[] = [];
+  const major = props.postgresVersion;
+  const example = `ghcr.io/cloudnative-pg/postgresql:${Number.isInteger(major) ? major : 17}.<minor>-system-trixie`;
+  // WH validateImageName: PostgreSQL versions below 12 are not supported.
+  if (!Number.isInteger(major) || major < 12) errors.push(`postgresVersion ${major} is not a supported PostgreSQL major version; CloudNativePG supports 12 and newer`);
+  if (props.imageName !== undefined && props.imageCatalog) {
+    errors.push('imageName and imageCatalog are exclusive (Cluster CRD: "imageName and imageCatalogRef are mutually exclusive"); keep one');
+  }
+  if (props.imageName === undefined && !props.imageCatalog) {
+    errors.push(`the PostgreSQL image is not pinned: set imageName (e.g. "${example}") or imageCatalog; without either the operator's default image applies, and it changes with operator upgrades`);
+  }
+  if (props.imageName !== undefined) {
+    const name = props.imageName;
+    const image = parseImage(name);
+    // WH validateImageName: a tag is required even with a digest (the operator reads the
+    // PostgreSQL version from it), "latest" is refused, and the tag must be a version.
+    if (!image) {
+      errors.push(`imageName "${name}" is not a valid image reference (repository:tag[@sha256:<64 hex>])`);
+    } else if (!image.tag) {
+      errors.push(`imageName "${name}" has no tag; CNPG reads the PostgreSQL version from the tag, so write <repository>:<version>[@sha256:<digest>], e.g. "${example}"`);
+    } else if (image.tag === 'latest') {
+      errors.push(`imageName "${name}" uses the "latest" tag, which CNPG refuses; pin a version such as "${example}"`);
+    } else {
+      const tagMajor = /^(\d+)(\.\d+)*(-.*)?$/.exec(image.tag);
+      if (!tagMajor) errors.push(`imageName "${name}" has tag "${image.tag}", which is not a PostgreSQL version; CNPG reads the version from the tag (e.g. "17.6" or "17.6-system-trixie")`);
+      else if (Number(tagMajor[1]) !== major) errors.push(`imageName "${name}" is PostgreSQL ${tagMajor[1]} but postgresVersion is ${major}; make them agree (a major upgrade is a deliberate change of both)`);
+    }
+    // The project's production rule for every image (lib/core/image.ts): what was reviewed is what runs.
+    if (image && production && !image.digest) {
+      errors.push(`imageName "${name}" has no digest; production requires <repository>:<version>@sha256:<digest> so the reviewed image is the one that runs`);
+    }
+  }
+  if (props.imageCatalog) {
+    const problem = checkDnsSubdomain(props.imageCatalog.name);
+    if (problem) errors.push(`imageCatalog.name "${props.imageCatalog.name}" ${problem}`);
+  }
+  return errors;
+}
+
+function validateParameters(props: CnpgDatabaseProps, instances: number): string[] {
+  const errors: string[] = [];
+  const parameters = props.parameters ?? {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(key)) errors.push(`parameter "${key}" is not a PostgreSQL parameter name (lower-case letters, digits, "_" and ".")`);
+    if (FIXED_POSTGRES_PARAMETERS.has(key) || key.startsWith('recovery_target')) {
+      const hint = key === 'shared_preload_libraries' ? '; list extensions in the Cluster\'s postgresql.sharedPreloadLibraries instead' : '';
+      errors.push(`parameter "${key}" is managed by the operator and cannot be set (CNPG webhook: "Can't set fixed configuration parameter")${hint}`);
+    }
+    if (typeof value !== 'string') errors.push(`parameter "${key}" must be a string (PostgreSQL parameters are written as text, e.g. "256MB")`);
+  }
+  // WH validateConfiguration: wal_level must be replica or logical with replicas or archiving,
+  // and wal_log_hints must be on with replicas (pg_rewind after a failover needs it).
+  if (parameters.wal_level === 'minimal' && (instances > 1 || props.backup)) {
+    errors.push('parameter wal_level "minimal" cannot stream to replicas or archive WAL; use "replica" or "logical" (the default)');
+  }
+  if (instances > 1 && ['off', 'false', '0'].includes(String(parameters.wal_log_hints ?? '').toLowerCase())) {
+    errors.push('parameter wal_log_hints must stay on with more than one instance: the operator uses pg_rewind to rejoin a former primary');
+  }
+  return errors;
+}
+
+function validateRoles(roles: readonly ManagedRole[]): string[] {
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  // WH validateManagedRoles: unique names, connectionLimit >= -1, no reserved roles, and not
+  // both disablePassword and passwordSecret.
+  for (const role of roles) {
+    const where = `role "${role.name}"`;
+    if (!role.name) errors.push('a managed role has an empty name');
+    else if (role.name.length > 63) errors.push(`${where} is ${role.name.length} characters long; PostgreSQL names are at most 63 bytes`);
+    if (seen.has(role.name)) errors.push(`${where} is declared twice; each role is managed once`);
+    seen.add(role.name);
+    if (RESERVED_ROLES.has(role.name)) errors.push(`${where} is reserved by the operator (postgres.IsRoleReserved) and cannot be managed`);
+    if (role.connectionLimit !== undefined && (!Number.isInteger(role.connectionLimit) || role.connectionLimit < -1)) {
+      errors.push(`${where}: connectionLimit ${role.connectionLimit} must be a whole number, -1 (no limit) or more`);
+    }
+    if (role.disablePassword && role.passwordSecret) errors.push(`${where}: disablePassword and passwordSecret are exclusive; a role either has the Secret's password or none`);
+    if (role.passwordSecret !== undefined) {
+      const problem = checkDnsSubdomain(role.passwordSecret);
+      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret}" ${problem}`);
+    }
+    for (const member of role.inRoles ?? []) {
+      if (member === role.name) errors.push(`${where} lists itself in inRoles`);
+    }
+  }
+  return errors;
+}
+
+function validateBackup(backup: DatabaseBackup, db: DatabaseFacts): string[] {
+  const errors: string[] = [];
+  if (backup.objectStore.namespace !== db.namespace) {
+    errors.push(`backup.objectStore ${backup.objectStore.namespace}/${backup.objectStore.name} is in another namespace than the Cluster (${db.namespace}); the Barman Cloud plugin looks the ObjectStore up in the Cluster's namespace`);
+  }
+  if (backup.schedule !== undefined) {
+    const problem = checkBackupSchedule(backup.schedule);
+    if (problem) errors.push(`backup.schedule "${backup.schedule}" ${problem}`);
+  }
+  if (backup.method === 'volumeSnapshot' && !backup.volumeSnapshotClass) {
+    errors.push('backup.method is "volumeSnapshot" but no volumeSnapshotClass is given; name the VolumeSnapshotClass of the storage class\'s CSI driver');
+  }
+  if (backup.volumeSnapshotClass !== undefined) {
+    if (backup.method !== 'volumeSnapshot') errors.push('backup.volumeSnapshotClass is set but method is not "volumeSnapshot"; set method: "volumeSnapshot", or remove the class');
+    const problem = checkDnsSubdomain(backup.volumeSnapshotClass);
+    if (problem) errors.push(`backup.volumeSnapshotClass "${backup.volumeSnapshotClass}" ${problem}`);
+  }
+  if (backup.serverName !== undefined) {
+    const problem = checkServerName(backup.serverName);
+    if (problem) errors.push(`backup.serverName "${backup.serverName}" ${problem}`);
+  }
+  const scheduled = `${db.name}-backup`;
+  const problem = checkDnsSubdomain(scheduled);
+  if (problem) errors.push(`the ScheduledBackup name "${scheduled}" ${problem}`);
+  return errors;
+}
+
+function validateRecovery(props: CnpgDatabaseProps, db: DatabaseFacts): string[] {
+  const errors: string[] = [];
+  const recovery = props.recovery!;
+  if (recovery.objectStore.namespace !== db.namespace) {
+    errors.push(`recovery.objectStore ${recovery.objectStore.namespace}/${recovery.objectStore.name} is in another namespace than the Cluster (${db.namespace}); the Barman Cloud plugin looks the ObjectStore up in the Cluster's namespace`);
+  }
+  const origin = recovery.serverName ?? props.name;
+  const originProblem = checkServerName(origin);
+  if (originProblem) errors.push(`recovery.serverName "${origin}" ${originProblem}`);
+  // Barman Cloud plugin usage.md: a recovered cluster archiving into the folder it recovers from
+  // would mix its WAL with the origin's; barman-cloud-check-wal-archive refuses a non-empty one.
+  if (props.backup && props.backup.objectStore.name === recovery.objectStore.name && (props.backup.serverName ?? props.name) === origin) {
+    errors.push(`backup and recovery use the same ObjectStore "${recovery.objectStore.name}" and serverName "${origin}"; the new cluster would archive into the backup it recovers from. Set backup.serverName to a new folder (e.g. "${props.name}-2"), or use another store`);
+  }
+  const target = recovery.target;
+  if (target) {
+    // WH validateTargetExclusiveness: "Recovery target options are mutually exclusive".
+    const chosen: string[] = (['time', 'lsn', 'xid', 'name'] as const).filter((k) => target[k] !== undefined);
+    if (target.immediate) chosen.push('immediate');
+    if (chosen.length > 1) errors.push(`recovery.target sets ${chosen.join(' and ')}; the recovery targets are mutually exclusive (CNPG webhook), keep one`);
+    // WH validateRecoveryTarget: name, xid and immediate need a backupId outside volume snapshot recovery.
+    for (const key of ['name', 'xid', 'immediate'] as const) {
+      if (target[key] !== undefined && target[key] !== false && !target.backupId) {
+        errors.push(`recovery.target.${key} needs backupId: PostgreSQL cannot tell which base backup precedes a ${key === 'name' ? 'restore point' : key === 'xid' ? 'transaction id' : 'consistent point'}; name the backup to start from`);
+      }
+    }
+    if (target.time !== undefined && !isTimestamp(target.time)) {
+      errors.push(`recovery.target.time "${target.time}" is not a timestamp; write RFC 3339 ("2026-05-01T12:00:00Z") or PostgreSQL format ("2026-05-01 12:00:00+00"); without a zone it is read as UTC`);
+    }
+    if (target.lsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(target.lsn)) {
+      errors.push(`recovery.target.lsn "${target.lsn}" is not an LSN; write two hexadecimal numbers separated by "/", e.g. "0/3000060"`);
+    }
+    if (target.xid !== undefined && !/^[1-9][0-9]*$/.test(target.xid)) errors.push(`recovery.target.xid "${target.xid}" is not a transaction id (a positive whole number)`);
+    if (target.timeline !== undefined && target.timeline !== 'latest' && !/^[1-9][0-9]*$/.test(target.timeline)) {
+      errors.push(`recovery.target.timeline "${target.timeline}" must be "latest" or a positive whole number (CNPG webhook)`);
+    }
+    if (target.name !== undefined && target.name === '') errors.push('recovery.target.name is empty');
+  }
+  return errors;
+}
+
+function validateImport(source: DatabaseImport): string[] {
+  const errors: string[] = [];
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(source.host)) errors.push(`importFrom.host "${source.host}" is not a host name or IP address`);
+  if (source.port !== undefined && (!Number.isInteger(source.port) || source.port < 1 || source.port > 65535)) errors.push(`importFrom.port ${source.port} is not a port number (1 to 65535)`);
+  if (!source.user) errors.push('importFrom.user is empty; name the user that reads the source database');
+  // WH validateMicroservice: exactly one database and no "*" wildcard.
+  if (!source.database) errors.push('importFrom.database is empty; name the one source database to import');
+  if (source.database === '*') errors.push('importFrom.database "*" is not allowed: a microservice import takes exactly one named database (CNPG webhook validateMicroservice)');
+  const problem = checkDnsSubdomain(source.passwordSecret.name);
+  if (problem) errors.push(`importFrom.passwordSecret.name "${source.passwordSecret.name}" ${problem}`);
+  if (!source.passwordSecret.key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');
+  return errors;
+}
+
+function validateClient(where: string, client: DatabaseClient): string[] {
+  const errors: string[] = [];
+  if (client.namespace !== undefined) {
+    const problem = checkDnsLabel(client.namespace);
+    if (problem) errors.push(`${where}: namespace "${client.namespace}" ${problem}`);
+  }
+  const entries = Object.entries(client.podLabels);
+  if (entries.length === 0) errors.push(`${where} has no podLabels; name the client pods' labels, so that not every pod of ${client.namespace ?? 'the namespace'} is admitted`);
+  for (const [key, value] of entries) {
+    const problem = checkLabel(key, value);
+    if (problem) errors.push(`${where}: ${problem}`);
+  }
+  return errors;
+}
+
+export function validateGrant(grant: CredentialsGrant, serviceAccountName: string, name: string, databaseNamespace: string): string[] {
+  const errors: string[] = [];
+  const problem = checkDnsLabel(grant.namespace);
+  if (problem) errors.push(`credentials consumer namespace "${grant.namespace}" ${problem}`);
+  if (grant.namespace === databaseNamespace) errors.push(`credentials consumer namespace "${grant.namespace}" is the database's own namespace; mount connection.secretName there directly`);
+  const saProblem = checkDnsSubdomain(serviceAccountName);
+  if (saProblem) errors.push(`credentials ServiceAccount "${serviceAccountName}" ${saProblem}`);
+  const nameProblem = checkDnsSubdomain(name);
+  if (nameProblem) errors.push(`the Role name "${name}" ${nameProblem}`);
+  return errors;
+}
+
+/** Unquoted PostgreSQL identifier: CNPG quotes nothing for us in connection strings, and NAMEDATALEN is 64. */
+function checkIdentifier(value: string): string | undefined {
+  if (!/^[a-z_][a-z0-9_]*$/.test(value)) return 'must be a plain PostgreSQL identifier: lower-case letters, digits and "_", not starting with a digit';
+  if (value.length > 63) return `is ${value.length} characters long; PostgreSQL names are at most 63 bytes`;
+  return undefined;
+}
+
+/** The plugin's serverName becomes a folder of the destination path. */
+function checkServerName(value: string): string | undefined {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(value)) return 'must be a folder name: letters, digits, ".", "_" and "-", starting and ending with a letter or digit';
+  return undefined;
+}
+
+/** RFC 3339, or PostgreSQL's `YYYY-MM-DD HH:MM:SS[.frac][zone]`; `types.ParseTargetTime` accepts both. */
+function isTimestamp(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(value)) return false;
+  return !Number.isNaN(Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')));
+}
