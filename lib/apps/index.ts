@@ -7,4 +7,4 @@
 export { MigrationJob, type MigrationJobProps } from './migration-job';
 export { PushDaemonApp, type DataRemote, type PushDaemonAppProps, type PushDaemonVolume } from './push-daemon-app';
 export { PUBLIC_EXPOSURE_REASON_ANNOTATION, StateHub, type StateHubProps } from './state-hub';
-export { WebService, type SecretKeyEnv, type WebServiceProps, type WebServiceVolume } from './web-service';
+export { WebService, type ContainerResources, type SecretKeyEnv, type WebServiceProps, type WebServiceVolume } from './web-service';

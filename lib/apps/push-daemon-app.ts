@@ -8,7 +8,7 @@ import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
-import { WebService } from './web-service';
+import { WebService, type ContainerResources } from './web-service';
 
 /** A persistent volume of the app. */
 export interface PushDaemonVolume {
@@ -58,14 +58,7 @@ export interface PushDaemonAppProps {
   /** @default the contract's user, else 1000 */
   readonly runAsUser?: number;
   /** CPU and memory. @default WebService's defaults */
-  readonly resources?: {
-    /** The CPU request. @default "100m" */
-    readonly cpu?: string;
-    /** The memory request. @default "128Mi" */
-    readonly memory?: string;
-    /** The memory limit. @default twice the memory request */
-    readonly memoryLimit?: string;
-  };
+  readonly resources?: ContainerResources;
   /** Non-secret environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** Secrets (SealedSecret or ExternalSecret) whose keys become environment variables. @default none */

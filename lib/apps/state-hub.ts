@@ -10,7 +10,7 @@ import type { ISecretSource } from '../core/secret-source';
 import type { IGateway } from '../gateway/gateway';
 import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
 import { MigrationJob } from './migration-job';
-import { WebService } from './web-service';
+import { WebService, type ContainerResources } from './web-service';
 
 /** Annotation recording why a private service is exposed publicly anyway (read by people, not operators). */
 export const PUBLIC_EXPOSURE_REASON_ANNOTATION = 'platform.internal/public-exposure-reason';
@@ -42,14 +42,7 @@ export interface StateHubProps {
   /** More secrets whose keys become environment variables. @default none */
   readonly envFromSecrets?: readonly ISecretSource[];
   /** CPU and memory. @default WebService's defaults */
-  readonly resources?: {
-    /** The CPU request. @default "100m" */
-    readonly cpu?: string;
-    /** The memory request. @default "128Mi" */
-    readonly memory?: string;
-    /** The memory limit. @default twice the memory request */
-    readonly memoryLimit?: string;
-  };
+  readonly resources?: ContainerResources;
   /** The migration command, run before each new version serves (see `MigrationJob`). @default ["alembic", "upgrade", "head"] */
   readonly migrationCommand?: readonly string[];
   /**

@@ -49,6 +49,16 @@ export interface WebServiceVolume {
     };
 }
 
+/** A container's CPU and memory: requests, and a memory limit (no CPU limit: throttling hurts latency more than sharing helps). */
+export interface ContainerResources {
+  /** The CPU request. @default "100m" */
+  readonly cpu?: string;
+  /** The memory request. @default "128Mi" */
+  readonly memory?: string;
+  /** The memory limit. @default twice the memory request */
+  readonly memoryLimit?: string;
+}
+
 /** An environment variable taken from one key of a Secret. */
 export interface SecretKeyEnv {
   /** A SealedSecret, an ExternalSecret, or a database's `connection.secret` / `DatabaseCredentials.secret`. */
@@ -88,14 +98,7 @@ export interface WebServiceProps {
   /** @default runAsUser */
   readonly runAsGroup?: number;
   /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
-  readonly resources?: {
-    /** The CPU request. @default "100m" */
-    readonly cpu?: string;
-    /** The memory request. @default "128Mi" */
-    readonly memory?: string;
-    /** The memory limit. @default twice the memory request */
-    readonly memoryLimit?: string;
-  };
+  readonly resources?: ContainerResources;
   /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
   readonly env?: Readonly<Record<string, string>>;
   /** Secrets whose every key becomes an environment variable. @default none */
