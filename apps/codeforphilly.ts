@@ -4,7 +4,7 @@ import { PushDaemonApp } from '../lib/apps/push-daemon-app';
 import { defineApp } from '../lib/core/app';
 import { ImageContract } from '../lib/core/image-contract';
 import { k8s } from '../lib/core/k8s';
-import { SealedSecret, SealedSecretValues } from '../lib/core/sealed-secret';
+import { SealedSecret, SealedSecretValues } from '../lib/secrets/sealed-secret';
 import { quantity } from '../lib/core/values';
 import { Gateway } from '../lib/gateway/gateway';
 

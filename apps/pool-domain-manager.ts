@@ -5,7 +5,7 @@ import { defineApp } from '../lib/core/app';
 import { declaredClient } from '../lib/core/environment';
 import { ImageContract } from '../lib/core/image-contract';
 import { UserError } from '../lib/core/errors';
-import { ExternalSecret, ExternalSecretValues } from '../lib/core/external-secret';
+import { ExternalSecret, ExternalSecretValues } from '../lib/secrets/external-secret';
 import { appPodLabels } from '../lib/core/labels';
 import { dnsLabel, dnsSubdomain } from '../lib/core/values';
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../lib/cnpg/cnpg-database-values';
 import { defineApp } from '../lib/core/app';
 import { appPodLabels } from '../lib/core/labels';
-import { SealedSecret, SealedSecretValues } from '../lib/core/sealed-secret';
+import { SealedSecret, SealedSecretValues } from '../lib/secrets/sealed-secret';
 import { dnsLabel, dnsSubdomain } from '../lib/core/values';
 
 /**
