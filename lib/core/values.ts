@@ -32,11 +32,15 @@ export function portNumber(options: { description?: string } = {}): TInteger {
   return Type.Integer({ minimum: 1, maximum: 65535, description: 'a port number from 1 to 65535', ...options });
 }
 
-/** A Kubernetes resource quantity such as `10Gi` or `500m`. */
+/**
+ * A Kubernetes resource quantity such as `10Gi` or `500m`: the API's quantity syntax
+ * (k8s.io/apimachinery resource.Quantity) without a minus sign, since no size, request or limit
+ * an overlay gives may be negative.
+ */
 export function quantity(options: StringOptions = {}): TString {
   return Type.String({
-    pattern: '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$',
-    description: 'a Kubernetes quantity such as 10Gi, 512Mi or 250m',
+    pattern: '^(\\+?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$',
+    description: 'a Kubernetes quantity of 0 or more, such as 10Gi, 512Mi or 250m',
     ...options,
   });
 }
