@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { AppChart, AppDefinition } from '../core/app';
 import { withSyncWave } from '../core/argocd-sync';
+import { droppedFields } from './dropped-fields';
 import type { Environment } from '../core/environment';
 import { UserError, type Problem } from '../core/errors';
 import { objectNameProblems } from './object-names';
@@ -54,6 +55,13 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
   const wheres: string[] = [];
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
+    for (const field of droppedFields(construct)) {
+      problems.push({
+        where: `${construct.node.path} (${construct.kind} ${construct.name})`,
+        message: `${field} is not a field the ${construct.apiVersion} ${construct.kind} class knows: it would be dropped without a word${suffix}`,
+        hint: 'correct the spelling, or use the class\'s own property name (the wire name is written for you); a JSON patch must name a field of the kind',
+      });
+    }
     try {
       // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
       objects.push(withSyncWave(construct.toJson() as KubeObject));
@@ -62,6 +70,7 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
     }
     wheres.push(construct.node.path);
   }
+  if (problems.length > 0) throw new UserError(problems);
   const unnamed = objectNameProblems(objects, wheres, suffix);
   if (unnamed.length > 0) throw new UserError(unnamed);
   return { objects, wheres };
