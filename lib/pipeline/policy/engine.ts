@@ -9,6 +9,7 @@ import { noTokenAutomount, probesAndRequests, pssRestricted } from './pod-securi
 import { noSecretData, noSecretStrings } from './secrets';
 import { databaseGuaranteed, databaseWatched } from './databases';
 import { imageContract } from './image-contract';
+import { stableSelectors } from './selectors';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
@@ -40,6 +41,7 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'image-contract': imageContract,
   'database-guaranteed': databaseGuaranteed,
   'database-watched': databaseWatched,
+  'stable-selectors': stableSelectors,
 };
 
 /** A finding with its rule. */

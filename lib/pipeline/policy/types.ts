@@ -21,6 +21,7 @@ export const RULE_NAMES = [
   'image-contract',
   'database-guaranteed',
   'database-watched',
+  'stable-selectors',
 ] as const;
 
 /** The name of a policy rule. */
