@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { UserError } from './errors';
 import type { PodPeer } from './network-peer';
-import { dnsLabel, dnsSubdomain } from './values';
+import { dnsLabel, dnsSubdomain, quantity } from './values';
 
 /**
  * The operators an environment's cluster can run, by the name `existing.operators` uses, with the
@@ -44,6 +44,13 @@ export const ExistingSchema = Type.Object({
     Object.fromEntries(Object.keys(OPERATORS).map((name) => [name, Type.Optional(semver(`the ${name} release the cluster runs, e.g. "1.30.0"`))])),
     { additionalProperties: false, description: `operators installed in the cluster, by name (${Object.keys(OPERATORS).join(', ')}), with the release each runs` },
   )),
+  /** The cluster's StorageClasses and what each can provide; every claim in dist/ is held to them. */
+  storageClasses: Type.Optional(Type.Record(dnsSubdomain(), Type.Object({
+    accessModes: Type.Array(Type.Union(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'].map((m) => Type.Literal(m))), {
+      minItems: 1, uniqueItems: true, description: 'the access modes its provisioner supports (a block-storage class: ReadWriteOnce, ReadWriteOncePod)',
+    }),
+    maxSize: Type.Optional(quantity({ description: 'the largest volume it provisions, e.g. 10Ti' })),
+  }, { additionalProperties: false }), { description: 'StorageClasses by name, with the access modes and largest size each provides; when set, a claim naming another class is refused' })),
   /** CloudNativePG image catalogs installed apart from this repository. */
   imageCatalogs: Type.Optional(Type.Array(Type.Object({
     kind: Type.Union([Type.Literal('ClusterImageCatalog'), Type.Literal('ImageCatalog')], { description: '"ClusterImageCatalog" or "ImageCatalog" (namespaced)' }),

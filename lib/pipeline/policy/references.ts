@@ -2,6 +2,7 @@ import upstream from '../../../imports/UPSTREAM.json';
 import type { AppDefinition } from '../../core/app';
 import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
 import type { Problem } from '../../core/errors';
+import { parseQuantity } from '../../core/quantity';
 import type { KubeObject } from '../schema-validation';
 import { apiGroup, containersOf, isKind, list, objectId, podTemplatesOf, record, type Json } from './objects';
 
@@ -200,6 +201,38 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     }
   }
 
+  // Claims against what the environment's StorageClasses provide (existing.storageClasses).
+  const classes = existing.storageClasses;
+  if (classes) {
+    for (const { object, app } of all) {
+      for (const claim of claimsOf(object, environment.storageClass)) {
+        const capabilities = claim.storageClass === undefined ? undefined : classes[claim.storageClass];
+        if (!capabilities) {
+          problems.push({
+            where: where(object, app, claim.field),
+            message: `asks StorageClass ${claim.storageClass === undefined ? '(the cluster default)' : `"${claim.storageClass}"`}, which ${environment.file} does not list under existing.storageClasses`,
+            allowed: Object.keys(classes).sort().join(', '),
+            hint: 'name one of the listed classes, or list the class with its access modes',
+          });
+          continue;
+        }
+        const unsupported = claim.accessModes.filter((m) => !capabilities.accessModes.includes(m as never));
+        if (unsupported.length > 0) {
+          problems.push({
+            where: where(object, app, claim.field),
+            message: `asks ${unsupported.join(', ')} of StorageClass "${claim.storageClass}", which provides ${capabilities.accessModes.join(', ')} only: the claim would stay Pending`,
+            hint: 'use an access mode the class provides (one pod at a time for ReadWriteOnce), or another class',
+          });
+        }
+        const max = capabilities.maxSize === undefined ? undefined : parseQuantity(capabilities.maxSize);
+        const size = claim.size === undefined ? undefined : parseQuantity(claim.size);
+        if (max !== undefined && size !== undefined && size > max) {
+          problems.push({ where: where(object, app, claim.field), message: `asks ${claim.size} of StorageClass "${claim.storageClass}", larger than the ${capabilities.maxSize} it provisions` });
+        }
+      }
+    }
+  }
+
   // The layering rule: where an environment has a platform layer, it alone owns database servers.
   if (apps.some((a) => a.app.layer === 'platform')) {
     for (const { object, app } of all) {
@@ -306,6 +339,27 @@ function secretReferences(object: KubeObject): SecretReference[] {
     if (typeof secret.name === 'string') refs.push({ field: 'spec.bootstrap.initdb.secret', name: secret.name, key: 'password', optional: false });
   }
   return refs;
+}
+
+/** The volumes an object claims: PersistentVolumeClaims, and a CNPG Cluster's data and WAL volumes (ReadWriteOnce each). */
+function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{ field: string; storageClass?: string; accessModes: string[]; size?: string }> {
+  const spec = record(object.spec);
+  if (isKind(object, '', 'PersistentVolumeClaim')) {
+    const storage = record(record(spec.resources).requests).storage;
+    return [{
+      field: 'spec',
+      storageClass: typeof spec.storageClassName === 'string' && spec.storageClassName !== '' ? spec.storageClassName : defaultClass,
+      accessModes: Array.isArray(spec.accessModes) ? spec.accessModes.map(String) : [],
+      size: storage === undefined ? undefined : String(storage),
+    }];
+  }
+  if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+    return (['storage', 'walStorage'] as const).filter((f) => spec[f] !== undefined).map((f) => {
+      const volume = record(spec[f]);
+      return { field: `spec.${f}`, storageClass: typeof volume.storageClass === 'string' ? volume.storageClass : defaultClass, accessModes: ['ReadWriteOnce'], size: typeof volume.size === 'string' ? volume.size : undefined };
+    });
+  }
+  return [];
 }
 
 /** The Services an Ingress or HTTPRoute sends traffic to. */

@@ -99,4 +99,20 @@ describe('references in dist/ resolve to something emitted or declared', () => {
       expect.stringContaining('archives WAL into s3://b/p/db, as Cluster demo/db does'),
     ]);
   });
+
+  test('a claim is held to what the environment\'s StorageClasses provide: listed class, access modes, size', () => {
+    const chart = testChart();
+    const claim = (name: string, storageClassName: string | undefined, accessModes: string[], size: string) =>
+      new k8s.KubePersistentVolumeClaim(chart, name, { metadata: { name }, spec: { storageClassName, accessModes, resources: { requests: { storage: k8s.Quantity.fromString(size) } } } });
+    claim('ok', 'block', ['ReadWriteOnce'], '10Gi');
+    claim('shared', 'block', ['ReadWriteMany'], '1Gi');
+    claim('huge', 'block', ['ReadWriteOnce'], '20Ti');
+    claim('other', 'nfs', ['ReadWriteMany'], '1Gi');
+    const env = environment({ storageClasses: { block: { accessModes: ['ReadWriteOnce'], maxSize: '16Ti' } } });
+    expect(messages(checkReferences(env, [{ app: { name: 'demo' }, objects: render(chart) }]))).toEqual([
+      expect.stringContaining('PersistentVolumeClaim demo/shared spec (app demo, environment test-sandbox): asks ReadWriteMany of StorageClass "block", which provides ReadWriteOnce only'),
+      expect.stringContaining('PersistentVolumeClaim demo/huge spec (app demo, environment test-sandbox): asks 20Ti of StorageClass "block", larger than the 16Ti it provisions'),
+      expect.stringContaining('PersistentVolumeClaim demo/other spec (app demo, environment test-sandbox): asks StorageClass "nfs", which overlays/test-sandbox/environment.yaml does not list'),
+    ]);
+  });
 });
