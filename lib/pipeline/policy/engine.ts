@@ -10,6 +10,7 @@ import { noSecretData, noSecretStrings } from './secrets';
 import { databaseGuaranteed, databaseWatched } from './databases';
 import { imageContract } from './image-contract';
 import { stableSelectors } from './selectors';
+import { syncOrder } from './sync-order';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
@@ -42,6 +43,7 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'database-guaranteed': databaseGuaranteed,
   'database-watched': databaseWatched,
   'stable-selectors': stableSelectors,
+  'sync-order': syncOrder,
 };
 
 /** A finding with its rule. */

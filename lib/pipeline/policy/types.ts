@@ -22,6 +22,7 @@ export const RULE_NAMES = [
   'database-guaranteed',
   'database-watched',
   'stable-selectors',
+  'sync-order',
 ] as const;
 
 /** The name of a policy rule. */
