@@ -70,4 +70,14 @@ describe('pool-domain-manager (reference deployment 5)', () => {
     expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
       .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml env\.data\.PDM_DATABASE_URL: PDM_DATABASE_URL must not come from the secret store/);
   });
+
+  test('a key renamed in the ExternalSecret that feeds the backups is refused: the ObjectStore reads ACCESS_KEY_ID', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'overlays-'));
+    cpSync(join(ROOT, 'overlays', 'openova-prod'), join(dir, 'openova-prod'), { recursive: true });
+    const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('      ACCESS_KEY_ID: { key: pool-domain-manager-backup, property: ACCESS_KEY_ID }', '      AWS_ACCESS_KEY_ID: { key: pool-domain-manager-backup, property: ACCESS_KEY_ID }'));
+    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir }))).toEqual([
+      expect.stringMatching(/^ObjectStore openova-system\/pool-domain-manager-backups spec\.configuration\.s3Credentials\.accessKeyId .*reads key "ACCESS_KEY_ID" of Secret openova-system\/pool-domain-manager-backup-s3, which ExternalSecret openova-system\/pool-domain-manager-backup-s3 writes without that key/s),
+    ]);
+  });
 });
