@@ -7,7 +7,7 @@ import { parseImage } from '../core/image';
 import { ImageContract } from '../core/image-contract';
 import type { PodPeer } from '../core/network-peer';
 import type { ISecretSource } from '../core/secret-source';
-import type { IGateway } from '../gateway/gateway';
+import { gatewayProxyPeer, type IGateway } from '../gateway/gateway';
 import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
 import { MigrationJob } from './migration-job';
 import { WebService, type ContainerResources } from './web-service';
@@ -15,10 +15,6 @@ import { WebService, type ContainerResources } from './web-service';
 /** Annotation recording why a private service is exposed publicly anyway (read by people, not operators). */
 export const PUBLIC_EXPOSURE_REASON_ANNOTATION = 'platform.internal/public-exposure-reason';
 
-/** Where the Tailscale operator runs its proxy pods. @see TailscaleFunnel */
-const TAILSCALE_OPERATOR_NAMESPACE = 'tailscale';
-/** Where Envoy Gateway runs its proxies in the default deployment mode. */
-const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 
 /** Properties for `StateHub`. */
 export interface StateHubProps {
@@ -169,29 +165,9 @@ export class StateHub extends Construct {
       }
     }
 
-    if (this.tailnetIngress) {
-      // The operator runs one proxy per Ingress in its own namespace, labelled with the Ingress
-      // it serves (cmd/k8s-operator sts.go: LabelParentType/Name/Namespace on StatefulSets and Pods).
-      this.web.allowFrom({
-        namespace: TAILSCALE_OPERATOR_NAMESPACE,
-        podLabels: {
-          'tailscale.com/parent-resource-type': 'ingress',
-          'tailscale.com/parent-resource': this.tailnetIngress.ingressName,
-          'tailscale.com/parent-resource-ns': namespace,
-        },
-      });
-    }
-    if (props.route) {
-      // Envoy Gateway's default deployment mode runs the proxies in its own namespace, labelled
-      // with the Gateway they serve (internal/infrastructure/kubernetes/proxy: owning-gateway labels).
-      this.web.allowFrom({
-        namespace: ENVOY_GATEWAY_NAMESPACE,
-        podLabels: {
-          'gateway.envoyproxy.io/owning-gateway-name': props.route.gateway.name,
-          'gateway.envoyproxy.io/owning-gateway-namespace': props.route.gateway.namespace,
-        },
-      });
-    }
+    // What fronts the service is admitted through its NetworkPolicy: the exposure's proxies.
+    if (this.tailnetIngress) this.web.allowFrom(this.tailnetIngress.proxyPeer);
+    if (props.route) this.web.allowFrom(gatewayProxyPeer(props.route.gateway));
   }
 }
 

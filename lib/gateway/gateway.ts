@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
+import type { PodPeer } from '../core/network-peer';
 import { checkDnsSubdomain } from '../core/dns';
 import { checkGatewayHostname } from './hostname';
 import type { IPolicyTarget } from './policy-target';
@@ -239,4 +240,20 @@ function validateGateway(
     if (allowed.namespaces.length === 0) errors.push('allowedRoutes lists no namespaces; use { from: "Same" } to admit only this namespace');
   }
   return errors;
+}
+
+/** Where Envoy Gateway runs its proxies in its default deployment mode. */
+export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
+
+/**
+ * The Envoy proxy pods that serve `gateway`, as a NetworkPolicy peer: in the default deployment
+ * mode they run in Envoy Gateway's namespace, labelled with the Gateway they serve
+ * (internal/infrastructure/kubernetes/proxy: the owning-gateway labels). Admit it where a route's
+ * backend has an ingress NetworkPolicy; without one, nothing needs admitting.
+ */
+export function gatewayProxyPeer(gateway: IGateway): PodPeer {
+  return {
+    namespace: ENVOY_GATEWAY_NAMESPACE,
+    podLabels: { 'gateway.envoyproxy.io/owning-gateway-name': gateway.name, 'gateway.envoyproxy.io/owning-gateway-namespace': gateway.namespace },
+  };
 }

@@ -6,7 +6,7 @@
  */
 export { BackendTrafficPolicy, type BackendTrafficPolicyProps, type RetryTrigger } from './backend-traffic-policy';
 export { CorsPolicy, type CorsPolicyProps } from './cors-policy';
-export { Gateway, type AllowedRoutes, type GatewayAttributes, type GatewayListener, type GatewayProps, type IGateway } from './gateway';
+export { ENVOY_GATEWAY_NAMESPACE, Gateway, gatewayProxyPeer, type AllowedRoutes, type GatewayAttributes, type GatewayListener, type GatewayProps, type IGateway } from './gateway';
 export {
   HttpRoute,
   type HeaderModifier,

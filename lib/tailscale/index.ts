@@ -4,4 +4,4 @@
  *
  * @packageDocumentation
  */
-export { TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LABEL, TailscaleFunnel, type TailscaleFunnelProps } from './tailscale-funnel';
+export { TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_OPERATOR_NAMESPACE, TAILSCALE_PROXY_CLASS_LABEL, TailscaleFunnel, type TailscaleFunnelProps } from './tailscale-funnel';

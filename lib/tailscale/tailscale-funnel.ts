@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
+import type { PodPeer } from '../core/network-peer';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { checkServicePort, findServicePort, type IServiceRef } from '../core/service-ref';
@@ -92,6 +93,9 @@ export interface TailscaleFunnelProps {
   readonly component?: string;
 }
 
+/** Where the Tailscale operator runs its proxy pods: its manifest's namespace (cmd/k8s-operator/deploy). */
+export const TAILSCALE_OPERATOR_NAMESPACE = 'tailscale';
+
 /**
  * Exposes a Service through the Tailscale Kubernetes operator's Ingress: on the tailnet only,
  * or to the internet through Funnel. Emits one Ingress; the backend Service is referenced.
@@ -107,6 +111,13 @@ export class TailscaleFunnel extends Construct {
   public readonly ingressName: string;
   /** The Ingress's namespace. */
   public readonly namespace: string;
+  /**
+   * The operator's proxy pods for this Ingress, as a NetworkPolicy peer: they run in the
+   * operator's namespace, labelled with the Ingress they serve (cmd/k8s-operator sts.go:
+   * LabelParentType, LabelParentName, LabelParentNamespace). Admit it where the backend has an
+   * ingress NetworkPolicy; without one, nothing needs admitting.
+   */
+  public readonly proxyPeer: PodPeer;
 
   constructor(scope: Construct, id: string, props: TailscaleFunnelProps) {
     super(scope, id);
@@ -116,6 +127,10 @@ export class TailscaleFunnel extends Construct {
     this.fqdn = `${this.hostname}.${tailnet ?? 'ts.net'}`;
     this.url = `https://${this.fqdn}`;
     this.ingressName = props.name ?? `${this.hostname}-funnel`;
+    this.proxyPeer = {
+      namespace: TAILSCALE_OPERATOR_NAMESPACE,
+      podLabels: { 'tailscale.com/parent-resource-type': 'ingress', 'tailscale.com/parent-resource': this.ingressName, 'tailscale.com/parent-resource-ns': AppChart.of(this).namespace! },
+    };
     this.namespace = chart.namespace!;
     const paths = props.paths ?? ['/'];
     const funnel = props.funnel ?? false;
