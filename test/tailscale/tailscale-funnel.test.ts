@@ -1,3 +1,4 @@
+import { Gateway, gatewayProxyPeer } from '../../lib/gateway/gateway';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { TailscaleFunnel, type TailscaleFunnelProps } from '../../lib/tailscale/tailscale-funnel';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
@@ -146,5 +147,20 @@ describe('TailscaleFunnel', () => {
 
   test('errors name the construct path', () => {
     expect(errorsOf({ tags: ['nope'] })).toMatch(/^demo\/funnel: /);
+  });
+});
+
+describe('ready-made peers for what fronts an app', () => {
+  test('a funnel\'s proxy and a Gateway\'s Envoy proxies, with the operators\' labels', () => {
+    const chart = testChart();
+    const funnel = new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('api', { namespace: 'demo' }), port: 80, hostname: 'api' });
+    expect(funnel.proxyPeer).toEqual({
+      namespace: 'tailscale',
+      podLabels: { 'tailscale.com/parent-resource-type': 'ingress', 'tailscale.com/parent-resource': 'api-funnel', 'tailscale.com/parent-resource-ns': 'demo' },
+    });
+    expect(gatewayProxyPeer(Gateway.fromAttributes({ name: 'public', namespace: 'edge', listeners: [] }))).toEqual({
+      namespace: 'envoy-gateway-system',
+      podLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'edge' },
+    });
   });
 });
