@@ -1,7 +1,8 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { apps } from './apps';
 import { EnvironmentSchema } from './lib/core/environment';
-import { overlaySchema } from './lib/pipeline/overlay-schema';
+import { OVERLAY_SCHEMA_DIRECTORY, overlaySchema, overlaySchemaFiles } from './lib/pipeline/overlay-schema';
 import { runCli } from './lib/pipeline/cli';
 import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/pipeline/overlay';
 import { runDiffCli } from './lib/pipeline/review/diff-cli';
@@ -19,7 +20,17 @@ export function main(argv: readonly string[]): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   useCompiledOverlayValidators(require(join(__dirname, 'overlay-validators')) as CompiledOverlayValidators);
   const context = { root: resolve(__dirname, '..'), apps };
+  if (argv[0] === 'schemas') return writeSchemas(context.root);
   return argv[0] === 'diff' ? runDiffCli(argv.slice(1), context, serverUpgradeCheck(context.root)) : runCli(argv, context);
+}
+
+/** `npm run schemas`: writes the overlays' JSON Schemas for editors (docs/overlay-schemas/). */
+function writeSchemas(root: string): number {
+  const dir = join(root, OVERLAY_SCHEMA_DIRECTORY);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of overlaySchemaFiles(apps)) writeFileSync(join(dir, name), content);
+  return 0;
 }
 
 /** Every overlay schema synth reads (environment.yaml's and each app's), for the build to compile ahead of time. */

@@ -107,7 +107,8 @@ function overlaySource(name, env, production) {
   const image = production
     ? `ghcr.io/example/${name}@sha256:${'0'.repeat(64)}  # TO CONFIRM: production runs digests only`
     : `ghcr.io/example/${name}:0.1.0  # TO CONFIRM: the image and its tag`;
-  return `# ${name} in ${env}. Created by \`npm run new-app\`; values marked TO CONFIRM are placeholders.
+  return `# yaml-language-server: $schema=../../docs/overlay-schemas/${name}.schema.json
+# ${name} in ${env}. Created by \`npm run new-app\`; values marked TO CONFIRM are placeholders.
 namespace: ${name}  # TO CONFIRM: the namespace ${name} deploys into
 image: ${image}
 port: 8080  # TO CONFIRM: the port the container listens on

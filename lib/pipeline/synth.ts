@@ -196,7 +196,8 @@ function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
 
 function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {
   if (!existsSync(overlaysDir)) throw new UserError({ where: display, message: 'does not exist', hint: 'run from the project root, or create overlays/<env>/environment.yaml' });
-  const all = readdirSync(overlaysDir).filter((d) => statSync(join(overlaysDir, d)).isDirectory()).sort();
+  // Hidden directories (an editor's, a tool's) are not environments.
+  const all = readdirSync(overlaysDir).filter((d) => !d.startsWith('.') && statSync(join(overlaysDir, d)).isDirectory()).sort();
   if (all.length === 0) {
     // A run over no environment would replace all of dist/ with nothing.
     throw new UserError({

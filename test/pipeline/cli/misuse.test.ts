@@ -185,7 +185,7 @@ describe('overlays that are not what synth reads', () => {
     try {
       const result = run(root, ['--env', 'cfp-sandbox']);
       expect(result.code).toBe(EXIT.badInput);
-      expect(result.stderr).toMatch(/^overlays\/cfp-sandbox\/environment\.yaml:2:\d+: is not valid UTF-8: byte 0xe9 at offset \d+ is not part of a UTF-8 character$/m);
+      expect(result.stderr).toMatch(/^overlays\/cfp-sandbox\/environment\.yaml:3:\d+: is not valid UTF-8: byte 0xe9 at offset \d+ is not part of a UTF-8 character$/m);
       expect(result.stderr).toMatch(/fix: convert the file to UTF-8/);
       expect(readTree(join(root, 'dist'))).toEqual(before);
     } finally {
