@@ -46,3 +46,15 @@ function formatProblem(problem: Problem): string {
  * (exit 70). The library has one home, the platform team's repository it is built from.
  */
 export const REPORT_BUGS = 'the maintainers of @platform/cdk8s-constructs (an issue in the repository the library is built from)';
+
+/**
+ * What the CLIs print for a fault inside the library (exit 70): that it is the library's, where
+ * to report it, and the stack. The first line is the headline the caller may colour.
+ */
+export function internalErrorLines(error: unknown): string[] {
+  return [
+    'internal error: a bug in the library, not in your input or your app code',
+    `Please report it to ${REPORT_BUGS}, with the command you ran, this message and the stack below:`,
+    error instanceof Error ? error.stack ?? error.message : String(error),
+  ];
+}

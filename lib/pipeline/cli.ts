@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from '../core/app';
 import { checkEnvironmentRemovals } from './environment-removal';
-import { formatProblems, REPORT_BUGS, UserError } from '../core/errors';
+import { formatProblems, internalErrorLines, UserError } from '../core/errors';
 import { requireOptional } from './optional-dependency';
 import { diffTrees, readOutput, recoverInterruptedWrite, writeTreeAtomically } from './output';
 import { clockMs, synthesize, type SynthResult } from './synth';
@@ -132,9 +132,9 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       err(formatProblems(error.problems));
       return EXIT.badInput;
     }
-    err(red('internal error: a bug in the library, not in your input or your app code'));
-    err(`Please report it to ${REPORT_BUGS}, with the command you ran, this message and the stack below:`);
-    err(error instanceof Error ? error.stack ?? error.message : String(error));
+    const [headline, ...rest] = internalErrorLines(error);
+    err(red(headline));
+    for (const line of rest) err(line);
     return EXIT.internal;
   }
 }

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { EXIT, parseCommandLine, type CliContext } from '../cli';
-import { formatProblems, UserError } from '../../core/errors';
+import { formatProblems, internalErrorLines, UserError } from '../../core/errors';
 import { readTree, type FileTree } from '../output';
 import { synthesize } from '../synth';
 import { renderServerOutcome, type ServerUpgradeCheck } from './server-upgrade-check';
@@ -88,8 +88,9 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
       err(formatProblems(error.problems));
       return DIFF_EXIT.badInput;
     }
-    err(paint.red('internal error (a bug in this project, not in your input):'));
-    err(error instanceof Error ? error.stack ?? error.message : String(error));
+    const [headline, ...rest] = internalErrorLines(error);
+    err(paint.red(headline));
+    for (const line of rest) err(line);
     return DIFF_EXIT.internal;
   }
 }
