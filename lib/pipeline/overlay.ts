@@ -286,11 +286,15 @@ function position(doc: Document, lines: LineCounter, path: readonly string[], at
   return `:${pos.line}:${pos.col}`;
 }
 
-/** The nearest known key, for "did you mean": at most two edits away. */
+/**
+ * The nearest known key, for "did you mean": at most two edits away, or a known key the unknown
+ * one starts or ends with (`storageClassName` for `storageClass`, the name Kubernetes objects use).
+ */
 function closestKey(key: string, known: readonly string[]): string | undefined {
   if (known.length === 0) return undefined;
   const best = closest(key, [...known]);
-  return distance(key, best) <= 2 ? best : undefined;
+  if (distance(key, best) <= 2) return best;
+  return known.filter((k) => k.length >= 4 && (key.startsWith(k) || key.endsWith(k))).sort((a, b) => b.length - a.length)[0];
 }
 
 /** Reads and validates `overlays/<name>/environment.yaml`. */

@@ -38,7 +38,7 @@ export class SealedSecret extends Construct implements ISecretSource {
     const chart = AppChart.of(this);
     this.name = props.name;
     this.keys = Object.keys(props.encryptedData).sort();
-    this.node.addValidation({ validate: () => validateSealed(props) });
+    this.node.addValidation({ validate: () => validateSealed(props, chart.namespace ?? '<namespace>') });
     const annotations: Record<string, string> = {};
     if (props.scope === 'namespace-wide') annotations['sealedsecrets.bitnami.com/namespace-wide'] = 'true';
     if (props.scope === 'cluster-wide') annotations['sealedsecrets.bitnami.com/cluster-wide'] = 'true';
@@ -67,7 +67,7 @@ export function isSealedCiphertext(value: string): boolean {
   return [256, 384, 512].includes(keyLength) && bytes.length >= 2 + keyLength + 16;
 }
 
-function validateSealed(props: SealedSecretProps): string[] {
+function validateSealed(props: SealedSecretProps, namespace: string): string[] {
   const errors: string[] = [];
   const nameProblem = checkDnsSubdomain(props.name);
   if (nameProblem) errors.push(`Secret name "${props.name}" ${nameProblem}`);
@@ -75,7 +75,7 @@ function validateSealed(props: SealedSecretProps): string[] {
   for (const [key, value] of Object.entries(props.encryptedData)) {
     if (!/^[-._a-zA-Z0-9]+$/.test(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
     if (!isSealedCiphertext(value)) {
-      errors.push(`${props.name}.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64); seal it with \`kubeseal --raw --scope ${props.scope} --namespace <ns> --name ${props.name}\` and paste the output`);
+      errors.push(`${props.name}.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64); seal it with \`kubeseal --raw --scope ${props.scope} --namespace ${namespace} --name ${props.name}\` and paste the output`);
     }
   }
   return errors;

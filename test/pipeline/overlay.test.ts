@@ -57,6 +57,11 @@ describe('overlay files', () => {
     const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorgeClass: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
     expect(problems).toEqual([expect.stringMatching(/^overlays\/c-s\/environment.yaml:5:1 storgeClass: unknown key "storgeClass" .*did you mean "storageClass"/)]);
   });
+
+  test('a key written as Kubernetes names it suggests the overlay\'s own (storageClassName -> storageClass)', () => {
+    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorageClassName: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
+    expect(problems).toEqual([expect.stringMatching(/storageClassName: unknown key "storageClassName" .*did you mean "storageClass"/)]);
+  });
 });
 
 // The CLI's bundle validates overlays with validators scripts/build.mjs compiled ahead of time
