@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
@@ -12,6 +13,9 @@ import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
+
+/** Pod template annotation: the SHA-256 of the `<name>-env` ConfigMap's data, so a change rolls the pods. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'platform.internal/config-checksum';
 
 /** Annotation recording why an image runs with a writable root filesystem (from its contract). */
 export const WRITABLE_ROOT_REASON_ANNOTATION = 'platform.internal/writable-root-reason';
@@ -273,7 +277,9 @@ export class WebService extends Construct {
         strategy: { type: props.strategy ?? 'RollingUpdate' },
         revisionHistoryLimit: 3,
         template: {
-          metadata: { labels },
+          // A changed env ConfigMap rolls the pods: they read it only at start, and the template
+          // changes only when this checksum of its data does.
+          metadata: { labels, ...(Object.keys(env).length > 0 ? { annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum(sortedRecord(env)) } } : {}) },
           spec: {
             serviceAccountName: props.name,
             automountServiceAccountToken: props.serviceAccountToken ?? false,
@@ -373,6 +379,10 @@ function renderSource(source: WebServiceVolume['source']): Omit<k8s.Volume, 'nam
   if ('secret' in source) return { secret: { secretName: source.secret, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
   if ('configMap' in source) return { configMap: { name: source.configMap } };
   return { emptyDir: source.emptyDir.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(source.emptyDir.sizeLimit) } : {} };
+}
+
+function checksum(data: Readonly<Record<string, string>>): string {
+  return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {

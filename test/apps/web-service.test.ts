@@ -71,3 +71,18 @@ describe('WebService', () => {
     });
   });
 });
+
+describe('a changed env ConfigMap rolls the pods', () => {
+  const checksumOf = (env: Record<string, string>) => {
+    const chart = testChart();
+    new WebService(chart, 'web', { name: 'web', image: 'example/web:1.0', port: 8080, healthPath: '/healthz', env });
+    return only(render(chart), 'Deployment').spec.template.metadata.annotations?.['platform.internal/config-checksum'];
+  };
+
+  test('the pod template carries the checksum of the ConfigMap\'s data, which changes with any value', () => {
+    expect(checksumOf({ A: '1' })).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksumOf({ A: '1' })).toBe(checksumOf({ A: '1' }));
+    expect(checksumOf({ A: '2' })).not.toBe(checksumOf({ A: '1' }));
+    expect(checksumOf({})).toBeUndefined();
+  });
+});
