@@ -1,7 +1,7 @@
 import { formatProblems, UserError } from '../../lib/core/errors';
 import { writeTreeAtomically } from '../../lib/pipeline/output';
 
-// A program that writes one output with the real writer, for signals.test.ts to interrupt:
+// A program that writes one output with the real writer, for signals.e2e.test.ts to interrupt:
 //   node write-driver.js OUT_DIR STATE FILES
 // writes FILES files whose content depends on STATE, prints "writing" first, exits 2 with the
 // problems on a UserError (as the synth CLI does).

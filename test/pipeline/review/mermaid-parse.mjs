@@ -1,6 +1,6 @@
 // Parses every ```mermaid block of the files given as arguments with Mermaid itself, and prints
 // one JSON line per block: { file, index, ok, error }. Mermaid's parser needs a DOM (DOMPurify),
-// so jsdom provides one. Run by test/review/environment-picture.test.ts in a child process,
+// so jsdom provides one. Run by test/pipeline/review/environment-picture.e2e.test.ts in a child process,
 // because Mermaid ships as ES modules only.
 import { readFileSync } from 'node:fs';
 import { JSDOM } from 'jsdom';

@@ -24,6 +24,10 @@ function adopt(root: string, entries: ReadonlyArray<Record<string, string>>): vo
   writeFileSync(file, doc.toString({ flowCollectionPadding: false }));
 }
 
+
+// The time budget of each test here: a copy of the project and one or more in-process synths,
+// which a loaded machine stretches well past jest's 5 s default.
+jest.setTimeout(120_000);
 describe('npm run synth -- --target terraform', () => {
   let root: string;
   beforeEach(() => {

@@ -28,7 +28,7 @@ import { SEED } from './fixtures';
  * After every faulty step: the writer threw nothing but a UserError (with a path and a fix) or
  * the simulated crash, and the output is the previous complete tree or the new one, or missing
  * with the previous tree set aside for the next run to put back. Real processes killed with
- * signals are in signals.test.ts. Counterexamples found are kept as regression tests at the end.
+ * signals are in signals.e2e.test.ts. Counterexamples found are kept as regression tests at the end.
  */
 
 type Tree = Map<string, string>;

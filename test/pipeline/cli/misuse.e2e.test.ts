@@ -14,7 +14,7 @@ import { ROOT, scratchProject } from '../../helpers';
 /*
  * The misuses of issue 22, each through the CLI (runCli, in-process) on a scratch copy of the
  * project: what the user did, the exit code, the message, and dist/ afterwards. The bundle's
- * source-mapped line for a throw in build() and the missing cdktf are in bundle-errors.test.ts;
+ * source-mapped line for a throw in build() and the missing cdktf are in bundle-errors.e2e.test.ts;
  * interruptions and permission faults as properties in test/reliability/.
  */
 
@@ -41,6 +41,10 @@ const chattrWorks = (() => {
   }
 })();
 
+
+// The time budget of each test here: a copy of the project and one or more in-process synths,
+// which a loaded machine stretches well past jest's 5 s default.
+jest.setTimeout(120_000);
 describe('misuse of overlays/ and dist/', () => {
   let root: string;
   let dist: string;
@@ -248,7 +252,7 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
     withFault('type-error');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^test\/pipeline\/cli\/misuse\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/cli\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 

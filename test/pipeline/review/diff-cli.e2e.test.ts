@@ -22,6 +22,10 @@ function editSandboxOverlay(root: string, from: RegExp, to: string): void {
   writeFileSync(file, text.replace(from, to));
 }
 
+
+// The time budget of each test here: a copy of the project and one or more in-process synths,
+// which a loaded machine stretches well past jest's 5 s default.
+jest.setTimeout(120_000);
 describe('npm run diff', () => {
   let synthesized: string;
   let root: string;

@@ -162,7 +162,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
   }, 180_000);
 
   afterAll(() => {
-    // How long each step took: PACKAGE_TEST_TIMINGS=1 npx jest test/package/package.test.ts
+    // How long each step took: PACKAGE_TEST_TIMINGS=1 npx jest test/package/package.e2e.test.ts
     if (process.env.PACKAGE_TEST_TIMINGS) console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -330,7 +330,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(created.code).toBe(0);
     expect(readFileSync(join(project, 'apps', 'billing.ts'), 'utf8')).toContain("import { WebService } from '@platform/cdk8s-constructs/apps';");
     expect(readFileSync(join(project, 'apps', 'index.ts'), 'utf8')).toMatch(/= \[billing, hello\] as readonly AppDefinition\[\];/);
-    // The same template as in this repository but for its imports (test/new-app/new-app.test.ts).
+    // The same template as in this repository but for its imports (test/new-app/new-app.e2e.test.ts).
     const tsc = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.'], { cwd: project });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);

@@ -35,6 +35,10 @@ function run(root: string, ...argv: string[]) {
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
+
+// The time budget of each test here: a copy of the project and one or more in-process synths,
+// which a loaded machine stretches well past jest's 5 s default.
+jest.setTimeout(120_000);
 describe('npm run synth', () => {
   let root: string;
   beforeEach(() => {

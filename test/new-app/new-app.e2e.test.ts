@@ -7,7 +7,7 @@ import { ROOT, scratchProject } from '../helpers';
 
 // `npm run new-app -- NAME --env ENV` in a scratch copy of the project: what it writes
 // synthesizes as it is, and every refusal writes nothing. That the app it writes type-checks is
-// proved where the library is used as a package (test/package/package.test.ts runs tsc over an
+// proved where the library is used as a package (test/package/package.e2e.test.ts runs tsc over an
 // app new-app wrote there): the same source but for its imports, against the declarations, where
 // a type-check of this whole scratch project would compile lib/ once more.
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../helpers';
 
-/** Parses the Mermaid blocks of `files` with Mermaid itself (test/review/mermaid-parse.mjs). */
+/** Parses the Mermaid blocks of `files` with Mermaid itself (test/pipeline/review/mermaid-parse.mjs). */
 function parse(files: readonly string[]): Array<{ file: string; ok: boolean; type?: string; error?: string }> {
   const out = execFileSync(process.execPath, [join(__dirname, 'mermaid-parse.mjs'), ...files], { encoding: 'utf8', timeout: 60_000 });
   return out.trim().split('\n').map((line) => JSON.parse(line));

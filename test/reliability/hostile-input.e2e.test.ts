@@ -217,6 +217,10 @@ const plaintext = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // The properties: about 330 generated cases through synthesize(), 15 more through the CLI
 
+
+// The time budget of each test here: a copy of the project and one or more in-process synths,
+// which a loaded machine stretches well past jest's 5 s default.
+jest.setTimeout(120_000);
 describe('hostile overlays are rejected with file and field, never a stack trace, never a write', () => {
   /** YAML corruptions, inserted before a top-level key (so never inside a block scalar). */
   const corruption = fc.oneof(
