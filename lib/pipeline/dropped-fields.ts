@@ -11,11 +11,11 @@ import { ApiObject } from 'cdk8s';
  * is reported. Keys are matched ignoring case, since the classes' names differ from the wire
  * names only in case (`repoUrl`/`repoURL`); where the typed output holds a plain value and the raw
  * one an object, the raw object is a wrapper the serializer unwraps (Quantity, IntOrString).
+ * `typed` is `object.toJson()`, which the caller has already rendered.
  */
-export function droppedFields(object: ApiObject): string[] {
+export function droppedFields(object: ApiObject, typed: unknown): string[] {
   if (object.toJson === ApiObject.prototype.toJson) return [];
   const raw: unknown = ApiObject.prototype.toJson.call(object);
-  const typed: unknown = object.toJson();
   const dropped: string[] = [];
   walk(raw, typed, '', dropped);
   return dropped;

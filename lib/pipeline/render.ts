@@ -55,19 +55,23 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
   const wheres: string[] = [];
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
-    for (const field of droppedFields(construct)) {
+    let json: KubeObject;
+    let dropped: string[];
+    try {
+      json = construct.toJson() as KubeObject;
+      dropped = droppedFields(construct, json);
+    } catch (error) {
+      throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
+    }
+    for (const field of dropped) {
       problems.push({
         where: `${construct.node.path} (${construct.kind} ${construct.name})`,
         message: `${field} is not a field the ${construct.apiVersion} ${construct.kind} class knows: it would be dropped without a word${suffix}`,
         hint: 'correct the spelling, or use the class\'s own property name (the wire name is written for you); a JSON patch must name a field of the kind',
       });
     }
-    try {
-      // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
-      objects.push(withSyncWave(construct.toJson() as KubeObject));
-    } catch (error) {
-      throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
-    }
+    // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
+    objects.push(withSyncWave(json));
     wheres.push(construct.node.path);
   }
   if (problems.length > 0) throw new UserError(problems);

@@ -16,6 +16,9 @@ export const ENVIRONMENTS = [
   { name: 'bench-prod', stage: 'prod', production: true },
 ];
 
+/** The operators the web apps' objects need, at railiance01-prod's releases. */
+const BENCH_OPERATORS = { 'cloudnative-pg': '1.30.0', 'barman-cloud': '0.14.0', 'prometheus-operator': '0.93.0', 'external-secrets': '2.9.0' };
+
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 /** Not copied into the scratch project: generated, version control, or replaced by the bench. */
 const SKIPPED = new Set(['node_modules', 'dist', 'overlays', 'test', 'coverage']);
@@ -31,9 +34,11 @@ function pad(i) {
 }
 
 /** The environment file: codeforphilly's (sandbox or prod) with this stage, so it follows the schema. */
-function environmentYaml(root, env) {
+function environmentYaml(root, env, secrets) {
   const values = parse(readFileSync(join(root, 'overlays', env.production ? 'cfp-prod' : 'cfp-sandbox', 'environment.yaml'), 'utf8'));
-  return stringify({ ...values, description: `synthetic ${env.stage} environment for npm run bench`, cluster: 'bench', stage: env.stage, production: env.production });
+  // The web apps' databases need the operators codeforphilly's clusters do not run.
+  const existing = values.existing ? { ...values.existing, operators: { ...values.existing.operators, ...BENCH_OPERATORS }, secrets: [...(values.existing.secrets ?? []), ...secrets] } : undefined;
+  return stringify({ ...values, ...(existing ? { existing } : {}), description: `synthetic ${env.stage} environment for npm run bench`, cluster: 'bench', stage: env.stage, production: env.production });
 }
 
 function webOverlay(name, env) {
@@ -43,7 +48,8 @@ function webOverlay(name, env) {
     imageName: `ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie${env.production ? `@${DIGEST}` : ''}`,
     storageSize: '10Gi',
     database: name.replace(/-/g, '_'),
-    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+    // Guaranteed QoS, requests equal to limits: production refuses anything else (database-guaranteed).
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } },
   };
   if (env.production) {
     Object.assign(database, {
@@ -105,7 +111,9 @@ export function generateProject(root, dir, pairs) {
   ].join('\n'));
   let written = 0;
   for (const env of ENVIRONMENTS) mkdirSync(join(dir, 'overlays', env.name), { recursive: true });
-  for (const env of ENVIRONMENTS) writeFileSync(join(dir, 'overlays', env.name, 'environment.yaml'), environmentYaml(root, env));
+  // The backups' S3 keys stand for a Secret another system writes, as a real cluster's would.
+  const backupSecrets = apps.filter(([, kind]) => kind === 'web').map(([name]) => `${name}/${name}-backup-s3`);
+  for (const env of ENVIRONMENTS) writeFileSync(join(dir, 'overlays', env.name, 'environment.yaml'), environmentYaml(root, env, env.production ? backupSecrets : []));
   outer: for (const [name, kind] of apps) {
     for (const env of ENVIRONMENTS) {
       if (written === pairs) break outer;
