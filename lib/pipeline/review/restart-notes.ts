@@ -17,6 +17,14 @@ import type { FieldChange, Manifest, ObjectChange, ObjectRef } from './manifest-
 // on the pod template (WebService, platform.internal/config-checksum), so their template changes
 // and no note is needed; a Secret's data is not in dist/ (sealed, or fetched by the External
 // Secrets Operator), so a checksum of it cannot be taken at synth: the diff says so instead.
+// A checksum of the SealedSecret's ciphertext on the pod template would roll the pods, but not
+// safely: ArgoCD's health check for SealedSecret (argoproj/argo-cd
+// resource_customizations/bitnami.com/SealedSecret/health.lua, commit 09762a2d) reports Healthy on
+// any Synced=True condition without comparing status.observedGeneration with the new generation,
+// so the next sync wave may start the new pods before the controller has rewritten the Secret,
+// and they would read the old values with nothing left to roll them again. The External Secrets
+// Operator rewrites its Secret asynchronously too. Rolling by hand after the Secret is updated is
+// the one order that is right every time.
 
 /** How a workload's pods read a Secret or ConfigMap. */
 export type ReadBy = 'environment variables' | 'mounted files';
