@@ -6,7 +6,7 @@ import { readTree, type FileTree } from '../output';
 import { synthesize } from '../synth';
 import { readGitBase, RISK_ACCEPTED_TRAILER } from './git-base';
 import { restartNotes, type RestartNote } from './restart-notes';
-import { renderServerOutcome, type ServerFinding, type ServerUpgradeCheck } from './server-upgrade-check';
+import { renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';
 import { diffManifests, parseManifestTrees, refOfChange, riskId, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
 
 /**
@@ -137,11 +137,6 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
     for (const line of rest) err(line);
     return DIFF_EXIT.internal;
   }
-}
-
-/** The id a refusal of the real server is accepted by: `kube-apiserver:<environment>/<Kind>/<namespace>/<name>`. */
-export function serverRiskId(finding: ServerFinding): string {
-  return `kube-apiserver:${finding.environment}/${finding.object.replace(' ', '/')}`;
 }
 
 /**

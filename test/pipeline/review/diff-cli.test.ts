@@ -199,6 +199,18 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
     expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
   });
 
+  test('a refusal is accepted by its own id, like the static rules\' risks', () => {
+    const id = 'kube-apiserver:cfp-sandbox/Deployment/codeforphilly-sandbox/codeforphilly';
+    const outcome: ServerCheckOutcome = {
+      kind: 'checked', objects: 12, baseRefused: [],
+      refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'field is immutable' }],
+    };
+    expect(diffWithServer(outcome).stdout).toContain(`    id: ${id}`);
+    const accepted = diffWithServer(outcome, '--accept', id);
+    expect(accepted.code).toBe(DIFF_EXIT.ok);
+    expect(accepted.stdout).toContain(`1 risky change accepted by name: ${id} (--accept).`);
+  });
+
   test('unavailable: says it was skipped, and the static rules decide alone', () => {
     const skipped = diffWithServer({ kind: 'unavailable', reason: 'no control plane built' });
     expect(skipped.stdout).toContain('kube-apiserver check skipped: no control plane built');
