@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { isAbsolute } from 'node:path';
 import { UserError } from '../../core/errors';
 import type { FileTree } from '../output';
 
@@ -29,6 +30,9 @@ export interface GitBase {
  */
 export function readGitBase(root: string, ref: string, out: string): GitBase {
   const git = (args: readonly string[], input?: string) => runGit(root, args, input);
+  if (isAbsolute(out) || out.split('/').includes('..')) {
+    throw new UserError({ where: 'command line --out', message: `"${out}" is outside the project, and --base reads the output directory from git`, allowed: 'a path inside the project, e.g. dist' });
+  }
   let prefix: string;
   try {
     prefix = git(['rev-parse', '--show-prefix']).toString('utf8').trim();

@@ -124,10 +124,15 @@ describe('the review step in a scratch repository', () => {
     expect(result.stdout).toMatch(/^1 object differs from origin\/main:dist\/ in cfp-sandbox: 1 changed, 0 added, 0 removed, 0 moved\.$/m);
   }, 60_000);
 
-  test('a base branch that was not fetched is bad input, exit 2, saying how to fetch it', () => {
+  test('a base branch that was not fetched is bad input, exit 2, saying how to fetch it; so is a project outside git', () => {
     const result = runReviewStep('release');
     expect(result.code).toBe(DIFF_EXIT.badInput);
     expect(result.stderr).toContain('command line --base: "origin/release" is not a commit of the git repository at');
     expect(result.stderr).toContain('fetch-depth: 0');
+
+    rmSync(join(root, '.git'), { recursive: true, force: true });
+    const outside = runReviewStep();
+    expect(outside.code).toBe(DIFF_EXIT.badInput);
+    expect(outside.stderr).toContain(`command line --base: needs a git repository, and ${root} is not in one`);
   }, 60_000);
 });
