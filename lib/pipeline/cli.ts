@@ -205,6 +205,7 @@ export function parseCommandLine(argv: readonly string[], options: NonNullable<P
     help: values.help === true,
     flag: (name) => values[name] === true,
     text: (name) => (typeof values[name] === 'string' ? (values[name] as string) : undefined),
+    list: (name) => list(values[name]) ?? [],
   };
 }
 
@@ -219,6 +220,8 @@ export interface ParsedCommandLine {
   flag(name: string): boolean;
   /** A string option's value, when given. */
   text(name: string): string | undefined;
+  /** A repeatable string option's values (`multiple: true`), split at commas; empty when not given. */
+  list(name: string): string[];
 }
 
 /**

@@ -324,6 +324,36 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(result.code).toBe(0);
   }, SPAWNS);
 
+  test('the guide\'s review: moving hello to another namespace exits 3 with the guide\'s message; its Risk-Accepted trailers accept it with --base', async () => {
+    const guide = readFileSync(GUIDE, 'utf8');
+    const shown = /```text output:diff\n([\s\S]*?)```/.exec(guide)![1];
+    const message = /and CI passes:\n\n```text\n([\s\S]*?)```/.exec(guide)![1];
+    const git = (...args: string[]) => ok('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'commit.gpgsign=false', ...args], { cwd: project });
+    const environment = join(project, 'overlays', 'dev', 'environment.yaml');
+    const overlay = join(project, 'overlays', 'dev', 'hello.yaml');
+    try {
+      await git('init', '-q', '-b', 'main');
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'hello');
+      await git('checkout', '-q', '-b', 'move-hello');
+      // The guide's edit: hello-web is a namespace the cluster has, and hello moves there.
+      writeFileSync(environment, readFileSync(environment, 'utf8').replace('namespaces: [hello]', 'namespaces: [hello, hello-web]'));
+      writeFileSync(overlay, readFileSync(overlay, 'utf8').replace(/^namespace: hello$/m, 'namespace: hello-web'));
+      const refused = await npmRun('diff');
+      expect(refused.stderr).toBe(shown);
+      expect(refused.code).toBe(3);
+
+      await git('commit', '-q', '-a', '-m', message);
+      const accepted = await npmRun('diff', '--base', 'main');
+      expect(accepted.stderr).toBe('');
+      expect(accepted.stdout).toMatch(/^5 risky changes accepted by name: namespace-move:dev\/ConfigMap\/hello\/hello-env \(commit [0-9a-f]+\), /m);
+      expect(accepted.code).toBe(0);
+    } finally {
+      await git('checkout', '-q', 'main');
+      rmSync(join(project, '.git'), { recursive: true, force: true });
+    }
+  }, SPAWNS);
+
   test('new-app works in the project too: the app it writes imports the package, type-checks and synthesizes', async () => {
     const created = await run(process.execPath, [join(ROOT, 'scripts', 'new-app.mjs'), 'billing', '--env', 'dev', '--root', project]);
     expect(created.stderr).toBe('');

@@ -1,10 +1,13 @@
 import { join, resolve } from 'node:path';
+import { closest } from 'fastest-levenshtein';
 import { EXIT, parseCommandLine, type CliContext } from '../cli';
 import { formatProblems, internalErrorLines, UserError } from '../../core/errors';
 import { readTree, type FileTree } from '../output';
 import { synthesize } from '../synth';
-import { renderServerOutcome, type ServerUpgradeCheck } from './server-upgrade-check';
-import { diffManifestTrees, refOfChange, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
+import { readGitBase, RISK_ACCEPTED_TRAILER } from './git-base';
+import { restartNotes, type RestartNote } from './restart-notes';
+import { renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';
+import { diffManifests, parseManifestTrees, refOfChange, riskId, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
 
 /**
  * Exit codes of `npm run diff`. 0, 2 and 70 mean what they mean for synth; 3 is new and
@@ -18,7 +21,8 @@ Synthesizes in memory (nothing is written) and compares the result with dist/, o
 objects added, removed, moved between namespaces, and the fields that changed. Warns about
 changes a sync cannot apply or that lose data: immutable fields, shrinking volumes, removed or
 renamed PersistentVolumeClaims, StatefulSets, CNPG Clusters, ObjectStores and ScheduledBackups,
-and namespace moves. See docs/reviewing-changes.md.
+and namespace moves. Notes the workloads whose pods will not restart for a changed Secret or
+ConfigMap they read. See docs/reviewing-changes.md.
 
 Where the local control plane is built (\`npm run test:server\` builds it), a change is also sent
 to a real kube-apiserver: the committed output applied, the new output dry-run over it; its
@@ -28,13 +32,24 @@ SERVER_CHECK=off skips it, SERVER_CHECK=build builds the control plane first.
 Options:
   --env NAME      only this environment (repeat or comma-separate for several)
   --app NAME      only this app (repeat or comma-separate for several)
-  --accept-risk   acknowledge the risky changes: still print the warnings, but exit 0
-  --out DIR       the committed output to compare with (default: dist)
+  --base REF      compare with the output directory as committed at the merge base of REF and
+                  HEAD (e.g. origin/main), read from git; the ${RISK_ACCEPTED_TRAILER}: trailers
+                  of the commits in REF..HEAD accept risks (CI: docs/reviewing-changes.md#in-ci)
+  --accept ID     accept one risky change by the id its warning prints (repeat or comma-separate)
+  --accept-risk   acknowledge every risky change: still print the warnings, but exit 0
+  --out DIR       the output directory to compare with (default: dist)
   --help          show this help
 
-Exit codes: 0 no change or only safe changes (or risks acknowledged with --accept-risk),
-3 risky changes not acknowledged, 2 bad input (overlay, construct props, unreadable dist/),
-70 internal error.`;
+Exit codes: 0 no change, only safe changes, or every risk accepted (--accept, ${RISK_ACCEPTED_TRAILER}:,
+or --accept-risk), 3 a risky change not accepted, 2 bad input (overlay, construct props, unreadable
+dist/, a --base that is not a commit), 70 internal error. An acceptance that matches no risk is
+reported as stale and does not change the exit code.`;
+
+/** One acceptance of a risk, and where it came from (`--accept`, `commit 1a2b3c4`). */
+interface Acceptance {
+  readonly id: string;
+  readonly from: string;
+}
 
 /**
  * Runs the diff CLI and returns its exit code; never throws. Writes nothing to disk. With
@@ -57,30 +72,59 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
       environments: args.env,
       appNames: args.app,
     });
-    const committed = inScope(readTree(resolve(context.root, args.out)), args.env, args.app);
-    const diff = diffManifestTrees(committed, result.files, { beforeDisplay: args.out, afterDisplay: 'synth' });
+    const base = args.base === undefined ? undefined : readGitBase(context.root, args.base, args.out);
+    const display = base ? `${args.base}:${args.out}` : args.out;
+    const committed = inScope(base ? base.tree : readTree(resolve(context.root, args.out)), args.env, args.app);
+    const parsed = parseManifestTrees(committed, result.files, { beforeDisplay: display, afterDisplay: 'synth' });
+    const diff = diffManifests(parsed.before, parsed.after);
 
-    for (const line of renderChanges(diff, args.out, paint)) out(line);
-    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: args.out, after: 'synth' }) : undefined;
+    if (base) {
+      const trailers = base.accepted.length;
+      out(`Comparing with ${args.out}/ at ${base.commit.slice(0, 12)}, the merge base of ${args.base} and HEAD; ${base.commits} commit${base.commits === 1 ? '' : 's'} since, ${trailers} ${RISK_ACCEPTED_TRAILER} trailer${trailers === 1 ? '' : 's'}.`);
+      out('');
+    }
+    for (const line of renderChanges(diff, display, paint)) out(line);
+    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: display, after: 'synth' }) : undefined;
     if (server) {
       out('');
-      for (const line of renderServerOutcome(server, args.out)) out(line);
+      for (const line of renderServerOutcome(server, display)) out(line);
     }
-    const serverRefused = server?.kind === 'checked' ? server.refused.length : 0;
-    if (diff.risks.length === 0 && serverRefused === 0) return DIFF_EXIT.ok;
+    const notes = restartNotes(diff.changes, parsed.after);
+    if (notes.length > 0) {
+      out('');
+      for (const line of renderRestartNotes(notes, paint)) out(line);
+    }
 
+    const acceptances: Acceptance[] = [...args.accept.map((id) => ({ id, from: '--accept' })), ...(base?.accepted.map((a) => ({ id: a.id, from: `commit ${a.commit}` })) ?? [])];
+    const refused = server?.kind === 'checked' ? server.refused : [];
+    const ids = [...diff.risks.map((r) => riskId(r)), ...refused.map((f) => serverRiskId(f))];
+    const accepted = new Set(acceptances.map((a) => a.id).filter((id) => ids.includes(id)));
     if (diff.risks.length > 0) {
       out('');
-      for (const line of renderRisks(diff.risks, paint)) out(line);
+      for (const line of renderRisks(diff.risks, paint, accepted)) out(line);
     }
-    const risks = diff.risks.length + serverRefused;
-    const count = `${risks} risky change${risks === 1 ? '' : 's'}`;
-    if (args.acceptRisk) {
-      out(paint.yellow(`${count} acknowledged with --accept-risk.`));
+    const stale = acceptances.filter((a) => !ids.includes(a.id));
+    if (stale.length > 0) {
+      out('');
+      for (const line of renderStale(stale, ids, paint)) out(line);
+    }
+    if (ids.length === 0) return DIFF_EXIT.ok;
+
+    const open = ids.filter((id) => !accepted.has(id));
+    const count = (n: number) => `${n} risky change${n === 1 ? '' : 's'}`;
+    if (open.length === 0) {
+      out(paint.yellow(`${count(ids.length)} accepted by name: ${acceptances.filter((a) => accepted.has(a.id)).map((a) => `${a.id} (${a.from})`).join(', ')}.`));
       return DIFF_EXIT.ok;
     }
-    err(paint.red(`error: ${count} not acknowledged (exit ${DIFF_EXIT.riskNotAccepted})`));
-    err('  fix: change the code so the warnings go away, or, if the change is intended and its consequences handled, run `npm run diff -- --accept-risk`');
+    if (args.acceptRisk) {
+      out(paint.yellow(`${count(ids.length)} acknowledged with --accept-risk.`));
+      return DIFF_EXIT.ok;
+    }
+    err(paint.red(`error: ${count(open.length)} not acknowledged (exit ${DIFF_EXIT.riskNotAccepted})`));
+    err('  fix: change the code so the warnings go away, or, if the change is intended and its consequences handled, accept each risk by its id:');
+    err(`  in a commit message of the change, one trailer per risk (CI reads them with --base; docs/reviewing-changes.md#in-ci)`);
+    for (const id of open) err(`    ${RISK_ACCEPTED_TRAILER}: ${id}`);
+    err(`  or locally: npm run diff -- ${open.map((id) => `--accept ${id}`).join(' ')}`);
     return DIFF_EXIT.riskNotAccepted;
   } catch (error) {
     if (error instanceof UserError) {
@@ -124,17 +168,45 @@ export function renderChanges(diff: ManifestDiff, display: string, paint: Painte
   return lines;
 }
 
-/** The warnings, one block per risk, in the shape of the synth errors (`fix:` lines). */
-export function renderRisks(risks: readonly Risk[], paint: Painter = painter(false)): string[] {
+/** The warnings, one block per risk, in the shape of the synth errors (`fix:` lines), each with the id that accepts it. */
+export function renderRisks(risks: readonly Risk[], paint: Painter = painter(false), accepted: ReadonlySet<string> = new Set()): string[] {
   const lines = [paint.red(`warning: ${risks.length} risky change${risks.length === 1 ? '' : 's'}: a sync cannot apply ${risks.length === 1 ? 'it' : 'them'}, or ${risks.length === 1 ? 'it loses' : 'they lose'} data`)];
   for (const risk of risks) {
-    lines.push(`${paint.red('!')} ${location(risk.object)} ${describe(risk.object)} [${risk.rule}]`);
+    const id = riskId(risk);
+    lines.push(`${paint.red('!')} ${location(risk.object)} ${describe(risk.object)} [${risk.rule}]${accepted.has(id) ? ' (accepted)' : ''}`);
     lines.push(`    ${risk.message}`);
     // The other rules name their values in the message already.
     if (risk.rule === 'immutable-field') for (const field of risk.fields) lines.push(`      ${formatField(field)}`);
     lines.push(`    fix: ${risk.hint}`);
     lines.push(`    see: ${risk.source}`);
+    lines.push(`    id: ${id}`);
   }
+  return lines;
+}
+
+/**
+ * The workloads whose pods keep running on the old content of a Secret or ConfigMap that the
+ * change rewrites: a note, not a risk (the sync succeeds), with the command that rolls them.
+ */
+export function renderRestartNotes(notes: readonly RestartNote[], paint: Painter = painter(false)): string[] {
+  const workloads = new Set(notes.map((n) => n.workload)).size;
+  const lines = [paint.yellow(`note: ${workloads} workload${workloads === 1 ? '' : 's'} will not restart for a changed Secret or ConfigMap ${workloads === 1 ? 'it reads' : 'they read'}`)];
+  for (const note of notes) {
+    const target = `${note.reads.kind} ${note.reads.namespace}/${note.reads.name}`;
+    const via = note.source.kind === note.reads.kind ? '' : ` (through ${describe(note.source)})`;
+    lines.push(`${paint.yellow('~')} ${location(note.workload)} ${target} changed${via}: ${note.fields.map((f) => f.path).join(', ')}`);
+    lines.push(`    pods of ${describe(note.workload)} read it as ${note.how.join(' and ')}; its pod template does not change, so they will not restart until rolled`);
+    if (note.how.includes('environment variables')) lines.push('    environment variables are read once, when a container starts: running containers keep the old values');
+    if (note.how.includes('mounted files')) lines.push('    mounted files are updated in place (not those under subPath), but a process that read them at start keeps the old values');
+    lines.push(`    fix: after the sync${note.writtenBy ? `, once ${note.writtenBy} has updated the Secret` : ''}: ${note.command}`);
+  }
+  return lines;
+}
+
+/** Acceptances that match no risk of this diff: a risk that went away, or a misspelt id. */
+function renderStale(stale: readonly Acceptance[], ids: readonly string[], paint: Painter): string[] {
+  const lines = [paint.yellow(`note: ${stale.length} acceptance${stale.length === 1 ? ' matches' : 's match'} no risky change of this diff (stale, or misspelt); ${stale.length === 1 ? 'it accepts' : 'they accept'} nothing`)];
+  for (const a of stale) lines.push(`  ${a.id} (${a.from})${ids.length > 0 ? `; did you mean ${closest(a.id, [...ids])}?` : ''}`);
   return lines;
 }
 
@@ -191,6 +263,8 @@ function inScope(tree: FileTree, environments?: readonly string[], apps?: readon
 interface DiffArgs {
   readonly env?: string[];
   readonly app?: string[];
+  readonly base?: string;
+  readonly accept: string[];
   readonly acceptRisk: boolean;
   readonly help: boolean;
   readonly out: string;
@@ -199,11 +273,15 @@ interface DiffArgs {
 function parseDiffArgs(argv: readonly string[]): DiffArgs {
   const parsed = parseCommandLine(argv, {
     'accept-risk': { type: 'boolean', default: false },
+    accept: { type: 'string', multiple: true },
+    base: { type: 'string' },
     out: { type: 'string', default: 'dist' },
   }, 'npm run diff -- --help');
   return {
     env: parsed.env,
     app: parsed.app,
+    base: parsed.text('base'),
+    accept: parsed.list('accept'),
     acceptRisk: parsed.flag('accept-risk'),
     help: parsed.help,
     out: (parsed.text('out') ?? 'dist').replace(/\/+$/, ''),

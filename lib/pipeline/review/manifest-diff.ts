@@ -82,6 +82,12 @@ export interface DiffTreesOptions {
 
 /** Parses both trees (see `parseManifestTree`) and diffs them (see `diffManifests`). */
 export function diffManifestTrees(before: FileTree, after: FileTree, options: DiffTreesOptions = {}): ManifestDiff {
+  const parsed = parseManifestTrees(before, after, options);
+  return diffManifests(parsed.before, parsed.after);
+}
+
+/** Parses both trees (see `parseManifestTree`), reporting the problems of both in one UserError. */
+export function parseManifestTrees(before: FileTree, after: FileTree, options: DiffTreesOptions = {}): { readonly before: Manifest[]; readonly after: Manifest[] } {
   const problems: Problem[] = [];
   const parse = (tree: FileTree, display: string): Manifest[] => {
     try {
@@ -95,7 +101,7 @@ export function diffManifestTrees(before: FileTree, after: FileTree, options: Di
   const old = parse(before, options.beforeDisplay ?? 'before');
   const next = parse(after, options.afterDisplay ?? 'after');
   if (problems.length > 0) throw new UserError(problems);
-  return diffManifests(old, next);
+  return { before: old, after: next };
 }
 
 /**
@@ -184,6 +190,25 @@ export function diffManifests(before: readonly Manifest[], after: readonly Manif
 /** The location an ObjectChange is listed under: where the object is after the change, if anywhere. */
 export function refOfChange(change: ObjectChange): ObjectRef {
   return change.type === 'removed' ? change.before : change.after;
+}
+
+/**
+ * The name a risk is accepted by (`npm run diff -- --accept <id>`, or a `Risk-Accepted: <id>`
+ * commit trailer): `<rule>:<environment>/<Kind>[.<group>]/[<namespace>/]<name>`, e.g.
+ * `volume-shrink:prod/PersistentVolumeClaim/hello/hello-data` or
+ * `stateful-removal:prod/Cluster.postgresql.cnpg.io/hello/hello-db`. It names the rule and the
+ * object, so accepting one risk accepts no other: not another rule on the same object, not the
+ * same rule on another object or in another environment.
+ */
+export function riskId(risk: Pick<Risk, 'rule' | 'object'>): string {
+  return `${risk.rule}:${risk.object.environment}/${objectPath(risk.object)}`;
+}
+
+/** `Kind[.group]/[namespace/]name`, as kubectl names a resource type (`Cluster.postgresql.cnpg.io`). */
+export function objectPath(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  return `${ref.kind}${group ? `.${group}` : ''}/${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
 }
 
 /** `<group>/<kind>` of an object, with an empty group for the core API (`/PersistentVolumeClaim`). */
@@ -407,7 +432,7 @@ function removalRisk(removed: Manifest, added: readonly Manifest[]): Risk | unde
     object: ref,
     message: `${ref.kind} "${ref.name}" is removed ${where(ref)}: the sync ${fate(removed, 'it', loses)}`,
     fields: [],
-    hint: `if the data is still needed, keep the ${ref.kind}; otherwise back it up first, and acknowledge with --accept-risk`,
+    hint: `if the data is still needed, keep the ${ref.kind}; otherwise back it up first, and accept the risk by its id (below)`,
     source: 'docs/reviewing-changes.md#what-is-flagged-and-why',
   };
 }

@@ -117,8 +117,14 @@ export function renderServerOutcome(outcome: ServerCheckOutcome, display: string
     for (const f of outcome.refused) {
       lines.push(`! ${f.file} ${f.object}${f.update ? ' (update)' : ''} [kube-apiserver, HTTP ${f.status}]`);
       for (const line of f.message.split('\n')) lines.push(`    ${line}`);
+      lines.push(`    id: ${serverRiskId(f)}`);
     }
   }
   for (const f of outcome.baseRefused) lines.push(`  note: ${display}/ itself was refused: ${f.file} ${f.object}: ${f.message}`);
   return lines;
+}
+
+/** The id a refusal of the real server is accepted by: `kube-apiserver:<environment>/<Kind>/<namespace>/<name>`. */
+export function serverRiskId(finding: ServerFinding): string {
+  return `kube-apiserver:${finding.environment}/${finding.object.replace(' ', '/')}`;
 }

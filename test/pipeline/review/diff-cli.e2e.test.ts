@@ -79,6 +79,49 @@ describe('npm run diff', () => {
     expect(accepted.stderr).toBe('');
   });
 
+  test('a risk is accepted by its id alone: another object\'s id accepts nothing and is reported stale', () => {
+    const id = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
+    editSandboxOverlay(root, /^ {2}data: 10Gi$/m, '  data: 8Gi');
+    const refused = diff(root);
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(refused.stdout).toContain(`    id: ${id}`);
+    expect(refused.stderr).toContain(`    Risk-Accepted: ${id}`);
+    expect(refused.stderr).toContain(`  or locally: npm run diff -- --accept ${id}`);
+
+    const accepted = diff(root, '--accept', id);
+    expect(accepted.code).toBe(DIFF_EXIT.ok);
+    expect(accepted.stdout).toContain('[volume-shrink] (accepted)');
+    expect(accepted.stdout).toContain(`1 risky change accepted by name: ${id} (--accept).`);
+    expect(accepted.stdout).not.toContain('stale');
+
+    const other = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-private';
+    const wrong = diff(root, '--accept', other);
+    expect(wrong.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(wrong.stdout).toContain('note: 1 acceptance matches no risky change of this diff (stale, or misspelt); it accepts nothing');
+    expect(wrong.stdout).toContain(`  ${other} (--accept); did you mean ${id}?`);
+  });
+
+  test('a re-sealed Secret that a Deployment reads through envFrom: the diff says its pods will not restart, and how to roll them', () => {
+    editSandboxOverlay(root, /^( {4}CFP_JWT_SIGNING_KEY: )AgCF/m, '$1AgCG');
+    const result = diff(root);
+    expect(result.code).toBe(DIFF_EXIT.ok);
+    expect(result.stdout).toContain([
+      'note: 1 workload will not restart for a changed Secret or ConfigMap it reads',
+      '~ cfp-sandbox/codeforphilly Secret codeforphilly-sandbox/codeforphilly-secrets changed (through SealedSecret codeforphilly-sandbox/codeforphilly-secrets): spec.encryptedData.CFP_JWT_SIGNING_KEY',
+      '    pods of Deployment codeforphilly-sandbox/codeforphilly read it as environment variables; its pod template does not change, so they will not restart until rolled',
+      '    environment variables are read once, when a container starts: running containers keep the old values',
+      '    fix: after the sync, once the sealed-secrets controller has updated the Secret: kubectl rollout restart deployment/codeforphilly -n codeforphilly-sandbox',
+    ].join('\n'));
+  });
+
+  test('a changed env ConfigMap of WebService needs no note: its checksum on the pod template rolls the pods', () => {
+    editSandboxOverlay(root, /^dataBranch: fixture$/m, 'dataBranch: fixture-2');
+    const result = diff(root);
+    expect(result.stdout).toMatch(/~ ConfigMap codeforphilly-sandbox\/codeforphilly-env/);
+    expect(result.stdout).toMatch(/spec\.template\.metadata\.annotations\["platform\.internal\/config-checksum"\]/);
+    expect(result.stdout).not.toContain('will not restart');
+  });
+
   test('a namespace change is reported as moves of every object, and the Namespace as a likely rename', () => {
     editSandboxOverlay(root, /^namespace: codeforphilly-sandbox$/m, 'namespace: cfp-sandbox');
     const result = diff(root);
@@ -114,7 +157,7 @@ describe('npm run diff', () => {
     const help = diff(root, '--help');
     expect(help.code).toBe(DIFF_EXIT.ok);
     expect(help.stdout).toMatch(/^Usage: npm run diff/);
-    expect(help.stdout).toMatch(/3 risky changes not acknowledged/);
+    expect(help.stdout).toMatch(/3 a risky change not accepted/);
     const bad = diff(root, '--acept-risk');
     expect(bad.code).toBe(DIFF_EXIT.badInput);
     expect(bad.stderr).toMatch(/command line: Unknown option '--acept-risk'/);
@@ -158,6 +201,18 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
     expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422]');
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
+  });
+
+  test('a refusal is accepted by its own id, like the static rules\' risks', () => {
+    const id = 'kube-apiserver:cfp-sandbox/Deployment/codeforphilly-sandbox/codeforphilly';
+    const outcome: ServerCheckOutcome = {
+      kind: 'checked', objects: 12, baseRefused: [],
+      refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'field is immutable' }],
+    };
+    expect(diffWithServer(outcome).stdout).toContain(`    id: ${id}`);
+    const accepted = diffWithServer(outcome, '--accept', id);
+    expect(accepted.code).toBe(DIFF_EXIT.ok);
+    expect(accepted.stdout).toContain(`1 risky change accepted by name: ${id} (--accept).`);
   });
 
   test('unavailable: says it was skipped, and the static rules decide alone', () => {
