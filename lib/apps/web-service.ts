@@ -327,7 +327,7 @@ export class WebService extends Construct {
             }],
             volumes: [
               { name: 'tmp', emptyDir: {} },
-              ...volumes.map((v) => ({ name: v.name, ...renderSource(v.source, claims[v.name]) })),
+              ...volumes.map((v) => ({ name: v.name, ...renderSource(v.source, claims, v.name) })),
             ],
           },
         },
@@ -387,7 +387,7 @@ export class WebService extends Construct {
       restartPolicy: 'Never',
       securityContext: this.podSecurityContext,
       containers: [{ ...this.container, name: containerName, command: [...command] }],
-      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, undefined) })),
+      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
     };
   }
 }
@@ -403,8 +403,8 @@ function scratchVolumes(contract: ImageContract | undefined, given: readonly Web
     .map((w) => ({ name: `writable${w.path.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-$/, '').slice(0, 63), mountPath: w.path, source: { emptyDir: {} } }));
 }
 
-function renderSource(source: WebServiceVolume['source'], claim: PersistentClaim | undefined): Omit<k8s.Volume, 'name'> {
-  if ('claim' in source) return { persistentVolumeClaim: { claimName: claim!.name } };
+function renderSource(source: WebServiceVolume['source'], claims: Readonly<Record<string, PersistentClaim>>, volume: string): Omit<k8s.Volume, 'name'> {
+  if ('claim' in source) return { persistentVolumeClaim: { claimName: claims[volume].name } };
   if ('persistentVolumeClaim' in source) return { persistentVolumeClaim: { claimName: source.persistentVolumeClaim } };
   if ('secret' in source) return { secret: { secretName: source.secret, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
   if ('configMap' in source) return { configMap: { name: source.configMap } };
