@@ -18,7 +18,7 @@ export const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMa
  * modes and size, as written in the claim.
  */
 export interface ClaimRequest {
-  /** The StorageClass; undefined for the cluster's default. */
+  /** The StorageClass. @default the cluster's default StorageClass */
   readonly storageClass?: string;
   /** The access modes it asks for. */
   readonly accessModes: readonly string[];

@@ -2,13 +2,17 @@ import { JsonPatch } from 'cdk8s';
 import { WebService } from '../../../lib/apps/web-service';
 import { protectFromPrune } from '../../../lib/core/argocd-sync';
 import { k8s } from '../../../lib/core/k8s';
-import { findViolations } from '../../../lib/pipeline/policy/engine';
+import { enforcePolicy, findViolations } from '../../../lib/pipeline/policy/engine';
 import { problemsOf, render, restrictedDeployment, testChart } from '../../helpers';
 
 const findings = (objects: ReturnType<typeof render>) => findViolations(objects, { production: false }).filter((v) => v.rule === 'single-writer').map((v) => `${v.object.kind}/${v.object.metadata.name}: ${v.message}; ${v.fix}`);
 
 /** A raw PVC and a raw Deployment mounting it, built without the library's constructs. */
 function rawClaimAndDeployment(accessMode: string, spec: { replicas?: number; strategy?: string }) {
+  return render(rawChart(accessMode, spec));
+}
+
+function rawChart(accessMode: string, spec: { replicas?: number; strategy?: string }) {
   const chart = testChart();
   const pvc = new k8s.KubePersistentVolumeClaim(chart, 'pvc', {
     metadata: { name: 'gitea-data' },
@@ -19,7 +23,7 @@ function rawClaimAndDeployment(accessMode: string, spec: { replicas?: number; st
   if (spec.replicas !== undefined) deployment.addJsonPatch(JsonPatch.add('/spec/replicas', spec.replicas));
   if (spec.strategy !== undefined) deployment.addJsonPatch(JsonPatch.add('/spec/strategy', { type: spec.strategy }));
   deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes', [{ name: 'data', persistentVolumeClaim: { claimName: 'gitea-data' } }]));
-  return render(chart);
+  return chart;
 }
 
 describe('single writer: a ReadWriteOnce claim is written by one pod at a time, however the objects were built', () => {
@@ -32,6 +36,13 @@ describe('single writer: a ReadWriteOnce claim is written by one pod at a time, 
   test('a raw Deployment without a strategy rolls (RollingUpdate, the API default): refused, also for ReadWriteOncePod', () => {
     expect(findings(rawClaimAndDeployment('ReadWriteOnce', {}))).toEqual([expect.stringMatching(/mounts ReadWriteOnce claim gitea-data \(one node at a time\) with the RollingUpdate strategy \(the default\), which starts the new pod before the old one stops/)]);
     expect(findings(rawClaimAndDeployment('ReadWriteOncePod', {}))).toEqual([expect.stringMatching(/mounts ReadWriteOncePod claim gitea-data \(one pod at a time\)/)]);
+  });
+
+  test('synth stops on it, naming the rule and the construct path', () => {
+    const chart = rawChart('ReadWriteOnce', { replicas: 2, strategy: 'Recreate' });
+    expect(problemsOf(() => enforcePolicy(chart, render(chart)))).toEqual([
+      expect.stringMatching(/^demo\/web \(Deployment demo\/gitea\): \[rule single-writer\] volume "data" mounts ReadWriteOnce claim gitea-data/),
+    ]);
   });
 
   test('one replica with Recreate, or a ReadWriteMany claim, passes', () => {
