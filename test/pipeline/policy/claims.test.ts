@@ -1,4 +1,5 @@
-import { JsonPatch } from 'cdk8s';
+import { JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { WebService } from '../../../lib/apps/web-service';
 import { protectFromPrune } from '../../../lib/core/argocd-sync';
 import { k8s } from '../../../lib/core/k8s';
@@ -43,6 +44,17 @@ describe('single writer: a ReadWriteOnce claim is written by one pod at a time, 
     expect(problemsOf(() => enforcePolicy(chart, render(chart)))).toEqual([
       expect.stringMatching(/^demo\/web \(Deployment demo\/gitea\): \[rule single-writer\] volume "data" mounts ReadWriteOnce claim gitea-data/),
     ]);
+  });
+
+  test('a cdk8s-plus-28 Deployment mounting a cdk8s-plus claim is held to it too', () => {
+    const chart = testChart();
+    const claim = new kplus.PersistentVolumeClaim(chart, 'pvc', { metadata: { name: 'uploads' }, accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE], storage: Size.gibibytes(5) });
+    new kplus.Deployment(chart, 'web', {
+      metadata: { name: 'web' },
+      replicas: 2,
+      containers: [{ image: 'example/web:1.0', portNumber: 8080, volumeMounts: [{ path: '/uploads', volume: kplus.Volume.fromPersistentVolumeClaim(chart, 'uploads', claim) }] }],
+    });
+    expect(findings(render(chart))).toEqual([expect.stringMatching(/^Deployment\/web: volume "[^"]+" mounts ReadWriteOnce claim uploads \(one node at a time\) with 2 replicas/)]);
   });
 
   test('one replica with Recreate, or a ReadWriteMany claim, passes', () => {
