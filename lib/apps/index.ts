@@ -1,9 +1,10 @@
 /**
  * Workloads: `WebService` (an HTTP service in a container), `PushDaemonApp` (a service whose
- * state is a git working copy), `StateHub` and `MigrationJob`.
+ * state is a git working copy), `StateHub` and `MigrationJob`; `PersistentClaim`, their volumes.
  *
  * @packageDocumentation
  */
+export { PersistentClaim, type PersistentClaimOptions, type PersistentClaimProps } from './persistent-claim';
 export { MigrationJob, type MigrationJobProps } from './migration-job';
 export { PushDaemonApp, type DataRemote, type PushDaemonAppProps, type PushDaemonVolume } from './push-daemon-app';
 export { PUBLIC_EXPOSURE_REASON_ANNOTATION, StateHub, type StateHubProps } from './state-hub';

@@ -1,9 +1,7 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import type { ImageContract } from '../core/image-contract';
-import { protectFromPrune } from '../core/argocd-sync';
 import { k8s } from '../core/k8s';
-import { checkSize } from '../core/quantity';
 import { lacksKey, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
@@ -111,7 +109,6 @@ export class PushDaemonApp extends Construct {
   constructor(scope: Construct, id: string, props: PushDaemonAppProps) {
     super(scope, id);
     const chart = AppChart.of(this);
-    const storageClass = props.storageClass ?? chart.environment.storageClass;
     const remote = props.dataRemote;
     const keyItem = remote.deployKeyItem ?? 'id_ed25519';
     const grace = props.terminationGracePeriodSeconds ?? props.pushTimeoutSeconds + 15;
@@ -126,7 +123,6 @@ export class PushDaemonApp extends Construct {
           errors.push(`terminationGracePeriodSeconds ${grace} leaves no time for the final push: it must be at least pushTimeoutSeconds (${props.pushTimeoutSeconds}) + ${SHUTDOWN_MARGIN_SECONDS}, or the pod is killed mid-push`);
         }
         if (props.pushTimeoutSeconds <= 0) errors.push('pushTimeoutSeconds must be positive');
-        if (!storageClass) errors.push(`no StorageClass: set storageClass, or storageClass in environment ${chart.environment.name}'s environment.yaml`);
         if (lacksKey(remote.deployKey, keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys?.join(', ')})`);
         errors.push(...checkKnownHosts(remote.knownHosts));
         // git check-ref-format rules, the ones a branch name most often breaks.
@@ -136,28 +132,10 @@ export class PushDaemonApp extends Construct {
         const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
         for (const name of [remote.urlEnv, remote.branchEnv]) if (!envName.test(name)) errors.push(`"${name}" is not an environment variable name`);
         if (remote.url !== undefined && !/^(ssh:\/\/|git@)/.test(remote.url)) errors.push(`data remote "${remote.url}" is not an SSH URL; the deploy key only works over SSH (ssh://... or git@host:path)`);
-        const names = new Set<string>();
-        for (const v of volumes) {
-          errors.push(...checkSize(`volume "${v.name}" size`, v.size));
-          if (names.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
-          names.add(v.name);
-        }
         return errors;
       },
     });
 
-    const labels = chart.labelsFor('data');
-    for (const v of volumes) {
-      const claim = new k8s.KubePersistentVolumeClaim(this, `Volume-${v.name}`, {
-        metadata: { name: `${props.name}-${v.name}`, labels },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: storageClass ?? '',
-          resources: { requests: { storage: k8s.Quantity.fromString(v.size) } },
-        },
-      });
-      protectFromPrune(claim);
-    }
     new k8s.KubeConfigMap(this, 'KnownHosts', {
       metadata: { name: `${props.name}-known-hosts`, labels: chart.labelsFor('web') },
       data: { known_hosts: remote.knownHosts.trim() + '\n' },
@@ -185,7 +163,8 @@ export class PushDaemonApp extends Construct {
       },
       envFromSecrets: props.secrets,
       volumes: [
-        ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, source: { persistentVolumeClaim: `${props.name}-${v.name}` } })),
+        // ReadWriteOnce claims (`<name>-<volume>`), sized, on the StorageClass, never pruned.
+        ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, source: { claim: { size: v.size, storageClass: props.storageClass } } })),
         // 0400: readable by the owner only; with fsGroup the kubelet adds group read, and ssh
         // accepts it because the file is not owned by the connecting user.
         { name: 'deploy-key', mountPath: KEY_DIR, readOnly: true, source: { secret: remote.deployKey.name, defaultMode: 0o400 } },

@@ -13,6 +13,8 @@ import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
+import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
+import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 
 /** Pod template annotation: the SHA-256 of the `<name>-env` ConfigMap's data, so a change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'platform.internal/config-checksum';
@@ -28,10 +30,18 @@ export interface WebServiceVolume {
   readonly mountPath: string;
   /** Mount it read-only. @default false */
   readonly readOnly?: boolean;
-  /** Where the volume comes from: one of a claim, a Secret, a ConfigMap or an emptyDir. */
+  /** Where the volume comes from: a new claim, an existing claim, a Secret, a ConfigMap or an emptyDir. */
   readonly source:
     | {
-      /** The name of a PersistentVolumeClaim in the app's namespace. */
+      /**
+       * A persistent volume this service owns: a `PersistentClaim` named `<service>-<volume name>`
+       * with this size, access mode (default ReadWriteOnce) and StorageClass (default the
+       * environment's), never pruned. A ReadWriteOnce claim needs one replica and `strategy: "Recreate"`.
+       */
+      readonly claim: PersistentClaimOptions;
+    }
+    | {
+      /** The name of a PersistentVolumeClaim in the app's namespace that something else emits. */
       readonly persistentVolumeClaim: string;
     }
     | {
@@ -153,6 +163,8 @@ export class WebService extends Construct {
   public readonly deploymentName: string;
   /** The route, when published. */
   public readonly route?: HttpRoute;
+  /** The claims this service owns, by volume name (volumes whose source is `claim`). */
+  public readonly claims: Readonly<Record<string, PersistentClaim>>;
   private readonly props: WebServiceProps;
   private readonly peers: PodPeer[] = [];
   private readonly container: k8s.Container;
@@ -194,7 +206,18 @@ export class WebService extends Construct {
         else if (port < 1 || port > 65535) errors.push(`port ${port} is not a port number`);
         if (contract && !contract.matches(props.image)) errors.push(`image "${props.image}" is not of the contract's repository ${contract.repository}`);
         errors.push(...checkResources({ requests: { cpu, memory }, limits: { memory: memoryLimit } }));
-        for (const v of props.volumes ?? []) if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
+        const volumeNames = new Set<string>();
+        for (const v of props.volumes ?? []) {
+          if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
+          if (volumeNames.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
+          volumeNames.add(v.name);
+        }
+        // The policy rule single-writer holds every rendered workload to the same check.
+        const writer = { kind: 'Deployment', replicas: props.replicas ?? 1, strategy: props.strategy };
+        for (const [volume, claim] of Object.entries(this.claims)) {
+          const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
+          if (problem) errors.push(`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`);
+        }
         for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
           if (lacksKey(ref.secret, ref.key)) errors.push(`secretEnv.${name}: Secret ${ref.secret.name} has no key "${ref.key}" (it has ${ref.secret.keys?.join(', ')})`);
         }
@@ -208,6 +231,12 @@ export class WebService extends Construct {
         return errors;
       },
     });
+
+    const claims: Record<string, PersistentClaim> = {};
+    for (const v of props.volumes ?? []) {
+      if ('claim' in v.source && !(v.name in claims)) claims[v.name] = new PersistentClaim(this, `Claim-${v.name}`, { name: `${props.name}-${v.name}`, ...v.source.claim });
+    }
+    this.claims = claims;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels },
@@ -298,7 +327,7 @@ export class WebService extends Construct {
             }],
             volumes: [
               { name: 'tmp', emptyDir: {} },
-              ...volumes.map((v) => ({ name: v.name, ...renderSource(v.source) })),
+              ...volumes.map((v) => ({ name: v.name, ...renderSource(v.source, claims, v.name) })),
             ],
           },
         },
@@ -358,7 +387,7 @@ export class WebService extends Construct {
       restartPolicy: 'Never',
       securityContext: this.podSecurityContext,
       containers: [{ ...this.container, name: containerName, command: [...command] }],
-      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source) })),
+      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
     };
   }
 }
@@ -374,7 +403,8 @@ function scratchVolumes(contract: ImageContract | undefined, given: readonly Web
     .map((w) => ({ name: `writable${w.path.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.replace(/-$/, '').slice(0, 63), mountPath: w.path, source: { emptyDir: {} } }));
 }
 
-function renderSource(source: WebServiceVolume['source']): Omit<k8s.Volume, 'name'> {
+function renderSource(source: WebServiceVolume['source'], claims: Readonly<Record<string, PersistentClaim>>, volume: string): Omit<k8s.Volume, 'name'> {
+  if ('claim' in source) return { persistentVolumeClaim: { claimName: claims[volume].name } };
   if ('persistentVolumeClaim' in source) return { persistentVolumeClaim: { claimName: source.persistentVolumeClaim } };
   if ('secret' in source) return { secret: { secretName: source.secret, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
   if ('configMap' in source) return { configMap: { name: source.configMap } };

@@ -27,6 +27,7 @@ export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
 export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
 export { lacksKey, type ISecretSource } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
+export { ACCESS_MODES, SINGLE_WRITER_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
 export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema

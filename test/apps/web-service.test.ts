@@ -1,6 +1,6 @@
 import { WebService, type WebServiceProps } from '../../lib/apps/web-service';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
-import { only, problemsOf, render, testChart } from '../helpers';
+import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
 const db = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', database: 'api' });
 
@@ -84,5 +84,41 @@ describe('a changed env ConfigMap rolls the pods', () => {
     expect(checksumOf({ A: '1' })).toBe(checksumOf({ A: '1' }));
     expect(checksumOf({ A: '2' })).not.toBe(checksumOf({ A: '1' }));
     expect(checksumOf({})).toBeUndefined();
+  });
+});
+
+describe('a persistent volume', () => {
+  const data = { name: 'data', mountPath: '/var/lib/app', source: { claim: { size: '10Gi' } } };
+
+  test('emits the claim <service>-<volume> and mounts it in the Deployment only', () => {
+    const { chart, web } = service({ volumes: [data], strategy: 'Recreate' });
+    const objects = render(chart);
+    expect(only(objects, 'PersistentVolumeClaim', 'api-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '10Gi' } } });
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'api-data' } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/app' });
+    expect(web.claims.data.name).toBe('api-data');
+    // A Job of the service never holds the claim.
+    expect(web.taskPodSpec(['true']).volumes).not.toContainEqual(expect.objectContaining({ name: 'data' }));
+  });
+
+  describe('refuses a ReadWriteOnce claim with more than one writer', () => {
+    test('several replicas', () => {
+      expect(errorsOf({ volumes: [data], replicas: 2, strategy: 'Recreate' }))
+        .toMatch(/volume "data" mounts ReadWriteOnce claim api-data \(one node at a time\) with 2 replicas: .*; run one replica with strategy Recreate/);
+    });
+    test('the RollingUpdate strategy, the default', () => {
+      expect(errorsOf({ volumes: [data] })).toMatch(/volume "data" mounts ReadWriteOnce claim api-data \(one node at a time\) with the RollingUpdate strategy \(the default\), which starts the new pod before the old one stops/);
+    });
+  });
+
+  test('a ReadWriteMany claim may have several replicas and roll', () => {
+    const chart = testChart({ environment: testEnvironment({ storageClass: 'nfs' }) });
+    new WebService(chart, 'web', { name: 'api', image: 'registry.example/api:1.2.3', port: 8000, healthPath: '/health', replicas: 3, volumes: [{ ...data, source: { claim: { size: '1Gi', accessMode: 'ReadWriteMany' } } }] });
+    expect(only(render(chart), 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
+  });
+
+  test('refuses a volume name given twice', () => {
+    expect(errorsOf({ volumes: [data, data], strategy: 'Recreate' })).toMatch(/volume "data" is declared twice/);
   });
 });

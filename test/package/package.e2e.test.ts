@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { guideFiles } from '../guide-files';
 import { ROOT } from '../helpers';
 
 // Slow: builds the library package, packs it, installs the tarball into a
@@ -98,13 +99,6 @@ async function dependencyTarballs(): Promise<string[]> {
   return [...tarballs.values()];
 }
 
-/** The files of docs/first-app.md: fenced blocks whose info string names a path (```ts main.ts). */
-function guideFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const match of readFileSync(GUIDE, 'utf8').matchAll(/^```\w+ (\S+)\n([\s\S]*?)^```$/gm)) files.set(match[1], match[2]);
-  return files;
-}
-
 function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
 }
@@ -151,7 +145,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     await timed('npm ci --offline', () => ok('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache')], { cwd: project }));
 
     // The guide's files, its package.json scripts included.
-    const files = guideFiles();
+    const files = guideFiles(GUIDE);
     for (const [path, content] of files) {
       if (path.includes('#')) continue;
       mkdirSync(dirname(join(project, path)), { recursive: true });

@@ -11,6 +11,7 @@ import { databaseGuaranteed, databaseWatched } from './databases';
 import { imageContract } from './image-contract';
 import { stableSelectors } from './selectors';
 import { syncOrder } from './sync-order';
+import { singleWriter } from './claims';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
@@ -44,6 +45,7 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'database-watched': databaseWatched,
   'stable-selectors': stableSelectors,
   'sync-order': syncOrder,
+  'single-writer': singleWriter,
 };
 
 /** A finding with its rule. */

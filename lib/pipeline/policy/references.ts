@@ -2,7 +2,7 @@ import upstream from '../../../imports/UPSTREAM.json';
 import type { AppDefinition } from '../../core/app';
 import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
 import type { Problem } from '../../core/errors';
-import { parseQuantity } from '../../core/quantity';
+import { storageClassProblems } from '../../core/volume-claim';
 import type { KubeObject } from '../schema-validation';
 import { apiGroup, containersOf, isKind, list, objectId, podTemplatesOf, record, type Json } from './objects';
 
@@ -202,34 +202,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   }
 
   // Claims against what the environment's StorageClasses provide (existing.storageClasses).
-  const classes = existing.storageClasses;
-  if (classes) {
-    for (const { object, app } of all) {
-      for (const claim of claimsOf(object, environment.storageClass)) {
-        const capabilities = claim.storageClass === undefined ? undefined : classes[claim.storageClass];
-        if (!capabilities) {
-          problems.push({
-            where: where(object, app, claim.field),
-            message: `asks StorageClass ${claim.storageClass === undefined ? '(the cluster default)' : `"${claim.storageClass}"`}, which ${environment.file} does not list under existing.storageClasses`,
-            allowed: Object.keys(classes).sort().join(', '),
-            hint: 'name one of the listed classes, or list the class with its access modes',
-          });
-          continue;
-        }
-        const unsupported = claim.accessModes.filter((m) => !capabilities.accessModes.includes(m as never));
-        if (unsupported.length > 0) {
-          problems.push({
-            where: where(object, app, claim.field),
-            message: `asks ${unsupported.join(', ')} of StorageClass "${claim.storageClass}", which provides ${capabilities.accessModes.join(', ')} only: the claim would stay Pending`,
-            hint: 'use an access mode the class provides (one pod at a time for ReadWriteOnce), or another class',
-          });
-        }
-        const max = capabilities.maxSize === undefined ? undefined : parseQuantity(capabilities.maxSize);
-        const size = claim.size === undefined ? undefined : parseQuantity(claim.size);
-        if (max !== undefined && size !== undefined && size > max) {
-          problems.push({ where: where(object, app, claim.field), message: `asks ${claim.size} of StorageClass "${claim.storageClass}", larger than the ${capabilities.maxSize} it provisions` });
-        }
-      }
+  for (const { object, app } of all) {
+    for (const claim of claimsOf(object, environment.storageClass)) {
+      for (const problem of storageClassProblems(environment, claim)) problems.push({ where: where(object, app, claim.field), ...problem });
     }
   }
 

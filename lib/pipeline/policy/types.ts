@@ -23,6 +23,7 @@ export const RULE_NAMES = [
   'database-watched',
   'stable-selectors',
   'sync-order',
+  'single-writer',
 ] as const;
 
 /** The name of a policy rule. */

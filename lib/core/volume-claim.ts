@@ -1,0 +1,112 @@
+import type { Environment } from './environment';
+import { parseQuantity } from './quantity';
+
+/**
+ * The rules every PersistentVolumeClaim is held to, as pure functions over its facts, so that a
+ * construct can check its props early and the policy can check every rendered claim with the
+ * same code (`PersistentClaim` in lib/apps/, and lib/pipeline/policy/references.ts and claims.ts).
+ */
+
+/** A PersistentVolumeClaim access mode (core/v1 PersistentVolumeAccessMode). */
+export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
+
+/** Every access mode, as the API spells it. */
+export const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
+
+/**
+ * What a claim asks of its StorageClass: the class (undefined: the cluster's default), its access
+ * modes and size, as written in the claim.
+ */
+export interface ClaimRequest {
+  /** The StorageClass. @default the cluster's default StorageClass */
+  readonly storageClass?: string;
+  /** The access modes it asks for. */
+  readonly accessModes: readonly string[];
+  /** The storage it requests, a quantity such as "10Gi". @default unknown */
+  readonly size?: string;
+}
+
+/** One thing wrong with a claim: what, what is allowed, how to fix it. */
+export interface ClaimProblem {
+  /** What is wrong, in one sentence. */
+  readonly message: string;
+  /** What is allowed instead. @default none */
+  readonly allowed?: string;
+  /** How to fix it. @default none */
+  readonly hint?: string;
+}
+
+/**
+ * The problems of a claim against what the environment says its StorageClasses provide
+ * (`existing.storageClasses` in environment.yaml): a class it does not list, an access mode the
+ * class cannot provide (the claim would stay Pending), a size larger than it provisions. None when
+ * the environment lists no classes.
+ */
+export function storageClassProblems(environment: Pick<Environment, 'file' | 'existing'>, claim: ClaimRequest): ClaimProblem[] {
+  const classes = environment.existing?.storageClasses;
+  if (!classes) return [];
+  const capabilities = claim.storageClass === undefined ? undefined : classes[claim.storageClass];
+  if (!capabilities) {
+    return [{
+      message: `asks StorageClass ${claim.storageClass === undefined ? '(the cluster default)' : `"${claim.storageClass}"`}, which ${environment.file} does not list under existing.storageClasses`,
+      allowed: Object.keys(classes).sort().join(', '),
+      hint: 'name one of the listed classes, or list the class with its access modes',
+    }];
+  }
+  const problems: ClaimProblem[] = [];
+  const unsupported = claim.accessModes.filter((m) => !capabilities.accessModes.includes(m as never));
+  if (unsupported.length > 0) {
+    problems.push({
+      message: `asks ${unsupported.join(', ')} of StorageClass "${claim.storageClass}", which provides ${capabilities.accessModes.join(', ')} only: the claim would stay Pending`,
+      hint: 'use an access mode the class provides (one pod at a time for ReadWriteOnce), or another class',
+    });
+  }
+  const max = capabilities.maxSize === undefined ? undefined : parseQuantity(capabilities.maxSize);
+  const size = claim.size === undefined ? undefined : parseQuantity(claim.size);
+  if (max !== undefined && size !== undefined && size > max) {
+    problems.push({ message: `asks ${claim.size} of StorageClass "${claim.storageClass}", larger than the ${capabilities.maxSize} it provisions` });
+  }
+  return problems;
+}
+
+/** The workload that mounts a claim, as far as the single-writer rule needs it. */
+export interface ClaimWriter {
+  /** Its kind: Deployment, StatefulSet, ReplicaSet, ... */
+  readonly kind: string;
+  /** Its replicas (1 when unset, the API's default). */
+  readonly replicas: number;
+  /** A Deployment's `spec.strategy.type`; unset is the API's default, RollingUpdate. @default "RollingUpdate" */
+  readonly strategy?: string;
+}
+
+/**
+ * Why `writer` must not mount claim `claim` with `accessModes`, or undefined when it may.
+ *
+ * ReadWriteOnce is a volume one node mounts read-write, and pods on that node share it; access
+ * modes "do not enforce write protection once the storage has been mounted", and ReadWriteOncePod
+ * is one pod in the whole cluster (kubernetes/website@585f95c
+ * content/en/docs/concepts/storage/persistent-volumes.md, "Access Modes"). So a workload writing
+ * such a claim must run one pod at a time: more than one replica either waits forever for the
+ * volume on another node (Multi-Attach error) or writes it from two pods on one node. A
+ * Deployment must also use the Recreate strategy: RollingUpdate, the default, starts the new pod
+ * before the old one stops (maxSurge 25% rounds up to one pod, maxUnavailable 25% rounds down to
+ * none: content/en/docs/concepts/workloads/controllers/deployment.md, "Strategy"), so every
+ * rollout has two writers, or a new pod stuck on another node.
+ */
+export function singleWriterProblem(claim: string, accessModes: readonly string[], writer: ClaimWriter): string | undefined {
+  // A claim that may also be ReadWriteMany binds a volume many nodes can write.
+  if (accessModes.includes('ReadWriteMany')) return undefined;
+  const mode = accessModes.find((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod');
+  if (!mode) return undefined;
+  const scope = mode === 'ReadWriteOnce' ? 'one node' : 'one pod';
+  if (writer.replicas > 1) {
+    return `mounts ${mode} claim ${claim} (${scope} at a time) with ${writer.replicas} replicas: the others wait forever for the volume on another node, or write it at the same time on the same node`;
+  }
+  if (writer.kind === 'Deployment' && (writer.strategy ?? 'RollingUpdate') !== 'Recreate') {
+    return `mounts ${mode} claim ${claim} (${scope} at a time) with the ${writer.strategy ?? 'RollingUpdate'} strategy${writer.strategy ? '' : ' (the default)'}, which starts the new pod before the old one stops: every rollout has two writers, or a new pod stuck waiting for the volume on another node`;
+  }
+  return undefined;
+}
+
+/** How to satisfy the single-writer rule, for messages. */
+export const SINGLE_WRITER_FIX = 'run one replica with strategy Recreate, or give the claim a ReadWriteMany StorageClass that the environment lists';
