@@ -73,10 +73,10 @@ export const poolDomainManager = defineApp({
       });
     }
     const env = new ExternalSecret(chart, 'Env', { name: 'pool-domain-manager-env', ...values.env });
-    if (values.backupCredentials) {
-      new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
-    }
-    const db = cnpgDatabaseFromValues(chart, 'Database', values.database);
+    const backupCredentials = values.backupCredentials
+      && new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
+    // The backup store reads its keys through the ExternalSecret, so a renamed key fails synth.
+    const db = cnpgDatabaseFromValues(chart, 'Database', values.database, { secrets: backupCredentials ? [backupCredentials] : [] });
     db.allowConnectionsFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
 
     new WebService(chart, 'Web', {

@@ -4,7 +4,7 @@ import type { ImageContract } from '../core/image-contract';
 import { protectFromPrune } from '../core/argocd-sync';
 import { k8s } from '../core/k8s';
 import { checkSize } from '../core/quantity';
-import { lacksKey, type ISecretSource } from '../core/secret-source';
+import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
@@ -127,7 +127,8 @@ export class PushDaemonApp extends Construct {
         }
         if (props.pushTimeoutSeconds <= 0) errors.push('pushTimeoutSeconds must be positive');
         if (!storageClass) errors.push(`no StorageClass: set storageClass, or storageClass in environment ${chart.environment.name}'s environment.yaml`);
-        if (lacksKey(remote.deployKey, keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys?.join(', ')})`);
+        const missingKey = secretKeyMessage('the deploy key (deployKeyItem)', keyItem, remote.deployKey);
+        if (missingKey) errors.push(missingKey);
         errors.push(...checkKnownHosts(remote.knownHosts));
         // git check-ref-format rules, the ones a branch name most often breaks.
         if (!/^[A-Za-z0-9._/-]+$/.test(remote.branch) || remote.branch.includes('..') || remote.branch.startsWith('/') || remote.branch.endsWith('/') || remote.branch.endsWith('.lock')) {

@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { UserError } from '../core/errors';
 import { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from '../core/values';
-import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type IBarmanObjectStore } from './barman-object-store';
+import { SecretSource, type ISecretSource } from '../core/secret-source';
+import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type BarmanObjectStoreProps, type IBarmanObjectStore } from './barman-object-store';
 import { CnpgDatabase } from './cnpg-database';
 import type { CnpgDatabaseProps } from './database-props';
 
@@ -203,14 +204,39 @@ export const CnpgDatabaseValues = Type.Object({
  */
 export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
 
+/** Options for `cnpgDatabaseFromValues`. */
+export interface CnpgDatabaseFromValuesOptions {
+  /**
+   * The Secrets the overlay's secret names refer to (`s3Credentials.secretName`,
+   * `endpointCa.secretName`), as the app emits them: a name found here is read through its source,
+   * so the keys the store reads are checked against the keys it writes. A name not found here is a
+   * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
+   * to be emitted by another app or declared under `existing.secrets`.
+   * @default none
+   */
+  readonly secrets?: readonly ISecretSource[];
+}
+
+/** The overlay's ObjectStore values as props: Secret names become the sources that write them. */
+export function objectStorePropsFromValues(values: BarmanObjectStoreValues, secrets: readonly ISecretSource[] = []): BarmanObjectStoreProps {
+  const source = (name: string) => secrets.find((s) => s.name === name) ?? SecretSource.fromName(name);
+  const { s3Credentials, endpointCa, ...rest } = values;
+  return {
+    ...rest,
+    s3Credentials: s3Credentials && (({ secretName, ...keys }) => ({ secret: source(secretName), ...keys }))(s3Credentials),
+    endpointCa: endpointCa && { secret: source(endpointCa.secretName), key: endpointCa.key },
+  };
+}
+
 /**
  * Emits a database from overlay values: the backup ObjectStore (and a separate recovery store,
  * when one is given) and the `CnpgDatabase`. Returns the database, for `connection`,
  * `allowConnectionsFrom` and `grantCredentialsTo`.
  */
-export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues): CnpgDatabase {
+export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues, options: CnpgDatabaseFromValuesOptions = {}): CnpgDatabase {
   const { backup, recovery, importFrom, ...rest } = values;
-  const backupStore = backup ? new BarmanObjectStore(scope, `${id}-backup-store`, backup.objectStore) : undefined;
+  const store = (storeId: string, storeValues: BarmanObjectStoreValues) => new BarmanObjectStore(scope, storeId, objectStorePropsFromValues(storeValues, options.secrets));
+  const backupStore = backup ? store(`${id}-backup-store`, backup.objectStore) : undefined;
   let recoveryStore: IBarmanObjectStore | undefined;
   if (recovery) {
     const where = `${scope.node.path}/${id}`;
@@ -220,7 +246,7 @@ export function cnpgDatabaseFromValues(scope: Construct, id: string, values: Cnp
     if (recovery.objectStore && backupStore && recovery.objectStore.name === backupStore.name) {
       throw new UserError({ where, message: `recovery.objectStore repeats backup.objectStore "${backupStore.name}"; omit recovery.objectStore to recover from the backup store` });
     }
-    if (recovery.objectStore) recoveryStore = new BarmanObjectStore(scope, `${id}-recovery-store`, recovery.objectStore);
+    if (recovery.objectStore) recoveryStore = store(`${id}-recovery-store`, recovery.objectStore);
     else if (recovery.existingObjectStore) recoveryStore = BarmanObjectStore.fromName(recovery.existingObjectStore, AppChart.of(scope).namespace!);
     else if (backupStore) recoveryStore = backupStore;
     else throw new UserError({ where, message: 'recovery has no store: give recovery.objectStore or recovery.existingObjectStore, or a backup.objectStore to recover from' });

@@ -67,6 +67,8 @@ export interface ExternalSecretProps {
  */
 export class ExternalSecret extends Construct implements ISecretSource {
   public readonly name: string;
+  /** "ExternalSecret <name>", for messages about the keys it writes. */
+  public readonly writtenBy: string;
   /** The keys, when they are all declared in `data` (not with `extract`). */
   public readonly keys?: readonly string[];
 
@@ -75,6 +77,7 @@ export class ExternalSecret extends Construct implements ISecretSource {
     const chart = AppChart.of(this);
     const data = props.data ?? {};
     this.name = props.name;
+    this.writtenBy = `ExternalSecret ${props.name}`;
     this.keys = props.extract === undefined ? Object.keys(data).sort() : undefined;
     this.node.addValidation({ validate: () => validateExternalSecret(props) });
     const labels = chart.labelsFor(props.component ?? 'secret');

@@ -30,6 +30,8 @@ export interface SealedSecretProps {
  */
 export class SealedSecret extends Construct implements ISecretSource {
   public readonly name: string;
+  /** "SealedSecret <name>", for messages about the keys it writes. */
+  public readonly writtenBy: string;
   /** The keys the unsealed Secret will have. */
   public readonly keys: readonly string[];
 
@@ -37,6 +39,7 @@ export class SealedSecret extends Construct implements ISecretSource {
     super(scope, id);
     const chart = AppChart.of(this);
     this.name = props.name;
+    this.writtenBy = `SealedSecret ${props.name}`;
     this.keys = Object.keys(props.encryptedData).sort();
     this.node.addValidation({ validate: () => validateSealed(props, chart.namespace ?? '<namespace>') });
     const annotations: Record<string, string> = {};

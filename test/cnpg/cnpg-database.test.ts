@@ -1,4 +1,5 @@
 import { BarmanObjectStore } from '../../lib/cnpg/barman-object-store';
+import { SecretSource } from '../../lib/core/secret-source';
 import { checkBackupSchedule } from '../../lib/cnpg/backup-schedule';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import type { CnpgDatabaseProps } from '../../lib/cnpg/database-props';
@@ -11,7 +12,7 @@ const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 const base: CnpgDatabaseProps = { name: 'state-hub-db', postgresVersion: 17, imageName: IMAGE, storageSize: '10Gi' };
 
 function store(chart: AppChart, name = 'backups') {
-  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secretName: 'backup-s3' } });
+  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } });
 }
 
 /** A chart in namespace `databases` with one database; `extra` may add a backup store. */
@@ -557,8 +558,8 @@ describe('CnpgDatabase', () => {
         name: 'state-hub-backups',
         destinationPath: 's3://railiance-backups/databases',
         endpointUrl: 'https://minio.storage.svc:9000',
-        endpointCa: { secretName: 'minio-ca', key: 'ca.crt' },
-        s3Credentials: { secretName: 'state-hub-backup-s3', regionKey: 'REGION' },
+        endpointCa: { secret: SecretSource.fromName('minio-ca'), key: 'ca.crt' },
+        s3Credentials: { secret: SecretSource.fromName('state-hub-backup-s3'), regionKey: 'REGION' },
         retentionPolicy: '14d',
         walCompression: 'zstd',
         encryption: 'AES256',
