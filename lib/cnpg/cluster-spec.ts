@@ -81,7 +81,7 @@ export function externalClustersOf(props: CnpgDatabaseProps): ClusterSpecExterna
         dbname: source.database,
         sslmode: source.sslMode ?? 'prefer',
       },
-      password: { name: source.passwordSecret.name, key: source.passwordSecret.key },
+      password: { name: source.passwordSecret.secret.name, key: source.passwordSecret.key },
     }];
   }
   return undefined;

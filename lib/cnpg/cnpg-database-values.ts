@@ -208,7 +208,7 @@ export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
 export interface CnpgDatabaseFromValuesOptions {
   /**
    * The Secrets the overlay's secret names refer to (`s3Credentials.secretName`,
-   * `endpointCa.secretName`), as the app emits them: a name found here is read through its source,
+   * `endpointCa.secretName`, `importFrom.passwordSecret.name`), as the app emits them: a name found here is read through its source,
    * so the keys the store reads are checked against the keys it writes. A name not found here is a
    * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
    * to be emitted by another app or declared under `existing.secrets`.
@@ -217,9 +217,14 @@ export interface CnpgDatabaseFromValuesOptions {
   readonly secrets?: readonly ISecretSource[];
 }
 
+/** The source among `secrets` that writes Secret `name`, or a reference to one this app does not emit. */
+function secretNamed(name: string, secrets: readonly ISecretSource[] = []): ISecretSource {
+  return secrets.find((s) => s.name === name) ?? SecretSource.fromName(name);
+}
+
 /** The overlay's ObjectStore values as props: Secret names become the sources that write them. */
 export function objectStorePropsFromValues(values: BarmanObjectStoreValues, secrets: readonly ISecretSource[] = []): BarmanObjectStoreProps {
-  const source = (name: string) => secrets.find((s) => s.name === name) ?? SecretSource.fromName(name);
+  const source = (name: string) => secretNamed(name, secrets);
   const { s3Credentials, endpointCa, ...rest } = values;
   return {
     ...rest,
@@ -255,7 +260,7 @@ export function cnpgDatabaseFromValues(scope: Construct, id: string, values: Cnp
     ...rest,
     backup: backup && backupStore ? { ...backup, objectStore: backupStore } : undefined,
     recovery: recovery && recoveryStore ? { serverName: recovery.serverName, target: recovery.target, objectStore: recoveryStore } : undefined,
-    importFrom,
+    importFrom: importFrom && { ...importFrom, passwordSecret: { secret: secretNamed(importFrom.passwordSecret.name, options.secrets), key: importFrom.passwordSecret.key } },
   };
   return new CnpgDatabase(scope, id, props);
 }

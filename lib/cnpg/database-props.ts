@@ -1,5 +1,6 @@
 import type { PodPeer } from '../core/network-peer';
 import type { ResourceRequirements } from '../core/quantity';
+import type { ISecretSource } from '../core/secret-source';
 import type { IBarmanObjectStore } from './barman-object-store';
 
 /**
@@ -182,10 +183,10 @@ export interface DatabaseImport {
   readonly user: string;
   /** The source database; it becomes this Cluster's application database, renamed and re-owned. */
   readonly database: string;
-  /** The Secret key with the source user's password, in the database's namespace; not emitted here. */
+  /** The Secret key with the source user's password, in the database's namespace; the key must be among the source's keys. */
   readonly passwordSecret: {
-    /** The Secret's name. */
-    readonly name: string;
+    /** The Secret (a SealedSecret, an ExternalSecret, or `SecretSource.fromName`). */
+    readonly secret: ISecretSource;
     /** The key holding the password. */
     readonly key: string;
   };

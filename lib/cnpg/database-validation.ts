@@ -1,3 +1,4 @@
+import { secretKeyMessage } from '../core/secret-source';
 import { AppChart } from '../core/app';
 import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
@@ -287,9 +288,12 @@ function validateImport(source: DatabaseImport): string[] {
   // WH validateMicroservice: exactly one database and no "*" wildcard.
   if (!source.database) errors.push('importFrom.database is empty; name the one source database to import');
   if (source.database === '*') errors.push('importFrom.database "*" is not allowed: a microservice import takes exactly one named database (CNPG webhook validateMicroservice)');
-  const problem = checkDnsSubdomain(source.passwordSecret.name);
-  if (problem) errors.push(`importFrom.passwordSecret.name "${source.passwordSecret.name}" ${problem}`);
-  if (!source.passwordSecret.key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');
+  const { secret, key } = source.passwordSecret;
+  const problem = checkDnsSubdomain(secret.name);
+  if (problem) errors.push(`importFrom.passwordSecret name "${secret.name}" ${problem}`);
+  if (!key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');
+  const missing = key ? secretKeyMessage('importFrom.passwordSecret.key', key, secret) : undefined;
+  if (missing) errors.push(missing);
   return errors;
 }
 

@@ -1,7 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
 import { parseOverlay } from '../../lib/pipeline/overlay';
+import { SealedSecret } from '../../lib/secrets/sealed-secret';
 import { only, problemsOf, render, testChart } from '../helpers';
+
+/** Bytes shaped like kubeseal output (a 256-byte session key and the AES-GCM tag). */
+const SEALED = Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(256 + 32, 7)]).toString('base64');
 
 const schema = Type.Object({ database: CnpgDatabaseValues }, { additionalProperties: false });
 const parse = (text: string) => parseOverlay(text, 'overlays/railiance01-prod/railiance-platform.yaml', schema);
@@ -42,6 +46,16 @@ describe('CnpgDatabaseValues', () => {
     expect(only(objects, 'Cluster').spec.plugins[0].parameters).toEqual({ barmanObjectName: 'state-hub-backups' });
     expect(only(objects, 'ScheduledBackup').spec.schedule).toBe('0 0 2 * * *');
     expect(db.connection.database).toBe('statehub');
+  });
+
+  test('a secret the overlay names is read through the source the app emits, its keys checked', () => {
+    const values = parse(STATE_HUB);
+    const chart = testChart({ namespace: 'databases', app: 'railiance-platform' });
+    const secret = new SealedSecret(chart, 'creds', { name: 'state-hub-backup-s3', scope: 'strict', encryptedData: { ACCESS_KEY_ID: SEALED, SECRET_KEY: SEALED } });
+    cnpgDatabaseFromValues(chart, 'state-hub-db', values.database, { secrets: [secret] });
+    expect(problemsOf(() => render(chart))).toEqual([
+      expect.stringContaining('s3Credentials.secretAccessKeyKey reads key "ACCESS_SECRET_KEY" of Secret state-hub-backup-s3, which SealedSecret state-hub-backup-s3 writes without that key (it has ACCESS_KEY_ID, SECRET_KEY)'),
+    ]);
   });
 
   test('recovery takes the backup store unless another is named', () => {

@@ -221,7 +221,7 @@ describe('CnpgDatabase', () => {
     test('imports one database from an external PostgreSQL as a microservice', () => {
       const cluster = clusterOf({
         database: 'statehub',
-        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { name: 'state-hub-source', key: 'password' }, sslMode: 'require' },
+        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { secret: SecretSource.fromName('state-hub-source'), key: 'password' }, sslMode: 'require' },
       });
       expect(cluster.spec.bootstrap).toEqual({
         initdb: {
@@ -461,7 +461,7 @@ describe('CnpgDatabase', () => {
     test('recovery and import together', () => {
       const errors = errorsOf((chart) => ({
         recovery: { objectStore: store(chart) },
-        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { name: 's', key: 'password' } },
+        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' } },
       }));
       expect(errors).toMatch(/recovery and importFrom are both set.*Too many bootstrap types specified/);
     });
@@ -490,11 +490,13 @@ describe('CnpgDatabase', () => {
     });
 
     test('an import that is not one named database from a reachable host', () => {
-      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { name: 's', key: 'password' }, ...extra } });
+      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' }, ...extra } });
       expect(errorsOf(importOf({ database: '*' }))).toMatch(/importFrom.database "\*" is not allowed: a microservice import takes exactly one named database/);
       expect(errorsOf(importOf({ host: 'postgres://db' }))).toMatch(/importFrom.host "postgres:\/\/db" is not a host name/);
       expect(errorsOf(importOf({ port: 0 }))).toMatch(/importFrom.port 0 is not a port number/);
-      expect(errorsOf(importOf({ passwordSecret: { name: 's', key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s'), key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s', { keys: ['pass'] }), key: 'password' } })))
+        .toMatch(/importFrom.passwordSecret.key reads key "password" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has pass\)/);
     });
 
     test('clients without pod labels, or with invalid ones', () => {
