@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { UserError } from '../core/errors';
-import { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from '../core/values';
+import { dnsLabel, dnsSubdomain, patternRule, portNumber, POSTGRES_IDENTIFIER_PATTERN, quantity, serviceName } from '../core/values';
 import { SecretSource, type ISecretSource } from '../core/secret-source';
 import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type BarmanObjectStoreProps, type IBarmanObjectStore } from './barman-object-store';
 import { CnpgDatabase } from './cnpg-database';
@@ -15,7 +15,7 @@ import type { CnpgDatabaseProps } from './database-props';
  * constructs still run every rule, these catch what a schema can, with the overlay's line number.
  */
 
-const identifier = (description: string) => Type.String({ pattern: '^[a-z_][a-z0-9_]*$', maxLength: 63, description });
+const identifier = (description: string) => Type.String({ ...POSTGRES_IDENTIFIER_PATTERN, maxLength: 63, description });
 const secretKeyRef = (description: string) => Type.Object({
   name: dnsSubdomain({ description: 'the Secret\'s name' }),
   key: Type.String({ minLength: 1, description: 'the key in the Secret' }),
@@ -47,7 +47,7 @@ export const BarmanObjectStoreValues = Type.Object({
     sessionTokenKey: Type.Optional(Type.String({ minLength: 1 })),
   }, { additionalProperties: false })),
   inheritFromIamRole: Type.Optional(Type.Boolean({ description: 'use the pod\'s IAM role instead of s3Credentials' })),
-  retentionPolicy: Type.Optional(Type.String({ pattern: RETENTION_POLICY_PATTERN.source, description: 'e.g. "30d": a positive number and d, w or m' })),
+  retentionPolicy: Type.Optional(Type.String({ ...patternRule(RETENTION_POLICY_PATTERN.source, 'must be a retention policy: a positive number followed by d, w or m (days, weeks, months), e.g. 30d'), description: 'e.g. "30d": a positive number and d, w or m' })),
   walCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
   dataCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
   /** Server-side encryption of uploaded files: AES256 or aws:kms (default: what the bucket enforces). */

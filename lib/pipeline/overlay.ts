@@ -6,6 +6,7 @@ import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { EnvironmentSchema, type Environment } from '../core/environment';
+import { KEY_PATTERN_RULES } from '../core/values';
 import { UserError, type Problem } from '../core/errors';
 import { OverlaySource } from './overlay-source';
 
@@ -200,9 +201,11 @@ function describeErrors(errors: readonly ErrorObject[], value: unknown, file: st
       case 'additionalProperties': {
         const key = String(error.params.additionalProperty);
         field = [...segments, key];
-        const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-        message = `unknown key "${key}"`;
-        allowed = known.length ? `keys ${known.join(', ')}` : 'no keys here';
+        const parent = error.parentSchema as { properties?: object; patternProperties?: object };
+        const known = Object.keys(parent.properties ?? {});
+        const keyRules = Object.keys(parent.patternProperties ?? {}).map((p) => KEY_PATTERN_RULES.get(p) ?? `must match the pattern ${p}`);
+        message = keyRules.length > 0 ? `key "${key}" ${keyRules.join(' or ')}` : `unknown key "${key}"`;
+        allowed = known.length ? `keys ${known.join(', ')}` : keyRules.length > 0 ? describeSchema(error.parentSchema as TSchema) : 'no keys here';
         const close = closestKey(key, known);
         if (close) allowed += ` (did you mean "${close}"?)`;
         break;
@@ -212,6 +215,13 @@ function describeErrors(errors: readonly ErrorObject[], value: unknown, file: st
         message = 'is required but missing';
         allowed = describeSchema(subSchema(root, field));
         break;
+      case 'pattern': {
+        // The rule in words where the schema has it (patternErrorMessage, lib/core/values.ts), not the regular expression.
+        const rule = (error.parentSchema as { patternErrorMessage?: unknown } | undefined)?.patternErrorMessage;
+        message = `${show(valueAt(value, segments))} ${typeof rule === 'string' ? rule : error.message ?? 'is not allowed'}`;
+        allowed = describeSchema(error.parentSchema as TSchema | undefined);
+        break;
+      }
       default:
         message = `${show(valueAt(value, segments))} ${error.message ?? 'is not allowed'}`;
         allowed = describeSchema(error.parentSchema as TSchema | undefined);

@@ -8,6 +8,7 @@ import {
 } from '../../imports/external-secrets.io';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
+import { patternRule, SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -130,12 +131,12 @@ export const ExternalSecretValues = Type.Object({
     name: Type.String({ minLength: 1, description: 'the SecretStore or ClusterSecretStore name' }),
     kind: Type.Optional(Type.Union([Type.Literal('SecretStore'), Type.Literal('ClusterSecretStore')], { description: 'SecretStore (default) or ClusterSecretStore' })),
   }, { additionalProperties: false }),
-  data: Type.Optional(Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$' }), Type.Object({
+  data: Type.Optional(Type.Record(Type.String(SECRET_KEY_PATTERN), Type.Object({
     key: Type.String({ minLength: 1, description: 'the entry in the secret manager' }),
     property: Type.Optional(Type.String({ minLength: 1, description: 'a property of the entry' })),
-  }, { additionalProperties: false }), { description: 'Secret key → { key, property } in the secret manager' })),
+  }, { additionalProperties: false }), { additionalProperties: false, description: 'Secret key → { key, property } in the secret manager' })),
   extract: Type.Optional(Type.String({ minLength: 1, description: 'a secret-manager entry whose every property becomes a key' })),
-  refreshInterval: Type.Optional(Type.String({ pattern: GO_DURATION.source, description: 'a Go duration such as 1h or 15m' })),
+  refreshInterval: Type.Optional(Type.String({ ...patternRule(GO_DURATION.source, 'must be a Go duration: numbers with units h, m, s, ms, us or ns, e.g. 1h, 15m or 1h30m'), description: 'a Go duration such as 1h or 15m' })),
 }, { additionalProperties: false });
 /**
  * The type `build` reads for `ExternalSecretValues`: one property per overlay key.

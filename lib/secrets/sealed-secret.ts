@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SealedSecret as SealedSecretL1 } from '../../imports/bitnami.com';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
+import { SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -87,5 +88,5 @@ function validateSealed(props: SealedSecretProps, namespace: string): string[] {
 /** The overlay shape of a sealed secret: its scope and kubeseal output per key. */
 export const SealedSecretValues = Type.Object({
   scope: Type.Union([Type.Literal('strict'), Type.Literal('namespace-wide'), Type.Literal('cluster-wide')], { description: 'the kubeseal --scope the values were sealed with: strict, namespace-wide or cluster-wide' }),
-  encryptedData: Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$' }), Type.String({ minLength: 1 }), { description: 'Secret key → `kubeseal --raw` output (base64 ciphertext, never plaintext)' }),
+  encryptedData: Type.Record(Type.String(SECRET_KEY_PATTERN), Type.String({ minLength: 1 }), { additionalProperties: false, description: 'Secret key → `kubeseal --raw` output (base64 ciphertext, never plaintext)' }),
 }, { additionalProperties: false });

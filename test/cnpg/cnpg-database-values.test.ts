@@ -86,7 +86,7 @@ describe('CnpgDatabaseValues', () => {
     const problems = problemsOf(() => parse(STATE_HUB.replace('storageSize: 10Gi', 'storageSize: 10Gi\n  replicas: 2').replace('retentionPolicy: 30d', 'retentionPolicy: 30 days')));
     expect(problems).toEqual(expect.arrayContaining([
       expect.stringMatching(/railiance-platform.yaml:\d+:\d+ database.replicas: unknown key "replicas"/),
-      expect.stringMatching(/database.backup.objectStore.retentionPolicy: "30 days" must match pattern/),
+      expect.stringMatching(/database.backup.objectStore.retentionPolicy: "30 days" must be a retention policy: a positive number followed by d, w or m/),
     ]));
   });
 
