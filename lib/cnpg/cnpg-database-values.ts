@@ -208,7 +208,7 @@ export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
 export interface CnpgDatabaseFromValuesOptions {
   /**
    * The Secrets the overlay's secret names refer to (`s3Credentials.secretName`,
-   * `endpointCa.secretName`, `importFrom.passwordSecret.name`), as the app emits them: a name found here is read through its source,
+   * `endpointCa.secretName`, `importFrom.passwordSecret.name`, `existingSecret`, a role's `passwordSecret`), as the app emits them: a name found here is read through its source,
    * so the keys the store reads are checked against the keys it writes. A name not found here is a
    * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
    * to be emitted by another app or declared under `existing.secrets`.
@@ -239,7 +239,7 @@ export function objectStorePropsFromValues(values: BarmanObjectStoreValues, secr
  * `allowConnectionsFrom` and `grantCredentialsTo`.
  */
 export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues, options: CnpgDatabaseFromValuesOptions = {}): CnpgDatabase {
-  const { backup, recovery, importFrom, ...rest } = values;
+  const { backup, recovery, importFrom, existingSecret, roles, ...rest } = values;
   const store = (storeId: string, storeValues: BarmanObjectStoreValues) => new BarmanObjectStore(scope, storeId, objectStorePropsFromValues(storeValues, options.secrets));
   const backupStore = backup ? store(`${id}-backup-store`, backup.objectStore) : undefined;
   let recoveryStore: IBarmanObjectStore | undefined;
@@ -258,6 +258,8 @@ export function cnpgDatabaseFromValues(scope: Construct, id: string, values: Cnp
   }
   const props: CnpgDatabaseProps = {
     ...rest,
+    existingSecret: existingSecret === undefined ? undefined : secretNamed(existingSecret, options.secrets),
+    roles: roles?.map(({ passwordSecret, ...role }) => ({ ...role, passwordSecret: passwordSecret === undefined ? undefined : secretNamed(passwordSecret, options.secrets) })),
     backup: backup && backupStore ? { ...backup, objectStore: backupStore } : undefined,
     recovery: recovery && recoveryStore ? { serverName: recovery.serverName, target: recovery.target, objectStore: recoveryStore } : undefined,
     importFrom: importFrom && { ...importFrom, passwordSecret: { secret: secretNamed(importFrom.passwordSecret.name, options.secrets), key: importFrom.passwordSecret.key } },

@@ -92,10 +92,12 @@ export interface ManagedRole {
   /** Roles this role is a member of. @default none */
   readonly inRoles?: readonly string[];
   /**
-   * A `kubernetes.io/basic-auth` Secret with `username` and `password`, in the database's namespace.
+   * A `kubernetes.io/basic-auth` Secret with `username` and `password`, in the database's namespace
+   * (docs/src/declarative_role_management.md, "Password management"); both keys must be among the
+   * source's keys.
    * @default none: the password is left alone
    */
-  readonly passwordSecret?: string;
+  readonly passwordSecret?: ISecretSource;
   /** Sets the password to NULL (no password login). @default false */
   readonly disablePassword?: boolean;
   /** A comment on the role. @default none */
@@ -261,12 +263,12 @@ export interface CnpgDatabaseProps {
    */
   readonly owner?: string;
   /**
-   * A `kubernetes.io/basic-auth` Secret with the owner's `username` and `password`, instead of the
-   * generated `<name>-app`. The operator then creates no `<name>-app`, and connection strings
+   * A `kubernetes.io/basic-auth` Secret with the owner's `username` and `password` (both must be
+   * among the source's keys), instead of the generated `<name>-app`. The operator then creates no `<name>-app`, and connection strings
    * (`uri` and friends) exist nowhere.
    * @default none: the operator generates `<name>-app`
    */
-  readonly existingSecret?: string;
+  readonly existingSecret?: ISecretSource;
   /** Roles the operator creates and keeps in the declared state. @default none */
   readonly roles?: readonly ManagedRole[];
   /**

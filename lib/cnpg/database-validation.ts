@@ -1,3 +1,4 @@
+import { BASIC_AUTH_KEYS } from './database-connection';
 import { secretKeyMessage } from '../core/secret-source';
 import { AppChart } from '../core/app';
 import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
@@ -69,8 +70,12 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   if (ownerProblem) errors.push(`owner "${owner}" ${ownerProblem}`);
   else if (RESERVED_ROLES.has(owner)) errors.push(`owner "${owner}" is a role the operator reserves (postgres.IsRoleReserved); choose the application's own user`);
   if (props.existingSecret !== undefined) {
-    const problem = checkDnsSubdomain(props.existingSecret);
-    if (problem) errors.push(`existingSecret "${props.existingSecret}" ${problem}`);
+    const problem = checkDnsSubdomain(props.existingSecret.name);
+    if (problem) errors.push(`existingSecret "${props.existingSecret.name}" ${problem}`);
+    for (const key of BASIC_AUTH_KEYS) {
+      const missing = secretKeyMessage('existingSecret (the owner\'s basic-auth Secret)', key, props.existingSecret);
+      if (missing) errors.push(missing);
+    }
   }
   errors.push(...validateRoles(props.roles ?? []));
 
@@ -202,8 +207,12 @@ function validateRoles(roles: readonly ManagedRole[]): string[] {
     }
     if (role.disablePassword && role.passwordSecret) errors.push(`${where}: disablePassword and passwordSecret are exclusive; a role either has the Secret's password or none`);
     if (role.passwordSecret !== undefined) {
-      const problem = checkDnsSubdomain(role.passwordSecret);
-      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret}" ${problem}`);
+      const problem = checkDnsSubdomain(role.passwordSecret.name);
+      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret.name}" ${problem}`);
+      for (const key of BASIC_AUTH_KEYS) {
+        const missing = secretKeyMessage(`${where}: passwordSecret (a basic-auth Secret)`, key, role.passwordSecret);
+        if (missing) errors.push(missing);
+      }
     }
     for (const member of role.inRoles ?? []) {
       if (member === role.name) errors.push(`${where} lists itself in inRoles`);

@@ -65,7 +65,7 @@ describe('CnpgDatabase', () => {
     });
 
     test('uses an existing basic-auth Secret for the owner when given', () => {
-      const { db, chart } = database({ existingSecret: 'state-hub-owner' });
+      const { db, chart } = database({ existingSecret: SecretSource.fromName('state-hub-owner') });
       expect(only(render(chart), 'Cluster').spec.bootstrap.initdb.secret).toEqual({ name: 'state-hub-owner' });
       expect(db.connection.secretName).toBe('state-hub-owner');
       expect(db.connection.secretIsGenerated).toBe(false);
@@ -81,7 +81,7 @@ describe('CnpgDatabase', () => {
       const cluster = clusterOf({
         resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
         parameters: { max_connections: '200', shared_buffers: '128MB' },
-        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: 'reporting-password' }],
+        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('reporting-password') }],
       });
       expect(cluster.spec.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
       expect(cluster.spec.postgresql).toEqual({ parameters: { max_connections: '200', shared_buffers: '128MB' } });
@@ -438,7 +438,11 @@ describe('CnpgDatabase', () => {
       expect(errorsOf({ roles: [{ name: 'a' }, { name: 'a' }] })).toMatch(/role "a" is declared twice/);
       expect(errorsOf({ roles: [{ name: 'postgres' }] })).toMatch(/role "postgres" is reserved by the operator/);
       expect(errorsOf({ roles: [{ name: 'a', connectionLimit: -2 }] })).toMatch(/connectionLimit -2 must be a whole number, -1 \(no limit\) or more/);
-      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: 's' }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
+      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: SecretSource.fromName('s') }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
+      expect(errorsOf({ roles: [{ name: 'a', passwordSecret: SecretSource.fromName('s', { keys: ['password'] }) }] }))
+        .toMatch(/role "a": passwordSecret \(a basic-auth Secret\) reads key "username" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has password\)/);
+      expect(errorsOf({ existingSecret: SecretSource.fromName('owner', { keys: ['user', 'password'] }) }))
+        .toMatch(/existingSecret \(the owner's basic-auth Secret\) reads key "username" of Secret owner/);
     });
 
     test('a backup schedule that is not six-field cron', () => {
@@ -579,7 +583,7 @@ describe('CnpgDatabase', () => {
         parameters: { max_connections: '200', shared_buffers: '256MB' },
         database: 'statehub',
         owner: 'statehub',
-        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: 'state-hub-reporting' }],
+        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('state-hub-reporting') }],
         podAntiAffinity: 'required',
         monitoring: true,
         metricsScrapers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
