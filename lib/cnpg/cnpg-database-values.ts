@@ -208,7 +208,8 @@ export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
 export interface CnpgDatabaseFromValuesOptions {
   /**
    * The Secrets the overlay's secret names refer to (`s3Credentials.secretName`,
-   * `endpointCa.secretName`, `importFrom.passwordSecret.name`, `existingSecret`, a role's `passwordSecret`), as the app emits them: a name found here is read through its source,
+   * `endpointCa.secretName`, `importFrom.passwordSecret.name`, `existingSecret`, a role's
+   * `passwordSecret`), as the app emits them: a name found here is read through its source,
    * so the keys the store reads are checked against the keys it writes. A name not found here is a
    * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
    * to be emitted by another app or declared under `existing.secrets`.
