@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
-import { UserError } from '../core/errors';
 import { checkServicePort, type IServiceRef } from '../core/service-ref';
 import { checkDuration, parseDuration } from './duration';
 import { listenerAdmits, type GatewayListener, type IGateway } from './gateway';
@@ -173,13 +172,14 @@ export class HttpRoute extends Construct implements IPolicyTarget {
     this.name = props.name;
     this.namespace = chart.namespace!;
     const gateway = props.gateway;
-    const hostnames = props.hostnames ?? listenerHostname(gateway, this.node.path);
+    const taken = props.hostnames ? { hostnames: props.hostnames } : listenerHostname(gateway);
+    const hostnames = taken.hostnames;
     this.hostnames = hostnames;
     this.url = `https://${hostnames[0] ?? ''}`;
     const labels = chart.labelsFor(props.component ?? 'route');
 
     for (const hostname of hostnames) chart.claim(this, 'route hostname', hostname);
-    this.node.addValidation({ validate: () => validateRoute({ ...props, hostnames }, this.namespace) });
+    this.node.addValidation({ validate: () => (taken.problem ? [taken.problem] : validateRoute({ ...props, hostnames }, this.namespace)) });
 
     const parentRefs = (protocol: 'HTTP' | 'HTTPS') => attachedListeners(gateway, hostnames, protocol).map((l) => ({
       group: 'gateway.networking.k8s.io',
@@ -240,19 +240,17 @@ export class HttpRoute extends Construct implements IPolicyTarget {
  * they serve exactly one. A route without `hostnames` would otherwise match every hostname its
  * listeners accept (Gateway API HTTPRouteSpec.Hostnames), so with several or none it is refused.
  */
-function listenerHostname(gateway: IGateway, where: string): readonly string[] {
+function listenerHostname(gateway: IGateway): { readonly hostnames: readonly string[]; readonly problem?: string } {
   const served = [...new Set(gateway.listeners.filter((l) => l.protocol === 'HTTPS' && l.hostname !== undefined).map((l) => l.hostname!))];
-  if (served.length === 1 && !served[0].startsWith('*.')) return served;
+  if (served.length === 1 && !served[0].startsWith('*.')) return { hostnames: served };
   const gatewayId = `Gateway ${gateway.namespace}/${gateway.name}`;
-  throw new UserError({
-    where,
-    message: served.length === 0
-      ? `names no hostnames, and ${gatewayId} has no HTTPS listener with a hostname to take one from`
-      : served.length === 1
-        ? `names no hostnames, and ${gatewayId} serves only the wildcard ${served[0]}: which names under it this route answers is not said`
-        : `names no hostnames, and ${gatewayId} serves several (${served.join(', ')}): which ones this route answers is ambiguous`,
-    hint: 'give the route its hostnames',
-  });
+  const why = served.length === 0
+    ? `has no HTTPS listener with a hostname to take one from`
+    : served.length === 1
+      ? `serves only the wildcard ${served[0]}: which names under it this route answers is not said`
+      : `serves several (${served.join(', ')}): which ones this route answers is ambiguous`;
+  // Reported as a validation, with the Gateway's own problems (a bad hostname there, say).
+  return { hostnames: [], problem: `names no hostnames, and ${gatewayId} ${why}; give the route its hostnames` };
 }
 
 /** The listeners of `protocol` that serve at least one of `hostnames`. */

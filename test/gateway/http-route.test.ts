@@ -87,13 +87,14 @@ describe('a route on a Gateway of one hostname takes it, unless told otherwise',
   test('a Gateway of several hostnames is ambiguous: the route must name its own', () => {
     const chart = testChart({ namespace: 'shop' });
     const gateway = new Gateway(chart, 'gw', { name: 'shop', hostnames: ['shop.example.org', 'www.shop.example.org'] });
-    expect(problemsOf(() => new HttpRoute(chart, 'route', { name: 'shop', gateway, rules: [{ backends: [{ service: api, port: 3000 }] }] }))).toEqual([
-      'demo/route: names no hostnames, and Gateway shop/shop serves several (shop.example.org, www.shop.example.org): which ones this route answers is ambiguous',
+    new HttpRoute(chart, 'route', { name: 'shop', gateway, rules: [{ backends: [{ service: api, port: 3000 }] }] });
+    expect(problemsOf(() => render(chart))).toEqual([
+      'demo/route: names no hostnames, and Gateway shop/shop serves several (shop.example.org, www.shop.example.org): which ones this route answers is ambiguous; give the route its hostnames',
     ]);
   });
 
   test('a wildcard listener names no host to take', () => {
-    expect(problemsOf(() => onShared({ hostnames: undefined })).join('\n')).toMatch(/names no hostnames, and Gateway gateway-system\/public serves only the wildcard \*\.example\.org/);
+    expect(problemsOf(() => render(onShared({ hostnames: undefined }))).join('\n')).toMatch(/names no hostnames, and Gateway gateway-system\/public serves only the wildcard \*\.example\.org/);
   });
 });
 
