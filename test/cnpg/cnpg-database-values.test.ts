@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
 import { parseOverlay } from '../../lib/pipeline/overlay';
 import { SealedSecret } from '../../lib/secrets/sealed-secret';
-import { only, problemsOf, render, testChart } from '../helpers';
+import { checkReferences } from '../../lib/pipeline/policy/references';
+import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
 /** Bytes shaped like kubeseal output (a 256-byte session key and the AES-GCM tag). */
 const SEALED = Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(256 + 32, 7)]).toString('base64');
@@ -56,6 +57,20 @@ describe('CnpgDatabaseValues', () => {
     expect(problemsOf(() => render(chart))).toEqual([
       expect.stringContaining('s3Credentials.secretAccessKeyKey reads key "ACCESS_SECRET_KEY" of Secret state-hub-backup-s3, which SealedSecret state-hub-backup-s3 writes without that key (it has ACCESS_KEY_ID, SECRET_KEY)'),
     ]);
+  });
+
+  test('a secret the app does not emit is a reference: the environment must declare it under existing.secrets', () => {
+    const { chart } = build(STATE_HUB);
+    const objects = render(chart);
+    expect(only(objects, 'ObjectStore').spec.configuration.s3Credentials.accessKeyId).toEqual({ name: 'state-hub-backup-s3', key: 'ACCESS_KEY_ID' });
+    const operators = { 'cloudnative-pg': '1.30.0', 'barman-cloud': '0.14.0' };
+    const check = (secrets: string[]) => checkReferences(testEnvironment({ existing: { operators, namespaces: ['databases'], secrets } }), [{ app: { name: 'railiance-platform' }, objects }])
+      .filter((p) => p.message.includes('state-hub-backup-s3')).map((p) => p.message);
+    expect(check([])).toEqual([
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+    ]);
+    expect(check(['databases/state-hub-backup-s3'])).toEqual([]);
   });
 
   test('recovery takes the backup store unless another is named', () => {
