@@ -109,7 +109,7 @@ export const codeforphilly = defineApp({
       dataVolume: { mountPath: DATA_PATH, size: values.volumes.data },
       extraVolumes: [{ name: 'private', mountPath: PRIVATE_PATH, size: values.volumes.private }],
       pushTimeoutSeconds: values.pushTimeoutSeconds,
-      route: { gateway, hostnames: [values.hostname] },
+      route: { gateway },  // the Gateway's one hostname
     });
   },
 });

@@ -64,19 +64,20 @@ export const poolDomainManager = defineApp({
     }),
   }, { additionalProperties: false }),
   build(chart, values) {
-    const stored = DERIVED_ENV.filter((name) => name in (values.env.data ?? {}));
+    const stored = DERIVED_ENV.filter((name) => name in (values.env.data ?? {}) || values.env.properties?.includes(name));
     if (stored.length > 0) {
+      const inData = values.env.data !== undefined && stored[0] in values.env.data;
       throw new UserError({
-        where: `${chart.overlayFile} env.data.${stored[0]}`,
+        where: `${chart.overlayFile} env.${inData ? `data.${stored[0]}` : `properties.${values.env.properties!.indexOf(stored[0])}`}`,
         message: `${stored.join(' and ')} must not come from the secret store: this app derives ${stored.length > 1 ? 'them' : 'it'} (PORT from the container port ${PORT}, PDM_DATABASE_URL from the database Secret's uri key)`,
-        hint: 'remove the key from env.data',
+        hint: 'remove the key from env',
       });
     }
     const env = new ExternalSecret(chart, 'Env', { name: 'pool-domain-manager-env', ...values.env });
-    if (values.backupCredentials) {
-      new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
-    }
-    const db = cnpgDatabaseFromValues(chart, 'Database', values.database);
+    const backupCredentials = values.backupCredentials
+      && new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
+    // The backup store reads its keys through the ExternalSecret, so a renamed key fails synth.
+    const db = cnpgDatabaseFromValues(chart, 'Database', values.database, { secrets: backupCredentials ? [backupCredentials] : [] });
     db.allowConnectionsFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
 
     new WebService(chart, 'Web', {

@@ -29,11 +29,9 @@ export const railiancePlatform = defineApp({
     })),
   }, { additionalProperties: false }),
   build(chart, values) {
-    for (const [name, sealed] of Object.entries(values.sealedSecrets ?? {})) {
-      new SealedSecret(chart, `Secret-${name}`, { name, ...sealed });
-    }
+    const secrets = Object.entries(values.sealedSecrets ?? {}).map(([name, sealed]) => new SealedSecret(chart, `Secret-${name}`, { name, ...sealed }));
     for (const { cluster, consumers } of values.databases) {
-      const db = cnpgDatabaseFromValues(chart, cluster.name, cluster);
+      const db = cnpgDatabaseFromValues(chart, cluster.name, cluster, { secrets });
       for (const consumer of consumers) {
         db.allowConnectionsFrom({ namespace: consumer.namespace, podLabels: appPodLabels(consumer.app, chart.environment.stage) });
         db.grantCredentialsTo({ namespace: consumer.namespace });

@@ -3,7 +3,7 @@ import { StateHub } from '../lib/apps/state-hub';
 import { CnpgDatabase } from '../lib/cnpg/cnpg-database';
 import { defineApp } from '../lib/core/app';
 import { declaredClient } from '../lib/core/environment';
-import { dnsLabel, serviceName } from '../lib/core/values';
+import { dnsLabel, ENV_VAR_NAME_PATTERN, POSTGRES_IDENTIFIER_PATTERN, serviceName } from '../lib/core/values';
 
 /**
  * Reference deployment 4: State Hub in `railiance-apps`, on the `state-hub-db` cluster that
@@ -18,15 +18,15 @@ export const stateHub = defineApp({
     database: Type.Object({
       cluster: serviceName({ maxLength: 50, description: 'the CNPG Cluster name in railiance-platform' }),
       namespace: dnsLabel({ description: 'the namespace of the database (railiance-platform\'s namespace)' }),
-      database: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'the application database' }),
-      owner: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'the application user (default: the database\'s name)' })),
+      database: Type.String({ ...POSTGRES_IDENTIFIER_PATTERN, description: 'the application database' }),
+      owner: Type.Optional(Type.String({ ...POSTGRES_IDENTIFIER_PATTERN, description: 'the application user (default: the database\'s name)' })),
     }, { additionalProperties: false }),
     tailnet: Type.Optional(Type.Object({
       hostname: dnsLabel({ description: 'the tailnet device name' }),
       funnel: Type.Optional(Type.Boolean({ description: 'public through Funnel: refused without publicExposureReason' })),
     }, { additionalProperties: false, description: 'a tailnet-only ingress (needs tailscale in environment.yaml)' })),
     publicExposureReason: Type.Optional(Type.String({ minLength: 1, description: 'why State Hub must be public; without it public exposure is refused' })),
-    env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'non-secret environment' })),
+    env: Type.Optional(Type.Record(Type.String(ENV_VAR_NAME_PATTERN), Type.String(), { additionalProperties: false, description: 'non-secret environment, by variable name' })),
     clients: Type.Array(dnsLabel(), {
       minItems: 1,
       description: 'who reaches State Hub in the cluster (the private tunnel or ops bridge), by name under existing.clients in environment.yaml',

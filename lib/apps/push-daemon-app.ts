@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
-import { lacksKey, type ISecretSource } from '../core/secret-source';
+import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
@@ -82,8 +82,11 @@ export interface PushDaemonAppProps {
   readonly route?: {
     /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
     readonly gateway: IGateway;
-    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
-    readonly hostnames: readonly string[];
+    /**
+     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
+     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
+     */
+    readonly hostnames?: readonly string[];
   };
 }
 
@@ -123,7 +126,8 @@ export class PushDaemonApp extends Construct {
           errors.push(`terminationGracePeriodSeconds ${grace} leaves no time for the final push: it must be at least pushTimeoutSeconds (${props.pushTimeoutSeconds}) + ${SHUTDOWN_MARGIN_SECONDS}, or the pod is killed mid-push`);
         }
         if (props.pushTimeoutSeconds <= 0) errors.push('pushTimeoutSeconds must be positive');
-        if (lacksKey(remote.deployKey, keyItem)) errors.push(`deploy key secret ${remote.deployKey.name} has no key "${keyItem}" (it has ${remote.deployKey.keys?.join(', ')})`);
+        const missingKey = secretKeyMessage('the deploy key (deployKeyItem)', keyItem, remote.deployKey);
+        if (missingKey) errors.push(missingKey);
         errors.push(...checkKnownHosts(remote.knownHosts));
         // git check-ref-format rules, the ones a branch name most often breaks.
         if (!/^[A-Za-z0-9._/-]+$/.test(remote.branch) || remote.branch.includes('..') || remote.branch.startsWith('/') || remote.branch.endsWith('/') || remote.branch.endsWith('.lock')) {

@@ -58,8 +58,11 @@ export interface StateHubProps {
   readonly route?: {
     /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
     readonly gateway: IGateway;
-    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
-    readonly hostnames: readonly string[];
+    /**
+     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
+     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
+     */
+    readonly hostnames?: readonly string[];
   };
   /**
    * State Hub holds data that cannot be recreated and is private by design: a Funnel or a public
@@ -120,7 +123,7 @@ export class StateHub extends Construct {
         const errors: string[] = [];
         const reason = props.publicExposureReason?.trim();
         if (isPublic && !reason) {
-          const what = props.route ? `a public route for ${props.route.hostnames.join(', ')}` : `Tailscale Funnel for ${props.tailnet?.hostname}`;
+          const what = props.route ? `a public route for ${(this.web.route?.hostnames ?? []).join(', ')}` : `Tailscale Funnel for ${props.tailnet?.hostname}`;
           errors.push(`State Hub is private: ${what} would expose data that cannot be recreated to the internet; serve it tailnet-only (funnel: false) or over a tunnel, or give publicExposureReason to override`);
         }
         if (props.publicExposureReason !== undefined && !reason) errors.push('publicExposureReason is empty; say why the service must be public');

@@ -129,8 +129,11 @@ export interface WebServiceProps {
   readonly route?: {
     /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
     readonly gateway: IGateway;
-    /** The hostnames the route answers; each must match an HTTPS listener of the Gateway. */
-    readonly hostnames: readonly string[];
+    /**
+     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
+     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
+     */
+    readonly hostnames?: readonly string[];
     /** The request timeout, a Gateway API duration such as "30s". @default Envoy Gateway's default */
     readonly requestTimeout?: string;
   };

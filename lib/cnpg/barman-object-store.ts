@@ -9,6 +9,7 @@ import {
 import { AppChart } from '../core/app';
 import { protectFromPrune } from '../core/argocd-sync';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 
 /**
  * Rules below cite the Barman Cloud CNPG-I plugin v0.14.0 (cloudnative-pg/plugin-barman-cloud):
@@ -17,6 +18,11 @@ import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 
 /** The plugin's name, as the Cluster's `plugins[]`, `externalClusters[].plugin` and ScheduledBackup reference it (usage.md). */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+
+/** The key of the access key id in the credentials Secret, unless told otherwise (object_stores.md). */
+export const DEFAULT_ACCESS_KEY_ID_KEY = 'ACCESS_KEY_ID';
+/** The key of the secret access key in the credentials Secret, unless told otherwise (object_stores.md). */
+export const DEFAULT_SECRET_ACCESS_KEY_KEY = 'ACCESS_SECRET_KEY';
 
 /** The retention policy syntax of `spec.retentionPolicy` (ObjectStore CRD pattern): days, weeks or months. */
 export const RETENTION_POLICY_PATTERN = /^[1-9][0-9]*[dwm]$/;
@@ -36,18 +42,26 @@ export interface IBarmanObjectStore {
   readonly namespace: string;
 }
 
-/** Where the S3 credentials are: keys of one Secret in the store's namespace. */
+/**
+ * The S3 credentials: keys of one Secret in the store's namespace. Key names and defaults follow
+ * plugin-barman-cloud v0.14.0 web/docs/object_stores.md ("Access Keys": `ACCESS_KEY_ID`,
+ * `ACCESS_SECRET_KEY`, optionally a session token); each `s3Credentials` field of the ObjectStore
+ * CRD is a Secret key selector (`name` and `key`, both required).
+ */
 export interface S3CredentialsSecret {
-  /** The Secret's name. It is not emitted here: keep its material out of git (SealedSecret, ExternalSecret). */
-  readonly secretName: string;
+  /**
+   * The Secret (a SealedSecret or ExternalSecret, or `SecretSource.fromName` for one declared
+   * under `existing.secrets`). Every key read below must be among its keys, when it knows them.
+   */
+  readonly secret: ISecretSource;
   /**
    * The key holding the access key id.
-   * @default "ACCESS_KEY_ID", as in the plugin's usage.md
+   * @default "ACCESS_KEY_ID", as in the plugin's object_stores.md
    */
   readonly accessKeyIdKey?: string;
   /**
    * The key holding the secret access key.
-   * @default "ACCESS_SECRET_KEY", as in the plugin's usage.md
+   * @default "ACCESS_SECRET_KEY", as in the plugin's object_stores.md
    */
   readonly secretAccessKeyKey?: string;
   /**
@@ -56,10 +70,19 @@ export interface S3CredentialsSecret {
    */
   readonly regionKey?: string;
   /**
-   * The key holding a session token, for temporary credentials.
+   * The key holding a session token, for temporary credentials (the plugin's docs call it
+   * `ACCESS_SESSION_TOKEN`).
    * @default none
    */
   readonly sessionTokenKey?: string;
+}
+
+/** A Secret key holding the CA bundle that signed the endpoint's certificate (`endpointCA`). */
+export interface EndpointCaSecret {
+  /** The Secret, in the ObjectStore's namespace; `key` must be among its keys, when it knows them. */
+  readonly secret: ISecretSource;
+  /** The key holding the PEM bundle, e.g. "ca.crt". */
+  readonly key: string;
 }
 
 /** Properties for `BarmanObjectStore`. */
@@ -80,12 +103,7 @@ export interface BarmanObjectStoreProps {
    * A Secret key holding the CA bundle that signed the endpoint's certificate.
    * @default the system trust store
    */
-  readonly endpointCa?: {
-    /** The Secret's name, in the ObjectStore's namespace. */
-    readonly secretName: string;
-    /** The key holding the PEM bundle. */
-    readonly key: string;
-  };
+  readonly endpointCa?: EndpointCaSecret;
   /**
    * The Secret with the S3 credentials. Required unless `inheritFromIamRole` is set.
    * @default none
@@ -158,7 +176,7 @@ export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
     this.node.addValidation({ validate: () => validateObjectStore(props, this.retentionPolicy) });
 
     const credentials = props.s3Credentials;
-    const key = (secretKey: string | undefined) => (credentials && secretKey ? { name: credentials.secretName, key: secretKey } : undefined);
+    const key = (secretKey: string | undefined) => (credentials && secretKey ? { name: credentials.secret.name, key: secretKey } : undefined);
     const store = new ObjectStore(this, 'Resource', {
       metadata: { name: this.name, labels: chart.labelsFor(props.component ?? 'database') },
       spec: {
@@ -167,12 +185,12 @@ export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
         configuration: {
           destinationPath: props.destinationPath,
           endpointUrl: props.endpointUrl,
-          endpointCa: props.endpointCa ? { name: props.endpointCa.secretName, key: props.endpointCa.key } : undefined,
+          endpointCa: props.endpointCa ? { name: props.endpointCa.secret.name, key: props.endpointCa.key } : undefined,
           s3Credentials: props.inheritFromIamRole
             ? { inheritFromIamRole: true }
             : {
-              accessKeyId: key(credentials?.accessKeyIdKey ?? 'ACCESS_KEY_ID'),
-              secretAccessKey: key(credentials?.secretAccessKeyKey ?? 'ACCESS_SECRET_KEY'),
+              accessKeyId: key(credentials?.accessKeyIdKey ?? DEFAULT_ACCESS_KEY_ID_KEY),
+              secretAccessKey: key(credentials?.secretAccessKeyKey ?? DEFAULT_SECRET_ACCESS_KEY_KEY),
               region: key(credentials?.regionKey),
               sessionToken: key(credentials?.sessionTokenKey),
             },
@@ -205,9 +223,13 @@ function validateObjectStore(props: BarmanObjectStoreProps, retentionPolicy: str
     errors.push(`endpointUrl "${props.endpointUrl}" is not an http(s) URL; write e.g. "https://minio.storage.svc:9000"`);
   }
   if (props.endpointCa) {
-    const problem = checkDnsSubdomain(props.endpointCa.secretName);
-    if (problem) errors.push(`endpointCa.secretName "${props.endpointCa.secretName}" ${problem}`);
+    const problem = checkDnsSubdomain(props.endpointCa.secret.name);
+    if (problem) errors.push(`endpointCa.secret name "${props.endpointCa.secret.name}" ${problem}`);
     if (!props.endpointCa.key) errors.push('endpointCa.key is empty; name the Secret key holding the CA bundle, e.g. "ca.crt"');
+    else {
+      const missing = secretKeyMessage('endpointCa.key', props.endpointCa.key, props.endpointCa.secret);
+      if (missing) errors.push(missing);
+    }
   }
   if (props.inheritFromIamRole && props.s3Credentials) {
     errors.push('s3Credentials and inheritFromIamRole are exclusive: barman-cloud uses either the Secret or the pod\'s IAM role; keep one');
@@ -216,10 +238,21 @@ function validateObjectStore(props: BarmanObjectStoreProps, retentionPolicy: str
     errors.push('the store has no credentials: set s3Credentials (a Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY) or inheritFromIamRole: true');
   }
   if (props.s3Credentials) {
-    const problem = checkDnsSubdomain(props.s3Credentials.secretName);
-    if (problem) errors.push(`s3Credentials.secretName "${props.s3Credentials.secretName}" ${problem}`);
-    for (const [field, value] of Object.entries(props.s3Credentials)) {
-      if (field !== 'secretName' && value === '') errors.push(`s3Credentials.${field} is empty; omit it for the default key name`);
+    const { secret, ...keyNames } = props.s3Credentials;
+    const problem = checkDnsSubdomain(secret.name);
+    if (problem) errors.push(`s3Credentials.secret name "${secret.name}" ${problem}`);
+    for (const [field, value] of Object.entries(keyNames)) {
+      if (value === '') errors.push(`s3Credentials.${field} is empty; omit it for the default key name`);
+    }
+    const read: Record<string, string | undefined> = {
+      accessKeyIdKey: keyNames.accessKeyIdKey || DEFAULT_ACCESS_KEY_ID_KEY,
+      secretAccessKeyKey: keyNames.secretAccessKeyKey || DEFAULT_SECRET_ACCESS_KEY_KEY,
+      regionKey: keyNames.regionKey || undefined,
+      sessionTokenKey: keyNames.sessionTokenKey || undefined,
+    };
+    for (const [field, key] of Object.entries(read)) {
+      const missing = key === undefined ? undefined : secretKeyMessage(`s3Credentials.${field}`, key, secret);
+      if (missing) errors.push(missing);
     }
   }
   if (!RETENTION_POLICY_PATTERN.test(retentionPolicy)) {

@@ -13,7 +13,7 @@ import { RECOVERY_SOURCE, IMPORT_SOURCE, type DatabaseResources, type ManagedRol
 /** How CnpgDatabase props map onto the Cluster's L1 spec: bootstrap, external clusters, resources, roles. */
 
 export function bootstrapOf(props: CnpgDatabaseProps, database: string, owner: string): ClusterSpecBootstrap {
-  const secret = props.existingSecret ? { name: props.existingSecret } : undefined;
+  const secret = props.existingSecret ? { name: props.existingSecret.name } : undefined;
   if (props.recovery) {
     const target = props.recovery.target;
     return {
@@ -81,7 +81,7 @@ export function externalClustersOf(props: CnpgDatabaseProps): ClusterSpecExterna
         dbname: source.database,
         sslmode: source.sslMode ?? 'prefer',
       },
-      password: { name: source.passwordSecret.name, key: source.passwordSecret.key },
+      password: { name: source.passwordSecret.secret.name, key: source.passwordSecret.key },
     }];
   }
   return undefined;
@@ -114,7 +114,7 @@ export function managedRole(role: ManagedRole) {
     inherit: role.inherit,
     connectionLimit: role.connectionLimit,
     inRoles: role.inRoles ? [...role.inRoles] : undefined,
-    passwordSecret: role.passwordSecret ? { name: role.passwordSecret } : undefined,
+    passwordSecret: role.passwordSecret ? { name: role.passwordSecret.name } : undefined,
     disablePassword: role.disablePassword,
     comment: role.comment,
   };

@@ -2,8 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { UserError } from '../core/errors';
-import { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from '../core/values';
-import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type IBarmanObjectStore } from './barman-object-store';
+import { dnsLabel, dnsSubdomain, patternRule, portNumber, POSTGRES_IDENTIFIER_PATTERN, quantity, serviceName } from '../core/values';
+import { SecretSource, type ISecretSource } from '../core/secret-source';
+import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type BarmanObjectStoreProps, type IBarmanObjectStore } from './barman-object-store';
 import { CnpgDatabase } from './cnpg-database';
 import type { CnpgDatabaseProps } from './database-props';
 
@@ -14,7 +15,7 @@ import type { CnpgDatabaseProps } from './database-props';
  * constructs still run every rule, these catch what a schema can, with the overlay's line number.
  */
 
-const identifier = (description: string) => Type.String({ pattern: '^[a-z_][a-z0-9_]*$', maxLength: 63, description });
+const identifier = (description: string) => Type.String({ ...POSTGRES_IDENTIFIER_PATTERN, maxLength: 63, description });
 const secretKeyRef = (description: string) => Type.Object({
   name: dnsSubdomain({ description: 'the Secret\'s name' }),
   key: Type.String({ minLength: 1, description: 'the key in the Secret' }),
@@ -46,7 +47,7 @@ export const BarmanObjectStoreValues = Type.Object({
     sessionTokenKey: Type.Optional(Type.String({ minLength: 1 })),
   }, { additionalProperties: false })),
   inheritFromIamRole: Type.Optional(Type.Boolean({ description: 'use the pod\'s IAM role instead of s3Credentials' })),
-  retentionPolicy: Type.Optional(Type.String({ pattern: RETENTION_POLICY_PATTERN.source, description: 'e.g. "30d": a positive number and d, w or m' })),
+  retentionPolicy: Type.Optional(Type.String({ ...patternRule(RETENTION_POLICY_PATTERN.source, 'must be a retention policy: a positive number followed by d, w or m (days, weeks, months), e.g. 30d'), description: 'e.g. "30d": a positive number and d, w or m' })),
   walCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
   dataCompression: Type.Optional(Type.Union((['bzip2', 'gzip', 'lz4', 'snappy'] as const).map((v) => Type.Literal(v)), { description: 'default gzip' })),
   /** Server-side encryption of uploaded files: AES256 or aws:kms (default: what the bucket enforces). */
@@ -203,14 +204,45 @@ export const CnpgDatabaseValues = Type.Object({
  */
 export type CnpgDatabaseValues = Static<typeof CnpgDatabaseValues>;
 
+/** Options for `cnpgDatabaseFromValues`. */
+export interface CnpgDatabaseFromValuesOptions {
+  /**
+   * The Secrets the overlay's secret names refer to (`s3Credentials.secretName`,
+   * `endpointCa.secretName`, `importFrom.passwordSecret.name`, `existingSecret`, a role's
+   * `passwordSecret`), as the app emits them: a name found here is read through its source,
+   * so the keys the store reads are checked against the keys it writes. A name not found here is a
+   * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
+   * to be emitted by another app or declared under `existing.secrets`.
+   * @default none
+   */
+  readonly secrets?: readonly ISecretSource[];
+}
+
+/** The source among `secrets` that writes Secret `name`, or a reference to one this app does not emit. */
+function secretNamed(name: string, secrets: readonly ISecretSource[] = []): ISecretSource {
+  return secrets.find((s) => s.name === name) ?? SecretSource.fromName(name);
+}
+
+/** The overlay's ObjectStore values as props: Secret names become the sources that write them. */
+export function objectStorePropsFromValues(values: BarmanObjectStoreValues, secrets: readonly ISecretSource[] = []): BarmanObjectStoreProps {
+  const source = (name: string) => secretNamed(name, secrets);
+  const { s3Credentials, endpointCa, ...rest } = values;
+  return {
+    ...rest,
+    s3Credentials: s3Credentials && (({ secretName, ...keys }) => ({ secret: source(secretName), ...keys }))(s3Credentials),
+    endpointCa: endpointCa && { secret: source(endpointCa.secretName), key: endpointCa.key },
+  };
+}
+
 /**
  * Emits a database from overlay values: the backup ObjectStore (and a separate recovery store,
  * when one is given) and the `CnpgDatabase`. Returns the database, for `connection`,
  * `allowConnectionsFrom` and `grantCredentialsTo`.
  */
-export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues): CnpgDatabase {
-  const { backup, recovery, importFrom, ...rest } = values;
-  const backupStore = backup ? new BarmanObjectStore(scope, `${id}-backup-store`, backup.objectStore) : undefined;
+export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues, options: CnpgDatabaseFromValuesOptions = {}): CnpgDatabase {
+  const { backup, recovery, importFrom, existingSecret, roles, ...rest } = values;
+  const store = (storeId: string, storeValues: BarmanObjectStoreValues) => new BarmanObjectStore(scope, storeId, objectStorePropsFromValues(storeValues, options.secrets));
+  const backupStore = backup ? store(`${id}-backup-store`, backup.objectStore) : undefined;
   let recoveryStore: IBarmanObjectStore | undefined;
   if (recovery) {
     const where = `${scope.node.path}/${id}`;
@@ -220,16 +252,18 @@ export function cnpgDatabaseFromValues(scope: Construct, id: string, values: Cnp
     if (recovery.objectStore && backupStore && recovery.objectStore.name === backupStore.name) {
       throw new UserError({ where, message: `recovery.objectStore repeats backup.objectStore "${backupStore.name}"; omit recovery.objectStore to recover from the backup store` });
     }
-    if (recovery.objectStore) recoveryStore = new BarmanObjectStore(scope, `${id}-recovery-store`, recovery.objectStore);
+    if (recovery.objectStore) recoveryStore = store(`${id}-recovery-store`, recovery.objectStore);
     else if (recovery.existingObjectStore) recoveryStore = BarmanObjectStore.fromName(recovery.existingObjectStore, AppChart.of(scope).namespace!);
     else if (backupStore) recoveryStore = backupStore;
     else throw new UserError({ where, message: 'recovery has no store: give recovery.objectStore or recovery.existingObjectStore, or a backup.objectStore to recover from' });
   }
   const props: CnpgDatabaseProps = {
     ...rest,
+    existingSecret: existingSecret === undefined ? undefined : secretNamed(existingSecret, options.secrets),
+    roles: roles?.map(({ passwordSecret, ...role }) => ({ ...role, passwordSecret: passwordSecret === undefined ? undefined : secretNamed(passwordSecret, options.secrets) })),
     backup: backup && backupStore ? { ...backup, objectStore: backupStore } : undefined,
     recovery: recovery && recoveryStore ? { serverName: recovery.serverName, target: recovery.target, objectStore: recoveryStore } : undefined,
-    importFrom,
+    importFrom: importFrom && { ...importFrom, passwordSecret: { secret: secretNamed(importFrom.passwordSecret.name, options.secrets), key: importFrom.passwordSecret.key } },
   };
   return new CnpgDatabase(scope, id, props);
 }

@@ -70,7 +70,7 @@ export class CnpgDatabase extends Construct {
       namespace: this.namespace,
       database,
       user: owner,
-      existingSecret: props.existingSecret,
+      existingSecret: props.existingSecret?.name,
       clusterDomain: props.clusterDomain,
     });
     const storageClass = props.storageClass ?? chart.environment.storageClass;

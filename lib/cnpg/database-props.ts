@@ -1,5 +1,6 @@
 import type { PodPeer } from '../core/network-peer';
 import type { ResourceRequirements } from '../core/quantity';
+import type { ISecretSource } from '../core/secret-source';
 import type { IBarmanObjectStore } from './barman-object-store';
 
 /**
@@ -91,10 +92,12 @@ export interface ManagedRole {
   /** Roles this role is a member of. @default none */
   readonly inRoles?: readonly string[];
   /**
-   * A `kubernetes.io/basic-auth` Secret with `username` and `password`, in the database's namespace.
+   * A `kubernetes.io/basic-auth` Secret with `username` and `password`, in the database's namespace
+   * (docs/src/declarative_role_management.md, "Password management"); both keys must be among the
+   * source's keys.
    * @default none: the password is left alone
    */
-  readonly passwordSecret?: string;
+  readonly passwordSecret?: ISecretSource;
   /** Sets the password to NULL (no password login). @default false */
   readonly disablePassword?: boolean;
   /** A comment on the role. @default none */
@@ -182,10 +185,10 @@ export interface DatabaseImport {
   readonly user: string;
   /** The source database; it becomes this Cluster's application database, renamed and re-owned. */
   readonly database: string;
-  /** The Secret key with the source user's password, in the database's namespace; not emitted here. */
+  /** The Secret key with the source user's password, in the database's namespace; the key must be among the source's keys. */
   readonly passwordSecret: {
-    /** The Secret's name. */
-    readonly name: string;
+    /** The Secret (a SealedSecret, an ExternalSecret, or `SecretSource.fromName`). */
+    readonly secret: ISecretSource;
     /** The key holding the password. */
     readonly key: string;
   };
@@ -260,12 +263,12 @@ export interface CnpgDatabaseProps {
    */
   readonly owner?: string;
   /**
-   * A `kubernetes.io/basic-auth` Secret with the owner's `username` and `password`, instead of the
-   * generated `<name>-app`. The operator then creates no `<name>-app`, and connection strings
+   * A `kubernetes.io/basic-auth` Secret with the owner's `username` and `password` (both must be
+   * among the source's keys), instead of the generated `<name>-app`. The operator then creates no `<name>-app`, and connection strings
    * (`uri` and friends) exist nowhere.
    * @default none: the operator generates `<name>-app`
    */
-  readonly existingSecret?: string;
+  readonly existingSecret?: ISecretSource;
   /** Roles the operator creates and keeps in the declared state. @default none */
   readonly roles?: readonly ManagedRole[];
   /**

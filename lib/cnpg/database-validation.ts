@@ -1,3 +1,5 @@
+import { BASIC_AUTH_KEYS } from './database-connection';
+import { secretKeyMessage } from '../core/secret-source';
 import { AppChart } from '../core/app';
 import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
@@ -68,8 +70,12 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   if (ownerProblem) errors.push(`owner "${owner}" ${ownerProblem}`);
   else if (RESERVED_ROLES.has(owner)) errors.push(`owner "${owner}" is a role the operator reserves (postgres.IsRoleReserved); choose the application's own user`);
   if (props.existingSecret !== undefined) {
-    const problem = checkDnsSubdomain(props.existingSecret);
-    if (problem) errors.push(`existingSecret "${props.existingSecret}" ${problem}`);
+    const problem = checkDnsSubdomain(props.existingSecret.name);
+    if (problem) errors.push(`existingSecret "${props.existingSecret.name}" ${problem}`);
+    for (const key of BASIC_AUTH_KEYS) {
+      const missing = secretKeyMessage('existingSecret (the owner\'s basic-auth Secret)', key, props.existingSecret);
+      if (missing) errors.push(missing);
+    }
   }
   errors.push(...validateRoles(props.roles ?? []));
 
@@ -201,8 +207,12 @@ function validateRoles(roles: readonly ManagedRole[]): string[] {
     }
     if (role.disablePassword && role.passwordSecret) errors.push(`${where}: disablePassword and passwordSecret are exclusive; a role either has the Secret's password or none`);
     if (role.passwordSecret !== undefined) {
-      const problem = checkDnsSubdomain(role.passwordSecret);
-      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret}" ${problem}`);
+      const problem = checkDnsSubdomain(role.passwordSecret.name);
+      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret.name}" ${problem}`);
+      for (const key of BASIC_AUTH_KEYS) {
+        const missing = secretKeyMessage(`${where}: passwordSecret (a basic-auth Secret)`, key, role.passwordSecret);
+        if (missing) errors.push(missing);
+      }
     }
     for (const member of role.inRoles ?? []) {
       if (member === role.name) errors.push(`${where} lists itself in inRoles`);
@@ -287,9 +297,12 @@ function validateImport(source: DatabaseImport): string[] {
   // WH validateMicroservice: exactly one database and no "*" wildcard.
   if (!source.database) errors.push('importFrom.database is empty; name the one source database to import');
   if (source.database === '*') errors.push('importFrom.database "*" is not allowed: a microservice import takes exactly one named database (CNPG webhook validateMicroservice)');
-  const problem = checkDnsSubdomain(source.passwordSecret.name);
-  if (problem) errors.push(`importFrom.passwordSecret.name "${source.passwordSecret.name}" ${problem}`);
-  if (!source.passwordSecret.key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');
+  const { secret, key } = source.passwordSecret;
+  const problem = checkDnsSubdomain(secret.name);
+  if (problem) errors.push(`importFrom.passwordSecret name "${secret.name}" ${problem}`);
+  if (!key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');
+  const missing = key ? secretKeyMessage('importFrom.passwordSecret.key', key, secret) : undefined;
+  if (missing) errors.push(missing);
   return errors;
 }
 

@@ -13,6 +13,7 @@ export {
   type DataCompression,
   type IBarmanObjectStore,
   type ObjectStoreEncryption,
+  type EndpointCaSecret,
   type S3CredentialsSecret,
   type WalCompression,
 } from './barman-object-store';
@@ -37,7 +38,7 @@ export {
   type ManagedRole,
   type RecoveryTarget,
 } from './database-props';
-export { BarmanObjectStoreValues, cnpgDatabaseFromValues, CnpgDatabaseValues } from './cnpg-database-values';
+export { BarmanObjectStoreValues, cnpgDatabaseFromValues, CnpgDatabaseValues, objectStorePropsFromValues, type CnpgDatabaseFromValuesOptions } from './cnpg-database-values';
 export {
   APP_SECRET_KEYS,
   BASIC_AUTH_KEYS,

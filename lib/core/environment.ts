@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { UserError } from './errors';
 import type { PodPeer } from './network-peer';
-import { dnsLabel, dnsSubdomain, quantity } from './values';
+import { dnsLabel, dnsSubdomain, patternRule, quantity } from './values';
 
 /**
  * The operators an environment's cluster can run, by the name `existing.operators` uses, with the
@@ -30,7 +30,7 @@ export interface OperatorFacts {
 /** The name of an operator an environment may declare. */
 export type OperatorName = keyof typeof OPERATORS;
 
-const semver = (description: string) => Type.String({ pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$', description });
+const semver = (description: string) => Type.String({ ...patternRule('^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$', 'must be a release number: major.minor or major.minor.patch, optionally with a leading v, e.g. 1.30.0'), description });
 
 /**
  * What the cluster already has and this repository does not emit: operators, image catalogs,
@@ -61,11 +61,11 @@ export const ExistingSchema = Type.Object({
   /** Namespaces that exist and are not this repository's. */
   namespaces: Type.Optional(Type.Array(dnsLabel(), { uniqueItems: true, description: 'namespaces that exist and are not this repository\'s: nothing here labels, creates or prunes them' })),
   /** Services others manage, as "namespace/name". */
-  services: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9-]+$' }), { uniqueItems: true, description: 'Services others manage that apps route to, as "namespace/name"' })),
+  services: Type.Optional(Type.Array(Type.String(patternRule('^[a-z0-9-]+/[a-z0-9-]+$', 'must be "<namespace>/<name>": two DNS labels joined by "/"')), { uniqueItems: true, description: 'Services others manage that apps route to, as "namespace/name"' })),
   /** Secrets others manage, as "namespace/name". */
-  secrets: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9.-]+$' }), { uniqueItems: true, description: 'Secrets others manage that apps read, as "namespace/name"' })),
+  secrets: Type.Optional(Type.Array(Type.String(patternRule('^[a-z0-9-]+/[a-z0-9.-]+$', 'must be "<namespace>/<name>": a DNS label, "/" and the Secret\'s name')), { uniqueItems: true, description: 'Secrets others manage that apps read, as "namespace/name"' })),
   /** External Secrets stores others manage. */
-  secretStores: Type.Optional(Type.Array(Type.String({ pattern: '^(ClusterSecretStore/[a-z0-9.-]+|SecretStore/[a-z0-9-]+/[a-z0-9.-]+)$' }), {
+  secretStores: Type.Optional(Type.Array(Type.String(patternRule('^(ClusterSecretStore/[a-z0-9.-]+|SecretStore/[a-z0-9-]+/[a-z0-9.-]+)$', 'must be "ClusterSecretStore/<name>" or "SecretStore/<namespace>/<name>"')), {
     uniqueItems: true,
     description: 'External Secrets stores others manage: "ClusterSecretStore/<name>" or "SecretStore/<namespace>/<name>"',
   })),
@@ -92,7 +92,7 @@ export const EnvironmentSchema = Type.Object({
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
   argocd: Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
-    repoURL: Type.String({ pattern: '^(https://|ssh://|git@)', description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
+    repoURL: Type.String({ ...patternRule('^(https://|ssh://|git@)', 'must be a git URL starting with https://, ssh:// or git@'), description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
     targetRevision: Type.Optional(Type.String({ minLength: 1, description: 'the branch, tag or commit ArgoCD follows (default "main")' })),
     namespace: Type.Optional(dnsLabel({ description: 'the namespace ArgoCD runs in (default "argocd")' })),
     project: Type.Optional(dnsLabel({ description: 'the AppProject the apps belong to (default: the environment name)' })),
@@ -109,7 +109,7 @@ export const EnvironmentSchema = Type.Object({
   }, { additionalProperties: false })),
   /** The Tailscale operator, for `TailscaleFunnel`: the tailnet's domain and the device names taken. */
   tailscale: Type.Optional(Type.Object({
-    tailnetDomain: Type.String({ pattern: '^[a-z0-9-]+\\.ts\\.net$', description: 'the tailnet DNS suffix, such as "tail5b443a.ts.net"' }),
+    tailnetDomain: Type.String({ ...patternRule('^[a-z0-9-]+\\.ts\\.net$', 'must be a tailnet domain: one DNS label followed by .ts.net, e.g. tail5b443a.ts.net'), description: 'the tailnet DNS suffix, such as "tail5b443a.ts.net"' }),
     reservedHostnames: Type.Optional(Type.Array(dnsLabel(), {
       uniqueItems: true,
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
@@ -119,15 +119,15 @@ export const EnvironmentSchema = Type.Object({
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
     kubeconfigPath: Type.String({
-      pattern: '^(~|)/\\S+$',
+      ...patternRule('^(~|)/\\S+$', 'must be an absolute path or start with ~/, with no spaces'),
       description: 'the kubeconfig Terraform uses for this cluster, "~/..." or absolute, such as "~/.kube/config" (the Kubernetes provider expands "~"; a relative path would resolve inside the regenerated output directory)',
     }),
-    context: Type.String({ minLength: 1, pattern: '^\\S+$', description: 'the kubeconfig context of this cluster, such as "pal-e"' }),
+    context: Type.String({ minLength: 1, ...patternRule('^\\S+$', 'must have no spaces'), description: 'the kubeconfig context of this cluster, such as "pal-e"' }),
     adopt: Type.Optional(Type.Array(Type.Object({
-      kind: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$', description: 'the object\'s kind, such as "Ingress"' }),
+      kind: Type.String({ ...patternRule('^[A-Z][A-Za-z0-9]*$', 'must be a kind: letters and digits, starting with a capital letter'), description: 'the object\'s kind, such as "Ingress"' }),
       name: dnsSubdomain({ description: 'the object\'s metadata.name' }),
       namespace: Type.Optional(dnsLabel({ description: 'the object\'s namespace; leave out for cluster-scoped objects' })),
-      apiVersion: Type.Optional(Type.String({ pattern: '^([a-z0-9.-]+/)?v[0-9]+[a-z0-9]*$', description: 'the object\'s apiVersion, such as "networking.k8s.io/v1"; needed only when two API groups emit the same kind and name' })),
+      apiVersion: Type.Optional(Type.String({ ...patternRule('^([a-z0-9.-]+/)?v[0-9]+[a-z0-9]*$', 'must be an apiVersion: [<group>/]v<number>[<suffix>], e.g. networking.k8s.io/v1'), description: 'the object\'s apiVersion, such as "networking.k8s.io/v1"; needed only when two API groups emit the same kind and name' })),
     }, { additionalProperties: false }), {
       description: 'objects that already exist in the cluster, unmanaged, which the stack takes over with Terraform import blocks instead of creating them; each must be an object an app of this environment emits',
     })),

@@ -5,22 +5,61 @@ import { DNS_LABEL_PATTERN, DNS1035_LABEL_PATTERN } from './dns';
  * Schema building blocks for overlay files. An app declares its overlay with these (TypeBox), so
  * the JSON Schema that ajv checks and the TypeScript type the app code reads are one definition.
  * Each carries a `description`: it is what an error shows as "allowed".
+ *
+ * A `pattern` a reader cannot be expected to decode carries `patternErrorMessage`, the rule in
+ * words. It is the keyword editors already read (vscode-json-languageservice and
+ * redhat-developer/yaml-language-server src/languageservice/parser/jsonParser07.ts report
+ * `schema.patternErrorMessage || schema.errorMessage || 'String does not match the pattern of ...'`),
+ * and synth's overlay errors print it after the value instead of the regular expression. Written to
+ * read after the value: `"Web_1" must be ...`.
  */
+
+/** Schema options for a string that must match `pattern`, explained in words as `rule` (see above). */
+export function patternRule(pattern: string, rule: string): { readonly pattern: string; readonly patternErrorMessage: string } {
+  return { pattern, patternErrorMessage: rule };
+}
+
+/** A Secret key: the rule of the API server's IsConfigMapKey (k8s.io/apimachinery validation.go). */
+export const SECRET_KEY_PATTERN = patternRule('^[-._a-zA-Z0-9]+$', 'must be a Secret key: letters, digits, "-", "_" and "." only');
+
+/** An environment variable name a shell can export: letter or "_" first, then letters, digits and "_". */
+export const ENV_VAR_NAME_PATTERN = patternRule('^[A-Za-z_][A-Za-z0-9_]*$', 'must be an environment variable name: letters, digits and "_", not starting with a digit');
+
+/** A PostgreSQL identifier as CloudNativePG takes it for databases and owners: lower-case, no quoting needed. */
+export const POSTGRES_IDENTIFIER_PATTERN = patternRule('^[a-z_][a-z0-9_]*$', 'must be a PostgreSQL name that needs no quoting: lower-case letters, digits and "_", not starting with a digit');
+
+/** The rule of an RFC 1123 label, in words. */
+export const DNS_LABEL_RULE = 'must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit';
+
+/**
+ * The rules of patterns used for map keys (`Type.Record(Type.String(SECRET_KEY_PATTERN), ...)`):
+ * a JSON Schema `patternProperties` has no place for the key schema's `patternErrorMessage`, so
+ * the overlay reader looks the pattern up here to explain a refused key.
+ */
+export const KEY_PATTERN_RULES: ReadonlyMap<string, string> = new Map([SECRET_KEY_PATTERN, ENV_VAR_NAME_PATTERN].map((p) => [p.pattern, p.patternErrorMessage]));
 
 /** An RFC 1123 label: namespace and object names. */
 export function dnsLabel(options: StringOptions = {}): TString {
-  return Type.String({ pattern: DNS_LABEL_PATTERN, maxLength: 63, description: 'a DNS label: lower-case letters, digits and "-", at most 63 characters', ...options });
+  return Type.String({ ...patternRule(DNS_LABEL_PATTERN, DNS_LABEL_RULE), maxLength: 63, description: 'a DNS label: lower-case letters, digits and "-", at most 63 characters', ...options });
 }
 
 /** An RFC 1035 label: Service names (must start with a letter). */
 export function serviceName(options: StringOptions = {}): TString {
-  return Type.String({ pattern: DNS1035_LABEL_PATTERN, maxLength: 63, description: 'a Service name: lower-case letters, digits and "-", starting with a letter, at most 63 characters', ...options });
+  return Type.String({
+    ...patternRule(DNS1035_LABEL_PATTERN, 'must be a Service name (an RFC 1035 label): lower-case letters, digits and "-", starting with a letter and ending with a letter or digit'),
+    maxLength: 63,
+    description: 'a Service name: lower-case letters, digits and "-", starting with a letter, at most 63 characters',
+    ...options,
+  });
 }
 
 /** An RFC 1123 subdomain: storage classes, issuers, hostnames. */
 export function dnsSubdomain(options: StringOptions = {}): TString {
   return Type.String({
-    pattern: `^${DNS_LABEL_PATTERN.slice(1, -1)}(\\.${DNS_LABEL_PATTERN.slice(1, -1)})*$`,
+    ...patternRule(
+      `^${DNS_LABEL_PATTERN.slice(1, -1)}(\\.${DNS_LABEL_PATTERN.slice(1, -1)})*$`,
+      'must be a DNS subdomain: DNS labels (lower-case letters, digits and "-", starting and ending with a letter or digit) joined by "."',
+    ),
     maxLength: 253,
     description: 'a DNS subdomain: dot-separated DNS labels, at most 253 characters',
     ...options,
@@ -39,7 +78,7 @@ export function portNumber(options: { description?: string } = {}): TInteger {
  */
 export function quantity(options: StringOptions = {}): TString {
   return Type.String({
-    pattern: '^(\\+?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$',
+    ...patternRule('^(\\+?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', 'must be a Kubernetes quantity of 0 or more: a number with an optional suffix such as Gi, Mi, k or m (e.g. 10Gi, 250m)'),
     description: 'a Kubernetes quantity of 0 or more, such as 10Gi, 512Mi or 250m',
     ...options,
   });

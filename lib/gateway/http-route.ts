@@ -116,8 +116,12 @@ export interface HttpRouteProps {
   readonly name: string;
   /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromAttributes` for a shared one. */
   readonly gateway: IGateway;
-  /** The hostnames it serves; each must be served by an HTTPS listener of the Gateway. */
-  readonly hostnames: readonly string[];
+  /**
+   * The hostnames it serves; each must be served by an HTTPS listener of the Gateway.
+   * @default the hostname of the Gateway's HTTPS listeners, when they serve exactly one (a
+   * Gateway of one hostname says it once); refused as ambiguous when they serve several or none
+   */
+  readonly hostnames?: readonly string[];
   /** The routing rules. Gateway API sends a request to the most specific matching rule, whatever their order. */
   readonly rules: readonly HttpRouteRule[];
   /**
@@ -167,15 +171,17 @@ export class HttpRoute extends Construct implements IPolicyTarget {
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;
-    this.hostnames = props.hostnames;
-    this.url = `https://${props.hostnames[0] ?? ''}`;
     const gateway = props.gateway;
+    const taken = props.hostnames ? { hostnames: props.hostnames } : listenerHostname(gateway);
+    const hostnames = taken.hostnames;
+    this.hostnames = hostnames;
+    this.url = `https://${hostnames[0] ?? ''}`;
     const labels = chart.labelsFor(props.component ?? 'route');
 
-    for (const hostname of props.hostnames) chart.claim(this, 'route hostname', hostname);
-    this.node.addValidation({ validate: () => validateRoute(props, this.namespace) });
+    for (const hostname of hostnames) chart.claim(this, 'route hostname', hostname);
+    this.node.addValidation({ validate: () => (taken.problem ? [taken.problem] : validateRoute({ ...props, hostnames }, this.namespace)) });
 
-    const parentRefs = (protocol: 'HTTP' | 'HTTPS') => attachedListeners(gateway, props.hostnames, protocol).map((l) => ({
+    const parentRefs = (protocol: 'HTTP' | 'HTTPS') => attachedListeners(gateway, hostnames, protocol).map((l) => ({
       group: 'gateway.networking.k8s.io',
       kind: 'Gateway',
       name: gateway.name,
@@ -187,7 +193,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
       metadata: { name: props.name, labels },
       spec: {
         parentRefs: parentRefs('HTTPS'),
-        hostnames: [...props.hostnames],
+        hostnames: [...hostnames],
         rules: props.rules.map((rule) => renderRule(rule, this.namespace)),
       },
     });
@@ -197,7 +203,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
         metadata: { name: `${props.name}-https-redirect`, labels },
         spec: {
           parentRefs: parentRefs('HTTP'),
-          hostnames: [...props.hostnames],
+          hostnames: [...hostnames],
           rules: [{
             filters: [{
               type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
@@ -227,6 +233,24 @@ export class HttpRoute extends Construct implements IPolicyTarget {
       });
     }
   }
+}
+
+/**
+ * The hostname a route takes when it names none: that of the Gateway's HTTPS listeners, when
+ * they serve exactly one. A route without `hostnames` would otherwise match every hostname its
+ * listeners accept (Gateway API HTTPRouteSpec.Hostnames), so with several or none it is refused.
+ */
+function listenerHostname(gateway: IGateway): { readonly hostnames: readonly string[]; readonly problem?: string } {
+  const served = [...new Set(gateway.listeners.filter((l) => l.protocol === 'HTTPS' && l.hostname !== undefined).map((l) => l.hostname!))];
+  if (served.length === 1 && !served[0].startsWith('*.')) return { hostnames: served };
+  const gatewayId = `Gateway ${gateway.namespace}/${gateway.name}`;
+  const why = served.length === 0
+    ? `has no HTTPS listener with a hostname to take one from`
+    : served.length === 1
+      ? `serves only the wildcard ${served[0]}: which names under it this route answers is not said`
+      : `serves several (${served.join(', ')}): which ones this route answers is ambiguous`;
+  // Reported as a validation, with the Gateway's own problems (a bad hostname there, say).
+  return { hostnames: [], problem: `names no hostnames, and ${gatewayId} ${why}; give the route its hostnames` };
 }
 
 /** The listeners of `protocol` that serve at least one of `hostnames`. */
@@ -301,7 +325,7 @@ function checkPath(value: string): string | undefined {
   return undefined;
 }
 
-function validateRoute(props: HttpRouteProps, namespace: string): string[] {
+function validateRoute(props: HttpRouteProps & { readonly hostnames: readonly string[] }, namespace: string): string[] {
   const errors: string[] = [];
   const gateway = props.gateway;
   const nameProblem = checkDnsSubdomain(props.name);

@@ -6,20 +6,27 @@ import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { EnvironmentSchema, type Environment } from '../core/environment';
+import { KEY_PATTERN_RULES } from '../core/values';
 import { UserError, type Problem } from '../core/errors';
+import { OverlaySource } from './overlay-source';
 
 /**
  * Reads one overlay file and checks it against its schema. Every error names the file, the line,
  * the field path, the value found and what is allowed; all problems of a file are reported at once.
  */
 export function readOverlay<S extends TSchema>(file: string, displayPath: string, schema: S): Static<S> {
+  return readOverlayWithSource(file, displayPath, schema).values;
+}
+
+/** `readOverlay`, with where each value came from (to point construct errors at the overlay line). */
+export function readOverlayWithSource<S extends TSchema>(file: string, displayPath: string, schema: S): { values: Static<S>; source: OverlaySource } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
     throw new UserError({ where: displayPath, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
   }
-  return parseOverlay(decodeOverlay(bytes, displayPath), displayPath, schema);
+  return parseOverlayWithSource(decodeOverlay(bytes, displayPath), displayPath, schema);
 }
 
 /**
@@ -73,6 +80,11 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** Parses overlay text (YAML) and validates it; exported for tests and property checks. */
 export function parseOverlay<S extends TSchema>(text: string, displayPath: string, schema: S): Static<S> {
+  return parseOverlayWithSource(text, displayPath, schema).values;
+}
+
+/** `parseOverlay`, with where each value came from. */
+export function parseOverlayWithSource<S extends TSchema>(text: string, displayPath: string, schema: S): { values: Static<S>; source: OverlaySource } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) {
@@ -98,7 +110,7 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
     throw new UserError({ where: displayPath, message: `is not valid YAML: ${(error as Error).message.split('\n')[0]}`, hint: 'overlays need no YAML anchors or aliases; write the values out' });
   }
   const validate = compile(schema);
-  if (validate(value)) return value as Static<S>;
+  if (validate(value)) return { values: value as Static<S>, source: OverlaySource.fromDocument(displayPath, doc, lineCounter) };
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
 }
 
@@ -189,9 +201,11 @@ function describeErrors(errors: readonly ErrorObject[], value: unknown, file: st
       case 'additionalProperties': {
         const key = String(error.params.additionalProperty);
         field = [...segments, key];
-        const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-        message = `unknown key "${key}"`;
-        allowed = known.length ? `keys ${known.join(', ')}` : 'no keys here';
+        const parent = error.parentSchema as { properties?: object; patternProperties?: object };
+        const known = Object.keys(parent.properties ?? {});
+        const keyRules = Object.keys(parent.patternProperties ?? {}).map((p) => KEY_PATTERN_RULES.get(p) ?? `must match the pattern ${p}`);
+        message = keyRules.length > 0 ? `key "${key}" ${keyRules.join(' or ')}` : `unknown key "${key}"`;
+        allowed = known.length ? `keys ${known.join(', ')}` : keyRules.length > 0 ? describeSchema(error.parentSchema as TSchema) : 'no keys here';
         const close = closestKey(key, known);
         if (close) allowed += ` (did you mean "${close}"?)`;
         break;
@@ -201,6 +215,13 @@ function describeErrors(errors: readonly ErrorObject[], value: unknown, file: st
         message = 'is required but missing';
         allowed = describeSchema(subSchema(root, field));
         break;
+      case 'pattern': {
+        // The rule in words where the schema has it (patternErrorMessage, lib/core/values.ts), not the regular expression.
+        const rule = (error.parentSchema as { patternErrorMessage?: unknown } | undefined)?.patternErrorMessage;
+        message = `${show(valueAt(value, segments))} ${typeof rule === 'string' ? rule : error.message ?? 'is not allowed'}`;
+        allowed = describeSchema(error.parentSchema as TSchema | undefined);
+        break;
+      }
       default:
         message = `${show(valueAt(value, segments))} ${error.message ?? 'is not allowed'}`;
         allowed = describeSchema(error.parentSchema as TSchema | undefined);

@@ -8,6 +8,8 @@ import {
 } from '../../imports/external-secrets.io';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
+import { UserError } from '../core/errors';
+import { patternRule, SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -26,8 +28,11 @@ export function checkGoDuration(field: string, value: string | undefined): strin
 
 /** Where one key of the Secret comes from in the secret manager. */
 export interface ExternalSecretKeyRef {
-  /** The entry's key (path or name) in the secret manager. */
-  readonly key: string;
+  /**
+   * The entry's key (path or name) in the secret manager.
+   * @default the ExternalSecret's `remoteKey`
+   */
+  readonly key?: string;
   /** A property within the entry, for entries that hold JSON or several fields. @default the whole entry */
   readonly property?: string;
 }
@@ -44,10 +49,26 @@ export interface SecretStoreRef {
 export interface ExternalSecretProps {
   /** The name of the ExternalSecret and of the Secret the operator creates. */
   readonly name: string;
-  /** The store that holds the values; configured in the cluster, not here. */
-  readonly store: SecretStoreRef;
-  /** Secret key → where its value comes from. @default none (then `extract` is required) */
+  /**
+   * The store that holds the values; configured in the cluster, not here.
+   * @default the environment's store: the one store declared under `existing.secretStores` in
+   * environment.yaml (a SecretStore only when it is in this app's namespace)
+   */
+  readonly store?: SecretStoreRef;
+  /**
+   * The secret-manager entry that `data` items without a `key`, and `properties`, read from, so
+   * an entry shared by every key is said once.
+   * @default none: every `data` item names its key
+   */
+  readonly remoteKey?: string;
+  /** Secret key → where its value comes from. @default none (then `properties` or `extract` is required) */
   readonly data?: Readonly<Record<string, ExternalSecretKeyRef>>;
+  /**
+   * Secret keys read from the property of the same name of `remoteKey`: the shorthand for
+   * `data: { K: { key: <remoteKey>, property: K } }`.
+   * @default none
+   */
+  readonly properties?: readonly string[];
   /**
    * A secret-manager entry whose every property becomes a key (`dataFrom.extract`). The keys are
    * then known only in the cluster. @default none
@@ -67,24 +88,28 @@ export interface ExternalSecretProps {
  */
 export class ExternalSecret extends Construct implements ISecretSource {
   public readonly name: string;
+  /** "ExternalSecret <name>", for messages about the keys it writes. */
+  public readonly writtenBy: string;
   /** The keys, when they are all declared in `data` (not with `extract`). */
   public readonly keys?: readonly string[];
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
     super(scope, id);
     const chart = AppChart.of(this);
-    const data = props.data ?? {};
+    const data = dataOf(props);
+    const store = props.store ?? environmentStore(chart, this.node.path);
     this.name = props.name;
+    this.writtenBy = `ExternalSecret ${props.name}`;
     this.keys = props.extract === undefined ? Object.keys(data).sort() : undefined;
-    this.node.addValidation({ validate: () => validateExternalSecret(props) });
+    this.node.addValidation({ validate: () => validateExternalSecret(props, data) });
     const labels = chart.labelsFor(props.component ?? 'secret');
     new ExternalSecretL1(this, 'Resource', {
       metadata: { name: props.name, labels },
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: {
-          name: props.store.name,
-          kind: props.store.kind === 'ClusterSecretStore' ? ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
+          name: store.name,
+          kind: store.kind === 'ClusterSecretStore' ? ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.SECRET_STORE,
         },
         target: {
           name: props.name,
@@ -92,7 +117,7 @@ export class ExternalSecret extends Construct implements ISecretSource {
           deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
         },
         ...(Object.keys(data).length > 0
-          ? { data: Object.keys(data).sort().map((secretKey) => ({ secretKey, remoteRef: { key: data[secretKey].key, ...(data[secretKey].property !== undefined ? { property: data[secretKey].property } : {}) } })) }
+          ? { data: Object.keys(data).sort().map((secretKey) => ({ secretKey, remoteRef: { key: data[secretKey].key ?? props.remoteKey ?? '', ...(data[secretKey].property !== undefined ? { property: data[secretKey].property } : {}) } })) }
           : {}),
         ...(props.extract !== undefined ? { dataFrom: [{ extract: { key: props.extract } }] } : {}),
       },
@@ -100,19 +125,55 @@ export class ExternalSecret extends Construct implements ISecretSource {
   }
 }
 
-function validateExternalSecret(props: ExternalSecretProps): string[] {
+/** `data` with `properties` folded in: every Secret key and where it comes from. */
+function dataOf(props: ExternalSecretProps): Record<string, ExternalSecretKeyRef> {
+  const data: Record<string, ExternalSecretKeyRef> = { ...props.data };
+  for (const name of props.properties ?? []) data[name] ??= { property: name };
+  return data;
+}
+
+/**
+ * The store an ExternalSecret reads from when it names none: the one the environment declares
+ * under `existing.secretStores`, so an environment's store is said once, in environment.yaml.
+ */
+function environmentStore(chart: AppChart, where: string): SecretStoreRef {
+  const environment = chart.environment;
+  const declared = environment.existing?.secretStores ?? [];
+  const usable = declared.flatMap((id): SecretStoreRef[] => {
+    const [kind, ...rest] = id.split('/');
+    if (kind === 'ClusterSecretStore') return [{ kind: 'ClusterSecretStore', name: rest[0] }];
+    return rest[0] === chart.namespace ? [{ kind: 'SecretStore', name: rest[1] }] : [];
+  });
+  if (usable.length === 1) return usable[0];
+  throw new UserError({
+    where,
+    message: usable.length === 0
+      ? `names no store, and ${environment.file} declares none this app can read from under existing.secretStores`
+      : `names no store, and ${environment.file} declares several (${declared.join(', ')}): which one is ambiguous`,
+    hint: 'give the ExternalSecret its store ({ name, kind }), or declare the one store of the environment under existing.secretStores',
+  });
+}
+
+function validateExternalSecret(props: ExternalSecretProps, data: Readonly<Record<string, ExternalSecretKeyRef>>): string[] {
   const errors: string[] = [];
   const nameProblem = checkDnsSubdomain(props.name);
   if (nameProblem) errors.push(`Secret name "${props.name}" ${nameProblem}`);
-  const storeProblem = checkDnsSubdomain(props.store.name);
-  if (storeProblem) errors.push(`store name "${props.store.name}" ${storeProblem}`);
-  const data = props.data ?? {};
-  if (Object.keys(data).length === 0 && props.extract === undefined) {
-    errors.push(`ExternalSecret ${props.name} fetches nothing: give data (Secret key → remote key) or extract (a remote entry whose properties become keys)`);
+  if (props.store) {
+    const storeProblem = checkDnsSubdomain(props.store.name);
+    if (storeProblem) errors.push(`store name "${props.store.name}" ${storeProblem}`);
   }
+  if (Object.keys(data).length === 0 && props.extract === undefined) {
+    errors.push(`ExternalSecret ${props.name} fetches nothing: give data (Secret key → remote key), properties (of remoteKey) or extract (a remote entry whose properties become keys)`);
+  }
+  for (const name of props.properties ?? []) {
+    if (props.data && name in props.data) errors.push(`${name} of ${props.name} is both in data and in properties; keep one`);
+  }
+  if (props.properties?.length && props.remoteKey === undefined) errors.push(`properties of ${props.name} need remoteKey: the secret-manager entry they are properties of`);
+  if (props.remoteKey !== undefined && props.remoteKey.trim() === '') errors.push(`remoteKey of ${props.name} is empty; name the entry in the secret manager`);
   for (const [key, ref] of Object.entries(data)) {
     if (!/^[-._a-zA-Z0-9]+$/.test(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
-    if (ref.key.trim() === '') errors.push(`data.${key}.key of ${props.name} is empty; name the entry in the secret manager`);
+    if (ref.key === undefined && props.remoteKey === undefined) errors.push(`data.${key} of ${props.name} names no key and there is no remoteKey; name the entry in the secret manager`);
+    if (ref.key !== undefined && ref.key.trim() === '') errors.push(`data.${key}.key of ${props.name} is empty; name the entry in the secret manager`);
   }
   if (props.extract !== undefined && props.extract.trim() === '') errors.push(`extract of ${props.name} is empty; name the entry in the secret manager`);
   const durationProblem = checkGoDuration('refreshInterval', props.refreshInterval);
@@ -122,17 +183,19 @@ function validateExternalSecret(props: ExternalSecretProps): string[] {
 
 /** The overlay shape of an ExternalSecret: the store and where each key comes from. */
 export const ExternalSecretValues = Type.Object({
-  /** The SecretStore or ClusterSecretStore that holds the values, configured in the cluster. */
-  store: Type.Object({
+  /** The SecretStore or ClusterSecretStore that holds the values (default: the one store under existing.secretStores in environment.yaml). */
+  store: Type.Optional(Type.Object({
     name: Type.String({ minLength: 1, description: 'the SecretStore or ClusterSecretStore name' }),
     kind: Type.Optional(Type.Union([Type.Literal('SecretStore'), Type.Literal('ClusterSecretStore')], { description: 'SecretStore (default) or ClusterSecretStore' })),
-  }, { additionalProperties: false }),
-  data: Type.Optional(Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$' }), Type.Object({
-    key: Type.String({ minLength: 1, description: 'the entry in the secret manager' }),
+  }, { additionalProperties: false })),
+  remoteKey: Type.Optional(Type.String({ minLength: 1, description: 'the secret-manager entry that properties, and data items without a key, read from' })),
+  properties: Type.Optional(Type.Array(Type.String(SECRET_KEY_PATTERN), { uniqueItems: true, description: 'Secret keys read from the property of the same name of remoteKey' })),
+  data: Type.Optional(Type.Record(Type.String(SECRET_KEY_PATTERN), Type.Object({
+    key: Type.Optional(Type.String({ minLength: 1, description: 'the entry in the secret manager (default: remoteKey)' })),
     property: Type.Optional(Type.String({ minLength: 1, description: 'a property of the entry' })),
-  }, { additionalProperties: false }), { description: 'Secret key → { key, property } in the secret manager' })),
+  }, { additionalProperties: false }), { additionalProperties: false, description: 'Secret key → { key, property } in the secret manager' })),
   extract: Type.Optional(Type.String({ minLength: 1, description: 'a secret-manager entry whose every property becomes a key' })),
-  refreshInterval: Type.Optional(Type.String({ pattern: GO_DURATION.source, description: 'a Go duration such as 1h or 15m' })),
+  refreshInterval: Type.Optional(Type.String({ ...patternRule(GO_DURATION.source, 'must be a Go duration: numbers with units h, m, s, ms, us or ns, e.g. 1h, 15m or 1h30m'), description: 'a Go duration such as 1h or 15m' })),
 }, { additionalProperties: false });
 /**
  * The type `build` reads for `ExternalSecretValues`: one property per overlay key.

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { SealedSecret as SealedSecretL1 } from '../../imports/bitnami.com';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
+import { SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -30,6 +31,8 @@ export interface SealedSecretProps {
  */
 export class SealedSecret extends Construct implements ISecretSource {
   public readonly name: string;
+  /** "SealedSecret <name>", for messages about the keys it writes. */
+  public readonly writtenBy: string;
   /** The keys the unsealed Secret will have. */
   public readonly keys: readonly string[];
 
@@ -37,6 +40,7 @@ export class SealedSecret extends Construct implements ISecretSource {
     super(scope, id);
     const chart = AppChart.of(this);
     this.name = props.name;
+    this.writtenBy = `SealedSecret ${props.name}`;
     this.keys = Object.keys(props.encryptedData).sort();
     this.node.addValidation({ validate: () => validateSealed(props, chart.namespace ?? '<namespace>') });
     const annotations: Record<string, string> = {};
@@ -84,5 +88,5 @@ function validateSealed(props: SealedSecretProps, namespace: string): string[] {
 /** The overlay shape of a sealed secret: its scope and kubeseal output per key. */
 export const SealedSecretValues = Type.Object({
   scope: Type.Union([Type.Literal('strict'), Type.Literal('namespace-wide'), Type.Literal('cluster-wide')], { description: 'the kubeseal --scope the values were sealed with: strict, namespace-wide or cluster-wide' }),
-  encryptedData: Type.Record(Type.String({ pattern: '^[-._a-zA-Z0-9]+$' }), Type.String({ minLength: 1 }), { description: 'Secret key → `kubeseal --raw` output (base64 ciphertext, never plaintext)' }),
+  encryptedData: Type.Record(Type.String(SECRET_KEY_PATTERN), Type.String({ minLength: 1 }), { additionalProperties: false, description: 'Secret key → `kubeseal --raw` output (base64 ciphertext, never plaintext)' }),
 }, { additionalProperties: false });

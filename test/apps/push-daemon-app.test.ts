@@ -154,7 +154,7 @@ describe('PushDaemonApp', () => {
       expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
     });
     test('a deploy key ExternalSecret without the key item is refused', () => {
-      expect(problemsOf(() => render(externalApp({ ssh_key: { key: 'cfp/deploy-key' } }))).join('\n')).toMatch(/deploy key secret deploy-key has no key "id_ed25519" \(it has ssh_key\)/);
+      expect(problemsOf(() => render(externalApp({ ssh_key: { key: 'cfp/deploy-key' } }))).join('\n')).toMatch(/the deploy key \(deployKeyItem\) reads key "id_ed25519" of Secret deploy-key, which ExternalSecret deploy-key writes without that key \(it has ssh_key\)/);
     });
   });
 });

@@ -1,7 +1,9 @@
 import { BarmanObjectStore, type BarmanObjectStoreProps } from '../../lib/cnpg/barman-object-store';
+import { SecretSource } from '../../lib/core/secret-source';
+import { ExternalSecret } from '../../lib/secrets/external-secret';
 import { only, problemsOf, render, testChart } from '../helpers';
 
-const base: BarmanObjectStoreProps = { name: 'backups', destinationPath: 's3://railiance-backups/databases', s3Credentials: { secretName: 'backup-s3' } };
+const base: BarmanObjectStoreProps = { name: 'backups', destinationPath: 's3://railiance-backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } };
 
 function storeOf(props: Partial<BarmanObjectStoreProps> = {}) {
   const chart = testChart({ namespace: 'databases' });
@@ -41,8 +43,8 @@ describe('BarmanObjectStore', () => {
   test('points at an S3-compatible endpoint with its own CA, custom keys, region and encryption', () => {
     const store = objectStoreOf({
       endpointUrl: 'https://minio.storage.svc:9000',
-      endpointCa: { secretName: 'minio-ca', key: 'ca.crt' },
-      s3Credentials: { secretName: 'minio', accessKeyIdKey: 'user', secretAccessKeyKey: 'pass', regionKey: 'region', sessionTokenKey: 'token' },
+      endpointCa: { secret: SecretSource.fromName('minio-ca'), key: 'ca.crt' },
+      s3Credentials: { secret: SecretSource.fromName('minio'), accessKeyIdKey: 'user', secretAccessKeyKey: 'pass', regionKey: 'region', sessionTokenKey: 'token' },
       encryption: 'AES256',
       walCompression: 'zstd',
       dataCompression: 'lz4',
@@ -102,9 +104,28 @@ describe('BarmanObjectStore', () => {
 
     test('bad names and empty keys', () => {
       expect(errorsOf({ name: 'Backups' })).toMatch(/ObjectStore name "Backups"/);
-      expect(errorsOf({ s3Credentials: { secretName: 'Bad_Secret' } })).toMatch(/s3Credentials.secretName "Bad_Secret"/);
-      expect(errorsOf({ s3Credentials: { secretName: 's', accessKeyIdKey: '' } })).toMatch(/s3Credentials.accessKeyIdKey is empty/);
-      expect(errorsOf({ endpointCa: { secretName: 'ca', key: '' } })).toMatch(/endpointCa.key is empty/);
+      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromName('Bad_Secret') } })).toMatch(/s3Credentials.secret name "Bad_Secret"/);
+      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromName('s'), accessKeyIdKey: '' } })).toMatch(/s3Credentials.accessKeyIdKey is empty/);
+      expect(errorsOf({ endpointCa: { secret: SecretSource.fromName('ca'), key: '' } })).toMatch(/endpointCa.key is empty/);
+    });
+
+    test('a credentials key the ExternalSecret feeding the store does not write, naming both sides', () => {
+      const chart = testChart({ namespace: 'databases' });
+      const secret = new ExternalSecret(chart, 'creds', {
+        name: 'backup-s3',
+        store: { name: 'vault' },
+        data: { AWS_ACCESS_KEY_ID: { key: 'backup', property: 'id' }, ACCESS_SECRET_KEY: { key: 'backup', property: 'secret' } },
+      });
+      new BarmanObjectStore(chart, 'store', { ...base, s3Credentials: { secret, regionKey: 'REGION' } });
+      expect(problemsOf(() => render(chart))).toEqual([
+        expect.stringContaining('s3Credentials.accessKeyIdKey reads key "ACCESS_KEY_ID" of Secret backup-s3, which ExternalSecret backup-s3 writes without that key (it has ACCESS_SECRET_KEY, AWS_ACCESS_KEY_ID)'),
+        expect.stringContaining('s3Credentials.regionKey reads key "REGION" of Secret backup-s3, which ExternalSecret backup-s3 writes without that key'),
+      ]);
+    });
+
+    test('an endpoint CA key the source does not write', () => {
+      expect(errorsOf({ endpointCa: { secret: SecretSource.fromName('minio-ca', { keys: ['tls.crt'] }), key: 'ca.crt' } }))
+        .toMatch(/endpointCa.key reads key "ca.crt" of Secret minio-ca, which Secret minio-ca \(not emitted by this app\) writes without that key \(it has tls.crt\)/);
     });
 
     test('a WAL parallelism below one', () => {

@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
 import { parseOverlay } from '../../lib/pipeline/overlay';
-import { only, problemsOf, render, testChart } from '../helpers';
+import { SealedSecret } from '../../lib/secrets/sealed-secret';
+import { checkReferences } from '../../lib/pipeline/policy/references';
+import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
+
+/** Bytes shaped like kubeseal output (a 256-byte session key and the AES-GCM tag). */
+const SEALED = Buffer.concat([Buffer.from([1, 0]), Buffer.alloc(256 + 32, 7)]).toString('base64');
 
 const schema = Type.Object({ database: CnpgDatabaseValues }, { additionalProperties: false });
 const parse = (text: string) => parseOverlay(text, 'overlays/railiance01-prod/railiance-platform.yaml', schema);
@@ -44,6 +49,30 @@ describe('CnpgDatabaseValues', () => {
     expect(db.connection.database).toBe('statehub');
   });
 
+  test('a secret the overlay names is read through the source the app emits, its keys checked', () => {
+    const values = parse(STATE_HUB);
+    const chart = testChart({ namespace: 'databases', app: 'railiance-platform' });
+    const secret = new SealedSecret(chart, 'creds', { name: 'state-hub-backup-s3', scope: 'strict', encryptedData: { ACCESS_KEY_ID: SEALED, SECRET_KEY: SEALED } });
+    cnpgDatabaseFromValues(chart, 'state-hub-db', values.database, { secrets: [secret] });
+    expect(problemsOf(() => render(chart))).toEqual([
+      expect.stringContaining('s3Credentials.secretAccessKeyKey reads key "ACCESS_SECRET_KEY" of Secret state-hub-backup-s3, which SealedSecret state-hub-backup-s3 writes without that key (it has ACCESS_KEY_ID, SECRET_KEY)'),
+    ]);
+  });
+
+  test('a secret the app does not emit is a reference: the environment must declare it under existing.secrets', () => {
+    const { chart } = build(STATE_HUB);
+    const objects = render(chart);
+    expect(only(objects, 'ObjectStore').spec.configuration.s3Credentials.accessKeyId).toEqual({ name: 'state-hub-backup-s3', key: 'ACCESS_KEY_ID' });
+    const operators = { 'cloudnative-pg': '1.30.0', 'barman-cloud': '0.14.0' };
+    const check = (secrets: string[]) => checkReferences(testEnvironment({ existing: { operators, namespaces: ['databases'], secrets } }), [{ app: { name: 'railiance-platform' }, objects }])
+      .filter((p) => p.message.includes('state-hub-backup-s3')).map((p) => p.message);
+    expect(check([])).toEqual([
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+    ]);
+    expect(check(['databases/state-hub-backup-s3'])).toEqual([]);
+  });
+
   test('recovery takes the backup store unless another is named', () => {
     const { chart } = build(`${STATE_HUB}    serverName: state-hub-db-2\n  recovery:\n    serverName: state-hub-db\n`);
     const cluster = only(render(chart), 'Cluster');
@@ -72,7 +101,7 @@ describe('CnpgDatabaseValues', () => {
     const problems = problemsOf(() => parse(STATE_HUB.replace('storageSize: 10Gi', 'storageSize: 10Gi\n  replicas: 2').replace('retentionPolicy: 30d', 'retentionPolicy: 30 days')));
     expect(problems).toEqual(expect.arrayContaining([
       expect.stringMatching(/railiance-platform.yaml:\d+:\d+ database.replicas: unknown key "replicas"/),
-      expect.stringMatching(/database.backup.objectStore.retentionPolicy: "30 days" must match pattern/),
+      expect.stringMatching(/database.backup.objectStore.retentionPolicy: "30 days" must be a retention policy: a positive number followed by d, w or m/),
     ]));
   });
 

@@ -1,4 +1,5 @@
 import { BarmanObjectStore } from '../../lib/cnpg/barman-object-store';
+import { SecretSource } from '../../lib/core/secret-source';
 import { checkBackupSchedule } from '../../lib/cnpg/backup-schedule';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import type { CnpgDatabaseProps } from '../../lib/cnpg/database-props';
@@ -11,7 +12,7 @@ const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 const base: CnpgDatabaseProps = { name: 'state-hub-db', postgresVersion: 17, imageName: IMAGE, storageSize: '10Gi' };
 
 function store(chart: AppChart, name = 'backups') {
-  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secretName: 'backup-s3' } });
+  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } });
 }
 
 /** A chart in namespace `databases` with one database; `extra` may add a backup store. */
@@ -64,7 +65,7 @@ describe('CnpgDatabase', () => {
     });
 
     test('uses an existing basic-auth Secret for the owner when given', () => {
-      const { db, chart } = database({ existingSecret: 'state-hub-owner' });
+      const { db, chart } = database({ existingSecret: SecretSource.fromName('state-hub-owner') });
       expect(only(render(chart), 'Cluster').spec.bootstrap.initdb.secret).toEqual({ name: 'state-hub-owner' });
       expect(db.connection.secretName).toBe('state-hub-owner');
       expect(db.connection.secretIsGenerated).toBe(false);
@@ -80,7 +81,7 @@ describe('CnpgDatabase', () => {
       const cluster = clusterOf({
         resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
         parameters: { max_connections: '200', shared_buffers: '128MB' },
-        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: 'reporting-password' }],
+        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('reporting-password') }],
       });
       expect(cluster.spec.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
       expect(cluster.spec.postgresql).toEqual({ parameters: { max_connections: '200', shared_buffers: '128MB' } });
@@ -220,7 +221,7 @@ describe('CnpgDatabase', () => {
     test('imports one database from an external PostgreSQL as a microservice', () => {
       const cluster = clusterOf({
         database: 'statehub',
-        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { name: 'state-hub-source', key: 'password' }, sslMode: 'require' },
+        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { secret: SecretSource.fromName('state-hub-source'), key: 'password' }, sslMode: 'require' },
       });
       expect(cluster.spec.bootstrap).toEqual({
         initdb: {
@@ -437,7 +438,11 @@ describe('CnpgDatabase', () => {
       expect(errorsOf({ roles: [{ name: 'a' }, { name: 'a' }] })).toMatch(/role "a" is declared twice/);
       expect(errorsOf({ roles: [{ name: 'postgres' }] })).toMatch(/role "postgres" is reserved by the operator/);
       expect(errorsOf({ roles: [{ name: 'a', connectionLimit: -2 }] })).toMatch(/connectionLimit -2 must be a whole number, -1 \(no limit\) or more/);
-      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: 's' }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
+      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: SecretSource.fromName('s') }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
+      expect(errorsOf({ roles: [{ name: 'a', passwordSecret: SecretSource.fromName('s', { keys: ['password'] }) }] }))
+        .toMatch(/role "a": passwordSecret \(a basic-auth Secret\) reads key "username" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has password\)/);
+      expect(errorsOf({ existingSecret: SecretSource.fromName('owner', { keys: ['user', 'password'] }) }))
+        .toMatch(/existingSecret \(the owner's basic-auth Secret\) reads key "username" of Secret owner/);
     });
 
     test('a backup schedule that is not six-field cron', () => {
@@ -460,7 +465,7 @@ describe('CnpgDatabase', () => {
     test('recovery and import together', () => {
       const errors = errorsOf((chart) => ({
         recovery: { objectStore: store(chart) },
-        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { name: 's', key: 'password' } },
+        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' } },
       }));
       expect(errors).toMatch(/recovery and importFrom are both set.*Too many bootstrap types specified/);
     });
@@ -489,11 +494,13 @@ describe('CnpgDatabase', () => {
     });
 
     test('an import that is not one named database from a reachable host', () => {
-      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { name: 's', key: 'password' }, ...extra } });
+      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' }, ...extra } });
       expect(errorsOf(importOf({ database: '*' }))).toMatch(/importFrom.database "\*" is not allowed: a microservice import takes exactly one named database/);
       expect(errorsOf(importOf({ host: 'postgres://db' }))).toMatch(/importFrom.host "postgres:\/\/db" is not a host name/);
       expect(errorsOf(importOf({ port: 0 }))).toMatch(/importFrom.port 0 is not a port number/);
-      expect(errorsOf(importOf({ passwordSecret: { name: 's', key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s'), key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s', { keys: ['pass'] }), key: 'password' } })))
+        .toMatch(/importFrom.passwordSecret.key reads key "password" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has pass\)/);
     });
 
     test('clients without pod labels, or with invalid ones', () => {
@@ -557,8 +564,8 @@ describe('CnpgDatabase', () => {
         name: 'state-hub-backups',
         destinationPath: 's3://railiance-backups/databases',
         endpointUrl: 'https://minio.storage.svc:9000',
-        endpointCa: { secretName: 'minio-ca', key: 'ca.crt' },
-        s3Credentials: { secretName: 'state-hub-backup-s3', regionKey: 'REGION' },
+        endpointCa: { secret: SecretSource.fromName('minio-ca'), key: 'ca.crt' },
+        s3Credentials: { secret: SecretSource.fromName('state-hub-backup-s3'), regionKey: 'REGION' },
         retentionPolicy: '14d',
         walCompression: 'zstd',
         encryption: 'AES256',
@@ -576,7 +583,7 @@ describe('CnpgDatabase', () => {
         parameters: { max_connections: '200', shared_buffers: '256MB' },
         database: 'statehub',
         owner: 'statehub',
-        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: 'state-hub-reporting' }],
+        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('state-hub-reporting') }],
         podAntiAffinity: 'required',
         monitoring: true,
         metricsScrapers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],

@@ -76,6 +76,28 @@ describe('HttpRoute on an app-owned Gateway', () => {
   });
 });
 
+describe('a route on a Gateway of one hostname takes it, unless told otherwise', () => {
+  test('without hostnames the route takes the listener\'s and renders as if it had named it', () => {
+    const named = render(appOwned());
+    const taken = render(appOwned({ hostnames: undefined }));
+    expect(only(taken, 'HTTPRoute', 'shop').spec.hostnames).toEqual(['shop.example.org']);
+    expect(taken).toEqual(named);
+  });
+
+  test('a Gateway of several hostnames is ambiguous: the route must name its own', () => {
+    const chart = testChart({ namespace: 'shop' });
+    const gateway = new Gateway(chart, 'gw', { name: 'shop', hostnames: ['shop.example.org', 'www.shop.example.org'] });
+    new HttpRoute(chart, 'route', { name: 'shop', gateway, rules: [{ backends: [{ service: api, port: 3000 }] }] });
+    expect(problemsOf(() => render(chart))).toEqual([
+      'demo/route: names no hostnames, and Gateway shop/shop serves several (shop.example.org, www.shop.example.org): which ones this route answers is ambiguous; give the route its hostnames',
+    ]);
+  });
+
+  test('a wildcard listener names no host to take', () => {
+    expect(problemsOf(() => render(onShared({ hostnames: undefined }))).join('\n')).toMatch(/names no hostnames, and Gateway gateway-system\/public serves only the wildcard \*\.example\.org/);
+  });
+});
+
 describe('HttpRoute on a shared Gateway in another namespace', () => {
   test('parentRefs name the Gateway namespace and the listener', () => {
     const route = only(render(onShared()), 'HTTPRoute', 'shop');

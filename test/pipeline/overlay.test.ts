@@ -3,7 +3,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { EnvironmentSchema } from '../../lib/core/environment';
 import { OVERLAY_AJV_OPTIONS, overlaySchemaKey, parseOverlay, useCompiledOverlayValidators } from '../../lib/pipeline/overlay';
-import { dnsLabel, portNumber } from '../../lib/core/values';
+import { dnsLabel, dnsSubdomain, ENV_VAR_NAME_PATTERN, portNumber, quantity, SECRET_KEY_PATTERN } from '../../lib/core/values';
 import { problemsOf } from '../helpers';
 
 const schema = Type.Object({
@@ -34,9 +34,40 @@ describe('overlay files', () => {
   test('an out-of-range port and a bad DNS label are both reported at once', () => {
     const problems = problemsOf(() => parse('namespace: Demo_NS\nbackend:\n  service: api\n  port: 70000\n'));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^overlays\/env\/app.yaml:1:12 namespace: "Demo_NS" must match pattern/);
+    expect(problems[0]).toMatch(/^overlays\/env\/app.yaml:1:12 namespace: "Demo_NS" must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit/);
     expect(problems[0]).toMatch(/allowed: a DNS label/);
     expect(problems[1]).toMatch(/^overlays\/env\/app.yaml:4:9 backend.port: 70000 must be <= 65535/);
+  });
+
+  describe('a pattern is explained in words, not as a regular expression', () => {
+    const values = Type.Object({
+      hostname: dnsLabel({ description: 'the tailnet device name; served as <hostname>.<tailnet domain>' }),
+      store: dnsSubdomain(),
+      size: quantity(),
+      // A record's key pattern holds only with additionalProperties: false (TypeBox writes patternProperties alone).
+      secret: Type.Record(Type.String(SECRET_KEY_PATTERN), Type.String(), { additionalProperties: false }),
+      env: Type.Record(Type.String(ENV_VAR_NAME_PATTERN), Type.String(), { additionalProperties: false }),
+    }, { additionalProperties: false });
+    const problems = problemsOf(() => parseOverlay('hostname: Docs_API\nstore: backups..eu\nsize: -1Gi\nsecret: { "a b": x }\nenv: { 1PORT: "80" }\n', 'overlays/env/app.yaml', values));
+
+    test('the Tailscale hostname (a DNS label), with what the key is for', () => {
+      expect(problems).toContain('overlays/env/app.yaml:1:11 hostname: "Docs_API" must be a DNS label: lower-case letters, digits and "-", starting and ending with a letter or digit [allowed: the tailnet device name; served as <hostname>.<tailnet domain>]');
+    });
+
+    test('a DNS subdomain and a quantity', () => {
+      expect(problems).toContain('overlays/env/app.yaml:2:8 store: "backups..eu" must be a DNS subdomain: DNS labels (lower-case letters, digits and "-", starting and ending with a letter or digit) joined by "." [allowed: a DNS subdomain: dot-separated DNS labels, at most 253 characters]');
+      expect(problems).toContainEqual(expect.stringMatching(/^overlays\/env\/app.yaml:3:7 size: "-1Gi" must be a Kubernetes quantity of 0 or more/));
+    });
+
+    test('a Secret key and an environment variable name used as map keys', () => {
+      expect(problems).toContainEqual(expect.stringMatching(/^overlays\/env\/app.yaml:4:\d+ secret.a b: key "a b" must be a Secret key: letters, digits, "-", "_" and "." only/));
+      expect(problems).toContainEqual(expect.stringMatching(/^overlays\/env\/app.yaml:5:\d+ env.1PORT: key "1PORT" must be an environment variable name: letters, digits and "_", not starting with a digit/));
+    });
+
+    test('no message prints a regular expression', () => {
+      expect(problems).toHaveLength(5);
+      for (const problem of problems) expect(problem).not.toMatch(/pattern|\^|\$\]/);
+    });
   });
 
   test('a missing key says it is required and what it should be', () => {

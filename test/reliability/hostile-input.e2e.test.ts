@@ -95,7 +95,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function matches(p: Problem, e: Expect): boolean {
   if ('anyOf' in e) return e.anyOf.some((x) => matches(p, x));
-  if ('construct' in e) return e.construct.test(p.where) && (e.overlay === undefined || p.message.includes(`values from overlays/${e.overlay}`)) && e.message.test(p.message);
+  if ('construct' in e) {
+    // A construct's problem about a value from the overlay is placed at the overlay's line, with the construct after the message.
+    const constructPath = /\(refused by (\S+)\)$/.exec(p.message)?.[1] ?? p.where;
+    const fromOverlay = e.overlay === undefined || p.message.includes(`values from overlays/${e.overlay}`);
+    return e.construct.test(constructPath) && fromOverlay && e.message.test(p.message);
+  }
   const field = e.field === undefined ? '' : ` ${e.field.length ? e.field.join('.') : '(top level)'}`;
   return new RegExp(`^overlays/${escape(e.overlay)}(:\\d+:\\d+)?${escape(field)}$`).test(p.where) && e.message.test(p.message);
 }
@@ -294,7 +299,7 @@ describe('hostile overlays are rejected with file and field, never a stack trace
     const isSize = (path: Path) => path.includes('storageSize');
     const arb = fc.tuple(fc.nat(targets.length - 1), fc.oneof(badQuantity, fc.constantFrom('0', '0Gi', '-5Gi', '-1')), fc.boolean()).map(([t, q, overLimit]): Case => {
       const [file, path] = targets[t];
-      const either = (message: RegExp): Expect => ({ anyOf: [{ overlay: file, field: path, message: /must match pattern/ }, { construct: new RegExp(`^${appOf(file)}/`), overlay: file, message }] });
+      const either = (message: RegExp): Expect => ({ anyOf: [{ overlay: file, field: path, message: /must be a Kubernetes quantity/ }, { construct: new RegExp(`^${appOf(file)}/`), overlay: file, message }] });
       // A memory request above its limit: both valid quantities, the pair out of range.
       if (overLimit && file.endsWith('codeforphilly.yaml')) {
         const value = clone(file);
@@ -324,7 +329,7 @@ describe('hostile overlays are rejected with file and field, never a stack trace
     ];
     const labels = fc.tuple(fc.nat(labelTargets.length - 1), badLabel).map(([t, name]): Case => {
       const [file, path] = labelTargets[t];
-      return { files: { [file]: mutated(file, path, name) }, expect: { overlay: file, field: path, message: /must (match pattern|NOT have more)/ } };
+      return { files: { [file]: mutated(file, path, name) }, expect: { overlay: file, field: path, message: /must (be a (DNS label|Service name|DNS subdomain)|NOT have more)/ } };
     });
     // codeforphilly's public hostname is a free string in the overlay: the Gateway and route constructs check it.
     const hostnames = fc.tuple(fc.constantFrom(...appFiles().filter((f) => f.endsWith('/codeforphilly.yaml'))), badHostname).map(([file, name]): Case => ({

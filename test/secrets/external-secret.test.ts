@@ -1,6 +1,6 @@
 import { ExternalSecret, ExternalSecretValues } from '../../lib/secrets/external-secret';
 import { parseOverlay } from '../../lib/pipeline/overlay';
-import { only, problemsOf, render, testChart } from '../helpers';
+import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
 function externalSecret(props: Partial<ConstructorParameters<typeof ExternalSecret>[2]> = {}) {
   const chart = testChart({ namespace: 'openova-system' });
@@ -47,6 +47,44 @@ describe('ExternalSecret', () => {
       expect(problems).toMatch(/key "bad key" of pdm-env is not a valid Secret key/);
       expect(problems).toMatch(/data.bad key.key of pdm-env is empty/);
       expect(problems).toMatch(/refreshInterval "hourly" is not a Go duration/);
+    });
+    test('properties without a remoteKey, and a key both in data and in properties', () => {
+      const problems = problemsOf(() => render(externalSecret({ properties: ['PORT'] }).chart)).join('\n');
+      expect(problems).toMatch(/PORT of pdm-env is both in data and in properties; keep one/);
+      expect(problems).toMatch(/properties of pdm-env need remoteKey: the secret-manager entry they are properties of/);
+    });
+  });
+
+  describe('an entry and a store said once', () => {
+    const environment = (secretStores: string[]) => testEnvironment({ existing: { secretStores } });
+    function shorthand(secretStores: string[], namespace = 'openova-system') {
+      const chart = testChart({ namespace, environment: environment(secretStores) });
+      const secret = new ExternalSecret(chart, 'env', { name: 'pdm-env', remoteKey: 'pdm', properties: ['PORT'], data: { DB: { property: 'database-url' }, OTHER: { key: 'shared', property: 'x' } } });
+      return { chart, secret };
+    }
+
+    test('properties and key-less data items read remoteKey; the one declared store is the default', () => {
+      const { chart, secret } = shorthand(['ClusterSecretStore/openbao']);
+      const object = only(render(chart), 'ExternalSecret');
+      expect(object.spec.secretStoreRef).toEqual({ name: 'openbao', kind: 'ClusterSecretStore' });
+      expect(object.spec.data).toEqual([
+        { secretKey: 'DB', remoteRef: { key: 'pdm', property: 'database-url' } },
+        { secretKey: 'OTHER', remoteRef: { key: 'shared', property: 'x' } },
+        { secretKey: 'PORT', remoteRef: { key: 'pdm', property: 'PORT' } },
+      ]);
+      expect(secret.keys).toEqual(['DB', 'OTHER', 'PORT']);
+    });
+
+    test('a namespaced SecretStore is the default only in its namespace', () => {
+      expect(only(render(shorthand(['SecretStore/openova-system/vault']).chart), 'ExternalSecret').spec.secretStoreRef).toEqual({ name: 'vault', kind: 'SecretStore' });
+      expect(problemsOf(() => shorthand(['SecretStore/elsewhere/vault']))).toEqual([
+        'demo/env: names no store, and overlays/test-sandbox/environment.yaml declares none this app can read from under existing.secretStores',
+      ]);
+    });
+
+    test('several declared stores are ambiguous', () => {
+      expect(problemsOf(() => shorthand(['ClusterSecretStore/a', 'ClusterSecretStore/b'])).join('\n'))
+        .toMatch(/names no store, and overlays\/test-sandbox\/environment.yaml declares several \(ClusterSecretStore\/a, ClusterSecretStore\/b\): which one is ambiguous/);
     });
   });
 

@@ -2,6 +2,7 @@ import upstream from '../../../imports/UPSTREAM.json';
 import type { AppDefinition } from '../../core/app';
 import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
 import type { Problem } from '../../core/errors';
+import { secretKeyProblem } from '../../core/secret-source';
 import { storageClassProblems } from '../../core/volume-claim';
 import type { KubeObject } from '../schema-validation';
 import { apiGroup, containersOf, isKind, list, objectId, podTemplatesOf, record, type Json } from './objects';
@@ -103,13 +104,10 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         message: `reads Secret ${namespace}/${name}, which nothing in environment ${environment.name} writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)`,
         hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', `${namespace}/${name}`)}`,
       });
-    } else if (key !== undefined && producer.keys && !producer.keys.includes(key)) {
-      problems.push({
-        where: where(object, app, field),
-        message: `reads key "${key}" of Secret ${namespace}/${name}, which ${producer.by} writes without that key`,
-        allowed: producer.keys.join(', ') || '(no keys)',
-        hint: 'use one of its keys, or add the key where the Secret is written',
-      });
+    } else if (key !== undefined) {
+      // The same check the constructs run on their ISecretSource (lib/core/secret-source.ts).
+      const problem = secretKeyProblem(key, `${namespace}/${name}`, producer);
+      if (problem) problems.push({ where: where(object, app, field), ...problem });
     }
   };
   for (const { object, app } of all) {
@@ -298,6 +296,9 @@ function secretReferences(object: KubeObject): SecretReference[] {
   }
   if (isKind(object, 'barmancloud.cnpg.io', 'ObjectStore')) {
     const configuration = record(record(object.spec).configuration);
+    // endpointCA: the CA bundle barman-cloud trusts for the endpoint (ObjectStore CRD, plugin-barman-cloud v0.14.0).
+    const ca = record(configuration.endpointCA);
+    if (typeof ca.name === 'string' && typeof ca.key === 'string') refs.push({ field: 'spec.configuration.endpointCA', name: ca.name, key: ca.key, optional: false });
     for (const provider of ['s3Credentials', 'azureCredentials', 'googleCredentials']) {
       for (const [field, value] of Object.entries(record(configuration[provider]))) {
         const ref = record(value);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { patternRule } from '../../core/values';
 import type { ImageContract } from '../../core/image-contract';
 import type { KubeObject } from '../schema-validation';
 
@@ -38,11 +39,11 @@ export const EXCEPTION_ANNOTATION_PREFIX = 'policy.platform.internal/';
  */
 export const PolicyExceptionValues = Type.Object({
   rule: Type.Unsafe<RuleName>(Type.String({ enum: [...RULE_NAMES], description: `a policy rule: ${RULE_NAMES.join(', ')}` })),
-  kind: Type.String({ pattern: '^[A-Z][A-Za-z0-9]*$', description: 'the kind of the excepted object, as rendered, e.g. Deployment' }),
-  name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, description: 'the metadata.name of the excepted object' }),
+  kind: Type.String({ ...patternRule('^[A-Z][A-Za-z0-9]*$', 'must be a kind: letters and digits, starting with a capital letter'), description: 'the kind of the excepted object, as rendered, e.g. Deployment' }),
+  name: Type.String({ ...patternRule('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'must be an object name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit'), maxLength: 253, description: 'the metadata.name of the excepted object' }),
   reason: Type.String({
     minLength: 10,
-    pattern: '^\\S[\\s\\S]*\\S$',
+    ...patternRule('^\\S[\\s\\S]*\\S$', 'must not start or end with white space'),
     description: `why the object may break the rule, at least 10 characters; echoed into the object's ${EXCEPTION_ANNOTATION_PREFIX}<rule> annotation`,
   }),
 }, { additionalProperties: false });

@@ -79,11 +79,11 @@ describe('npm run synth', () => {
     expect(readTree(join(root, 'dist'))).toEqual(before);
   });
 
-  test('a construct rule broken by overlay values names the construct, the app and the overlay file', () => {
+  test('a construct rule broken by overlay values names the overlay line and key, the construct and the app', () => {
     writeFileSync(join(root, 'overlays/pal-e-prod/pal-e-docs-api.yaml'), 'namespace: pal-e-docs\nbackend: {service: pal-e-docs, port: 443}\nhostname: pal-e-docs-api\nfunnel: true\n');
     const result = run(root);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/pal-e-docs-api\/api-funnel: backend port 443 .* \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\)/);
+    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/pal-e-docs-api\.yaml:2:38 backend\.port: backend port 443 .* \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\) \(refused by pal-e-docs-api\/api-funnel\)$/m);
   });
 
   test('an overlay file for an app that does not exist is an error', () => {

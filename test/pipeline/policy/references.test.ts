@@ -1,4 +1,6 @@
+import { ObjectStore } from '../../../imports/barmancloud.cnpg.io';
 import { Cluster } from '../../../imports/postgresql.cnpg.io';
+import { ExternalSecret } from '../../../lib/secrets/external-secret';
 import { k8s } from '../../../lib/core/k8s';
 import { checkReferences } from '../../../lib/pipeline/policy/references';
 import { render, restrictedDeployment, testChart, testEnvironment } from '../../helpers';
@@ -36,6 +38,26 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     const owner = testChart({ app: 'owner' });
     new k8s.KubeNamespace(owner, 'ns', { metadata: { name: 'elsewhere' } });
     expect(checkReferences(environment(), [{ app: { name: 'demo' }, objects }, { app: { name: 'owner' }, objects: render(owner).map((o) => ({ ...o, metadata: { name: 'elsewhere' } })) }])).toEqual([]);
+  });
+
+  test('an ObjectStore built by hand reading a credentials or CA key its Secret\'s writer does not write is refused', () => {
+    const chart = testChart();
+    new ObjectStore(chart, 'store', {
+      metadata: { name: 'backups' },
+      spec: {
+        configuration: {
+          destinationPath: 's3://backups/db',
+          endpointCa: { name: 'creds', key: 'ca.crt' },
+          s3Credentials: { accessKeyId: { name: 'creds', key: 'ACCESS_KEY_ID' }, secretAccessKey: { name: 'creds', key: 'ACCESS_SECRET_KEY' } },
+        },
+      },
+    });
+    new ExternalSecret(chart, 'creds', { name: 'creds', store: { name: 'vault' }, data: { AWS_ACCESS_KEY_ID: { key: 'b' }, ACCESS_SECRET_KEY: { key: 'b' } } });
+    const problems = messages(checkReferences(environment({ operators: { 'barman-cloud': '0.14.0', 'external-secrets': '2.9.0' }, secretStores: ['SecretStore/demo/vault'] }), [{ app: { name: 'demo' }, objects: render(chart) }]));
+    expect(problems).toEqual([
+      expect.stringMatching(/spec\.configuration\.endpointCA .*reads key "ca\.crt" of Secret demo\/creds, which ExternalSecret demo\/creds writes without that key/),
+      expect.stringMatching(/spec\.configuration\.s3Credentials\.accessKeyId .*reads key "ACCESS_KEY_ID" of Secret demo\/creds, which ExternalSecret demo\/creds writes without that key/),
+    ]);
   });
 
   test('a pod reading a Secret nobody writes, or a key its writer does not write, is refused', () => {

@@ -113,7 +113,7 @@ describe('npm run synth -- --target terraform', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('kubeconfigPath: "~/.kube/config"', 'kubeconfigPath: kube/config'));
     const result = run(root, ['--target', 'terraform']);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/overlays\/pal-e-prod\/environment\.yaml:\d+:\d+ terraform\.kubeconfigPath: "kube\/config" must match pattern/);
+    expect(result.stderr).toMatch(/overlays\/pal-e-prod\/environment\.yaml:\d+:\d+ terraform\.kubeconfigPath: "kube\/config" must be an absolute path or start with ~\/, with no spaces/);
   });
 
   test('a bad overlay gives the same error as YAML synth, and nothing is written', () => {
