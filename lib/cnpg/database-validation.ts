@@ -1,14 +1,16 @@
 import { AppChart } from '../core/app';
-import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
 import { checkLabel } from '../core/labels';
 import { checkResources, checkSize } from '../core/quantity';
-import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
+import { RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
 import { checkBackupSchedule } from './backup-schedule';
 
 /**
  * CnpgDatabase's validations: the operator's admission webhook rules (WH) and the platform's own,
- * checked at synth with the construct path.
+ * checked at synth with the construct path. The webhook rules that can be read off the Cluster
+ * itself are in cluster-rules.ts, shared with the output policy; the construct checks its
+ * rendered Cluster with them, and these are the rules about its props.
  */
 
 /** What the validations need of the construct: its name, namespace, instances and clients. */
@@ -27,7 +29,6 @@ export interface DatabaseFacts {
 export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, storageClass: string | undefined, chart: AppChart): string[] {
   const errors: string[] = [];
   const environment = chart.environment;
-  errors.push(...validateName(props.name));
 
   // Instances and the production rules.
   if (!Number.isInteger(db.instances) || db.instances < 1) errors.push(`instances ${db.instances} must be a whole number of at least 1 (Cluster CRD minimum)`);
@@ -56,7 +57,6 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   errors.push(...checkSize('storageSize', props.storageSize));
   if (props.walStorageSize !== undefined) errors.push(...checkSize('walStorageSize', props.walStorageSize));
   if (props.resources) errors.push(...checkResources(props.resources));
-  errors.push(...validateParameters(props, db.instances));
 
   // Application database and roles.
   const database = props.database ?? 'app';
@@ -103,25 +103,6 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   return errors;
 }
 
-/**
- * WH validateName: "cluster name must be a valid DNS label" (DNS-1035, because Services are named
- * after it) and "the maximum length of a cluster name is 50 characters". The derived Service
- * names (docs/src/service_management.md; `-any` is reserved too) are checked as well, so that a
- * future change of suffix cannot produce an invalid Service silently.
- */
-function validateName(name: string): string[] {
-  const problem = checkDns1035Label(name);
-  if (problem) return [`Cluster name "${name}" ${problem} (CNPG webhook validateName)`];
-  if (name.length > 50) return [`Cluster name "${name}" is ${name.length} characters long; CNPG allows at most 50 (webhook validateName), leaving room for the names it derives`];
-  const errors: string[] = [];
-  for (const suffix of ['-rw', '-ro', '-r', '-any']) {
-    const service = `${name}${suffix}`;
-    const serviceProblem = checkDns1035Label(service);
-    if (serviceProblem) errors.push(`the derived Service name "${service}" ${serviceProblem}`);
-  }
-  return errors;
-}
-
 function validateImage(props: CnpgDatabaseProps, production: boolean): string[] {
   const errors: string[] = [];
   const major = props.postgresVersion;
@@ -138,18 +119,12 @@ function validateImage(props: CnpgDatabaseProps, production: boolean): string[] 
     const name = props.imageName;
     const image = parseImage(name);
     // WH validateImageName: a tag is required even with a digest (the operator reads the
-    // PostgreSQL version from it), "latest" is refused, and the tag must be a version.
-    if (!image) {
-      errors.push(`imageName "${name}" is not a valid image reference (repository:tag[@sha256:<64 hex>])`);
-    } else if (!image.tag) {
-      errors.push(`imageName "${name}" has no tag; CNPG reads the PostgreSQL version from the tag, so write <repository>:<version>[@sha256:<digest>], e.g. "${example}"`);
-    } else if (image.tag === 'latest') {
-      errors.push(`imageName "${name}" uses the "latest" tag, which CNPG refuses; pin a version such as "${example}"`);
-    } else {
-      const tagMajor = /^(\d+)(\.\d+)*(-.*)?$/.exec(image.tag);
-      if (!tagMajor) errors.push(`imageName "${name}" has tag "${image.tag}", which is not a PostgreSQL version; CNPG reads the version from the tag (e.g. "17.6" or "17.6-system-trixie")`);
-      else if (Number(tagMajor[1]) !== major) errors.push(`imageName "${name}" is PostgreSQL ${tagMajor[1]} but postgresVersion is ${major}; make them agree (a major upgrade is a deliberate change of both)`);
-    }
+    // PostgreSQL version from it) and "latest" is refused; on the output, image-pinned holds every
+    // image to that. Whether the tag is a version is checked on the Cluster (cluster-rules.ts).
+    if (image && !image.tag) errors.push(`imageName "${name}" has no tag; CNPG reads the PostgreSQL version from the tag, so write <repository>:<version>[@sha256:<digest>], e.g. "${example}"`);
+    if (image?.tag === 'latest') errors.push(`imageName "${name}" uses the "latest" tag, which CNPG refuses; pin a version such as "${example}"`);
+    const tagMajor = image?.tag ? /^(\d+)(\.\d+)*(-.*)?$/.exec(image.tag) : undefined;
+    if (tagMajor && Number(tagMajor[1]) !== major) errors.push(`imageName "${name}" is PostgreSQL ${tagMajor[1]} but postgresVersion is ${major}; make them agree (a major upgrade is a deliberate change of both)`);
     // The project's production rule for every image (lib/core/image.ts): what was reviewed is what runs.
     if (image && production && !image.digest) {
       errors.push(`imageName "${name}" has no digest; production requires <repository>:<version>@sha256:<digest> so the reviewed image is the one that runs`);
@@ -162,51 +137,13 @@ function validateImage(props: CnpgDatabaseProps, production: boolean): string[] 
   return errors;
 }
 
-function validateParameters(props: CnpgDatabaseProps, instances: number): string[] {
-  const errors: string[] = [];
-  const parameters = props.parameters ?? {};
-  for (const [key, value] of Object.entries(parameters)) {
-    if (!/^[a-z_][a-z0-9_.]*$/.test(key)) errors.push(`parameter "${key}" is not a PostgreSQL parameter name (lower-case letters, digits, "_" and ".")`);
-    if (FIXED_POSTGRES_PARAMETERS.has(key) || key.startsWith('recovery_target')) {
-      const hint = key === 'shared_preload_libraries' ? '; list extensions in the Cluster\'s postgresql.sharedPreloadLibraries instead' : '';
-      errors.push(`parameter "${key}" is managed by the operator and cannot be set (CNPG webhook: "Can't set fixed configuration parameter")${hint}`);
-    }
-    if (typeof value !== 'string') errors.push(`parameter "${key}" must be a string (PostgreSQL parameters are written as text, e.g. "256MB")`);
-  }
-  // WH validateConfiguration: wal_level must be replica or logical with replicas or archiving,
-  // and wal_log_hints must be on with replicas (pg_rewind after a failover needs it).
-  if (parameters.wal_level === 'minimal' && (instances > 1 || props.backup)) {
-    errors.push('parameter wal_level "minimal" cannot stream to replicas or archive WAL; use "replica" or "logical" (the default)');
-  }
-  if (instances > 1 && ['off', 'false', '0'].includes(String(parameters.wal_log_hints ?? '').toLowerCase())) {
-    errors.push('parameter wal_log_hints must stay on with more than one instance: the operator uses pg_rewind to rejoin a former primary');
-  }
-  return errors;
-}
-
+/** The role rules of the webhook are the Cluster's (cluster-rules.ts); here what the Cluster cannot show. */
 function validateRoles(roles: readonly ManagedRole[]): string[] {
   const errors: string[] = [];
-  const seen = new Set<string>();
-  // WH validateManagedRoles: unique names, connectionLimit >= -1, no reserved roles, and not
-  // both disablePassword and passwordSecret.
   for (const role of roles) {
-    const where = `role "${role.name}"`;
-    if (!role.name) errors.push('a managed role has an empty name');
-    else if (role.name.length > 63) errors.push(`${where} is ${role.name.length} characters long; PostgreSQL names are at most 63 bytes`);
-    if (seen.has(role.name)) errors.push(`${where} is declared twice; each role is managed once`);
-    seen.add(role.name);
-    if (RESERVED_ROLES.has(role.name)) errors.push(`${where} is reserved by the operator (postgres.IsRoleReserved) and cannot be managed`);
-    if (role.connectionLimit !== undefined && (!Number.isInteger(role.connectionLimit) || role.connectionLimit < -1)) {
-      errors.push(`${where}: connectionLimit ${role.connectionLimit} must be a whole number, -1 (no limit) or more`);
-    }
-    if (role.disablePassword && role.passwordSecret) errors.push(`${where}: disablePassword and passwordSecret are exclusive; a role either has the Secret's password or none`);
-    if (role.passwordSecret !== undefined) {
-      const problem = checkDnsSubdomain(role.passwordSecret);
-      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret}" ${problem}`);
-    }
-    for (const member of role.inRoles ?? []) {
-      if (member === role.name) errors.push(`${where} lists itself in inRoles`);
-    }
+    if (role.passwordSecret === undefined) continue;
+    const problem = checkDnsSubdomain(role.passwordSecret);
+    if (problem) errors.push(`role "${role.name}": passwordSecret "${role.passwordSecret}" ${problem}`);
   }
   return errors;
 }
@@ -286,7 +223,6 @@ function validateImport(source: DatabaseImport): string[] {
   if (!source.user) errors.push('importFrom.user is empty; name the user that reads the source database');
   // WH validateMicroservice: exactly one database and no "*" wildcard.
   if (!source.database) errors.push('importFrom.database is empty; name the one source database to import');
-  if (source.database === '*') errors.push('importFrom.database "*" is not allowed: a microservice import takes exactly one named database (CNPG webhook validateMicroservice)');
   const problem = checkDnsSubdomain(source.passwordSecret.name);
   if (problem) errors.push(`importFrom.passwordSecret.name "${source.passwordSecret.name}" ${problem}`);
   if (!source.passwordSecret.key) errors.push('importFrom.passwordSecret.key is empty; name the Secret key holding the password');

@@ -490,7 +490,7 @@ describe('CnpgDatabase', () => {
 
     test('an import that is not one named database from a reachable host', () => {
       const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { name: 's', key: 'password' }, ...extra } });
-      expect(errorsOf(importOf({ database: '*' }))).toMatch(/importFrom.database "\*" is not allowed: a microservice import takes exactly one named database/);
+      expect(errorsOf(importOf({ database: '*' }))).toMatch(/import database "\*" is not allowed: a microservice import takes exactly one named database/);
       expect(errorsOf(importOf({ host: 'postgres://db' }))).toMatch(/importFrom.host "postgres:\/\/db" is not a host name/);
       expect(errorsOf(importOf({ port: 0 }))).toMatch(/importFrom.port 0 is not a port number/);
       expect(errorsOf(importOf({ passwordSecret: { name: 's', key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
