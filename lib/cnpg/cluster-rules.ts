@@ -125,6 +125,7 @@ function checkBootstrap(bootstrap: Manifest): string[] {
   const errors: string[] = [];
   const methods = ['initdb', 'recovery', 'pg_basebackup'].filter((m) => bootstrap[m] !== undefined);
   if (methods.length > 1) errors.push(`bootstrap sets ${methods.join(' and ')}; a Cluster bootstraps one way (CNPG webhook validateBootstrapMethod: "Too many bootstrap types specified")`);
+  errors.push(...checkRecoveryTarget(record(bootstrap.recovery)));
   const imported = record(record(bootstrap.initdb).import);
   if (imported.type === 'microservice') {
     const databases = Array.isArray(imported.databases) ? imported.databases : [];
@@ -132,4 +133,42 @@ function checkBootstrap(bootstrap: Manifest): string[] {
     else if (databases.length !== 1) errors.push(`a microservice import lists ${databases.length} databases; it takes exactly one named database (CNPG webhook validateMicroservice)`);
   }
   return errors;
+}
+
+/** The recovery target fields and what each names, for messages. */
+const TARGETS = [['targetTime', 'time'], ['targetLSN', 'LSN'], ['targetXID', 'transaction id'], ['targetName', 'restore point'], ['targetImmediate', 'consistent point']] as const;
+
+/**
+ * WH validateTargetExclusiveness ("Recovery target options are mutually exclusive") and
+ * validateRecoveryTarget: a restore point, a transaction id and "immediate" need a backupID
+ * outside volume snapshot recovery (PostgreSQL cannot tell which base backup precedes them), a
+ * time in a format types.ParseTargetTime reads, an LSN, a positive xid, a timeline "latest" or a
+ * positive number.
+ */
+function checkRecoveryTarget(recovery: Manifest): string[] {
+  const errors: string[] = [];
+  const target = record(recovery.recoveryTarget);
+  const chosen = TARGETS.filter(([key]) => target[key] !== undefined && target[key] !== false).map(([key]) => key);
+  if (chosen.length > 1) errors.push(`recoveryTarget sets ${chosen.join(' and ')}; the recovery targets are mutually exclusive (CNPG webhook), keep one`);
+  if (recovery.volumeSnapshots === undefined && target.backupID === undefined) {
+    for (const [key, what] of TARGETS.slice(2)) {
+      if (target[key] !== undefined && target[key] !== false) errors.push(`recoveryTarget.${key} needs backupID: PostgreSQL cannot tell which base backup precedes a ${what}; name the backup to start from`);
+    }
+  }
+  const time = text(target.targetTime);
+  if (time !== undefined && !isTimestamp(time)) errors.push(`recoveryTarget.targetTime "${time}" is not a timestamp; write RFC 3339 ("2026-05-01T12:00:00Z") or PostgreSQL format ("2026-05-01 12:00:00+00"); without a zone it is read as UTC`);
+  const lsn = text(target.targetLSN);
+  if (lsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(lsn)) errors.push(`recoveryTarget.targetLSN "${lsn}" is not an LSN; write two hexadecimal numbers separated by "/", e.g. "0/3000060"`);
+  const xid = text(target.targetXID);
+  if (xid !== undefined && !/^[1-9][0-9]*$/.test(xid)) errors.push(`recoveryTarget.targetXID "${xid}" is not a transaction id (a positive whole number)`);
+  const timeline = text(target.targetTLI);
+  if (timeline !== undefined && timeline !== 'latest' && !/^[1-9][0-9]*$/.test(timeline)) errors.push(`recoveryTarget.targetTLI "${timeline}" must be "latest" or a positive whole number (CNPG webhook)`);
+  if (target.targetName === '') errors.push('recoveryTarget.targetName is empty');
+  return errors;
+}
+
+/** RFC 3339, or PostgreSQL's `YYYY-MM-DD HH:MM:SS[.frac][zone]`; `types.ParseTargetTime` accepts both. */
+function isTimestamp(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(value)) return false;
+  return !Number.isNaN(Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')));
 }

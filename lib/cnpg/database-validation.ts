@@ -189,30 +189,7 @@ function validateRecovery(props: CnpgDatabaseProps, db: DatabaseFacts): string[]
   if (props.backup && props.backup.objectStore.name === recovery.objectStore.name && (props.backup.serverName ?? props.name) === origin) {
     errors.push(`backup and recovery use the same ObjectStore "${recovery.objectStore.name}" and serverName "${origin}"; the new cluster would archive into the backup it recovers from. Set backup.serverName to a new folder (e.g. "${props.name}-2"), or use another store`);
   }
-  const target = recovery.target;
-  if (target) {
-    // WH validateTargetExclusiveness: "Recovery target options are mutually exclusive".
-    const chosen: string[] = (['time', 'lsn', 'xid', 'name'] as const).filter((k) => target[k] !== undefined);
-    if (target.immediate) chosen.push('immediate');
-    if (chosen.length > 1) errors.push(`recovery.target sets ${chosen.join(' and ')}; the recovery targets are mutually exclusive (CNPG webhook), keep one`);
-    // WH validateRecoveryTarget: name, xid and immediate need a backupId outside volume snapshot recovery.
-    for (const key of ['name', 'xid', 'immediate'] as const) {
-      if (target[key] !== undefined && target[key] !== false && !target.backupId) {
-        errors.push(`recovery.target.${key} needs backupId: PostgreSQL cannot tell which base backup precedes a ${key === 'name' ? 'restore point' : key === 'xid' ? 'transaction id' : 'consistent point'}; name the backup to start from`);
-      }
-    }
-    if (target.time !== undefined && !isTimestamp(target.time)) {
-      errors.push(`recovery.target.time "${target.time}" is not a timestamp; write RFC 3339 ("2026-05-01T12:00:00Z") or PostgreSQL format ("2026-05-01 12:00:00+00"); without a zone it is read as UTC`);
-    }
-    if (target.lsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(target.lsn)) {
-      errors.push(`recovery.target.lsn "${target.lsn}" is not an LSN; write two hexadecimal numbers separated by "/", e.g. "0/3000060"`);
-    }
-    if (target.xid !== undefined && !/^[1-9][0-9]*$/.test(target.xid)) errors.push(`recovery.target.xid "${target.xid}" is not a transaction id (a positive whole number)`);
-    if (target.timeline !== undefined && target.timeline !== 'latest' && !/^[1-9][0-9]*$/.test(target.timeline)) {
-      errors.push(`recovery.target.timeline "${target.timeline}" must be "latest" or a positive whole number (CNPG webhook)`);
-    }
-    if (target.name !== undefined && target.name === '') errors.push('recovery.target.name is empty');
-  }
+  // The recovery target's rules are the Cluster's (cluster-rules.ts), checked on bootstrap.recovery.recoveryTarget.
   return errors;
 }
 
@@ -267,10 +244,4 @@ function checkIdentifier(value: string): string | undefined {
 function checkServerName(value: string): string | undefined {
   if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(value)) return 'must be a folder name: letters, digits, ".", "_" and "-", starting and ending with a letter or digit';
   return undefined;
-}
-
-/** RFC 3339, or PostgreSQL's `YYYY-MM-DD HH:MM:SS[.frac][zone]`; `types.ParseTargetTime` accepts both. */
-function isTimestamp(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(value)) return false;
-  return !Number.isNaN(Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')));
 }

@@ -475,13 +475,13 @@ describe('CnpgDatabase', () => {
 
     test('recovery targets the webhook would reject', () => {
       const errors = (target: NonNullable<NonNullable<CnpgDatabaseProps['recovery']>['target']>) => errorsOf((chart) => ({ recovery: { objectStore: store(chart), target } }));
-      expect(errors({ time: '2026-05-01T12:00:00Z', lsn: '0/3000060' })).toMatch(/recovery.target sets time and lsn; the recovery targets are mutually exclusive/);
-      expect(errors({ name: 'before-migration' })).toMatch(/recovery.target.name needs backupId/);
-      expect(errors({ immediate: true })).toMatch(/recovery.target.immediate needs backupId/);
-      expect(errors({ time: 'yesterday' })).toMatch(/recovery.target.time "yesterday" is not a timestamp/);
-      expect(errors({ lsn: '3000060' })).toMatch(/recovery.target.lsn "3000060" is not an LSN/);
-      expect(errors({ xid: 'abc', backupId: 'b' })).toMatch(/recovery.target.xid "abc" is not a transaction id/);
-      expect(errors({ timeline: 'current' })).toMatch(/recovery.target.timeline "current" must be "latest" or a positive whole number/);
+      expect(errors({ time: '2026-05-01T12:00:00Z', lsn: '0/3000060' })).toMatch(/recoveryTarget sets targetTime and targetLSN; the recovery targets are mutually exclusive/);
+      expect(errors({ name: 'before-migration' })).toMatch(/recoveryTarget.targetName needs backupID/);
+      expect(errors({ immediate: true })).toMatch(/recoveryTarget.targetImmediate needs backupID/);
+      expect(errors({ time: 'yesterday' })).toMatch(/recoveryTarget.targetTime "yesterday" is not a timestamp/);
+      expect(errors({ lsn: '3000060' })).toMatch(/recoveryTarget.targetLSN "3000060" is not an LSN/);
+      expect(errors({ xid: 'abc', backupId: 'b' })).toMatch(/recoveryTarget.targetXID "abc" is not a transaction id/);
+      expect(errors({ timeline: 'current' })).toMatch(/recoveryTarget.targetTLI "current" must be "latest" or a positive whole number/);
     });
 
     test('accepts a PostgreSQL-format recovery time', () => {
