@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { AppChart, type AppDefinition, type Claim } from '../core/app';
 import { overlaySchema } from './overlay-schema';
@@ -15,6 +15,7 @@ import { renderChecked, type SynthesizedApp } from './render';
 import type { KubeObject } from './schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from './policy/engine';
 import { checkReferences } from './policy/references';
+import { isTailscaleIngress, tailscaleDeviceName } from '../tailscale/tailscale-ingress-rules';
 
 /** What to synthesize and from where. */
 export interface SynthOptions {
@@ -191,7 +192,24 @@ function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath
   const { objects, files: appFiles } = renderChecked(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
   const files = new Map<string, string>();
   for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
-  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
+  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: [...chart.claimed, ...outputClaims(chart, objects)] };
+}
+
+/**
+ * Claims read off the rendered objects, however they were built: the tailnet device name of every
+ * Ingress of class tailscale. Named by the construct that owns the object (a TailscaleFunnel for
+ * its `Resource`), else by the object's own construct.
+ */
+function outputClaims(chart: AppChart, objects: readonly KubeObject[]): Claim[] {
+  // renderChart renders the chart's ApiObjects in construct-tree order: the i-th object is the i-th.
+  const made = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  return objects.flatMap((object, i): Claim[] => {
+    const manifest = object as unknown as Record<string, unknown>;
+    if (!isTailscaleIngress(manifest)) return [];
+    const construct = made.length === objects.length ? made[i] : undefined;
+    const owner = construct?.node.id === 'Resource' ? construct.node.scope : construct;
+    return [{ kind: 'tailnet hostname', value: tailscaleDeviceName(manifest), path: owner?.node.path ?? `Ingress/${String(object.metadata.name)}` }];
+  });
 }
 
 /**

@@ -124,7 +124,8 @@ export class TailscaleFunnel extends Construct {
     const funnel = props.funnel ?? false;
 
     const tailnetFacts = { tailnetDomain: tailnet, reservedHostnames: chart.environment.tailscale?.reservedHostnames, environment: chart.environment.name };
-    chart.claim(this, 'tailnet hostname', this.hostname);
+    // The device name is claimed by synth from the rendered Ingress (tailscaleDeviceName), so a raw
+    // Ingress of class tailscale in another app cannot take it either.
 
     const annotations: Record<string, string> = {};
     if (funnel) annotations[TAILSCALE_ANNOTATION.funnel] = 'true';

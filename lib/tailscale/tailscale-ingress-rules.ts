@@ -44,6 +44,18 @@ export function isTailscaleIngress(manifest: Manifest): boolean {
 }
 
 /**
+ * The device name the operator gives an Ingress (`hostnameForIngress` in ingress.go): the first
+ * DNS label of `tls[0].hosts[0]`, or `<namespace>-<name>-ingress` without a TLS host. Two Ingresses
+ * of one environment with one device name fight over it: Tailscale renames the second device.
+ */
+export function tailscaleDeviceName(ingress: Manifest): string {
+  const hosts = list(record(ingress.spec).tls)[0]?.hosts;
+  const host = Array.isArray(hosts) ? text(hosts[0]) : undefined;
+  const metadata = record(ingress.metadata);
+  return host === undefined ? `${text(metadata.namespace) ?? ''}-${text(metadata.name) ?? ''}-ingress` : host.split('.')[0];
+}
+
+/**
  * Every way `ingress` (an Ingress of class `tailscale`, as rendered) breaks the operator's rules,
  * one message each: what is wrong, why, and what is allowed.
  */
@@ -69,7 +81,7 @@ export function checkTailscaleIngress(ingress: Manifest, facts: TailnetFacts = {
   }
   if (tlsHost === undefined) {
     // Without a TLS host the operator derives the device name from the Ingress's.
-    const derived = `${text(metadata.namespace) ?? ''}-${name}-ingress`;
+    const derived = tailscaleDeviceName(ingress);
     const problem = checkDnsLabel(derived);
     if (problem) errors.push(`has no TLS host, so the operator names the device "${derived}" (hostnameForIngress in cmd/k8s-operator/ingress.go), which ${problem}; set tls: [{ hosts: [<device name>] }]`);
   } else {

@@ -1,13 +1,18 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { ApiObject } from 'cdk8s';
 import { Cluster } from '../../../imports/postgresql.cnpg.io';
 import * as gwapi from '../../../imports/gateway.networking.k8s.io';
 import { CnpgDatabase } from '../../../lib/cnpg/cnpg-database';
-import type { AppChart } from '../../../lib/core/app';
+import { defineApp, type AppChart } from '../../../lib/core/app';
 import { k8s } from '../../../lib/core/k8s';
 import { ServiceRef } from '../../../lib/core/service-ref';
 import { Gateway } from '../../../lib/gateway/gateway';
 import { HttpRoute } from '../../../lib/gateway/http-route';
 import { enforcePolicy } from '../../../lib/pipeline/policy/engine';
+import { synthesize } from '../../../lib/pipeline/synth';
 import { TailscaleFunnel } from '../../../lib/tailscale/tailscale-funnel';
 import { problemsOf, render, testChart } from '../../helpers';
 
@@ -119,5 +124,41 @@ describe('the operators\' rules hold on raw objects', () => {
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '0' } } },
     });
     expect(synthProblems(raw)).toEqual([expect.stringMatching(/^demo\/data \(PersistentVolumeClaim demo\/data\): \[rule volume-claim\] spec.resources.requests.storage "0" must be larger than zero$/)]);
+  });
+});
+
+describe('one tailnet device name per environment, however the Ingress was built', () => {
+  test('a raw Ingress taking the device name of another app\'s TailscaleFunnel is refused, naming both', () => {
+    const funnelApp = defineApp({
+      name: 'api', description: 'a funnel', values: Type.Object({}),
+      build(chart) {
+        new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('api', { namespace: 'shared' }), port: 'http', hostname: 'api' });
+      },
+    });
+    const rawApp = defineApp({
+      name: 'raw', description: 'a raw Ingress', values: Type.Object({}),
+      build(chart) {
+        new k8s.KubeIngress(chart, 'ingress', {
+          metadata: { name: 'raw' },
+          spec: { ingressClassName: 'tailscale', defaultBackend: { service: { name: 'api', port: { name: 'http' } } }, tls: [{ hosts: ['api.tail0000.ts.net'] }] },
+        });
+      },
+    });
+    const root = mkdtempSync(join(tmpdir(), 'device-names-'));
+    try {
+      mkdirSync(join(root, 'lab'));
+      writeFileSync(join(root, 'lab', 'environment.yaml'), [
+        'cluster: lab', 'stage: sandbox', 'production: false',
+        'argocd: { server: https://kubernetes.default.svc, repoURL: https://git.example.org/deployments.git }',
+        'storageClass: block', 'tailscale: { tailnetDomain: tail0000.ts.net }',
+        'existing: { namespaces: [shared], services: [shared/api], operators: { tailscale: "1.102.3" } }', '',
+      ].join('\n'));
+      for (const app of ['api', 'raw']) writeFileSync(join(root, 'lab', `${app}.yaml`), 'namespace: shared\n');
+      expect(problemsOf(() => synthesize({ apps: [funnelApp, rawApp], overlaysDir: root }))).toEqual([
+        'raw/ingress: tailnet hostname "api" is already taken in environment lab by api/funnel (app api); app raw claims it too',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
