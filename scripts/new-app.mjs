@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 
 const EXIT = { ok: 0, badInput: 2, internal: 70 };
 const HELP = `Usage: npm run new-app -- NAME --env ENV
@@ -115,6 +115,35 @@ port: 8080  # TO CONFIRM: the port the container listens on
 `;
 }
 
+/**
+ * environment.yaml with `namespace` under existing.namespaces, so that synth's reference check
+ * finds the app's namespace (docs/security.md: every namespace is emitted or declared). Edits the
+ * text, so the file's comments and layout stay; undefined when it already declares it.
+ */
+function declareNamespace(text, namespace) {
+  const existing = parse(text)?.existing;
+  if (Array.isArray(existing?.namespaces) && existing.namespaces.includes(namespace)) return undefined;
+  const note = `# TO CONFIRM: ${namespace} exists and is not this repository's (or emit a Namespace in the app)`;
+  const lines = text.split('\n');
+  const flow = lines.findIndex((l) => /^ {2}namespaces: \[[^\]]*\]/.test(l));
+  const existingLine = lines.findIndex((l) => /^existing:\s*(#.*)?$/.test(l));
+  let edited;
+  if (flow !== -1 && existingLine !== -1 && flow > existingLine) {
+    lines[flow] = lines[flow].replace(/\[([^\]]*)\]/, (_, items) => `[${items.trim() ? `${items.trim()}, ` : ''}${namespace}]`);
+    edited = lines.join('\n');
+  } else if (existingLine !== -1 && existing?.namespaces === undefined) {
+    lines.splice(existingLine + 1, 0, `  namespaces: [${namespace}]  ${note}`);
+    edited = lines.join('\n');
+  } else if (existing === undefined || existing === null) {
+    edited = `${text.replace(/\n*$/, '\n')}existing:\n  namespaces: [${namespace}]  ${note}\n`;
+  } else {
+    const doc = parseDocument(text);
+    doc.setIn(['existing', 'namespaces'], [...(existing.namespaces ?? []), namespace]);
+    edited = doc.toString();
+  }
+  return parse(edited)?.existing?.namespaces?.includes(namespace) ? edited : undefined;
+}
+
 function main(argv) {
   let parsed;
   try {
@@ -182,8 +211,12 @@ function main(argv) {
   writeFileSync(join(appsDir, `${name}.ts`), appSource(name, identifier, fromRepo), { flag: 'wx' });
   writeFileSync(join(overlays, env, `${name}.yaml`), overlaySource(name, env, production), { flag: 'wx' });
   writeFileSync(indexFile, index);
+  const environmentFile = join(overlays, env, 'environment.yaml');
+  const declared = declareNamespace(readFileSync(environmentFile, 'utf8'), name);
+  if (declared !== undefined) writeFileSync(environmentFile, declared);
   console.log(`created apps/${name}.ts (export ${identifier}), registered in apps/index.ts`);
   console.log(`created overlays/${env}/${name}.yaml${production ? ' (production: the image is a placeholder digest)' : ''}`);
+  if (declared !== undefined) console.log(`declared namespace ${name} under existing.namespaces in overlays/${env}/environment.yaml (TO CONFIRM: it exists and is not this repository's, or emit a Namespace in the app)`);
   console.log(`next: replace the values marked TO CONFIRM, then npm run synth -- --app ${name} --env ${env}`);
   return EXIT.ok;
 }

@@ -18,6 +18,7 @@ import { DatabaseCredentials, credentialsReaderName } from './database-credentia
 import { POSTGRES_PORT, databaseConnection, type DatabaseConnection, type DatabaseConnectionOptions } from './database-connection';
 import { CNPG_CLUSTER_LABEL, CNPG_STATUS_PORT, CNPG_METRICS_PORT, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type CnpgDatabaseProps, type CredentialsGrant, type CredentialsForOptions } from './database-props';
 import { bootstrapOf, clusterResources, externalClustersOf, managedRole } from './cluster-spec';
+import { checkCnpgCluster } from './cluster-rules';
 import { validateDatabase, validateGrant } from './database-validation';
 
 /**
@@ -134,6 +135,7 @@ export class CnpgDatabase extends Construct {
       },
     });
     protectFromPrune(cluster);
+    this.node.addValidation({ validate: () => checkCnpgCluster(cluster.toJson() as Record<string, unknown>) });
 
     if (backup) {
       this.scheduledBackupName = `${this.name}-backup`;

@@ -1,16 +1,18 @@
 import { BASIC_AUTH_KEYS } from './database-connection';
 import { secretKeyMessage } from '../core/secret-source';
 import { AppChart } from '../core/app';
-import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain } from '../core/dns';
+import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
 import { checkLabel } from '../core/labels';
 import { checkResources, checkSize } from '../core/quantity';
-import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
+import { RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
 import { checkBackupSchedule } from './backup-schedule';
 
 /**
  * CnpgDatabase's validations: the operator's admission webhook rules (WH) and the platform's own,
- * checked at synth with the construct path.
+ * checked at synth with the construct path. The webhook rules that can be read off the Cluster
+ * itself are in cluster-rules.ts, shared with the output policy; the construct checks its
+ * rendered Cluster with them, and these are the rules about its props.
  */
 
 /** What the validations need of the construct: its name, namespace, instances and clients. */
@@ -29,7 +31,6 @@ export interface DatabaseFacts {
 export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, storageClass: string | undefined, chart: AppChart): string[] {
   const errors: string[] = [];
   const environment = chart.environment;
-  errors.push(...validateName(props.name));
 
   // Instances and the production rules.
   if (!Number.isInteger(db.instances) || db.instances < 1) errors.push(`instances ${db.instances} must be a whole number of at least 1 (Cluster CRD minimum)`);
@@ -58,7 +59,6 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   errors.push(...checkSize('storageSize', props.storageSize));
   if (props.walStorageSize !== undefined) errors.push(...checkSize('walStorageSize', props.walStorageSize));
   if (props.resources) errors.push(...checkResources(props.resources));
-  errors.push(...validateParameters(props, db.instances));
 
   // Application database and roles.
   const database = props.database ?? 'app';
@@ -109,25 +109,6 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   return errors;
 }
 
-/**
- * WH validateName: "cluster name must be a valid DNS label" (DNS-1035, because Services are named
- * after it) and "the maximum length of a cluster name is 50 characters". The derived Service
- * names (docs/src/service_management.md; `-any` is reserved too) are checked as well, so that a
- * future change of suffix cannot produce an invalid Service silently.
- */
-function validateName(name: string): string[] {
-  const problem = checkDns1035Label(name);
-  if (problem) return [`Cluster name "${name}" ${problem} (CNPG webhook validateName)`];
-  if (name.length > 50) return [`Cluster name "${name}" is ${name.length} characters long; CNPG allows at most 50 (webhook validateName), leaving room for the names it derives`];
-  const errors: string[] = [];
-  for (const suffix of ['-rw', '-ro', '-r', '-any']) {
-    const service = `${name}${suffix}`;
-    const serviceProblem = checkDns1035Label(service);
-    if (serviceProblem) errors.push(`the derived Service name "${service}" ${serviceProblem}`);
-  }
-  return errors;
-}
-
 function validateImage(props: CnpgDatabaseProps, production: boolean): string[] {
   const errors: string[] = [];
   const major = props.postgresVersion;
@@ -144,18 +125,12 @@ function validateImage(props: CnpgDatabaseProps, production: boolean): string[] 
     const name = props.imageName;
     const image = parseImage(name);
     // WH validateImageName: a tag is required even with a digest (the operator reads the
-    // PostgreSQL version from it), "latest" is refused, and the tag must be a version.
-    if (!image) {
-      errors.push(`imageName "${name}" is not a valid image reference (repository:tag[@sha256:<64 hex>])`);
-    } else if (!image.tag) {
-      errors.push(`imageName "${name}" has no tag; CNPG reads the PostgreSQL version from the tag, so write <repository>:<version>[@sha256:<digest>], e.g. "${example}"`);
-    } else if (image.tag === 'latest') {
-      errors.push(`imageName "${name}" uses the "latest" tag, which CNPG refuses; pin a version such as "${example}"`);
-    } else {
-      const tagMajor = /^(\d+)(\.\d+)*(-.*)?$/.exec(image.tag);
-      if (!tagMajor) errors.push(`imageName "${name}" has tag "${image.tag}", which is not a PostgreSQL version; CNPG reads the version from the tag (e.g. "17.6" or "17.6-system-trixie")`);
-      else if (Number(tagMajor[1]) !== major) errors.push(`imageName "${name}" is PostgreSQL ${tagMajor[1]} but postgresVersion is ${major}; make them agree (a major upgrade is a deliberate change of both)`);
-    }
+    // PostgreSQL version from it) and "latest" is refused; on the output, image-pinned holds every
+    // image to that. Whether the tag is a version is checked on the Cluster (cluster-rules.ts).
+    if (image && !image.tag) errors.push(`imageName "${name}" has no tag; CNPG reads the PostgreSQL version from the tag, so write <repository>:<version>[@sha256:<digest>], e.g. "${example}"`);
+    if (image?.tag === 'latest') errors.push(`imageName "${name}" uses the "latest" tag, which CNPG refuses; pin a version such as "${example}"`);
+    const tagMajor = image?.tag ? /^(\d+)(\.\d+)*(-.*)?$/.exec(image.tag) : undefined;
+    if (tagMajor && Number(tagMajor[1]) !== major) errors.push(`imageName "${name}" is PostgreSQL ${tagMajor[1]} but postgresVersion is ${major}; make them agree (a major upgrade is a deliberate change of both)`);
     // The project's production rule for every image (lib/core/image.ts): what was reviewed is what runs.
     if (image && production && !image.digest) {
       errors.push(`imageName "${name}" has no digest; production requires <repository>:<version>@sha256:<digest> so the reviewed image is the one that runs`);
@@ -168,54 +143,17 @@ function validateImage(props: CnpgDatabaseProps, production: boolean): string[] 
   return errors;
 }
 
-function validateParameters(props: CnpgDatabaseProps, instances: number): string[] {
-  const errors: string[] = [];
-  const parameters = props.parameters ?? {};
-  for (const [key, value] of Object.entries(parameters)) {
-    if (!/^[a-z_][a-z0-9_.]*$/.test(key)) errors.push(`parameter "${key}" is not a PostgreSQL parameter name (lower-case letters, digits, "_" and ".")`);
-    if (FIXED_POSTGRES_PARAMETERS.has(key) || key.startsWith('recovery_target')) {
-      const hint = key === 'shared_preload_libraries' ? '; list extensions in the Cluster\'s postgresql.sharedPreloadLibraries instead' : '';
-      errors.push(`parameter "${key}" is managed by the operator and cannot be set (CNPG webhook: "Can't set fixed configuration parameter")${hint}`);
-    }
-    if (typeof value !== 'string') errors.push(`parameter "${key}" must be a string (PostgreSQL parameters are written as text, e.g. "256MB")`);
-  }
-  // WH validateConfiguration: wal_level must be replica or logical with replicas or archiving,
-  // and wal_log_hints must be on with replicas (pg_rewind after a failover needs it).
-  if (parameters.wal_level === 'minimal' && (instances > 1 || props.backup)) {
-    errors.push('parameter wal_level "minimal" cannot stream to replicas or archive WAL; use "replica" or "logical" (the default)');
-  }
-  if (instances > 1 && ['off', 'false', '0'].includes(String(parameters.wal_log_hints ?? '').toLowerCase())) {
-    errors.push('parameter wal_log_hints must stay on with more than one instance: the operator uses pg_rewind to rejoin a former primary');
-  }
-  return errors;
-}
-
+/** The role rules of the webhook are the Cluster's (cluster-rules.ts); here what the Cluster cannot show. */
 function validateRoles(roles: readonly ManagedRole[]): string[] {
   const errors: string[] = [];
-  const seen = new Set<string>();
-  // WH validateManagedRoles: unique names, connectionLimit >= -1, no reserved roles, and not
-  // both disablePassword and passwordSecret.
   for (const role of roles) {
+    if (role.passwordSecret === undefined) continue;
     const where = `role "${role.name}"`;
-    if (!role.name) errors.push('a managed role has an empty name');
-    else if (role.name.length > 63) errors.push(`${where} is ${role.name.length} characters long; PostgreSQL names are at most 63 bytes`);
-    if (seen.has(role.name)) errors.push(`${where} is declared twice; each role is managed once`);
-    seen.add(role.name);
-    if (RESERVED_ROLES.has(role.name)) errors.push(`${where} is reserved by the operator (postgres.IsRoleReserved) and cannot be managed`);
-    if (role.connectionLimit !== undefined && (!Number.isInteger(role.connectionLimit) || role.connectionLimit < -1)) {
-      errors.push(`${where}: connectionLimit ${role.connectionLimit} must be a whole number, -1 (no limit) or more`);
-    }
-    if (role.disablePassword && role.passwordSecret) errors.push(`${where}: disablePassword and passwordSecret are exclusive; a role either has the Secret's password or none`);
-    if (role.passwordSecret !== undefined) {
-      const problem = checkDnsSubdomain(role.passwordSecret.name);
-      if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret.name}" ${problem}`);
-      for (const key of BASIC_AUTH_KEYS) {
-        const missing = secretKeyMessage(`${where}: passwordSecret (a basic-auth Secret)`, key, role.passwordSecret);
-        if (missing) errors.push(missing);
-      }
-    }
-    for (const member of role.inRoles ?? []) {
-      if (member === role.name) errors.push(`${where} lists itself in inRoles`);
+    const problem = checkDnsSubdomain(role.passwordSecret.name);
+    if (problem) errors.push(`${where}: passwordSecret "${role.passwordSecret.name}" ${problem}`);
+    for (const key of BASIC_AUTH_KEYS) {
+      const missing = secretKeyMessage(`${where}: passwordSecret (a basic-auth Secret)`, key, role.passwordSecret);
+      if (missing) errors.push(missing);
     }
   }
   return errors;
@@ -262,30 +200,7 @@ function validateRecovery(props: CnpgDatabaseProps, db: DatabaseFacts): string[]
   if (props.backup && props.backup.objectStore.name === recovery.objectStore.name && (props.backup.serverName ?? props.name) === origin) {
     errors.push(`backup and recovery use the same ObjectStore "${recovery.objectStore.name}" and serverName "${origin}"; the new cluster would archive into the backup it recovers from. Set backup.serverName to a new folder (e.g. "${props.name}-2"), or use another store`);
   }
-  const target = recovery.target;
-  if (target) {
-    // WH validateTargetExclusiveness: "Recovery target options are mutually exclusive".
-    const chosen: string[] = (['time', 'lsn', 'xid', 'name'] as const).filter((k) => target[k] !== undefined);
-    if (target.immediate) chosen.push('immediate');
-    if (chosen.length > 1) errors.push(`recovery.target sets ${chosen.join(' and ')}; the recovery targets are mutually exclusive (CNPG webhook), keep one`);
-    // WH validateRecoveryTarget: name, xid and immediate need a backupId outside volume snapshot recovery.
-    for (const key of ['name', 'xid', 'immediate'] as const) {
-      if (target[key] !== undefined && target[key] !== false && !target.backupId) {
-        errors.push(`recovery.target.${key} needs backupId: PostgreSQL cannot tell which base backup precedes a ${key === 'name' ? 'restore point' : key === 'xid' ? 'transaction id' : 'consistent point'}; name the backup to start from`);
-      }
-    }
-    if (target.time !== undefined && !isTimestamp(target.time)) {
-      errors.push(`recovery.target.time "${target.time}" is not a timestamp; write RFC 3339 ("2026-05-01T12:00:00Z") or PostgreSQL format ("2026-05-01 12:00:00+00"); without a zone it is read as UTC`);
-    }
-    if (target.lsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(target.lsn)) {
-      errors.push(`recovery.target.lsn "${target.lsn}" is not an LSN; write two hexadecimal numbers separated by "/", e.g. "0/3000060"`);
-    }
-    if (target.xid !== undefined && !/^[1-9][0-9]*$/.test(target.xid)) errors.push(`recovery.target.xid "${target.xid}" is not a transaction id (a positive whole number)`);
-    if (target.timeline !== undefined && target.timeline !== 'latest' && !/^[1-9][0-9]*$/.test(target.timeline)) {
-      errors.push(`recovery.target.timeline "${target.timeline}" must be "latest" or a positive whole number (CNPG webhook)`);
-    }
-    if (target.name !== undefined && target.name === '') errors.push('recovery.target.name is empty');
-  }
+  // The recovery target's rules are the Cluster's (cluster-rules.ts), checked on bootstrap.recovery.recoveryTarget.
   return errors;
 }
 
@@ -296,7 +211,6 @@ function validateImport(source: DatabaseImport): string[] {
   if (!source.user) errors.push('importFrom.user is empty; name the user that reads the source database');
   // WH validateMicroservice: exactly one database and no "*" wildcard.
   if (!source.database) errors.push('importFrom.database is empty; name the one source database to import');
-  if (source.database === '*') errors.push('importFrom.database "*" is not allowed: a microservice import takes exactly one named database (CNPG webhook validateMicroservice)');
   const { secret, key } = source.passwordSecret;
   const problem = checkDnsSubdomain(secret.name);
   if (problem) errors.push(`importFrom.passwordSecret name "${secret.name}" ${problem}`);
@@ -344,10 +258,4 @@ function checkIdentifier(value: string): string | undefined {
 function checkServerName(value: string): string | undefined {
   if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(value)) return 'must be a folder name: letters, digits, ".", "_" and "-", starting and ending with a letter or digit';
   return undefined;
-}
-
-/** RFC 3339, or PostgreSQL's `YYYY-MM-DD HH:MM:SS[.frac][zone]`; `types.ParseTargetTime` accepts both. */
-function isTimestamp(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(value)) return false;
-  return !Number.isNaN(Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')));
 }

@@ -16,6 +16,7 @@ export {
   protectFromPrune,
   syncWaveOf,
 } from './argocd-sync';
+export { podPeerFromKplus, serviceRefFromKplus } from './cdk8s-plus';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
 export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
 export { formatProblems, UserError, type Problem } from './errors';

@@ -3,7 +3,7 @@ import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import type { PodPeer } from '../core/network-peer';
 import { checkDnsSubdomain } from '../core/dns';
-import { checkGatewayHostname } from './hostname';
+import { checkGateway } from './gateway-api-rules';
 import type { IPolicyTarget } from './policy-target';
 
 /** Which namespaces may attach routes to a listener (`allowedRoutes.namespaces`). */
@@ -147,7 +147,7 @@ export class Gateway extends Construct implements IGateway {
       validate: () => validateGateway(props, this, className, issuer, chart.environment.name),
     });
 
-    new gwapi.Gateway(this, 'Resource', {
+    const resource = new gwapi.Gateway(this, 'Resource', {
       metadata: {
         name: this.name,
         labels: chart.labelsFor(props.component ?? 'gateway'),
@@ -170,6 +170,7 @@ export class Gateway extends Construct implements IGateway {
         })),
       },
     });
+    this.node.addValidation({ validate: () => checkGateway(resource.toJson() as Record<string, unknown>) });
   }
 
   /** The HTTPS listener that serves `hostname`, if any. */
@@ -221,18 +222,7 @@ function validateGateway(
     // cert-manager skips listeners without a hostname (BadConfig event), so TLS needs at least one.
     errors.push('hostnames is empty; cert-manager can only issue certificates for listeners that have a hostname');
   }
-  const seen = new Set<string>();
-  for (const hostname of props.hostnames) {
-    const problem = checkGatewayHostname(hostname);
-    if (problem) errors.push(`hostname "${hostname}" ${problem}`);
-    // Two listeners with the same port, protocol and hostname are Conflicted (GatewaySpec.Listeners).
-    if (seen.has(hostname)) errors.push(`hostname "${hostname}" is listed twice; two listeners with the same port, protocol and hostname conflict`);
-    seen.add(hostname);
-  }
-  if (gateway.listeners.length > 64) errors.push(`${gateway.listeners.length} listeners; a Gateway has at most 64 (GatewaySpec.Listeners)`);
-  for (const listener of gateway.listeners) {
-    if (listener.name.length > 253) errors.push(`listener name "${listener.name}" is longer than 253 characters`);
-  }
+  // The hostnames' and listeners' own rules are checkGateway's, on the rendered Gateway.
   const secretProblem = checkDnsSubdomain(gateway.tlsSecretName);
   if (secretProblem) errors.push(`tlsSecretName "${gateway.tlsSecretName}" ${secretProblem}`);
   const allowed = props.allowedRoutes;

@@ -77,6 +77,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       overlaysDir,
       environments: args.env,
       appNames: args.app,
+      outputDir: outDir,
     });
     const terraform = args.target === 'terraform'
       ? loadTerraform().renderTerraform({ result, overlaysDir, explicitEnvironments: args.env !== undefined, outDir, outDisplay: args.out })

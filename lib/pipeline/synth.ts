@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import { AppChart, type AppDefinition, type Claim } from '../core/app';
 import { overlaySchema } from './overlay-schema';
 import { appCodeError } from './app-code-error';
@@ -11,8 +12,10 @@ import type { Environment } from '../core/environment';
 import { UserError, type Problem } from '../core/errors';
 import { loadEnvironment, readOverlayWithSource } from './overlay';
 import { renderChecked, type SynthesizedApp } from './render';
+import type { KubeObject } from './schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from './policy/engine';
 import { checkReferences } from './policy/references';
+import { isTailscaleIngress, tailscaleDeviceName } from '../tailscale/tailscale-ingress-rules';
 
 /** What to synthesize and from where. */
 export interface SynthOptions {
@@ -26,6 +29,12 @@ export interface SynthOptions {
   readonly environments?: readonly string[];
   /** Only these apps. @default all */
   readonly appNames?: readonly string[];
+  /**
+   * The output directory of earlier runs (dist/). A run narrowed by `appNames` reads the other
+   * apps' objects there, so the reference check of the apps it builds sees what the others emit.
+   * @default none: a narrowed run checks only what environment.yaml alone decides
+   */
+  readonly outputDir?: string;
 }
 
 /** The result of a synth run: every pair, and the environments it covered. */
@@ -64,6 +73,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const results: SynthesizedApp[] = [];
   const environments: Environment[] = [];
   const durations = new Map<string, number>();
+  // Per environment, the apps deployed there that a run narrowed by --app does not build.
+  const notBuilt = new Map<Environment, AppDefinition[]>();
   const timed = (envName: string, started: number) => durations.set(envName, (durations.get(envName) ?? 0) + clockMs() - started);
 
   for (const envName of listEnvironments(options.overlaysDir, display, options.environments)) {
@@ -76,7 +87,9 @@ export function synthesize(options: SynthOptions): SynthResult {
       continue;
     }
     environments.push(environment);
+    notBuilt.set(environment, []);
     const claims: Array<Claim & { app: string }> = [];
+    const others: AppDefinition[] = [];
     for (const file of readdirSync(join(options.overlaysDir, envName)).sort()) {
       if (file === 'environment.yaml' || !file.endsWith('.yaml')) continue;
       const appName = file.slice(0, -'.yaml'.length);
@@ -90,7 +103,10 @@ export function synthesize(options: SynthOptions): SynthResult {
         });
         continue;
       }
-      if (options.appNames && !options.appNames.includes(appName)) continue;
+      if (options.appNames && !options.appNames.includes(appName)) {
+        others.push(app);
+        continue;
+      }
       try {
         const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`);
         results.push(result.app);
@@ -99,6 +115,7 @@ export function synthesize(options: SynthOptions): SynthResult {
         problems.push(...problemsOf(error));
       }
     }
+    notBuilt.set(environment, others);
     problems.push(...conflictingClaims(environment, claims));
     timed(envName, started);
   }
@@ -111,12 +128,25 @@ export function synthesize(options: SynthOptions): SynthResult {
 
   const files = new Map<string, string>();
   for (const r of results) for (const [path, content] of r.files) files.set(path, content);
+  for (const environment of environments) {
+    const built = results.filter((r) => r.environment === environment);
+    if (!options.appNames) {
+      problems.push(...checkReferences(environment, built));
+      continue;
+    }
+    // A narrowed run checks the apps it built against the environment's declarations and the
+    // other apps' output in dist/; if some other app's output is missing, only against what
+    // environment.yaml alone decides (an object there could satisfy any other reference).
+    const prior = (notBuilt.get(environment) ?? []).map((app) => ({ app, objects: options.outputDir ? priorObjects(options.outputDir, environment.name, app.name) : undefined }));
+    problems.push(...checkReferences(environment, [...built, ...prior.map((p) => ({ app: p.app, objects: p.objects ?? [] }))], {
+      reportOn: built.map((r) => r.app.name),
+      complete: prior.every((p) => p.objects !== undefined),
+    }));
+  }
+  if (problems.length > 0) throw new UserError(problems);
   // Environment-level files describe every app of the environment, so only a run over whole
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
-    // References across apps hold only over a whole environment: a narrowed run skips them.
-    for (const environment of environments) problems.push(...checkReferences(environment, results.filter((r) => r.environment === environment)));
-    if (problems.length > 0) throw new UserError(problems);
     for (const environment of environments) {
       const started = clockMs();
       try {
@@ -174,7 +204,24 @@ function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath
   const { objects, files: appFiles } = rendered;
   const files = new Map<string, string>();
   for (const [name, content] of appFiles) files.set(`${environment.name}/${app.name}/${name}`, content);
-  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: chart.claimed };
+  return { app: { environment, app, namespace: values.namespace, objects, files }, claims: [...chart.claimed, ...outputClaims(chart, objects)] };
+}
+
+/**
+ * Claims read off the rendered objects, however they were built: the tailnet device name of every
+ * Ingress of class tailscale. Named by the construct that owns the object (a TailscaleFunnel for
+ * its `Resource`), else by the object's own construct.
+ */
+function outputClaims(chart: AppChart, objects: readonly KubeObject[]): Claim[] {
+  // renderChart renders the chart's ApiObjects in construct-tree order: the i-th object is the i-th.
+  const made = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  return objects.flatMap((object, i): Claim[] => {
+    const manifest = object as unknown as Record<string, unknown>;
+    if (!isTailscaleIngress(manifest)) return [];
+    const construct = made.length === objects.length ? made[i] : undefined;
+    const owner = construct?.node.id === 'Resource' ? construct.node.scope : construct;
+    return [{ kind: 'tailnet hostname', value: tailscaleDeviceName(manifest), path: owner?.node.path ?? `Ingress/${String(object.metadata.name)}` }];
+  });
 }
 
 /**
@@ -250,6 +297,28 @@ function conflictingClaims(environment: Environment, claims: ReadonlyArray<Claim
     });
   }
   return problems;
+}
+
+/**
+ * The objects an earlier run wrote for `app` in `environment` (`<outputDir>/<env>/<app>/*.yaml`,
+ * one object per file), or undefined when there are none to read.
+ */
+function priorObjects(outputDir: string, environment: string, app: string): KubeObject[] | undefined {
+  const dir = join(outputDir, environment, app);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  const objects: KubeObject[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.yaml') || file === 'kustomization.yaml') continue;
+    try {
+      for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+        const value: unknown = doc.toJS();
+        if (value !== null && typeof value === 'object' && 'kind' in value && 'metadata' in value) objects.push(value as KubeObject);
+      }
+    } catch {
+      return undefined; // unreadable: treated as unknown, like a missing output
+    }
+  }
+  return objects;
 }
 
 /** A UserError's problems; any other error is a bug, thrown again. */

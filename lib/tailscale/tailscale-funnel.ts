@@ -1,32 +1,20 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import type { PodPeer } from '../core/network-peer';
-import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { checkServicePort, findServicePort, type IServiceRef } from '../core/service-ref';
+import { checkTailscaleIngress, TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LABEL } from './tailscale-ingress-rules';
 
 /**
  * Rules below cite the Tailscale Kubernetes operator (tailscale/tailscale, cmd/k8s-operator;
  * pinned CRDs v1.102.3) and its documentation
- * (https://tailscale.com/docs/kubernetes-operator/reference/limitations).
+ * (https://tailscale.com/docs/kubernetes-operator/reference/limitations). The rules that can be
+ * read off the Ingress itself live in tailscale-ingress-rules.ts, shared with the output policy;
+ * the construct checks its rendered Ingress with them, and here only what the Ingress cannot
+ * show (the backend Service's namespace, type and ports, the protocol the props expect).
  */
 
-/** The IngressClass the operator installs and watches (`shouldExpose` in ingress.go). */
-export const TAILSCALE_INGRESS_CLASS = 'tailscale';
-
-/** Annotations the operator reads on an Ingress. */
-export const TAILSCALE_ANNOTATION = {
-  /** `"true"`: public through Funnel. */
-  funnel: 'tailscale.com/funnel',
-  /** Comma-separated ACL tags of the proxy device. */
-  tags: 'tailscale.com/tags',
-  /** The ingress ProxyGroup that serves the Ingress (high availability). */
-  proxyGroup: 'tailscale.com/proxy-group',
-  /** `"true"`: also answer on port 80 with a redirect to HTTPS. */
-  httpRedirect: 'tailscale.com/http-redirect',
-} as const;
-/** The label that selects a ProxyClass for the proxy pod. */
-export const TAILSCALE_PROXY_CLASS_LABEL = 'tailscale.com/proxy-class';
+export { TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LABEL };
 
 /** Properties for `TailscaleFunnel`. */
 export interface TailscaleFunnelProps {
@@ -135,8 +123,9 @@ export class TailscaleFunnel extends Construct {
     const paths = props.paths ?? ['/'];
     const funnel = props.funnel ?? false;
 
-    this.node.addValidation({ validate: () => validateFunnel(props, this, tailnet, chart.environment.tailscale?.reservedHostnames ?? [], chart.environment.name) });
-    chart.claim(this, 'tailnet hostname', this.hostname);
+    const tailnetFacts = { tailnetDomain: tailnet, reservedHostnames: chart.environment.tailscale?.reservedHostnames, environment: chart.environment.name };
+    // The device name is claimed by synth from the rendered Ingress (tailscaleDeviceName), so a raw
+    // Ingress of class tailscale in another app cannot take it either.
 
     const annotations: Record<string, string> = {};
     if (funnel) annotations[TAILSCALE_ANNOTATION.funnel] = 'true';
@@ -149,7 +138,7 @@ export class TailscaleFunnel extends Construct {
     const port = typeof props.port === 'number' ? { number: props.port } : { name: props.port };
     const service = { name: props.backend.name, port };
     const everything = paths.length === 1 && paths[0] === '/';
-    new k8s.KubeIngress(this, 'Resource', {
+    const ingress = new k8s.KubeIngress(this, 'Resource', {
       metadata: {
         name: this.ingressName,
         labels,
@@ -168,31 +157,17 @@ export class TailscaleFunnel extends Construct {
         tls: [{ hosts: [this.hostname] }],
       },
     });
+    this.node.addValidation({
+      validate: () => [...validateFunnel(props, this, tailnet, chart.environment.name), ...checkTailscaleIngress(ingress.toJson() as Record<string, unknown>, tailnetFacts)],
+    });
   }
 }
 
-function validateFunnel(props: TailscaleFunnelProps, funnel: TailscaleFunnel, tailnet: string | undefined, reserved: readonly string[], environment: string): string[] {
+function validateFunnel(props: TailscaleFunnelProps, funnel: TailscaleFunnel, tailnet: string | undefined, environment: string): string[] {
   const errors: string[] = [];
   if (!tailnet) {
     errors.push(`environment ${environment} has no tailscale.tailnetDomain; add it to its environment.yaml (e.g. "tail5b443a.ts.net")`);
   }
-  if (funnel.hostname.includes('.')) {
-    const first = funnel.hostname.split('.')[0];
-    errors.push(
-      `hostname "${props.hostname}" has more than one DNS label; the Tailscale operator keeps only the first label of the TLS host ` +
-      `(hostnameForIngress in cmd/k8s-operator/ingress.go), so it would be served as "${first}.${tailnet ?? '<tailnet>'}", not as written. ` +
-      `Use a single label such as "${funnel.hostname.split('.').join('-')}"`,
-    );
-  } else {
-    const problem = checkDnsLabel(funnel.hostname);
-    if (problem) errors.push(`hostname "${funnel.hostname}" ${problem} (it becomes a MagicDNS label)`);
-  }
-  if (reserved.includes(funnel.hostname)) {
-    errors.push(`hostname "${funnel.hostname}" is listed in tailscale.reservedHostnames of environment ${environment}: another device already uses it, and Tailscale would rename this one`);
-  }
-  const nameProblem = checkDnsSubdomain(funnel.ingressName);
-  if (nameProblem) errors.push(`Ingress name "${funnel.ingressName}" ${nameProblem}`);
-
   const backend = props.backend;
   if (backend.namespace !== funnel.namespace) {
     errors.push(`backend Service ${backend.namespace}/${backend.name} is in another namespace than the Ingress (${funnel.namespace}); the operator only looks up backends in the Ingress's namespace`);
@@ -211,29 +186,6 @@ function validateFunnel(props: TailscaleFunnelProps, funnel: TailscaleFunnel, ta
   if (!speaksTls && expected === 'https') {
     errors.push(`backendProtocol is "https" but the operator uses TLS only for port 443 or a port named "https"; port ${props.port} would be spoken to in plain HTTP`);
   }
-
-  const paths = props.paths ?? ['/'];
-  if (paths.length === 0) errors.push('paths is empty; omit it to route everything ("/")');
-  const seen = new Set<string>();
-  for (const path of paths) {
-    if (!path.startsWith('/')) errors.push(`path "${path}" must start with "/"`);
-    if (seen.has(path)) errors.push(`path "${path}" is listed twice; the operator keeps only the last backend for a path`);
-    seen.add(path);
-  }
-  for (const tag of props.tags ?? []) {
-    // tailcfg.CheckTag; the operator splits the annotation on "," without trimming.
-    if (!/^tag:[a-zA-Z][a-zA-Z0-9-]*$/.test(tag)) errors.push(`tag "${tag}" is not a Tailscale tag; tags look like "tag:k8s" (letters, digits and "-", starting with a letter)`);
-  }
-  if (props.proxyClass) {
-    const problem = checkDnsSubdomain(props.proxyClass);
-    if (problem) errors.push(`proxyClass "${props.proxyClass}" ${problem}`);
-  }
-  if (props.proxyGroup) {
-    const problem = checkDnsSubdomain(props.proxyGroup);
-    if (problem) errors.push(`proxyGroup "${props.proxyGroup}" ${problem}`);
-    if (props.funnel) {
-      errors.push('funnel and proxyGroup cannot be combined: the ProxyGroup ingress reconciler (ingress-for-pg.go) does not configure Funnel, so the Ingress would stay tailnet-only; drop proxyGroup for a public funnel');
-    }
-  }
+  if ((props.paths ?? ['/']).length === 0) errors.push('paths is empty; omit it to route everything ("/")');
   return errors;
 }

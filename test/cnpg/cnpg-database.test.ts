@@ -480,13 +480,13 @@ describe('CnpgDatabase', () => {
 
     test('recovery targets the webhook would reject', () => {
       const errors = (target: NonNullable<NonNullable<CnpgDatabaseProps['recovery']>['target']>) => errorsOf((chart) => ({ recovery: { objectStore: store(chart), target } }));
-      expect(errors({ time: '2026-05-01T12:00:00Z', lsn: '0/3000060' })).toMatch(/recovery.target sets time and lsn; the recovery targets are mutually exclusive/);
-      expect(errors({ name: 'before-migration' })).toMatch(/recovery.target.name needs backupId/);
-      expect(errors({ immediate: true })).toMatch(/recovery.target.immediate needs backupId/);
-      expect(errors({ time: 'yesterday' })).toMatch(/recovery.target.time "yesterday" is not a timestamp/);
-      expect(errors({ lsn: '3000060' })).toMatch(/recovery.target.lsn "3000060" is not an LSN/);
-      expect(errors({ xid: 'abc', backupId: 'b' })).toMatch(/recovery.target.xid "abc" is not a transaction id/);
-      expect(errors({ timeline: 'current' })).toMatch(/recovery.target.timeline "current" must be "latest" or a positive whole number/);
+      expect(errors({ time: '2026-05-01T12:00:00Z', lsn: '0/3000060' })).toMatch(/recoveryTarget sets targetTime and targetLSN; the recovery targets are mutually exclusive/);
+      expect(errors({ name: 'before-migration' })).toMatch(/recoveryTarget.targetName needs backupID/);
+      expect(errors({ immediate: true })).toMatch(/recoveryTarget.targetImmediate needs backupID/);
+      expect(errors({ time: 'yesterday' })).toMatch(/recoveryTarget.targetTime "yesterday" is not a timestamp/);
+      expect(errors({ lsn: '3000060' })).toMatch(/recoveryTarget.targetLSN "3000060" is not an LSN/);
+      expect(errors({ xid: 'abc', backupId: 'b' })).toMatch(/recoveryTarget.targetXID "abc" is not a transaction id/);
+      expect(errors({ timeline: 'current' })).toMatch(/recoveryTarget.targetTLI "current" must be "latest" or a positive whole number/);
     });
 
     test('accepts a PostgreSQL-format recovery time', () => {
@@ -495,7 +495,7 @@ describe('CnpgDatabase', () => {
 
     test('an import that is not one named database from a reachable host', () => {
       const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' }, ...extra } });
-      expect(errorsOf(importOf({ database: '*' }))).toMatch(/importFrom.database "\*" is not allowed: a microservice import takes exactly one named database/);
+      expect(errorsOf(importOf({ database: '*' }))).toMatch(/import database "\*" is not allowed: a microservice import takes exactly one named database/);
       expect(errorsOf(importOf({ host: 'postgres://db' }))).toMatch(/importFrom.host "postgres:\/\/db" is not a host name/);
       expect(errorsOf(importOf({ port: 0 }))).toMatch(/importFrom.port 0 is not a port number/);
       expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s'), key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);

@@ -57,6 +57,11 @@ describe('npm run new-app', () => {
     expect(listed(index)).toEqual([...before, 'billingApi'].sort());
     expect(readFileSync(join(root, 'apps', 'billing-api.ts'), 'utf8')).toMatch(/new WebService\(chart, 'Web', \{\n {6}name: 'billing-api',/);
 
+    // The namespace is declared, so the reference check (which --app runs too) finds it; the file keeps its comments.
+    const environment = readFileSync(join(root, 'overlays', 'cfp-sandbox', 'environment.yaml'), 'utf8');
+    expect(environment).toMatch(/^existing:\n {2}namespaces: \[billing-api\] {2}# TO CONFIRM: billing-api exists and is not this repository's/m);
+    expect(environment).toContain(readFileSync(join(ROOT, 'overlays', 'cfp-sandbox', 'environment.yaml'), 'utf8').split('\n')[1]);
+
     const result = synth(root, '--app', 'billing-api', '--env', 'cfp-sandbox');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -72,6 +77,7 @@ describe('npm run new-app', () => {
 
   test('in a production environment the overlay pins a digest, which production requires', () => {
     expect(newApp(root, 'ledger', '--env', 'pal-e-prod').code).toBe(0);
+    expect(readFileSync(join(root, 'overlays', 'pal-e-prod', 'environment.yaml'), 'utf8')).toMatch(/^ {2}namespaces: \[pal-e-docs, ledger\]/m);
     expect(readFileSync(join(root, 'overlays', 'pal-e-prod', 'ledger.yaml'), 'utf8')).toMatch(/^image: ghcr\.io\/example\/ledger@sha256:0{64} {2}# TO CONFIRM/m);
     const result = synth(root, '--app', 'ledger', '--env', 'pal-e-prod');
     expect(result.stderr).toBe('');

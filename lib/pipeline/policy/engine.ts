@@ -12,6 +12,7 @@ import { imageContract } from './image-contract';
 import { stableSelectors } from './selectors';
 import { syncOrder } from './sync-order';
 import { singleWriter } from './claims';
+import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
@@ -46,6 +47,10 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'stable-selectors': stableSelectors,
   'sync-order': syncOrder,
   'single-writer': singleWriter,
+  'tailscale-ingress': tailscaleIngress,
+  'gateway-api': gatewayApi,
+  'cnpg-cluster': cnpgCluster,
+  'volume-claim': volumeClaim,
 };
 
 /** A finding with its rule. */
@@ -78,7 +83,7 @@ export function enforcePolicy(chart: AppChart, objects: readonly KubeObject[], o
   const exceptions = options.exceptions ?? ((options.values as { policyExceptions?: PolicyException[] } | undefined)?.policyExceptions ?? []);
   const overlayFile = chart.overlayFile;
   const where = objectLocator(chart, objects);
-  const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts });
+  const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts, environment: chart.environment });
 
   const problems: Problem[] = [];
   const excepted = new Set<Violation>();

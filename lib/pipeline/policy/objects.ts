@@ -1,3 +1,4 @@
+import { isRecord, list, record, type Manifest } from '../../core/manifest';
 import type { KubeObject } from '../schema-validation';
 
 /**
@@ -6,23 +7,10 @@ import type { KubeObject } from '../schema-validation';
  * the policy has checked the kinds it knows, but an app may emit anything).
  */
 
+export { isRecord, list, record };
+
 /** A JSON object of a rendered manifest. */
-export type Json = Record<string, unknown>;
-
-/** Whether `value` is a JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** `value` if it is a JSON object, else an empty one. */
-export function record(value: unknown): Json {
-  return isRecord(value) ? value : {};
-}
-
-/** The JSON objects in `value` if it is an array, else none. */
-export function list(value: unknown): Json[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
+export type Json = Manifest;
 
 /** The API group of an apiVersion: "" for the core group (`v1`). */
 export function apiGroup(object: KubeObject): string {

@@ -38,11 +38,40 @@ export interface SecretProducer {
 /** The keys CloudNativePG writes into `<cluster>-app` (docs/src/applications.md, "Secrets"). */
 export const CNPG_APP_SECRET_KEYS = ['dbname', 'fqdn-jdbc-uri', 'fqdn-uri', 'host', 'jdbc-uri', 'password', 'pgpass', 'port', 'uri', 'user', 'username'] as const;
 
+/** Which apps a check reports on, and how much of the environment it sees. */
+export interface ReferenceScope {
+  /**
+   * Report the problems of these apps only; the other apps' objects count as what the environment
+   * emits. A synth run narrowed by `--app` reports on the apps it builds.
+   * @default every app given
+   */
+  readonly reportOn?: readonly string[];
+  /**
+   * Every app deployed to the environment is among those given. When false (a narrowed run that
+   * could not read some other app's output), anything another app might emit is unknown, so only
+   * what environment.yaml alone decides is checked: operators and StorageClasses.
+   * @default true
+   */
+  readonly complete?: boolean;
+}
+
 /** Every reference problem among the rendered apps of `environment`. */
-export function checkReferences(environment: Environment, apps: readonly RenderedApp[]): Problem[] {
+export function checkReferences(environment: Environment, apps: readonly RenderedApp[], scope: ReferenceScope = {}): Problem[] {
   const existing = environment.existing ?? {};
   const problems: Problem[] = [];
-  const all = apps.flatMap((a) => a.objects.map((object) => ({ object, app: a.app })));
+  const reported = scope.reportOn ? new Set(scope.reportOn) : undefined;
+  const complete = scope.complete ?? true;
+  // `byEnvironmentAlone`: the problem holds whatever the other apps emit (an operator or a
+  // StorageClass is only ever declared), so it is reported even when some apps are unknown.
+  const report = (app: { name: string }, problem: Problem, byEnvironmentAlone = false) => {
+    if (reported && !reported.has(app.name)) return;
+    if (!complete && !byEnvironmentAlone) return;
+    problems.push(problem);
+  };
+  // The reported apps last, so that a conflict between two apps (one WAL archive folder) is
+  // reported on the later one, which is then a reported one.
+  const ordered = reported ? [...apps.filter((a) => !reported.has(a.app.name)), ...apps.filter((a) => reported.has(a.app.name))] : apps;
+  const all = ordered.flatMap((a) => a.objects.map((object) => ({ object, app: a.app })));
   const where = (object: KubeObject, app: { name: string }, field: string) => `${objectId(object)} ${field} (app ${app.name}, environment ${environment.name})`;
   const declare = (key: string, value: string) => `add "${value}" to existing.${key} in ${environment.file}`;
 
@@ -52,28 +81,28 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     const group = apiGroup(object);
     return (Object.keys(OPERATORS) as OperatorName[]).find((name) => (OPERATORS[name].groups as readonly string[]).includes(group));
   };
-  const reported = new Set<string>();
+  const operatorReported = new Set<string>();
   for (const { object, app } of all) {
     const operator = operatorOf(object);
-    if (!operator || reported.has(operator)) continue;
+    if (!operator || operatorReported.has(operator) || (reported && !reported.has(app.name))) continue;
     const declared = existing.operators?.[operator];
     if (declared === undefined) {
-      reported.add(operator);
-      problems.push({
+      operatorReported.add(operator);
+      report(app, {
         where: where(object, app, 'kind'),
         message: `needs the ${operator} operator (${OPERATORS[operator].upstream}), which ${environment.file} does not declare`,
         hint: `if the cluster runs it, add existing.operators.${operator}: "<release>" to ${environment.file}; otherwise install it first`,
-      });
+      }, true);
       continue;
     }
     const pinned = pinnedRelease(object);
     if (pinned && olderMinor(declared, pinned)) {
-      reported.add(operator);
-      problems.push({
+      operatorReported.add(operator);
+      report(app, {
         where: where(object, app, 'apiVersion'),
         message: `is generated from the ${pinned} CRDs, but ${environment.file} says the cluster runs ${operator} ${declared}: fields it does not know are pruned or refused`,
         hint: `upgrade ${operator} to ${pinned} or newer, then update existing.operators.${operator}`,
-      });
+      }, true);
     }
   }
 
@@ -82,9 +111,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   const namespaceReported = new Set<string>();
   for (const { object, app } of all) {
     const ns = object.metadata.namespace;
-    if (typeof ns !== 'string' || namespaces.has(ns) || namespaceReported.has(ns)) continue;
+    if (typeof ns !== 'string' || namespaces.has(ns) || namespaceReported.has(ns) || (reported && !reported.has(app.name))) continue;
     namespaceReported.add(ns);
-    problems.push({
+    report(app, {
       where: where(object, app, 'metadata.namespace'),
       message: `is in namespace "${ns}", which no app emits and ${environment.file} does not declare`,
       hint: `emit the Namespace in the app that owns it, or, if it exists and is not this repository's, add it to existing.namespaces in ${environment.file} (nothing declared there is labelled or pruned)`,
@@ -99,7 +128,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (optional) return;
     const producer = secrets.get(`${namespace}/${name}`);
     if (!producer) {
-      problems.push({
+      report(app, {
         where: where(object, app, field),
         message: `reads Secret ${namespace}/${name}, which nothing in environment ${environment.name} writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)`,
         hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', `${namespace}/${name}`)}`,
@@ -107,7 +136,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     } else if (key !== undefined) {
       // The same check the constructs run on their ISecretSource (lib/core/secret-source.ts).
       const problem = secretKeyProblem(key, `${namespace}/${name}`, producer);
-      if (problem) problems.push({ where: where(object, app, field), ...problem });
+      if (problem) report(app, { where: where(object, app, field), ...problem });
     }
   };
   for (const { object, app } of all) {
@@ -130,7 +159,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     const id = kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${object.metadata.namespace}/${ref.name}`;
     const store = stores.get(id);
     if (!store && !declaredStores.has(id)) {
-      problems.push({
+      report(app, {
         where: where(object, app, 'spec.secretStoreRef'),
         message: `reads from ${id.replace(/\//, ' ')}, which no app emits and ${environment.file} does not declare`,
         hint: `emit the store, or, if the cluster has it, ${declare('secretStores', id)}`,
@@ -151,7 +180,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   for (const { object, app } of all) {
     for (const ref of serviceReferences(object)) {
       if (services.has(`${ref.namespace}/${ref.name}`)) continue;
-      problems.push({
+      report(app, {
         where: where(object, app, ref.field),
         message: `sends traffic to Service ${ref.namespace}/${ref.name}, which no app emits and ${environment.file} does not declare`,
         hint: `if another system manages it, ${declare('services', `${ref.namespace}/${ref.name}`)}`,
@@ -167,21 +196,21 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       const catalog = record(spec.imageCatalogRef);
       if (typeof catalog.name === 'string') {
         const problem = catalogProblem(all.map((a) => a.object), existing.imageCatalogs ?? [], String(catalog.kind), catalog.name, String(object.metadata.namespace), Number(catalog.major));
-        if (problem) problems.push({ where: where(object, app, 'spec.imageCatalogRef'), message: problem, hint: `emit the catalog from the platform layer, pin the image (imageName) instead, or, if the cluster has it, declare it under existing.imageCatalogs in ${environment.file}` });
+        if (problem) report(app, { where: where(object, app, 'spec.imageCatalogRef'), message: problem, hint: `emit the catalog from the platform layer, pin the image (imageName) instead, or, if the cluster has it, declare it under existing.imageCatalogs in ${environment.file}` });
       }
       for (const plugin of list(spec.plugins)) {
         const params = record(plugin.parameters);
         if (typeof params.barmanObjectName !== 'string') continue;
         const store = all.find(({ object: o }) => isKind(o, 'barmancloud.cnpg.io', 'ObjectStore') && o.metadata.name === params.barmanObjectName && o.metadata.namespace === object.metadata.namespace);
         if (!store) {
-          problems.push({ where: where(object, app, 'spec.plugins'), message: `archives through ObjectStore ${params.barmanObjectName}, which no app emits in namespace ${object.metadata.namespace}`, hint: 'emit the ObjectStore in the Cluster\'s namespace (BarmanObjectStore)' });
+          report(app, { where: where(object, app, 'spec.plugins'), message: `archives through ObjectStore ${params.barmanObjectName}, which no app emits in namespace ${object.metadata.namespace}`, hint: 'emit the ObjectStore in the Cluster\'s namespace (BarmanObjectStore)' });
           continue;
         }
         if (plugin.isWALArchiver !== true) continue;
         const folder = `${record(record(store.object.spec).configuration).destinationPath}/${typeof params.serverName === 'string' ? params.serverName : object.metadata.name}`;
         const earlier = archives.get(folder);
         if (earlier) {
-          problems.push({
+          report(app, {
             where: where(object, app, 'spec.plugins'),
             message: `archives WAL into ${folder}, as ${earlier} does; the Barman Cloud plugin refuses to archive into a non-empty WAL archive, so one of them stops archiving and its pg_wal fills the volume`,
             hint: 'give the newer cluster its own backup.serverName (a new generation such as "<cluster>-2")',
@@ -194,15 +223,16 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (isKind(object, 'postgresql.cnpg.io', 'ScheduledBackup')) {
       const cluster = record(spec.cluster).name;
       if (!all.some(({ object: o }) => isKind(o, 'postgresql.cnpg.io', 'Cluster') && o.metadata.name === cluster && o.metadata.namespace === object.metadata.namespace)) {
-        problems.push({ where: where(object, app, 'spec.cluster'), message: `backs up Cluster ${String(cluster)}, which no app emits in namespace ${object.metadata.namespace}` });
+        report(app, { where: where(object, app, 'spec.cluster'), message: `backs up Cluster ${String(cluster)}, which no app emits in namespace ${object.metadata.namespace}` });
       }
     }
   }
 
   // Claims against what the environment's StorageClasses provide (existing.storageClasses).
+  // The same check PersistentClaim runs (lib/core/volume-claim.ts); it needs environment.yaml alone.
   for (const { object, app } of all) {
     for (const claim of claimsOf(object, environment.storageClass)) {
-      for (const problem of storageClassProblems(environment, claim)) problems.push({ where: where(object, app, claim.field), ...problem });
+      for (const problem of storageClassProblems(environment, claim)) report(app, { where: where(object, app, claim.field), ...problem }, true);
     }
   }
 
@@ -210,11 +240,11 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   if (apps.some((a) => a.app.layer === 'platform')) {
     for (const { object, app } of all) {
       if ((app.layer ?? 'application') === 'application' && isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
-        problems.push({
+        report(app, {
           where: where(object, app, 'kind'),
           message: `is a database server in application app ${app.name}, but environment ${environment.name} has a platform layer, which owns every database server`,
           hint: 'move the CnpgDatabase to the platform app and reach it with CnpgDatabase.connectionFor and DatabaseCredentials',
-        });
+        }, true);
       }
     }
   }

@@ -36,7 +36,9 @@ export const stableSelectors: PolicyRule = {
       findings.push({
         object,
         message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${isKind(object, '', 'Service') ? ' and the Service loses its pods' : ', and a Deployment\'s selector cannot change after creation'}`,
-        fix: 'create the cdk8s-plus workload with select: false, then select the chart\'s stable labels: workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(component) })) and the same on workload.podMetadata',
+        fix: isKind(object, '', 'Service')
+          ? 'select the pods by stable labels: new kplus.Service(chart, id, { selector: kplus.Pods.select(chart, id, { labels: chart.selectorFor(component) }), ... }) instead of exposeViaService() or selector: workload, which select by the construct path (docs/cdk8s-plus.md)'
+          : 'create the cdk8s-plus workload with select: false and podMetadata: { labels: chart.selectorFor(component) }, then workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(component) })) (docs/cdk8s-plus.md)',
       });
     }
     return findings;

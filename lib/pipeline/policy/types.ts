@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { patternRule } from '../../core/values';
+import type { Environment } from '../../core/environment';
 import type { ImageContract } from '../../core/image-contract';
 import type { KubeObject } from '../schema-validation';
 
@@ -25,6 +26,10 @@ export const RULE_NAMES = [
   'stable-selectors',
   'sync-order',
   'single-writer',
+  'tailscale-ingress',
+  'gateway-api',
+  'cnpg-cluster',
+  'volume-claim',
 ] as const;
 
 /** The name of a policy rule. */
@@ -62,6 +67,8 @@ export interface PolicyContext {
   readonly production: boolean;
   /** The image contracts the app declared (`AppChart.declareImage`). @default none */
   readonly contracts?: readonly ImageContract[];
+  /** The environment, for rules that read its facts (the tailnet's domain). @default unknown */
+  readonly environment?: Environment;
 }
 
 /** One violation: the object that breaks the rule, what is wrong and how to fix it. */
