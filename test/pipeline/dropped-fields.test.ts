@@ -30,3 +30,14 @@ describe('fields an imported class would drop fail synth, instead of vanishing',
     expect(render(chart).find((o) => o.kind === 'Cluster')!.spec).toMatchObject({ plugins: [{ isWALArchiver: true }] });
   });
 });
+
+describe('a JSON patch that writes a plain value where the class takes a wrapper (Quantity)', () => {
+  test('is the user\'s error, naming the construct and the field, not a fault of the library', () => {
+    const chart = testChart();
+    const claim = new k8s.KubePersistentVolumeClaim(chart, 'claim', { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } } });
+    claim.addJsonPatch(JsonPatch.replace('/spec/resources/requests/storage', '0'));
+    const problems = problemsOf(() => render(chart));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) expect(problem).toMatch(/^demo\/claim .*spec\.resources\.requests\.storage/);
+  });
+});
