@@ -2,6 +2,9 @@ import { parseAllDocuments } from 'yaml';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
+import { type Segment, formatPath, isRecord, asArray, getIn, deleteIn, diffValues, type FieldChange } from './value-diff';
+
+export { diffValues, type FieldChange } from './value-diff';
 
 // Compares two generated trees (the committed dist/ and a fresh synth) object by object and
 // flags the changes a sync cannot apply or that lose data. Pure: trees in, a report out; the
@@ -28,13 +31,6 @@ export interface Manifest {
   readonly object: Readonly<Record<string, unknown>>;
 }
 
-/** One changed field. `before` or `after` is `undefined` when the field is absent on that side. */
-export interface FieldChange {
-  /** e.g. `spec.template.spec.containers[name=web].image`. */
-  readonly path: string;
-  readonly before: unknown;
-  readonly after: unknown;
-}
 
 /**
  * What happened to one object. Objects are identified by environment, API group, kind,
@@ -477,94 +473,6 @@ function isExternalName(m: Manifest): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Field-level diff.
-
-type Segment = string | number | { readonly name: string };
-
-/**
- * The changed fields between two values, deepest first reached. Lists whose items all have a
- * unique `name` (containers, volumes, env, ports) are matched by name, so reordering them is no
- * change and paths read `containers[name=web]`; other lists of objects are matched by index;
- * lists of scalars are compared whole.
- */
-export function diffValues(before: unknown, after: unknown, path: readonly Segment[] = []): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const walk = (b: unknown, a: unknown, at: readonly Segment[]) => {
-    if (deepEqual(b, a)) return;
-    if (isRecord(b) && isRecord(a)) {
-      for (const key of unionKeys(Object.keys(b), Object.keys(a))) walk(b[key], a[key], [...at, key]);
-      return;
-    }
-    if (Array.isArray(b) && Array.isArray(a)) {
-      const byName = namedItems(b) && namedItems(a);
-      if (byName) {
-        const old = new Map(b.map((item) => [(item as { name: string }).name, item]));
-        const next = new Map(a.map((item) => [(item as { name: string }).name, item]));
-        for (const name of unionKeys([...old.keys()], [...next.keys()])) walk(old.get(name), next.get(name), [...at, { name }]);
-        return;
-      }
-      if (b.length > 0 && a.length > 0 && b.every(isRecord) && a.every(isRecord)) {
-        for (let i = 0; i < Math.max(b.length, a.length); i++) walk(b[i], a[i], [...at, i]);
-        return;
-      }
-    }
-    changes.push({ path: formatPath(at), before: b, after: a });
-  };
-  walk(before, after, path);
-  return changes;
-}
-
-/** `['spec', 'containers', {name: 'web'}, 'image']` → `spec.containers[name=web].image`. */
-function formatPath(path: readonly Segment[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'object') text += `[name=${segment.name}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(segment)}]`;
-  }
-  return text || '(object)';
-}
-
-function namedItems(list: readonly unknown[]): boolean {
-  const names = list.map((item) => (isRecord(item) && typeof item.name === 'string' ? item.name : undefined));
-  return names.every((n) => n !== undefined) && new Set(names).size === names.length;
-}
-
-function unionKeys(first: readonly string[], second: readonly string[]): string[] {
-  return [...first, ...second.filter((k) => !first.includes(k))];
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers over parsed YAML.
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function getIn(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) current = isRecord(current) ? current[key] : undefined;
-  return current;
-}
-
-function deleteIn(value: Record<string, unknown>, path: readonly string[]): void {
-  const parent = getIn(value, path.slice(0, -1));
-  if (isRecord(parent)) delete parent[path[path.length - 1]];
-}
 
 function withoutNamespace(object: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const copy = structuredClone(object) as Record<string, unknown>;
