@@ -136,7 +136,7 @@ export const CnpgDatabaseValues = Type.Object({
   podDisruptionBudget: Type.Optional(Type.Boolean({ description: 'default: true with 2 or more instances, false with 1' })),
   monitoring: Type.Optional(Type.Boolean({ description: 'emit a PodMonitor' })),
   podMonitorLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra labels a Prometheus selects PodMonitors by' })),
-  metricsScrapers: Type.Optional(Type.Array(client, { description: 'who may scrape port 9187 (default: anyone)' })),
+  metricsScrapers: Type.Optional(Type.Array(client, { description: 'who may scrape port 9187; required where monitoring is on (production, by default)' })),
   clients: Type.Optional(Type.Array(client, { description: 'pods admitted to port 5432' })),
   /** Continuous backup to an ObjectStore, plus scheduled base backups (see `DatabaseBackup`); production requires it. */
   backup: Type.Optional(Type.Object({

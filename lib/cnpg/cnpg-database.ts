@@ -266,11 +266,10 @@ export class CnpgDatabase extends Construct {
     ];
     // An empty `from` would admit every source, so the client rule exists only with clients.
     if (this.clients.length > 0) rules.push({ from: this.clients.map((c) => this.peerOf(c)), ports: [port(POSTGRES_PORT)] });
-    if (props.monitoring ?? AppChart.of(this).environment.production) {
-      const scrapers = props.metricsScrapers ?? [];
-      rules.push(scrapers.length > 0
-        ? { from: scrapers.map((c) => this.peerOf(c)), ports: [port(CNPG_METRICS_PORT)] }
-        : { ports: [port(CNPG_METRICS_PORT)] });
+    // Monitoring without scrapers is refused (database-validation.ts): a rule without `from` would admit everyone.
+    const scrapers = props.metricsScrapers ?? [];
+    if ((props.monitoring ?? AppChart.of(this).environment.production) && scrapers.length > 0) {
+      rules.push({ from: scrapers.map((c) => this.peerOf(c)), ports: [port(CNPG_METRICS_PORT)] });
     }
     return rules;
   }

@@ -297,8 +297,10 @@ export interface CnpgDatabaseProps {
    */
   readonly podMonitorLabels?: Readonly<Record<string, string>>;
   /**
-   * Who may scrape port 9187 when monitoring is on.
-   * @default any pod in any namespace (metrics carry no credentials)
+   * Who may scrape port 9187 when monitoring is on; required then, unless `networkPolicy` is
+   * false: an open metrics port would leave the database's namespace unguarded (the
+   * database-namespace-guarded rule).
+   * @default none: required with monitoring
    */
   readonly metricsScrapers?: readonly DatabaseClient[];
   /** Continuous backup through the Barman Cloud Plugin. Required in production. @default none */

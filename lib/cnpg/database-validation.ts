@@ -5,7 +5,7 @@ import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
 import { checkLabel } from '../core/labels';
 import { checkResources, checkSize } from '../core/quantity';
-import { RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
+import { CNPG_METRICS_PORT, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
 import { checkBackupSchedule } from './backup-schedule';
 
 /**
@@ -97,6 +97,11 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   // Monitoring is on by default in production only: elsewhere these would do nothing, silently.
   const monitoring = props.monitoring ?? chart.environment.production;
   if (props.metricsScrapers?.length && !monitoring) errors.push('metricsScrapers is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove metricsScrapers');
+  // The metrics rule of the NetworkPolicy admits the scrapers; without any it would admit every
+  // source to 9187, which the database-namespace-guarded policy rule refuses on the output.
+  if (monitoring && props.networkPolicy !== false && !props.metricsScrapers?.length) {
+    errors.push(`monitoring is on${props.monitoring === undefined ? ' (the default in production)' : ''} but no metricsScrapers say who may scrape port ${CNPG_METRICS_PORT}: name the scraper (e.g. Prometheus, declared under existing.clients in environment.yaml), or set monitoring: false`);
+  }
   if (props.podMonitorLabels && !monitoring) errors.push('podMonitorLabels is set but monitoring is off (it is on by default in production only); set monitoring: true, or remove podMonitorLabels');
   for (const [key, value] of Object.entries(props.podMonitorLabels ?? {})) {
     const problem = checkLabel(key, value);

@@ -15,11 +15,19 @@ function store(chart: AppChart, name = 'backups') {
   return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } });
 }
 
-/** A chart in namespace `databases` with one database; `extra` may add a backup store. */
+/** Who scrapes the metrics where monitoring is on: a database with monitoring must name them. */
+const SCRAPERS = [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }];
+
+/**
+ * A chart in namespace `databases` with one database; `extra` may add a backup store. Where
+ * monitoring is on (production, or `monitoring: true`) and `extra` names no scrapers, SCRAPERS
+ * scrape it.
+ */
 function database(props: Partial<CnpgDatabaseProps> | ((chart: AppChart) => Partial<CnpgDatabaseProps>) = {}, environment: Environment = testEnvironment()) {
   const chart = testChart({ environment, namespace: 'databases', app: 'railiance-platform' });
   const extra = typeof props === 'function' ? props(chart) : props;
-  const db = new CnpgDatabase(chart, 'db', { ...base, ...extra });
+  const monitored = (extra.monitoring ?? environment.production) && !('metricsScrapers' in extra);
+  const db = new CnpgDatabase(chart, 'db', { ...base, ...(monitored ? { metricsScrapers: SCRAPERS } : {}), ...extra });
   return { chart, db };
 }
 
@@ -306,9 +314,15 @@ describe('CnpgDatabase', () => {
 
     test('opens the metrics port only with monitoring, to the declared scrapers', () => {
       expect(policyOf().spec.ingress.some((r: any) => r.ports.some((p: any) => p.port === 9187))).toBe(false);
-      expect(policyOf({ monitoring: true }).spec.ingress.at(-1)).toEqual({ ports: [tcp(9187)] });
-      const scraped = policyOf({ monitoring: true, metricsScrapers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }] });
+      const scraped = policyOf({ monitoring: true, metricsScrapers: SCRAPERS });
       expect(scraped.spec.ingress.at(-1).from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
+    });
+
+    test('refuses monitoring that names no scrapers: the metrics port would be open to every pod', () => {
+      expect(errorsOf({ monitoring: true, metricsScrapers: [] })).toMatch(/monitoring is on but no metricsScrapers say who may scrape port 9187: name the scraper \(e\.g\. Prometheus, declared under existing\.clients in environment\.yaml\), or set monitoring: false/);
+      expect(errorsOf({ ...pinned, metricsScrapers: [] }, production)).toMatch(/monitoring is on \(the default in production\) but no metricsScrapers/);
+      // Without the database's NetworkPolicy there is no rule to open, so nothing to name.
+      expect(only(objectsOf({ monitoring: true, metricsScrapers: [], networkPolicy: false }), 'PodMonitor').metadata.name).toBe('state-hub-db-metrics');
     });
 
     test('follows a non-default operator namespace', () => {
