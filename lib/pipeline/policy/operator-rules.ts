@@ -1,5 +1,5 @@
 import { checkCnpgCluster, isCnpgCluster } from '../../cnpg/cluster-rules';
-import { checkVolumeClaims } from '../../core/volume-claim-rules';
+import { checkVolumeClaims } from '../../core/volume-claim';
 import { checkGateway, checkHttpRoute, isGateway, isHttpRoute } from '../../gateway/gateway-api-rules';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from '../schema-validation';
