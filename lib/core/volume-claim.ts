@@ -75,8 +75,8 @@ export function storageClassProblems(environment: Pick<Environment, 'file' | 'ex
 export interface ClaimWriter {
   /** Its kind: Deployment, StatefulSet, ReplicaSet, ... */
   readonly kind: string;
-  /** Its replicas (1 when unset, the API's default). */
-  readonly replicas: number;
+  /** Its replicas (1 when unset, the API's default); `'per-node'` for a DaemonSet, one pod on every node. */
+  readonly replicas: number | 'per-node';
   /** A Deployment's `spec.strategy.type`; unset is the API's default, RollingUpdate. @default "RollingUpdate" */
   readonly strategy?: string;
 }
@@ -101,6 +101,9 @@ export function singleWriterProblem(claim: string, accessModes: readonly string[
   const mode = accessModes.find((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod');
   if (!mode) return undefined;
   const scope = mode === 'ReadWriteOnce' ? 'one node' : 'one pod';
+  if (writer.replicas === 'per-node') {
+    return `mounts ${mode} claim ${claim} (${scope} at a time) from a pod on every node: all but one wait forever for the volume (Multi-Attach error)`;
+  }
   if (writer.replicas > 1) {
     return `mounts ${mode} claim ${claim} (${scope} at a time) with ${writer.replicas} replicas: the others wait forever for the volume on another node, or write it at the same time on the same node`;
   }

@@ -11,14 +11,20 @@ import { ApiObject } from 'cdk8s';
  * is reported. Keys are matched ignoring case, since the classes' names differ from the wire
  * names only in case (`repoUrl`/`repoURL`); where the typed output holds a plain value and the raw
  * one an object, the raw object is a wrapper the serializer unwraps (Quantity, IntOrString).
- * `typed` is `object.toJson()`, which the caller has already rendered.
+ * `raw` is `rawJson(object)`, `typed` is `object.toJson()`, both rendered by the caller.
  */
-export function droppedFields(object: ApiObject, typed: unknown): string[] {
-  if (object.toJson === ApiObject.prototype.toJson) return [];
-  const raw: unknown = ApiObject.prototype.toJson.call(object);
+export function droppedFields(raw: unknown, typed: unknown): string[] {
   const dropped: string[] = [];
   walk(raw, typed, '', dropped);
   return dropped;
+}
+
+/**
+ * The object as `ApiObject` itself renders it (patches applied, no typed serializer), or
+ * undefined where the class does not override `toJson`, so nothing can be dropped.
+ */
+export function rawJson(object: ApiObject): unknown {
+  return object.toJson === ApiObject.prototype.toJson ? undefined : ApiObject.prototype.toJson.call(object);
 }
 
 function walk(raw: unknown, typed: unknown, path: string, dropped: string[]): void {

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { AppChart, AppDefinition } from '../core/app';
 import { withSyncWave } from '../core/argocd-sync';
-import { droppedFields } from './dropped-fields';
+import { droppedFields, rawJson } from './dropped-fields';
 import type { Environment } from '../core/environment';
 import { UserError, type Problem } from '../core/errors';
 import { objectNameProblems } from './object-names';
@@ -55,15 +55,17 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
   const wheres: string[] = [];
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
+    // Rendering runs the user's values through cdk8s (tokens, patches, the class's serializer):
+    // what throws there is the user's. The comparison of the two renderings is ours.
     let json: KubeObject;
-    let dropped: string[];
+    let raw: unknown;
     try {
       json = construct.toJson() as KubeObject;
-      dropped = droppedFields(construct, json);
+      raw = rawJson(construct);
     } catch (error) {
       throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
     }
-    for (const field of dropped) {
+    for (const field of raw === undefined ? [] : droppedFields(raw, json)) {
       problems.push({
         where: `${construct.node.path} (${construct.kind} ${construct.name})`,
         message: `${field} is not a field the ${construct.apiVersion} ${construct.kind} class knows: it would be dropped without a word${suffix}`,

@@ -2,12 +2,13 @@ import { SINGLE_WRITER_FIX, singleWriterProblem } from '../../core/volume-claim'
 import { isKind, list, podTemplatesOf, record } from './objects';
 import type { Finding, PolicyRule } from './types';
 
-/** Workload kinds with `spec.replicas`: [API group, kind]. */
-const REPLICATED_KINDS: ReadonlyArray<readonly [string, string]> = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'ReplicaSet'], ['', 'ReplicationController']];
+/** Workload kinds that run copies of one pod: [API group, kind]; a DaemonSet runs one per node. */
+const REPLICATED_KINDS: ReadonlyArray<readonly [string, string]> = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'ReplicaSet'], ['', 'ReplicationController'], ['apps', 'DaemonSet']];
 
 /**
  * `single-writer`: a workload that mounts a ReadWriteOnce or ReadWriteOncePod claim of the app
- * runs one pod at a time, and a Deployment replaces it with the Recreate strategy. The check is
+ * runs one pod at a time (so never as a DaemonSet), and a Deployment replaces it with the
+ * Recreate strategy. The check is
  * `singleWriterProblem` (lib/core/volume-claim.ts), the one `WebService` runs on its props.
  */
 export const singleWriter: PolicyRule = {
@@ -29,7 +30,7 @@ export const singleWriter: PolicyRule = {
       const spec = record(object.spec);
       const writer = {
         kind: object.kind,
-        replicas: typeof spec.replicas === 'number' ? spec.replicas : 1,
+        replicas: isKind(object, 'apps', 'DaemonSet') ? 'per-node' as const : typeof spec.replicas === 'number' ? spec.replicas : 1,
         strategy: typeof record(spec.strategy).type === 'string' ? String(record(spec.strategy).type) : undefined,
       };
       for (const template of podTemplatesOf(object)) {

@@ -71,6 +71,8 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
       overlaysDir: join(context.root, 'overlays'),
       environments: args.env,
       appNames: args.app,
+      // A narrowed run (--app) checks references against the other apps' committed output.
+      outputDir: resolve(context.root, args.out),
     });
     const base = args.base === undefined ? undefined : readGitBase(context.root, args.base, args.out);
     const display = base ? `${args.base}:${args.out}` : args.out;

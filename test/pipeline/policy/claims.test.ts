@@ -39,6 +39,29 @@ describe('single writer: a ReadWriteOnce claim is written by one pod at a time, 
     expect(findings(rawClaimAndDeployment('ReadWriteOncePod', {}))).toEqual([expect.stringMatching(/mounts ReadWriteOncePod claim gitea-data \(one pod at a time\)/)]);
   });
 
+  test('a raw DaemonSet mounting a ReadWriteOnce claim is refused: it runs a pod on every node', () => {
+    // The rule reads rendered objects; this repository vendors no DaemonSet schema, so the
+    // objects are rendered here without the schema check.
+    const chart = testChart();
+    const pvc = new k8s.KubePersistentVolumeClaim(chart, 'pvc', {
+      metadata: { name: 'agent-state' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } },
+    });
+    const daemonSet = new k8s.KubeDaemonSet(chart, 'agent', {
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { containers: [{ name: 'agent', image: 'example/agent:1.0' }], volumes: [{ name: 'state', persistentVolumeClaim: { claimName: 'agent-state' } }] },
+        },
+      },
+    });
+    expect(findings([pvc.toJson(), daemonSet.toJson()])).toEqual([
+      'DaemonSet/agent: volume "state" mounts ReadWriteOnce claim agent-state (one node at a time) from a pod on every node: all but one wait forever for the volume (Multi-Attach error); run one replica with strategy Recreate, or give the claim a ReadWriteMany StorageClass that the environment lists',
+    ]);
+  });
+
   test('synth stops on it, naming the rule and the construct path', () => {
     const chart = rawChart('ReadWriteOnce', { replicas: 2, strategy: 'Recreate' });
     expect(problemsOf(() => enforcePolicy(chart, render(chart)))).toEqual([
