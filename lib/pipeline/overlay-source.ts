@@ -10,7 +10,8 @@ import type { Problem } from '../core/errors';
  * sentences. What they all do, by the house style, is quote the value they refuse
  * (`backup.schedule "0 2 * * *" has 5 fields`, `walMaxParallel 0 must be...`). So the pipeline
  * maps a construct's problem back to the overlay scalar whose value it quotes; when several
- * scalars hold that value, the one whose key the message names wins. One mechanism for every
+ * scalars hold that value, the one whose key path the message puts right before it wins, and
+ * without one the construct path stays and the hint names the candidates. One mechanism for every
  * construct validation and every error thrown while building, with no change to the constructs.
  */
 
@@ -56,16 +57,25 @@ export class OverlaySource {
    */
   public constructor(public readonly file: string, public readonly scalars: readonly OverlayScalar[]) {}
 
-  /** The scalars `message` quotes: a string as `"value"`, a number or boolean after its key (`walMaxParallel 0`). */
+  /**
+   * The scalars `message` quotes: a string as `"value"`, a number or boolean right after its key
+   * (`walMaxParallel 0`). Where several scalars hold a quoted string, only those whose key path
+   * stands right before it are kept: the whole path of a top-level key (`hostname "x"`), at least
+   * the last two keys of a nested one (`backup.schedule "0 2 * * *"`). A single key is not
+   * evidence enough between several (`claim name "web"` is not the overlay's `database.name`).
+   */
   public quotedIn(message: string): OverlayScalar[] {
     const quoted = this.scalars.filter((s) => {
       if (typeof s.value === 'string') return s.value.length > 0 && message.includes(JSON.stringify(s.value));
       const key = keyOf(s.path);
       return key !== undefined && new RegExp(`\\b${escape(key)}:? ${escape(String(s.value))}\\b`).test(message);
     });
+    if (quoted.length <= 1) return quoted;
     const named = quoted.filter((s) => {
-      const key = keyOf(s.path);
-      return key !== undefined && new RegExp(`\\b${escape(key)}\\b`).test(message);
+      if (typeof s.value !== 'string') return true;
+      const keys = s.path.filter((segment) => !/^\d+$/.test(segment));
+      const suffix = keys.slice(-Math.min(2, keys.length)).join('.');
+      return suffix !== '' && new RegExp(`(^|[^\\w.])${escape(suffix)}:? ${escape(JSON.stringify(s.value))}`).test(message);
     });
     return named.length > 0 ? named : quoted;
   }

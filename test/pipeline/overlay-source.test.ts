@@ -49,11 +49,20 @@ describe('OverlaySource', () => {
     expect(source.locate({ where: 'app/store', message: 'parallel 0 must be a positive integer' }).where).toBe('o.yaml:3:13 a.parallel');
   });
 
-  test('a value several keys hold goes to the key the message names; without one, the candidates are listed', () => {
-    expect(source.locate({ where: 'app/store', message: 'retention "30d" is too short' }).where).toBe('o.yaml:2:14 a.retention');
-    const ambiguous = source.locate({ where: 'app/store', message: 'policy "30d" is too short' });
+  test('a value several keys hold goes to the key path the message names before it; without one, the candidates are listed', () => {
+    expect(source.locate({ where: 'app/store', message: 'a.retention "30d" is too short' }).where).toBe('o.yaml:2:14 a.retention');
+    expect(source.locate({ where: 'app/store', message: 'c "30d" is too short' }).where).toBe('o.yaml:5:4 c');
+    const ambiguous = source.locate({ where: 'app/store', message: 'retention "30d" is too short' });
     expect(ambiguous.where).toBe('app/store');
     expect(ambiguous.hint).toBe('the value comes from o.yaml:2:14 a.retention or o.yaml:4:8 b.1 or o.yaml:5:4 c');
+  });
+
+  test('a key named elsewhere in the sentence does not decide between several keys holding the value', () => {
+    // "name" is a key of the overlay and a word of the message, but it does not stand before the value.
+    const { source: names } = parseOverlayWithSource('namespace: web\ndatabase:\n  name: web\n  owner: web\n', 'n.yaml', Type.Object({ namespace: Type.String(), database: Type.Object({ name: Type.String(), owner: Type.String() }) }));
+    const problem = names.locate({ where: 'app/db', message: 'claim name "web" is declared twice' });
+    expect(problem.where).toBe('app/db');
+    expect(problem.hint).toBe('the value comes from n.yaml:1:12 namespace or n.yaml:3:9 database.name or n.yaml:4:10 database.owner');
   });
 
   test('a message that quotes no overlay value keeps its construct path', () => {
