@@ -3,7 +3,7 @@ import type { AppDefinition } from '../../core/app';
 import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
 import type { Problem } from '../../core/errors';
 import { secretKeyProblem } from '../../core/secret-source';
-import { storageClassProblems } from '../../core/volume-claim';
+import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
 import type { KubeObject } from '../schema-validation';
 import { apiGroup, containersOf, isKind, list, objectId, podTemplatesOf, record, type Json } from './objects';
 
@@ -350,22 +350,22 @@ function secretReferences(object: KubeObject): SecretReference[] {
 /** The volumes an object claims: PersistentVolumeClaims, and a CNPG Cluster's data and WAL volumes (ReadWriteOnce each). */
 function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{ field: string; storageClass?: string; accessModes: string[]; size?: string }> {
   const spec = record(object.spec);
-  if (isKind(object, '', 'PersistentVolumeClaim')) {
-    const storage = record(record(spec.resources).requests).storage;
-    return [{
-      field: 'spec',
-      storageClass: typeof spec.storageClassName === 'string' && spec.storageClassName !== '' ? spec.storageClassName : defaultClass,
-      accessModes: Array.isArray(spec.accessModes) ? spec.accessModes.map(String) : [],
-      size: storage === undefined ? undefined : String(storage),
-    }];
-  }
   if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
     return (['storage', 'walStorage'] as const).filter((f) => spec[f] !== undefined).map((f) => {
       const volume = record(spec[f]);
       return { field: `spec.${f}`, storageClass: typeof volume.storageClass === 'string' ? volume.storageClass : defaultClass, accessModes: ['ReadWriteOnce'], size: typeof volume.size === 'string' ? volume.size : undefined };
     });
   }
-  return [];
+  // A PVC's own spec and a StatefulSet's claim templates: the same list the volume-claim rule reads.
+  return claimSpecsOf(object).map(({ field, spec: claim }) => {
+    const storage = record(record(claim.resources).requests).storage;
+    return {
+      field,
+      storageClass: typeof claim.storageClassName === 'string' && claim.storageClassName !== '' ? claim.storageClassName : defaultClass,
+      accessModes: Array.isArray(claim.accessModes) ? claim.accessModes.map(String) : [],
+      size: storage === undefined ? undefined : String(storage),
+    };
+  });
 }
 
 /** The Services an Ingress or HTTPRoute sends traffic to. */

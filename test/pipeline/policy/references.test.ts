@@ -137,4 +137,20 @@ describe('references in dist/ resolve to something emitted or declared', () => {
       expect.stringContaining('PersistentVolumeClaim demo/other spec (app demo, environment test-sandbox): asks StorageClass "nfs", which overlays/test-sandbox/environment.yaml does not list'),
     ]);
   });
+
+  test('a StatefulSet\'s claim templates are held to the StorageClasses as a claim is', () => {
+    // Rendered objects, as a raw StatefulSet would render (the rule reads the output only).
+    const statefulSet = {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'queue', namespace: 'demo' },
+      spec: {
+        serviceName: 'queue', selector: { matchLabels: { app: 'queue' } },
+        template: { metadata: { labels: { app: 'queue' } }, spec: { containers: [{ name: 'queue', image: 'example/queue:1.0' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'block', accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    };
+    const env = environment({ storageClasses: { block: { accessModes: ['ReadWriteOnce'] } } });
+    expect(messages(checkReferences(env, [{ app: { name: 'demo' }, objects: [statefulSet] }]))).toEqual([
+      expect.stringContaining('StatefulSet demo/queue spec.volumeClaimTemplates[0] (data) (app demo, environment test-sandbox): asks ReadWriteMany of StorageClass "block", which provides ReadWriteOnce only'),
+    ]);
+  });
 });
