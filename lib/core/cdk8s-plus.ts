@@ -24,10 +24,7 @@ const CONSTRUCT_PATH_LABEL = 'cdk8s.io/metadata.addr';
  * made from a workload selects by the construct path, which the output rule stable-selectors refuses.
  */
 export function serviceRefFromKplus(service: kplus.Service): IServiceRef {
-  const namespace = service.metadata.namespace ?? Chart.of(service).namespace;
-  if (!namespace) {
-    throw new UserError({ where: service.node.path, message: 'is a cdk8s-plus Service without a namespace, and its chart has none', hint: 'create it in an app\'s chart (AppChart), which sets the namespace' });
-  }
+  const namespace = namespaceOf(service, 'Service');
   return {
     name: service.name,
     namespace,
@@ -68,5 +65,14 @@ export function podPeerFromKplus(workload: kplus.Workload): PodPeer {
       hint: 'select the pods by labels only: workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(<component>) })) (docs/cdk8s-plus.md)',
     });
   }
-  return { namespace: workload.metadata.namespace ?? Chart.of(workload).namespace, podLabels: labels };
+  return { namespace: namespaceOf(workload, 'workload'), podLabels: labels };
+}
+
+/** The namespace of a cdk8s-plus resource: its own or its chart's; one of them must say. */
+function namespaceOf(resource: kplus.Resource, what: string): string {
+  const namespace = resource.metadata.namespace ?? Chart.of(resource).namespace;
+  if (!namespace) {
+    throw new UserError({ where: resource.node.path, message: `is a cdk8s-plus ${what} without a namespace, and its chart has none`, hint: 'create it in an app\'s chart (AppChart), which sets the namespace' });
+  }
+  return namespace;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { podPeerFromKplus, serviceRefFromKplus } from '../../lib/core/cdk8s-plus';
 import type { AppDefinition } from '../../lib/core/app';
@@ -56,6 +57,16 @@ function guideFile(guide: string, path: string): string {
 }
 
 describe('docs/cdk8s-plus.md', () => {
+  test('a kplus Service or workload outside any namespace is refused, with where to create it', () => {
+    const app = new App();
+    const chart = new Chart(app, 'plain');
+    const deployment = new kplus.Deployment(chart, 'worker', { select: false, podMetadata: { labels: { app: 'worker' } }, containers: [{ image: 'example/worker:1.0' }] });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'worker' } }));
+    const service = new kplus.Service(chart, 'service', { ports: [{ port: 80 }] });
+    expect(problemsOf(() => podPeerFromKplus(deployment))).toEqual(['plain/worker: is a cdk8s-plus workload without a namespace, and its chart has none']);
+    expect(problemsOf(() => serviceRefFromKplus(service))).toEqual(['plain/service: is a cdk8s-plus Service without a namespace, and its chart has none']);
+  });
+
   test('its app synthesizes through the whole pipeline: schema, policy, references', () => {
     const dir = mkdtempSync(join(ROOT, '.build', 'guide-'));
     try {
