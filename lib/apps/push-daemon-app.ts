@@ -7,6 +7,7 @@ import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
 import { WebService, type ContainerResources } from './web-service';
+import { isEnvVarName } from '../core/values';
 
 /** A persistent volume of the app. */
 export interface PushDaemonVolume {
@@ -133,8 +134,7 @@ export class PushDaemonApp extends Construct {
         if (!/^[A-Za-z0-9._/-]+$/.test(remote.branch) || remote.branch.includes('..') || remote.branch.startsWith('/') || remote.branch.endsWith('/') || remote.branch.endsWith('.lock')) {
           errors.push(`branch "${remote.branch}" is not a valid git branch name`);
         }
-        const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-        for (const name of [remote.urlEnv, remote.branchEnv]) if (!envName.test(name)) errors.push(`"${name}" is not an environment variable name`);
+        for (const name of [remote.urlEnv, remote.branchEnv]) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
         if (remote.url !== undefined && !/^(ssh:\/\/|git@)/.test(remote.url)) errors.push(`data remote "${remote.url}" is not an SSH URL; the deploy key only works over SSH (ssh://... or git@host:path)`);
         return errors;
       },

@@ -8,13 +8,14 @@ import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { networkPolicyPeer, tcpPort, type PodPeer } from '../core/network-peer';
 import { checkResources } from '../core/quantity';
-import { lacksKey, type ISecretSource } from '../core/secret-source';
+import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
 import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
+import { isEnvVarName } from '../core/values';
 
 /** Pod template annotation: the SHA-256 of the `<name>-env` ConfigMap's data, so a change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'platform.internal/config-checksum';
@@ -222,10 +223,11 @@ export class WebService extends Construct {
           if (problem) errors.push(`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`);
         }
         for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
-          if (lacksKey(ref.secret, ref.key)) errors.push(`secretEnv.${name}: Secret ${ref.secret.name} has no key "${ref.key}" (it has ${ref.secret.keys?.join(', ')})`);
+          const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
+          if (missing) errors.push(missing);
         }
         const envNames = [...Object.keys(props.env ?? {}), ...Object.keys(props.secretEnv ?? {})];
-        for (const name of envNames) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) errors.push(`"${name}" is not an environment variable name`);
+        for (const name of envNames) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
         for (const name of Object.keys(props.secretEnv ?? {})) {
           if (name in (props.env ?? {})) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
           const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));

@@ -25,6 +25,16 @@ export const SECRET_KEY_PATTERN = patternRule('^[-._a-zA-Z0-9]+$', 'must be a Se
 /** An environment variable name a shell can export: letter or "_" first, then letters, digits and "_". */
 export const ENV_VAR_NAME_PATTERN = patternRule('^[A-Za-z_][A-Za-z0-9_]*$', 'must be an environment variable name: letters, digits and "_", not starting with a digit');
 
+/** Whether `key` is a valid Secret (or ConfigMap) key: SECRET_KEY_PATTERN, for constructs. */
+export function isSecretKey(key: string): boolean {
+  return new RegExp(SECRET_KEY_PATTERN.pattern).test(key);
+}
+
+/** Whether `name` is an environment variable name: ENV_VAR_NAME_PATTERN, for constructs. */
+export function isEnvVarName(name: string): boolean {
+  return new RegExp(ENV_VAR_NAME_PATTERN.pattern).test(name);
+}
+
 /** A PostgreSQL identifier as CloudNativePG takes it for databases and owners: lower-case, no quoting needed. */
 export const POSTGRES_IDENTIFIER_PATTERN = patternRule('^[a-z_][a-z0-9_]*$', 'must be a PostgreSQL name that needs no quoting: lower-case letters, digits and "_", not starting with a digit');
 

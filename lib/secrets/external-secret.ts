@@ -9,7 +9,7 @@ import {
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
 import { UserError } from '../core/errors';
-import { patternRule, SECRET_KEY_PATTERN } from '../core/values';
+import { isSecretKey, patternRule, SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -171,7 +171,7 @@ function validateExternalSecret(props: ExternalSecretProps, data: Readonly<Recor
   if (props.properties?.length && props.remoteKey === undefined) errors.push(`properties of ${props.name} need remoteKey: the secret-manager entry they are properties of`);
   if (props.remoteKey !== undefined && props.remoteKey.trim() === '') errors.push(`remoteKey of ${props.name} is empty; name the entry in the secret manager`);
   for (const [key, ref] of Object.entries(data)) {
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
+    if (!isSecretKey(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
     if (ref.key === undefined && props.remoteKey === undefined) errors.push(`data.${key} of ${props.name} names no key and there is no remoteKey; name the entry in the secret manager`);
     if (ref.key !== undefined && ref.key.trim() === '') errors.push(`data.${key}.key of ${props.name} is empty; name the entry in the secret manager`);
   }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { SealedSecret as SealedSecretL1 } from '../../imports/bitnami.com';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
-import { SECRET_KEY_PATTERN } from '../core/values';
+import { isSecretKey, SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
 /**
@@ -77,7 +77,7 @@ function validateSealed(props: SealedSecretProps, namespace: string): string[] {
   if (nameProblem) errors.push(`Secret name "${props.name}" ${nameProblem}`);
   if (Object.keys(props.encryptedData).length === 0) errors.push(`SealedSecret ${props.name} has no keys`);
   for (const [key, value] of Object.entries(props.encryptedData)) {
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
+    if (!isSecretKey(key)) errors.push(`key "${key}" of ${props.name} is not a valid Secret key (letters, digits, "-", "_", ".")`);
     if (!isSealedCiphertext(value)) {
       errors.push(`${props.name}.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64); seal it with \`kubeseal --raw --scope ${props.scope} --namespace ${namespace} --name ${props.name}\` and paste the output`);
     }

@@ -55,7 +55,7 @@ describe('WebService', () => {
     test('a Secret key the Secret does not have', () => {
       const basicAuth = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', existingSecret: 'api-db-owner' });
       expect(errorsOf({ secretEnv: { DATABASE_URL: { secret: basicAuth.secret, key: basicAuth.secretKeys.uri } } }))
-        .toMatch(/secretEnv.DATABASE_URL: Secret api-db-owner has no key "uri" \(it has username, password\)/);
+        .toMatch(/secretEnv.DATABASE_URL: reads key "uri" of Secret api-db-owner, which Secret api-db-owner writes without that key \(it has username, password\); use one of its keys/);
     });
     test('a variable set in env and secretEnv at once, and names that are not variables', () => {
       const errors = errorsOf({ env: { DATABASE_URL: 'x', 'BAD-NAME': 'y' } });
