@@ -3,8 +3,7 @@ import { AppChart } from '../core/app';
 import { protectFromPrune } from '../core/argocd-sync';
 import { checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
-import { checkSize } from '../core/quantity';
-import { ACCESS_MODES, storageClassProblems, type AccessMode } from '../core/volume-claim';
+import { checkVolumeClaims, storageClassProblems, type AccessMode } from '../core/volume-claim';
 
 /** What a persistent volume holds and how it is provisioned: the part of a claim an app states. */
 export interface PersistentClaimOptions {
@@ -58,8 +57,8 @@ export class PersistentClaim extends Construct {
         const errors: string[] = [];
         const nameProblem = checkDnsSubdomain(props.name);
         if (nameProblem) errors.push(`claim name "${props.name}" ${nameProblem}`);
-        errors.push(...checkSize(`claim ${props.name} size`, props.size));
-        if (!ACCESS_MODES.includes(this.accessMode)) errors.push(`claim ${props.name} access mode "${this.accessMode}" is not one of ${ACCESS_MODES.join(', ')}`);
+        // Kubernetes' own claim rules (size, access modes), the ones the volume-claim rule holds every rendered claim to.
+        errors.push(...checkVolumeClaims(claim.toJson()).map((e) => `claim ${props.name}: ${e}`));
         if (!this.storageClass) {
           errors.push(`claim ${props.name} has no StorageClass: set storageClass, or storageClass in environment ${environment.name}'s ${environment.file}`);
         } else {

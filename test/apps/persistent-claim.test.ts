@@ -26,9 +26,9 @@ describe('PersistentClaim', () => {
 
   describe('refuses', () => {
     test('a negative or zero size, or one that is not a quantity', () => {
-      expect(errorsOf({ size: '-10Gi' })).toMatch(/claim gitea-data size "-10Gi" must be larger than zero/);
-      expect(errorsOf({ size: '0' })).toMatch(/claim gitea-data size "0" must be larger than zero/);
-      expect(errorsOf({ size: 'ten gigs' })).toMatch(/claim gitea-data size "ten gigs" is not a Kubernetes quantity; write e.g. "10Gi"/);
+      expect(errorsOf({ size: '-10Gi' })).toMatch(/claim gitea-data: spec.resources.requests.storage "-10Gi" must be larger than zero/);
+      expect(errorsOf({ size: '0' })).toMatch(/claim gitea-data: spec.resources.requests.storage "0" must be larger than zero/);
+      expect(errorsOf({ size: 'ten gigs' })).toMatch(/claim gitea-data: spec.resources.requests.storage "ten gigs" is not a Kubernetes quantity; write e.g. "10Gi"/);
     });
 
     test('no StorageClass, in the props or the environment', () => {
