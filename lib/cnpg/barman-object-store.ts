@@ -159,7 +159,9 @@ export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
     return { name, namespace };
   }
 
+  /** The ObjectStore's name, which a Cluster's plugin parameters refer to. */
   public readonly name: string;
+  /** The ObjectStore's namespace, the namespace of the Clusters that use it. */
   public readonly namespace: string;
   /** `s3://<bucket>/<path>`. */
   public readonly destinationPath: string;

@@ -87,6 +87,7 @@ export interface ExternalSecretProps {
  * (deletionPolicy Retain, the default), so a store outage never empties a running app's Secret.
  */
 export class ExternalSecret extends Construct implements ISecretSource {
+  /** The name of the Secret the operator writes (and of the ExternalSecret). */
   public readonly name: string;
   /** "ExternalSecret <name>", for messages about the keys it writes. */
   public readonly writtenBy: string;

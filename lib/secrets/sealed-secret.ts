@@ -30,6 +30,7 @@ export interface SealedSecretProps {
  * decrypt it, so dist/ and overlays hold no secret material.
  */
 export class SealedSecret extends Construct implements ISecretSource {
+  /** The name of the Secret the controller unseals (and of the SealedSecret). */
   public readonly name: string;
   /** "SealedSecret <name>", for messages about the keys it writes. */
   public readonly writtenBy: string;

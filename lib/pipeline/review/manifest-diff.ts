@@ -2,7 +2,8 @@ import { parseAllDocuments } from 'yaml';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
-import { type Segment, formatPath, isRecord, asArray, getIn, deleteIn, diffValues, type FieldChange } from './value-diff';
+import { type Segment, formatPath, asArray, getIn, deleteIn, diffValues, type FieldChange } from './value-diff';
+import { isRecord } from '../../core/manifest';
 
 export { diffValues, type FieldChange } from './value-diff';
 

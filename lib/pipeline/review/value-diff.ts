@@ -1,3 +1,5 @@
+import { isRecord } from '../../core/manifest';
+
 // The field-by-field difference of two parsed objects, for manifest-diff.ts, and the small
 // helpers over parsed YAML both use.
 
@@ -70,20 +72,19 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 // Small helpers over parsed YAML.
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
+/** `value` if it is an array, else an empty one. */
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** The value at `path` (keys) inside `value`, or undefined where the path leaves the objects. */
 export function getIn(value: unknown, path: readonly string[]): unknown {
   let current = value;
   for (const key of path) current = isRecord(current) ? current[key] : undefined;
   return current;
 }
 
+/** Deletes the field at `path` inside `value`, if its parent object exists. */
 export function deleteIn(value: Record<string, unknown>, path: readonly string[]): void {
   const parent = getIn(value, path.slice(0, -1));
   if (isRecord(parent)) delete parent[path[path.length - 1]];
@@ -93,6 +94,8 @@ export function deleteIn(value: Record<string, unknown>, path: readonly string[]
 export interface FieldChange {
   /** e.g. `spec.template.spec.containers[name=web].image`. */
   readonly path: string;
+  /** The value before the change; `undefined`: the field was absent. */
   readonly before: unknown;
+  /** The value after the change; `undefined`: the field is absent. */
   readonly after: unknown;
 }
