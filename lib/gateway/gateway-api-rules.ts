@@ -56,7 +56,6 @@ export function checkGateway(gateway: Manifest): string[] {
     if (name.length > 253) errors.push(`listener name "${name}" is longer than 253 characters`);
     if (listener.protocol === 'HTTPS' && certManager) {
       const tls = record(listener.tls);
-      if (hostname === undefined) errors.push(`listener ${name} is HTTPS without a hostname; cert-manager can only issue certificates for listeners that have a hostname`);
       if (tls.mode !== undefined && tls.mode !== 'Terminate') errors.push(`listener ${name} has tls.mode ${String(tls.mode)}; cert-manager issues only for Terminate listeners`);
       for (const ref of list(tls.certificateRefs)) {
         if (ref.namespace !== undefined && ref.namespace !== record(gateway.metadata).namespace) {
@@ -64,6 +63,14 @@ export function checkGateway(gateway: Manifest): string[] {
         }
       }
     }
+  }
+  // cert-manager's gateway-shim skips an HTTPS listener without a hostname ("Skipped a listener
+  // block: ... the hostname cannot be empty", a BadConfig event; cert-manager
+  // pkg/controller/certificate-shim validateGatewayListenerBlock), so such a listener needs a
+  // certificate from elsewhere; with no hostname on any of them, the annotation issues nothing.
+  const https = listeners.filter((l) => l.protocol === 'HTTPS');
+  if (certManager && https.length > 0 && https.every((l) => text(l.hostname) === undefined)) {
+    errors.push('no HTTPS listener has a hostname, so cert-manager issues no certificate for this Gateway (it skips listeners without one); give the listeners their hostnames');
   }
   return errors;
 }
@@ -116,8 +123,10 @@ function checkRule(rule: Manifest, at: string): string[] {
   for (const filter of [record(redirect?.requestRedirect), record(rewrite?.urlRewrite)]) {
     if (record(filter.path).type !== 'ReplacePrefixMatch') continue;
     // ReplacePrefixMatch needs exactly one PathPrefix match to know what prefix to replace.
-    const prefixMatches = matches.filter((m) => record(m.path).type === 'PathPrefix');
-    if (matches.length !== 1 || prefixMatches.length !== 1) errors.push(`${at}: replacePrefixMatch needs exactly one PathPrefix match in the rule`);
+    // A rule without matches gets the CRD's default, one PathPrefix "/", before the CEL rule runs.
+    const effective = matches.length > 0 ? matches : [{ path: { type: 'PathPrefix', value: '/' } }];
+    const prefixMatches = effective.filter((m) => record(m.path).type === 'PathPrefix');
+    if (effective.length !== 1 || prefixMatches.length !== 1) errors.push(`${at}: replacePrefixMatch needs exactly one PathPrefix match in the rule`);
   }
   for (const [name, filterType, field] of [['requestHeaders', 'RequestHeaderModifier', 'requestHeaderModifier'], ['responseHeaders', 'ResponseHeaderModifier', 'responseHeaderModifier']] as const) {
     const modifier = record(filters.find((f) => f.type === filterType)?.[field]);

@@ -10,6 +10,7 @@ import { defineApp, type AppChart } from '../../../lib/core/app';
 import { k8s } from '../../../lib/core/k8s';
 import { ServiceRef } from '../../../lib/core/service-ref';
 import { Gateway } from '../../../lib/gateway/gateway';
+import { checkGateway, checkHttpRoute } from '../../../lib/gateway/gateway-api-rules';
 import { HttpRoute } from '../../../lib/gateway/http-route';
 import { enforcePolicy } from '../../../lib/pipeline/policy/engine';
 import { synthesize } from '../../../lib/pipeline/synth';
@@ -160,5 +161,32 @@ describe('one tailnet device name per environment, however the Ingress was built
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what the operators accept is not refused', () => {
+  const gateway = (listeners: object[]) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway',
+    metadata: { name: 'web', namespace: 'demo', annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } },
+    spec: { gatewayClassName: 'eg', listeners },
+  });
+  const https = (name: string, hostname?: string) => ({ name, port: 443, protocol: 'HTTPS', ...(hostname ? { hostname } : {}), tls: { mode: 'Terminate', certificateRefs: [{ name: `${name}-tls` }] } });
+
+  test('an HTTPS listener without a hostname beside one with a hostname: cert-manager skips it, the Gateway is valid', () => {
+    expect(checkGateway(gateway([https('site', 'example.org'), https('catch-all')]))).toEqual([]);
+  });
+
+  test('no HTTPS listener with a hostname on a cert-manager Gateway: nothing would be issued', () => {
+    expect(checkGateway(gateway([https('catch-all')]))).toEqual([
+      'no HTTPS listener has a hostname, so cert-manager issues no certificate for this Gateway (it skips listeners without one); give the listeners their hostnames',
+    ]);
+  });
+
+  test('replacePrefixMatch in a rule without matches: the CRD defaults them to one PathPrefix "/"', () => {
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'demo' },
+      spec: { rules: [{ filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/app' } } }], backendRefs: [{ name: 'web', port: 80 }] }] },
+    };
+    expect(checkHttpRoute(route)).toEqual([]);
   });
 });
