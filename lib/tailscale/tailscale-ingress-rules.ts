@@ -85,7 +85,10 @@ export function checkTailscaleIngress(ingress: Manifest, facts: TailnetFacts = {
     const problem = checkDnsLabel(derived);
     if (problem) errors.push(`has no TLS host, so the operator names the device "${derived}" (hostnameForIngress in cmd/k8s-operator/ingress.go), which ${problem}; set tls: [{ hosts: [<device name>] }]`);
   } else {
-    const hostname = tailnet && tlsHost.endsWith(`.${tailnet}`) ? tlsHost.slice(0, -(tailnet.length + 1)) : tlsHost;
+    // Where the environment does not say its tailnet, a host under a MagicDNS domain
+    // (<tailnet>.ts.net) is the device name followed by that domain, as the operator serves it.
+    const domain = tailnet ?? /\.([a-z0-9-]+\.ts\.net)$/.exec(tlsHost)?.[1];
+    const hostname = domain && tlsHost.endsWith(`.${domain}`) ? tlsHost.slice(0, -(domain.length + 1)) : tlsHost;
     if (hostname.includes('.')) {
       const first = hostname.split('.')[0];
       errors.push(

@@ -11,6 +11,7 @@ import { k8s } from '../../../lib/core/k8s';
 import { ServiceRef } from '../../../lib/core/service-ref';
 import { Gateway } from '../../../lib/gateway/gateway';
 import { checkGateway, checkHttpRoute } from '../../../lib/gateway/gateway-api-rules';
+import { checkTailscaleIngress } from '../../../lib/tailscale/tailscale-ingress-rules';
 import { HttpRoute } from '../../../lib/gateway/http-route';
 import { enforcePolicy } from '../../../lib/pipeline/policy/engine';
 import { synthesize } from '../../../lib/pipeline/synth';
@@ -188,5 +189,20 @@ describe('what the operators accept is not refused', () => {
       spec: { rules: [{ filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/app' } } }], backendRefs: [{ name: 'web', port: 80 }] }] },
     };
     expect(checkHttpRoute(route)).toEqual([]);
+  });
+});
+
+describe('a Tailscale Ingress whose TLS host carries a MagicDNS domain', () => {
+  const ingress = (host: string) => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'demo' },
+    spec: { ingressClassName: 'tailscale', tls: [{ hosts: [host] }], defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+  });
+
+  test('is served as its first label when the environment does not name its tailnet', () => {
+    expect(checkTailscaleIngress(ingress('web.tail1ab2.ts.net'))).toEqual([]);
+  });
+
+  test('a host of several labels under another domain is still refused, with what it would become', () => {
+    expect(checkTailscaleIngress(ingress('web.internal.example.org'))).toEqual([expect.stringMatching(/^hostname "web\.internal\.example\.org" has more than one DNS label/)]);
   });
 });
