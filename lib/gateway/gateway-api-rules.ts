@@ -123,7 +123,8 @@ function checkRule(rule: Manifest, at: string): string[] {
   for (const filter of [record(redirect?.requestRedirect), record(rewrite?.urlRewrite)]) {
     if (record(filter.path).type !== 'ReplacePrefixMatch') continue;
     // ReplacePrefixMatch needs exactly one PathPrefix match to know what prefix to replace.
-    // A rule without matches gets the CRD's default, one PathPrefix "/", before the CEL rule runs.
+    // A rule without matches gets the CRD's default, one PathPrefix "/", before the CEL rule runs
+    // (imports/crds/gateway-api-standard-v1.6.1, HTTPRoute spec.rules[].matches `default`).
     const effective = matches.length > 0 ? matches : [{ path: { type: 'PathPrefix', value: '/' } }];
     const prefixMatches = effective.filter((m) => record(m.path).type === 'PathPrefix');
     if (effective.length !== 1 || prefixMatches.length !== 1) errors.push(`${at}: replacePrefixMatch needs exactly one PathPrefix match in the rule`);
