@@ -2,9 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { apps } from './apps';
 import { EnvironmentSchema } from './lib/core/environment';
-import { OVERLAY_SCHEMA_DIRECTORY, overlaySchema, overlaySchemaFiles } from './lib/pipeline/overlay-schema';
-import { runCli } from './lib/pipeline/cli';
-import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/pipeline/overlay';
+import { OVERLAY_SCHEMA_DIRECTORY, overlaySchema, overlaySchemaFiles } from './lib/pipeline/engine/overlay-schema';
+import { runCli } from './lib/pipeline/engine/cli';
+import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/pipeline/engine/overlay';
 import { runDiffCli } from './lib/pipeline/review/diff-cli';
 import { serverUpgradeCheck } from './lib/pipeline/review/server-upgrade-check';
 
@@ -12,7 +12,7 @@ import { serverUpgradeCheck } from './lib/pipeline/review/server-upgrade-check';
 // main(['diff', ...ARGS]). scripts/build.mjs bundles this file to .build/main.js (so the project
 // root is one level up) and writes the overlay schemas' validators beside it.
 
-export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/pipeline/overlay';
+export { OVERLAY_AJV_OPTIONS, overlaySchemaKey } from './lib/pipeline/engine/overlay';
 
 /** Runs synth, or with `diff` first the diff, and returns the exit code. */
 export function main(argv: readonly string[]): number {

@@ -116,8 +116,8 @@ async function rebuild() {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: quiet ? 'error' : 'info',
-    // ajv compiles only a schema the build did not (lib/pipeline/overlay.ts); cdktf and its provider
-    // only for --target terraform (lib/pipeline/cli.ts). Both load from node_modules when asked for,
+    // ajv compiles only a schema the build did not (lib/pipeline/engine/overlay.ts); cdktf and its provider
+    // only for --target terraform (lib/pipeline/engine/cli.ts). Both load from node_modules when asked for,
     // and constructs with them, so cdktf and this code share one copy of it.
     external: ['ajv', 'cdktf', '@cdktf/provider-kubernetes', 'constructs'],
     plugins: [{

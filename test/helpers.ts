@@ -8,8 +8,8 @@ import { AppChart, defineApp } from '../lib/core/app';
 import { k8s } from '../lib/core/k8s';
 import type { Environment, EnvironmentValues, ExistingValues } from '../lib/core/environment';
 import { UserError } from '../lib/core/errors';
-import type { KubeObject } from '../lib/pipeline/schema-validation';
-import { renderChart } from '../lib/pipeline/render';
+import type { KubeObject } from '../lib/pipeline/checks/schema-validation';
+import { renderChart } from '../lib/pipeline/engine/render';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -110,7 +110,7 @@ export function scratchProject(): string {
  * Adds entries to `existing:` in `<overlaysDir>/<env>/environment.yaml` (lists are extended,
  * operators merged), for test apps whose objects live in a namespace or route to a Service that
  * no app emits: every reference must resolve to something emitted or declared
- * (lib/pipeline/policy/references.ts).
+ * (lib/pipeline/checks/references.ts).
  */
 export function declareExisting(overlaysDir: string, env: string, add: ExistingValues): void {
   const file = join(overlaysDir, env, 'environment.yaml');

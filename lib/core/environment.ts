@@ -35,7 +35,7 @@ const semver = (description: string) => Type.String({ ...patternRule('^v?[0-9]+\
 /**
  * What the cluster already has and this repository does not emit: operators, image catalogs,
  * namespaces and objects others own, and clients (tunnels, proxies) that call the apps. Every
- * reference in `dist/` must point at something emitted or declared here (lib/pipeline/policy/references.ts);
+ * reference in `dist/` must point at something emitted or declared here (lib/pipeline/checks/references.ts);
  * nothing declared here is labelled, pruned or adopted.
  */
 export const ExistingSchema = Type.Object({
@@ -115,7 +115,7 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
-  /** What the cluster already has and this repository does not emit (lib/pipeline/policy/references.ts). */
+  /** What the cluster already has and this repository does not emit (lib/pipeline/checks/references.ts). */
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
     kubeconfigPath: Type.String({

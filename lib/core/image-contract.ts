@@ -1,7 +1,7 @@
 /**
  * What a container image needs to start and keep running, as its authors built it: the facts an
  * app states once, from the image's Dockerfile, entrypoint and code at a named commit, and that
- * synth holds every pod running the image to (lib/pipeline/policy/image-contract.ts).
+ * synth holds every pod running the image to (lib/pipeline/checks/image-contract.ts).
  */
 
 /** A path the image's process writes. */

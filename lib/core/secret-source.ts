@@ -55,7 +55,7 @@ export interface SecretKeyProblem {
  * `key` of Secret `secret` and the writer is known to write it without that key (a renamed key
  * in the ExternalSecret that feeds backups, say: the operator then fails in the cluster, not at
  * synth). Constructs call it with their `ISecretSource` for an early message; the reference check
- * over the rendered objects (lib/pipeline/policy/references.ts) calls it for every reader, however
+ * over the rendered objects (lib/pipeline/checks/references.ts) calls it for every reader, however
  * it was built. The message starts at "reads", after the reader's name. Undefined when the key is there or the keys are known only in the cluster.
  */
 export function secretKeyProblem(key: string, secret: string, writer: { readonly by: string; readonly keys?: readonly string[] }): SecretKeyProblem | undefined {

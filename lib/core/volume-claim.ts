@@ -6,7 +6,7 @@ import { checkSize, parseQuantity } from './quantity';
 /**
  * The rules every PersistentVolumeClaim is held to, as pure functions over its facts, so that a
  * construct can check its props early and the policy can check every rendered claim with the
- * same code (`PersistentClaim` in lib/apps/, and lib/pipeline/policy/references.ts and claims.ts).
+ * same code (`PersistentClaim` in lib/apps/, and lib/pipeline/checks/references.ts and claims.ts).
  */
 
 /** A PersistentVolumeClaim access mode (core/v1 PersistentVolumeAccessMode). */
@@ -125,7 +125,7 @@ export const SINGLE_WRITER_FIX = 'run one replica with strategy Recreate, or giv
  * Source: kubernetes pkg/apis/core/validation/validation.go `ValidatePersistentVolumeClaimSpec`
  * (storage request required and positive, at least one access mode, ReadWriteOncePod alone, a
  * storage limit not below the request). Whether the environment's StorageClass provides the
- * access mode and size is the reference check's (lib/pipeline/policy/references.ts).
+ * access mode and size is the reference check's (lib/pipeline/checks/references.ts).
  */
 
 /** The claim specs `manifest` carries: a PVC's own, a StatefulSet's volumeClaimTemplates. */

@@ -6,12 +6,12 @@
  *
  * @packageDocumentation
  */
-export { EXIT, runCli, type CliContext } from './cli';
-export { loadEnvironment, parseOverlay, readOverlay } from './overlay';
-export { overlaySchema } from './overlay-schema';
-export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './schema-validation';
-export { renderChart, type SynthesizedApp } from './render';
-export { synthesize, type SynthOptions, type SynthResult } from './synth';
+export { EXIT, runCli, type CliContext } from './engine/cli';
+export { loadEnvironment, parseOverlay, readOverlay } from './engine/overlay';
+export { overlaySchema } from './engine/overlay-schema';
+export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './checks/schema-validation';
+export { renderChart, type SynthesizedApp } from './engine/render';
+export { synthesize, type SynthOptions, type SynthResult } from './engine/synth';
 export { runDiffCli } from './review/diff-cli';
 export type { ServerChecked, ServerCheckOutcome, ServerFinding, ServerUnavailable, ServerUpgradeCheck } from './review/server-upgrade-check';
-export type { FileTree } from './output';
+export type { FileTree } from './engine/output';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { apps } from '../../apps';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { only, ROOT } from '../helpers';
 
 const result = synthesize({ apps, overlaysDir: join(ROOT, 'overlays'), appNames: ['codeforphilly'] });

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apps as allApps } from '../../apps';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { only, problemsOf, ROOT } from '../helpers';
 
 const { apps } = synthesize({ apps: allApps, overlaysDir: join(ROOT, 'overlays'), environments: ['pal-e-prod'], appNames: ['pal-e-docs-api'] });

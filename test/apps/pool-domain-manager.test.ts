@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apps } from '../../apps';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { only, problemsOf, ROOT } from '../helpers';
 
 const result = synthesize({ apps, overlaysDir: join(ROOT, 'overlays'), environments: ['openova-prod'] });
@@ -81,7 +81,7 @@ describe('pool-domain-manager (reference deployment 5)', () => {
     const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('properties: [ACCESS_KEY_ID, ACCESS_SECRET_KEY]', 'properties: [AWS_ACCESS_KEY_ID, ACCESS_SECRET_KEY]'));
     // The construct sees it first (the store reads through the ExternalSecret); the reference
-    // check over the rendered objects, the same check, is tested in test/pipeline/policy/references.test.ts.
+    // check over the rendered objects, the same check, is tested in test/pipeline/checks/references.test.ts.
     expect(problemsOf(() => synthesize({ apps, overlaysDir: dir }))).toEqual([
       expect.stringMatching(/s3Credentials\.accessKeyIdKey reads key "ACCESS_KEY_ID" of Secret pool-domain-manager-backup-s3, which ExternalSecret pool-domain-manager-backup-s3 writes without that key \(it has ACCESS_SECRET_KEY, AWS_ACCESS_KEY_ID\)/s),
     ]);

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apps } from '../../apps';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { only, problemsOf, ROOT } from '../helpers';
 
 /**

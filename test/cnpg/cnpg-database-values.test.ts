@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
-import { parseOverlay } from '../../lib/pipeline/overlay';
+import { parseOverlay } from '../../lib/pipeline/engine/overlay';
 import { SealedSecret } from '../../lib/secrets/sealed-secret';
-import { checkReferences } from '../../lib/pipeline/policy/references';
+import { checkReferences } from '../../lib/pipeline/checks/references';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
 /** Bytes shaped like kubeseal output (a 256-byte session key and the AES-GCM tag). */

@@ -6,7 +6,7 @@ import { podPeerFromKplus, serviceRefFromKplus } from '../../lib/core/cdk8s-plus
 import type { AppDefinition } from '../../lib/core/app';
 import { Gateway } from '../../lib/gateway/gateway';
 import { HttpRoute } from '../../lib/gateway/http-route';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
 import { only, problemsOf, render, ROOT, testChart } from '../helpers';
 

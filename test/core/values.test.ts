@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { quantity } from '../../lib/core/values';
-import { parseOverlay } from '../../lib/pipeline/overlay';
+import { parseOverlay } from '../../lib/pipeline/engine/overlay';
 import { problemsOf } from '../helpers';
 
 const schema = Type.Object({ size: quantity() }, { additionalProperties: false });

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
 import { parseDocument } from 'yaml';
 import type { AppDefinition } from '../../lib/core/app';
-import { runCli } from '../../lib/pipeline/cli';
+import { runCli } from '../../lib/pipeline/engine/cli';
 import { guideFiles } from '../guide-files';
 import { ROOT } from '../helpers';
 

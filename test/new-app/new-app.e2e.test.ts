@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { readTree } from '../../lib/pipeline/output';
+import { readTree } from '../../lib/pipeline/engine/output';
 import { ROOT, scratchProject } from '../helpers';
 
 // `npm run new-app -- NAME --env ENV` in a scratch copy of the project: what it writes

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTree } from '../../lib/pipeline/output';
+import { readTree } from '../../lib/pipeline/engine/output';
 import { ROOT } from '../helpers';
 
 // The API reference (docs/api/, `npm run docs:api`, configured in scripts/package/typedoc.json): it must

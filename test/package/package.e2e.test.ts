@@ -262,7 +262,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(exported['@platform/cdk8s-constructs/apps']).toEqual(expect.arrayContaining(['WebService', 'PushDaemonApp']));
     expect(exported['@platform/cdk8s-constructs/tailscale']).toEqual(['TAILSCALE_ANNOTATION', 'TAILSCALE_INGRESS_CLASS', 'TAILSCALE_OPERATOR_NAMESPACE', 'TAILSCALE_PROXY_CLASS_LABEL', 'TailscaleFunnel']);
     // Internal modules are not reachable: the exports map is the API.
-    const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/pipeline/output')"], { cwd: project });
+    const internal = await run(process.execPath, ['-e', "require('@platform/cdk8s-constructs/dist/lib/pipeline/engine/output')"], { cwd: project });
     expect(internal.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   }, SPAWNS);
 

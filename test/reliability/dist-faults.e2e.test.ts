@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { UserError } from '../../lib/core/errors';
-import { outputLocation, readTree, recoverInterruptedWrite, writeTreeAtomically, type WriteReport } from '../../lib/pipeline/output';
-import { NODE_FS, type OutputFs } from '../../lib/pipeline/output-fs';
+import { outputLocation, readTree, recoverInterruptedWrite, writeTreeAtomically, type WriteReport } from '../../lib/pipeline/engine/output';
+import { NODE_FS, type OutputFs } from '../../lib/pipeline/engine/output-fs';
 import { SEED } from './fixtures';
 
 /*

@@ -6,7 +6,7 @@ import { dnsLabel } from '../../lib/core/values';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
 
 /**
- * A second app for pal-e-prod (as in test/pipeline/cli/synth-cli.e2e.test.ts), so cross-app rules such as
+ * A second app for pal-e-prod (as in test/pipeline/engine/synth-cli.e2e.test.ts), so cross-app rules such as
  * unique tailnet hostnames have something to collide with.
  */
 export const echo = defineApp({

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { WebService } from '../../lib/apps/web-service';
-import { overlaySchema } from '../../lib/pipeline/overlay-schema';
-import { EXIT, runCli } from '../../lib/pipeline/cli';
+import { overlaySchema } from '../../lib/pipeline/engine/overlay-schema';
+import { EXIT, runCli } from '../../lib/pipeline/engine/cli';
 import { EnvironmentSchema } from '../../lib/core/environment';
 import { UserError, type Problem } from '../../lib/core/errors';
-import { readTree } from '../../lib/pipeline/output';
+import { readTree } from '../../lib/pipeline/engine/output';
 import { parseQuantity } from '../../lib/core/quantity';
 import { isSealedCiphertext, SealedSecret } from '../../lib/secrets/sealed-secret';
 import { ServiceRef } from '../../lib/core/service-ref';
-import { synthesize } from '../../lib/pipeline/synth';
+import { synthesize } from '../../lib/pipeline/engine/synth';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
 import { declareExisting, render, scratchRoot, testChart } from '../helpers';
 import { ECHO_EXISTING, ECHO_OVERLAY, SEED, testApps } from './fixtures';
@@ -466,16 +466,16 @@ describe('bugs the generated cases found, fixed', () => {
   const problemsFor = (file: string, text: string) => synthProblems({ files: { [file]: text }, expect: { overlay: file, message: /./ } });
   const base4 = 'namespace: pal-e-docs\nbackend: {service: pal-e-docs, port: http}\nfunnel: true\n';
 
-  test('lib/pipeline/overlay.ts: an alias to an undefined anchor is a UserError, not a ReferenceError (exit 70)', () => {
+  test('lib/pipeline/engine/overlay.ts: an alias to an undefined anchor is a UserError, not a ReferenceError (exit 70)', () => {
     expect(problemsFor(palE, `${base4}hostname: *nope\n`).map((p) => p.where)).toContain(`overlays/${palE}`);
   });
 
-  test('lib/pipeline/overlay.ts: an alias bomb (more than maxAliasCount) is a UserError, not a ReferenceError (exit 70)', () => {
+  test('lib/pipeline/engine/overlay.ts: an alias bomb (more than maxAliasCount) is a UserError, not a ReferenceError (exit 70)', () => {
     const bomb = ['x0: &a [x,x,x,x,x,x,x,x,x]', ...['b', 'c', 'd'].map((n, i) => `x${i + 1}: &${n} [${`*${'abcd'[i]},`.repeat(9).slice(0, -1)}]`), `x4: [${'*d,'.repeat(9).slice(0, -1)}]`];
     expect(problemsFor(palE, `${base4}hostname: pal-e-docs-api\n${bomb.join('\n')}\n`).length).toBeGreaterThan(0);
   });
 
-  test('lib/pipeline/overlay.ts: a self-referencing alias is a UserError, not a TypeError from JSON.stringify (exit 70)', () => {
+  test('lib/pipeline/engine/overlay.ts: a self-referencing alias is a UserError, not a TypeError from JSON.stringify (exit 70)', () => {
     expect(problemsFor(palE, 'namespace: pal-e-docs\nbackend: {service: pal-e-docs, port: &y [*y]}\nhostname: pal-e-docs-api\nfunnel: true\n').length).toBeGreaterThan(0);
   });
 

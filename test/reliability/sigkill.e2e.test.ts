@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { readTree, recoverInterruptedWrite } from '../../lib/pipeline/output';
+import { readTree, recoverInterruptedWrite } from '../../lib/pipeline/engine/output';
 import { scratchProject } from '../helpers';
 import { SEED } from './fixtures';
 
@@ -22,7 +22,7 @@ import { SEED } from './fixtures';
  * a calibration run), a third at a random delay after the new tree's directory appears (fs.watch)
  * within the write time, the rest within a few ms after dist/ is renamed (the old tree is being
  * removed). The two renames are microseconds apart, so no timing lands between them reliably;
- * test/pipeline/output.test.ts builds that state by hand. Where each kill landed is read from the
+ * test/pipeline/engine/output.test.ts builds that state by hand. Where each kill landed is read from the
  * leftovers, and the distribution is printed. No production code knows it is being tested.
  */
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import fc from 'fast-check';
-import { readTree } from '../../lib/pipeline/output';
+import { readTree } from '../../lib/pipeline/engine/output';
 import { ROOT } from '../helpers';
 import { SEED } from './fixtures';
 

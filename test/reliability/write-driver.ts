@@ -1,5 +1,5 @@
 import { formatProblems, UserError } from '../../lib/core/errors';
-import { writeTreeAtomically } from '../../lib/pipeline/output';
+import { writeTreeAtomically } from '../../lib/pipeline/engine/output';
 
 // A program that writes one output with the real writer, for signals.e2e.test.ts to interrupt:
 //   node write-driver.js OUT_DIR STATE FILES

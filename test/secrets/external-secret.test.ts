@@ -1,5 +1,5 @@
 import { ExternalSecret, ExternalSecretValues } from '../../lib/secrets/external-secret';
-import { parseOverlay } from '../../lib/pipeline/overlay';
+import { parseOverlay } from '../../lib/pipeline/engine/overlay';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
 function externalSecret(props: Partial<ConstructorParameters<typeof ExternalSecret>[2]> = {}) {

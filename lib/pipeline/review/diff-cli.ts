@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
-import { EXIT, parseCommandLine, type CliContext } from '../cli';
+import { EXIT, parseCommandLine, type CliContext } from '../engine/cli';
 import { formatProblems, internalErrorLines, UserError } from '../../core/errors';
-import { readTree, type FileTree } from '../output';
-import { synthesize } from '../synth';
+import { readTree, type FileTree } from '../engine/output';
+import { synthesize } from '../engine/synth';
 import { readGitBase, RISK_ACCEPTED_TRAILER } from './git-base';
 import { restartNotes, type RestartNote } from './restart-notes';
 import { renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';

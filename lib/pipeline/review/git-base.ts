@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import { UserError } from '../../core/errors';
-import type { FileTree } from '../output';
+import type { FileTree } from '../engine/output';
 
 // `npm run diff -- --base <ref>`: the committed output of another commit, read from git itself
 // (no checkout, no temporary directory), and the acceptances the change's own commits carry.

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { UserError, type Problem } from '../../core/errors';
-import type { FileTree } from '../output';
+import type { FileTree } from '../engine/output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
 import { type Segment, formatPath, asArray, getIn, deleteIn, diffValues, type FieldChange } from './value-diff';
 import { isRecord } from '../../core/manifest';

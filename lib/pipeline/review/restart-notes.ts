@@ -1,6 +1,6 @@
-import { containersOf, isKind, list, podTemplatesOf, record } from '../policy/objects';
-import { secretsProducedBy } from '../policy/references';
-import type { KubeObject } from '../schema-validation';
+import { containersOf, isKind, list, podTemplatesOf, record } from '../checks/objects';
+import { secretsProducedBy } from '../checks/references';
+import type { KubeObject } from '../checks/schema-validation';
 import type { FieldChange, Manifest, ObjectChange, ObjectRef } from './manifest-diff';
 
 // A Deployment rolls its pods only when its pod template changes

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { FileTree } from '../output';
+import type { FileTree } from '../engine/output';
 
 /** One object kube-apiserver refused, as scripts/server-check/upgrade.mjs reports it. */
 export interface ServerFinding {

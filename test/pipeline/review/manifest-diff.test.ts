@@ -1,5 +1,5 @@
 import { UserError } from '../../../lib/core/errors';
-import { toYaml } from '../../../lib/pipeline/output';
+import { toYaml } from '../../../lib/pipeline/engine/output';
 import { diffManifestTrees, type ManifestDiff } from '../../../lib/pipeline/review/manifest-diff';
 import { compareQuantities, parseExactQuantity as parseQuantity } from '../../../lib/core/quantity';
 

@@ -1,4 +1,4 @@
-import { toYaml } from '../../../lib/pipeline/output';
+import { toYaml } from '../../../lib/pipeline/engine/output';
 import { diffManifests, parseManifestTrees, riskId } from '../../../lib/pipeline/review/manifest-diff';
 import { restartNotes, type RestartNote } from '../../../lib/pipeline/review/restart-notes';
 

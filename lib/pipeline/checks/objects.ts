@@ -1,0 +1,99 @@
+import { isRecord, list, record, type Manifest } from '../../core/manifest';
+import type { KubeObject } from './schema-validation';
+
+/**
+ * Read-only views of rendered objects for the rules. Rendered objects are plain JSON; these
+ * helpers never assume a field is present or has the right type (the schema validation before
+ * the policy has checked the kinds it knows, but an app may emit anything).
+ */
+
+export { isRecord, list, record };
+
+/** A JSON object of a rendered manifest. */
+export type Json = Manifest;
+
+/** The API group of an apiVersion: "" for the core group (`v1`). */
+export function apiGroup(object: KubeObject): string {
+  const slash = object.apiVersion.indexOf('/');
+  return slash === -1 ? '' : object.apiVersion.slice(0, slash);
+}
+
+/** Whether `object` is `kind` of API `group` (any version). */
+export function isKind(object: KubeObject, group: string, kind: string): boolean {
+  return object.kind === kind && apiGroup(object) === group;
+}
+
+/** `Kind namespace/name`, for messages. */
+export function objectId(object: KubeObject): string {
+  const ns = object.metadata?.namespace;
+  return `${object.kind} ${ns ? `${ns}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
+}
+
+/** The object's annotations (empty when it has none). */
+export function annotationsOf(object: KubeObject): Record<string, unknown> {
+  return record(object.metadata?.annotations);
+}
+
+/** A pod spec inside an object, with the pod template's metadata and the path that leads to it. */
+export interface PodTemplate {
+  /** The pod spec. */
+  readonly spec: Json;
+  /** The pod template's metadata (a Pod's own). */
+  readonly metadata: Json;
+  /** e.g. `spec.template.spec`, `spec.jobTemplate.spec.template.spec`. */
+  readonly path: string;
+}
+
+/** Kinds of the core API groups that carry a pod template at `spec.template`. */
+const TEMPLATE_KINDS: ReadonlyArray<readonly [group: string, kind: string]> = [
+  ['apps', 'Deployment'],
+  ['apps', 'StatefulSet'],
+  ['apps', 'DaemonSet'],
+  ['apps', 'ReplicaSet'],
+  ['batch', 'Job'],
+  ['', 'ReplicationController'],
+];
+
+/**
+ * The pod specs an object carries: a Pod's own, the template of a workload controller or Job, a
+ * CronJob's job template's, a PodTemplate's. Custom resources that embed pods (operators' own
+ * kinds) are not looked into: their pods are the operator's.
+ */
+export function podTemplatesOf(object: KubeObject): PodTemplate[] {
+  const spec = record(object.spec);
+  if (isKind(object, '', 'Pod')) return [{ spec, metadata: record(object.metadata), path: 'spec' }];
+  if (isKind(object, '', 'PodTemplate')) {
+    const template = record(object.template);
+    return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'template.spec' }];
+  }
+  if (isKind(object, 'batch', 'CronJob')) {
+    const template = record(record(record(spec.jobTemplate).spec).template);
+    return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'spec.jobTemplate.spec.template.spec' }];
+  }
+  if (TEMPLATE_KINDS.some(([group, kind]) => isKind(object, group, kind))) {
+    const template = record(spec.template);
+    return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'spec.template.spec' }];
+  }
+  return [];
+}
+
+/** One container of a pod spec, with how to name it in a message. */
+export interface ContainerRef {
+  /** The container as rendered. */
+  readonly container: Json;
+  /** Its name (`#<index>` when it has none). */
+  readonly name: string;
+  /** `container "web"`, `init container "migrate"`, `ephemeral container "debug"`. */
+  readonly label: string;
+  /** `containers`, `initContainers` or `ephemeralContainers`. */
+  readonly field: string;
+}
+
+/** The containers of a pod spec, init containers first, from the given fields. */
+export function containersOf(spec: Json, fields: readonly string[] = ['initContainers', 'containers', 'ephemeralContainers']): ContainerRef[] {
+  const labels: Record<string, string> = { containers: 'container', initContainers: 'init container', ephemeralContainers: 'ephemeral container' };
+  return fields.flatMap((field) => list(spec[field]).map((container, i) => {
+    const name = typeof container.name === 'string' ? container.name : `#${i}`;
+    return { container, name, field, label: `${labels[field]} "${name}"` };
+  }));
+}

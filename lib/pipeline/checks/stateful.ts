@@ -1,0 +1,115 @@
+import { ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS } from '../../core/argocd-sync';
+import type { KubeObject } from './schema-validation';
+import { annotationsOf, isKind, list, record, type Json } from './objects';
+import type { Finding, PolicyRule } from './types';
+
+/** Kinds that hold or describe data a sync must never delete: [API group, kind]. */
+const STATEFUL_KINDS: ReadonlyArray<readonly [string, string]> = [
+  ['', 'PersistentVolumeClaim'],
+  ['postgresql.cnpg.io', 'Cluster'],
+  ['postgresql.cnpg.io', 'ScheduledBackup'],
+  ['barmancloud.cnpg.io', 'ObjectStore'],
+];
+
+/** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
+export const statefulProtected: PolicyRule = {
+  name: 'stateful-protected',
+  summary: `PersistentVolumeClaims, CNPG Clusters, ScheduledBackups and Barman ObjectStores carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, so no ArgoCD sync or Application deletion removes data`,
+  sources: [
+    'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
+    'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
+    'https://cloudnative-pg.io/documentation/current/storage/ (deleting a Cluster deletes its PVCs)',
+  ],
+  check(objects) {
+    const findings: Finding[] = [];
+    for (const object of objects) {
+      if (!STATEFUL_KINDS.some(([group, kind]) => isKind(object, group, kind))) continue;
+      const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
+      const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
+      const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
+      if (missing.length > 0) {
+        findings.push({
+          object,
+          message: `a ${object.kind} holds data, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})`,
+          fix: `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+/**
+ * Labels the CloudNativePG operator puts on every instance pod of a Cluster (docs
+ * labels_annotations.md), besides `spec.inheritedMetadata.labels`. Labels whose value differs
+ * from pod to pod (role, instance name) cannot select all of them.
+ */
+const VARYING_POD_LABELS = ['cnpg.io/instanceName', 'cnpg.io/instanceRole', 'role'];
+
+function clusterPodLabels(cluster: KubeObject): Record<string, string> {
+  const inherited = record(record(record(cluster.spec).inheritedMetadata).labels);
+  return {
+    ...Object.fromEntries(Object.entries(inherited).map(([k, v]) => [k, String(v)])),
+    'cnpg.io/cluster': String(cluster.metadata.name),
+    'cnpg.io/podRole': 'instance',
+  };
+}
+
+/** Whether a LabelSelector selects every pod carrying exactly `labels` (plus per-pod varying ones). */
+export function selectsAll(selector: Json, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(record(selector.matchLabels))) {
+    if (labels[key] !== String(value)) return false;
+  }
+  for (const expression of list(selector.matchExpressions)) {
+    const key = String(expression.key);
+    if (VARYING_POD_LABELS.includes(key)) return false;
+    const values = Array.isArray(expression.values) ? expression.values.map(String) : [];
+    const has = Object.hasOwn(labels, key);
+    switch (expression.operator) {
+      case 'In': if (!has || !values.includes(labels[key])) return false; break;
+      case 'NotIn': if (has && values.includes(labels[key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+/** An ingress policy (policyTypes absent means Ingress: NetworkPolicy API reference). */
+function governsIngress(policy: Json): boolean {
+  const types = record(policy.spec).policyTypes;
+  return !Array.isArray(types) || types.includes('Ingress');
+}
+
+/** Some ingress rule admits every source: no `from`, or an empty one. */
+function admitsEveryone(policy: Json): boolean {
+  return list(record(policy.spec).ingress).some((rule) => !Array.isArray(rule.from) || rule.from.length === 0);
+}
+
+/** `database-namespace-guarded`: every CNPG Cluster's pods are behind an ingress NetworkPolicy. */
+export const databaseNamespaceGuarded: PolicyRule = {
+  name: 'database-namespace-guarded',
+  summary: 'every CloudNativePG Cluster has, in its namespace, an ingress NetworkPolicy selecting all its pods, and none of those policies admits every source',
+  sources: [
+    'https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation (a pod no policy selects accepts every connection)',
+    'https://cloudnative-pg.io/documentation/current/security/#network-policies and labels_annotations/ (cnpg.io/cluster on every instance pod)',
+  ],
+  check(objects) {
+    const findings: Finding[] = [];
+    const policies = objects.filter((o) => isKind(o, 'networking.k8s.io', 'NetworkPolicy'));
+    for (const cluster of objects.filter((o) => isKind(o, 'postgresql.cnpg.io', 'Cluster'))) {
+      const namespace = cluster.metadata.namespace;
+      const labels = clusterPodLabels(cluster);
+      const selecting = policies.filter((p) => p.metadata.namespace === namespace && governsIngress(p) && selectsAll(record(record(p.spec).podSelector), labels));
+      const fix = `emit an ingress NetworkPolicy in namespace ${namespace ?? '(none)'} with podSelector cnpg.io/cluster: ${String(cluster.metadata.name)} and a from list (CnpgDatabase emits one; allowConnectionsFrom adds clients)`;
+      if (selecting.length === 0) {
+        findings.push({ object: cluster, message: `no ingress NetworkPolicy in namespace ${namespace ?? '(none)'} selects the Cluster's pods (cnpg.io/cluster=${String(cluster.metadata.name)}), so every pod of the cluster network reaches its 5432`, fix });
+      } else if (selecting.some(admitsEveryone)) {
+        // Policies add up: one rule that admits everyone opens the pods to everyone.
+        findings.push({ object: cluster, message: `NetworkPolicy ${selecting.filter(admitsEveryone).map((p) => p.metadata.name).join(', ')} selects the Cluster's pods but admits every source (an ingress rule without from)`, fix });
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,94 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { patternRule } from '../../core/values';
+import type { Environment } from '../../core/environment';
+import type { ImageContract } from '../../core/image-contract';
+import type { KubeObject } from './schema-validation';
+
+/**
+ * The names of the policy rules, in the order they are documented (docs/security.md). An
+ * overlay's `policyExceptions[].rule` must be one of these; each names one rule in
+ * `lib/pipeline/checks/rules.ts`. Kept apart from the rules so that lib/core/app.ts can build the overlay
+ * schema without loading them.
+ */
+export const RULE_NAMES = [
+  'pss-restricted',
+  'no-secret-data',
+  'no-secret-strings',
+  'image-pinned',
+  'image-digest-in-production',
+  'probes-and-requests',
+  'no-token-automount',
+  'stateful-protected',
+  'database-namespace-guarded',
+  'image-contract',
+  'database-guaranteed',
+  'database-watched',
+  'stable-selectors',
+  'sync-order',
+  'single-writer',
+  'tailscale-ingress',
+  'gateway-api',
+  'cnpg-cluster',
+  'volume-claim',
+] as const;
+
+/** The name of a policy rule. */
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** The annotation an exception's reason is echoed into: `policy.platform.internal/<rule>`. */
+export const EXCEPTION_ANNOTATION_PREFIX = 'policy.platform.internal/';
+
+/**
+ * The overlay shape of `policyExceptions`: every app overlay may list exceptions to the policy,
+ * one object and one rule each, with the reason a reviewer reads.
+ */
+export const PolicyExceptionValues = Type.Object({
+  rule: Type.Unsafe<RuleName>(Type.String({ enum: [...RULE_NAMES], description: `a policy rule: ${RULE_NAMES.join(', ')}` })),
+  kind: Type.String({ ...patternRule('^[A-Z][A-Za-z0-9]*$', 'must be a kind: letters and digits, starting with a capital letter'), description: 'the kind of the excepted object, as rendered, e.g. Deployment' }),
+  name: Type.String({ ...patternRule('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'must be an object name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit'), maxLength: 253, description: 'the metadata.name of the excepted object' }),
+  reason: Type.String({
+    minLength: 10,
+    ...patternRule('^\\S[\\s\\S]*\\S$', 'must not start or end with white space'),
+    description: `why the object may break the rule, at least 10 characters; echoed into the object's ${EXCEPTION_ANNOTATION_PREFIX}<rule> annotation`,
+  }),
+}, { additionalProperties: false });
+
+/** The overlay shape of the whole `policyExceptions` list. */
+export const PolicyExceptionsValues = Type.Array(PolicyExceptionValues, {
+  description: 'exceptions to the policy (docs/security.md): [{ rule, kind, name, reason }], each matching a violation of a rendered object',
+});
+
+/** One exception, as read from an overlay. */
+export type PolicyException = Static<typeof PolicyExceptionValues>;
+
+/** What the rules know about where the objects deploy. */
+export interface PolicyContext {
+  /** The environment is a production one (`production: true` in environment.yaml). */
+  readonly production: boolean;
+  /** The image contracts the app declared (`AppChart.declareImage`). @default none */
+  readonly contracts?: readonly ImageContract[];
+  /** The environment, for rules that read its facts (the tailnet's domain). @default unknown */
+  readonly environment?: Environment;
+}
+
+/** One violation: the object that breaks the rule, what is wrong and how to fix it. */
+export interface Finding {
+  /** The object that breaks the rule (the one an exception names). */
+  readonly object: KubeObject;
+  /** What is wrong, in one sentence, without secret values. */
+  readonly message: string;
+  /** How to comply (the engine adds how to except it instead). */
+  readonly fix: string;
+}
+
+/** A named rule over the rendered objects of one app in one environment. */
+export interface PolicyRule {
+  /** The rule's name, as written in messages and exceptions. */
+  readonly name: RuleName;
+  /** One line: what the rule guarantees. */
+  readonly summary: string;
+  /** Where the rule comes from: the upstream documents it implements. */
+  readonly sources: readonly string[];
+  /** Every violation among `objects` (all objects of one app in one environment). */
+  check(objects: readonly KubeObject[], context: PolicyContext): Finding[];
+}

@@ -1,0 +1,165 @@
+import { TerraformBackend, TerraformStack, type TerraformRemoteState, type TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { ARGOCD_SYNC_OPTIONS } from '../../../core/argocd-sync';
+import type { KubeObject } from '../../checks/schema-validation';
+import { countLeaves, typedProps, typedResourceFor, type TypedResource } from './typed';
+
+/** The `terraform:` section of an environment.yaml. */
+export interface TerraformSettings {
+  readonly kubeconfigPath: string;
+  readonly context: string;
+}
+
+/** One object of the stack, with its Terraform address and, when adopted, its import id. */
+export interface StackObject {
+  readonly object: KubeObject;
+  readonly type: TypedResource | 'kubernetes_manifest';
+  readonly logicalId: string;
+  readonly importId?: string;
+}
+
+/** Import blocks need Terraform 1.5 (developer.hashicorp.com/terraform/language/import). */
+export const REQUIRED_TERRAFORM = '>= 1.5.0';
+
+type ResourceClass = new (scope: Construct, id: string, config: never) => TerraformResource;
+const TYPED_CLASSES: Readonly<Record<TypedResource, ResourceClass>> = {
+  kubernetes_namespace_v1: NamespaceV1 as unknown as ResourceClass,
+  kubernetes_service_account_v1: ServiceAccountV1 as unknown as ResourceClass,
+  kubernetes_config_map_v1: ConfigMapV1 as unknown as ResourceClass,
+  kubernetes_service_v1: ServiceV1 as unknown as ResourceClass,
+  kubernetes_persistent_volume_claim_v1: PersistentVolumeClaimV1 as unknown as ResourceClass,
+  kubernetes_deployment_v1: DeploymentV1 as unknown as ResourceClass,
+};
+
+/**
+ * Settings of typed resources that are not part of the object: a PVC is not waited for until
+ * bound (the provider's default, `wait_until_bound = true`, would hang every apply on a
+ * WaitForFirstConsumer StorageClass such as k3s's local-path until the pod that mounts it
+ * exists).
+ */
+const TYPED_EXTRAS: Readonly<Partial<Record<TypedResource, Record<string, unknown>>>> = {
+  kubernetes_persistent_volume_claim_v1: { waitUntilBound: false },
+};
+
+/** The Terraform address type and name of `object`: `<kind>_<namespace>_<name>`, stable under refactors. */
+export function addressOf(object: KubeObject): { type: StackObject['type']; logicalId: string } {
+  const parts = [object.kind.toLowerCase(), ...(object.metadata.namespace ? [object.metadata.namespace] : []), String(object.metadata.name)];
+  // Kubernetes names never contain "_", so joining with it and turning "." into it stays unique;
+  // Terraform names allow letters, digits, "_" and "-", starting with a letter.
+  return { type: typedResourceFor(object) ?? 'kubernetes_manifest', logicalId: parts.join('_').replace(/\./g, '_') };
+}
+
+/**
+ * The import id of `object` for its resource type: kubernetes_manifest takes
+ * "apiVersion=<v>,kind=<k>,[namespace=<ns>,]name=<n>" (terraform-provider-kubernetes
+ * docs/resources/manifest.md, "Importing existing Kubernetes resources"); typed resources take
+ * "<namespace>/<name>", or the name of a cluster-scoped object (docs/resources/deployment_v1.md,
+ * namespace_v1.md, "Import").
+ */
+export function importIdOf(object: KubeObject): string {
+  const { namespace } = object.metadata;
+  const name = String(object.metadata.name);
+  if (typedResourceFor(object)) return namespace ? `${namespace}/${name}` : name;
+  return [`apiVersion=${object.apiVersion}`, `kind=${object.kind}`, ...(namespace ? [`namespace=${namespace}`] : []), `name=${name}`].join(',');
+}
+
+/**
+ * The stack's state lives in the cluster, in Secret `tfstate-default-<suffix>` of namespace
+ * `default` (Terraform's "kubernetes" backend), never in the output directory: every synth
+ * replaces that directory whole, so a local terraform.tfstate there would be deleted.
+ * cdktf 0.21 has no class for this backend.
+ */
+class KubernetesStateBackend extends TerraformBackend {
+  constructor(scope: Construct, private readonly attributes: Readonly<Record<string, string>>) {
+    super(scope, 'backend', 'kubernetes');
+  }
+
+  protected override synthesizeAttributes(): Record<string, string> {
+    return { ...this.attributes };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, string> {
+    return { ...this.attributes };
+  }
+
+  public getRemoteStateDataSource(): TerraformRemoteState {
+    throw new Error('remote state of the kubernetes backend is not used by this project');
+  }
+}
+
+/**
+ * The Terraform JSON of one environment: the Kubernetes provider configured from the
+ * environment, one resource per object (in synth order), and an import block per adopted object.
+ */
+export function renderStack(envName: string, settings: TerraformSettings, objects: readonly StackObject[], comment: string): string {
+  // A bare root construct instead of cdktf's App: App creates ./cdktf.out on construction, and
+  // nothing here writes files (the CLI writes the JSON atomically).
+  const stack = new TerraformStack(new Construct(undefined as unknown as Construct, ''), envName);
+  new KubernetesProvider(stack, 'kubernetes', { configPath: settings.kubeconfigPath, configContext: settings.context });
+  new KubernetesStateBackend(stack, {
+    config_path: settings.kubeconfigPath,
+    config_context: settings.context,
+    // The backend refuses a suffix ending in "-<number>": it appends those when it splits a large state.
+    secret_suffix: /-\d+$/.test(envName) ? `${envName}-state` : envName,
+  });
+  stack.addOverride('terraform.required_version', REQUIRED_TERRAFORM);
+  stack.addOverride('terraform.required_providers.kubernetes.source', 'hashicorp/kubernetes');
+
+  const resources: TerraformResource[] = [];
+  for (const item of objects) {
+    const object = escapeTemplates(item.object) as KubeObject;
+    // ArgoCD's "Delete=false" (lib/core/argocd-sync.ts) marks state that must outlive the app;
+    // Terraform's equivalent refuses any plan that destroys the resource.
+    const annotations = (object.metadata.annotations ?? {}) as Record<string, string>;
+    const lifecycle = (annotations[ARGOCD_SYNC_OPTIONS] ?? '').split(',').includes('Delete=false') ? { preventDestroy: true } : undefined;
+    const resource = item.type === 'kubernetes_manifest'
+      ? new Manifest(stack, item.logicalId, { manifest: object as unknown as Record<string, unknown>, lifecycle })
+      : new TYPED_CLASSES[item.type](stack, item.logicalId, { ...typedProps(item.type, object), ...TYPED_EXTRAS[item.type], lifecycle } as never);
+    if (item.importId) resource.importFrom(item.importId);
+    resources.push(resource);
+  }
+  // Objects in a Namespace of the stack are created after it and destroyed before it (Terraform
+  // knows no order otherwise, and an object cannot be created in a namespace that does not exist).
+  const namespaces = new Map(objects.flatMap((item, i) => (item.object.kind === 'Namespace' && item.object.apiVersion === 'v1' ? [[String(item.object.metadata.name), resources[i]] as const] : [])));
+  objects.forEach((item, i) => {
+    const namespace = namespaces.get(item.object.metadata.namespace ?? '');
+    if (namespace) resources[i].dependsOn = [namespace.fqn];
+  });
+
+  stack.runAllValidations();
+  const json = stack.toTerraform() as Record<string, unknown> & { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  for (const item of objects) {
+    const body = json.resource?.[item.type]?.[item.logicalId];
+    if (!body) throw new Error(`${item.type}.${item.logicalId} is missing from the stack of ${envName}`);
+    delete body['//'];
+    if (item.type === 'kubernetes_manifest') continue;
+    const { lifecycle: _lifecycle, depends_on: _dependsOn, wait_until_bound: _wait, ...converted } = body;
+    const { apiVersion: _apiVersion, kind: _kind, ...original } = item.object as unknown as Record<string, unknown>;
+    if (countLeaves(converted) !== countLeaves(original)) {
+      throw new Error(`${item.type}.${item.logicalId}: the typed resource lost fields of the object (lib/pipeline/emit/terraform/typed.ts names a field the provider does not have)`);
+    }
+  }
+  json['//'] = { comment };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/**
+ * Terraform reads every string of a JSON configuration as a template: "${...}" and "%{...}" in a
+ * value (a shell line, a config file in a ConfigMap) would be evaluated. "$${" and "%%{" are
+ * their literal forms (Terraform language, "Strings and Templates", escape sequences).
+ */
+function escapeTemplates(value: unknown): unknown {
+  // (Replacement functions: in a replacement string "$$" would itself mean "$".)
+  if (typeof value === 'string') return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+  if (Array.isArray(value)) return value.map(escapeTemplates);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)]));
+  return value;
+}

@@ -1,0 +1,102 @@
+import { ApiObject } from 'cdk8s';
+import type { AppChart } from '../../core/app';
+import { withSyncWave } from '../../core/argocd-sync';
+import { droppedFields, rawJson } from '../checks/dropped-fields';
+import { UserError, type Problem } from '../../core/errors';
+import { objectNameProblems } from '../checks/object-names';
+import { renderAppFiles } from './output';
+import { validateObject, type KubeObject } from '../checks/schema-validation';
+import type { SynthesizedApp } from '../checks/rendered';
+
+export type { SynthesizedApp };
+
+/**
+ * Rendering one chart: its construct validations, its objects as JSON with their sync waves,
+ * their validation against the upstream schemas, and the files they are written as. The synth
+ * loop renders each app's chart here, and so does each environment's delivery chart.
+ */
+
+/**
+ * Runs a chart's construct validations, renders its objects and validates each against its
+ * upstream schema. `suffix` is appended to construct-validation messages (which app, which
+ * overlay). Throws a UserError with every problem found.
+ */
+export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  const problems = schemaProblems(objects, wheres);
+  if (problems.length > 0) throw new UserError(problems);
+  return objects;
+}
+
+/**
+ * A chart's construct validations (a UserError with every problem), then its objects as JSON,
+ * each with the construct path that made it; not yet validated against the upstream schemas.
+ */
+function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]; wheres: string[] } {
+  const problems: Problem[] = [];
+  for (const construct of chart.node.findAll()) {
+    for (const message of construct.node.validate()) problems.push({ where: construct.node.path, message: `${message}${suffix}` });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  const objects: KubeObject[] = [];
+  const wheres: string[] = [];
+  for (const construct of chart.node.findAll()) {
+    if (!ApiObject.isApiObject(construct)) continue;
+    // Rendering runs the user's values through cdk8s (tokens, patches, the class's serializer):
+    // what throws there is the user's. The comparison of the two renderings is ours.
+    let json: KubeObject;
+    let raw: unknown;
+    try {
+      json = construct.toJson() as KubeObject;
+      raw = rawJson(construct);
+    } catch (error) {
+      throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
+    }
+    for (const field of raw === undefined ? [] : droppedFields(raw, json)) {
+      problems.push({
+        where: `${construct.node.path} (${construct.kind} ${construct.name})`,
+        message: `${field} is not a field the ${construct.apiVersion} ${construct.kind} class knows: it would be dropped without a word${suffix}`,
+        hint: 'correct the spelling, or use the class\'s own property name (the wire name is written for you); a JSON patch must name a field of the kind',
+      });
+    }
+    // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
+    objects.push(withSyncWave(json));
+    wheres.push(construct.node.path);
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  const unnamed = objectNameProblems(objects, wheres, suffix);
+  if (unnamed.length > 0) throw new UserError(unnamed);
+  return { objects, wheres };
+}
+
+/** Every object's problems against its upstream schema, in order; `wheres[i]` made `objects[i]`. */
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[]): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i]));
+}
+
+/**
+ * Renders `chart` (renderObjects), runs `policy` over its objects, validates them against their
+ * upstream schemas and writes the policy's objects as files. The schema problems win: the policy
+ * is not reported on objects the schemas reject.
+ */
+export function renderChecked(
+  chart: AppChart,
+  suffix: string,
+  policy: (objects: readonly KubeObject[]) => KubeObject[],
+  header: string,
+): { objects: KubeObject[]; files: ReadonlyMap<string, string> } {
+  const { objects, wheres } = renderObjects(chart, suffix);
+  let checked: KubeObject[] | undefined;
+  let policyError: unknown;
+  try {
+    checked = policy(objects);
+  } catch (error) {
+    policyError = error;
+  }
+  const problems = schemaProblems(objects, wheres);
+  if (problems.length > 0) throw new UserError(problems);
+  if (!checked) throw policyError;
+  return { objects: checked, files: renderAppFiles(checked, header) };
+}
+

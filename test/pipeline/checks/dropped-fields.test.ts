@@ -1,0 +1,43 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { Cluster } from '../../../imports/postgresql.cnpg.io';
+import { WebService } from '../../../lib/apps/web-service';
+import { k8s } from '../../../lib/core/k8s';
+import { droppedFields, rawJson } from '../../../lib/pipeline/checks/dropped-fields';
+import { problemsOf, render, testChart } from '../../helpers';
+
+describe('fields an imported class would drop fail synth, instead of vanishing', () => {
+  test('a misspelt field added with a JSON patch on a construct\'s L1 object', () => {
+    const chart = testChart();
+    const web = new WebService(chart, 'web', { name: 'web', image: 'example/web:1.0', port: 8080, healthPath: '/healthz' });
+    ApiObject.of(web.node.findChild('Deployment')).addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSecond', 60));
+    expect(problemsOf(() => render(chart))).toEqual([
+      'demo/web/Deployment (Deployment web): spec.template.spec.terminationGracePeriodSecond is not a field the apps/v1 Deployment class knows: it would be dropped without a word',
+    ]);
+  });
+
+  test('a field written under its wire name where the class takes its own', () => {
+    const chart = testChart();
+    new Cluster(chart, 'db', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' }, plugins: [{ name: 'barman-cloud.cloudnative-pg.io', isWALArchiver: true }] } as never });
+    expect(problemsOf(() => render(chart))).toEqual([expect.stringContaining('spec.plugins[0].isWALArchiver is not a field the postgresql.cnpg.io/v1 Cluster class knows')]);
+  });
+
+  test('correct objects, with quantities, int-or-strings and wire names the class writes, have nothing dropped', () => {
+    const chart = testChart();
+    const claim = new k8s.KubePersistentVolumeClaim(chart, 'claim', { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } } });
+    const cluster = new Cluster(chart, 'db', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' }, plugins: [{ name: 'barman-cloud.cloudnative-pg.io', isWalArchiver: true }] } as never });
+    const raw = new ApiObject(chart, 'raw', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw' }, data: { a: 'b' } });
+    for (const object of [claim, cluster, raw]) expect(droppedFields(rawJson(object), object.toJson())).toEqual([]);
+    expect(render(chart).find((o) => o.kind === 'Cluster')!.spec).toMatchObject({ plugins: [{ isWALArchiver: true }] });
+  });
+});
+
+describe('a JSON patch that writes a plain value where the class takes a wrapper (Quantity)', () => {
+  test('is the user\'s error, naming the construct and the field, not a fault of the library', () => {
+    const chart = testChart();
+    const claim = new k8s.KubePersistentVolumeClaim(chart, 'claim', { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } } });
+    claim.addJsonPatch(JsonPatch.replace('/spec/resources/requests/storage', '0'));
+    const problems = problemsOf(() => render(chart));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) expect(problem).toMatch(/^demo\/claim .*spec\.resources\.requests\.storage/);
+  });
+});
