@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { JsonPatch } from 'cdk8s';
 import { PushDaemonApp } from '../lib/apps/push-daemon-app';
 import { defineApp } from '../lib/core/app';
+import { protectFromPrune } from '../lib/core/argocd-sync';
 import { ImageContract } from '../lib/core/image-contract';
 import { k8s } from '../lib/core/k8s';
 import { SealedSecret, SealedSecretValues } from '../lib/secrets/sealed-secret';
@@ -78,6 +79,8 @@ export const codeforphilly = defineApp({
       },
     });
     namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace')); // cluster-scoped
+    // It holds the data claims: deleting it (renaming the namespace in the overlay) deletes them.
+    protectFromPrune(namespace);
 
     const secrets = new SealedSecret(chart, 'Secrets', { name: 'codeforphilly-secrets', ...values.secrets });
     const deployKey = new SealedSecret(chart, 'DeployKey', { name: 'codeforphilly-data-deploy-key', ...values.deployKey });

@@ -1,7 +1,8 @@
 import { checkDns1035Label } from '../core/dns';
 import { parseImage } from '../core/image';
-import { isManifestKind, list, record, text, type Manifest } from '../core/manifest';
+import { list, record, text, type Manifest } from '../core/manifest';
 import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES } from './database-props';
+import { isGroupKind, KINDS } from '../core/kinds';
 
 /**
  * CloudNativePG's admission webhook rules for a Cluster, on the Cluster as rendered:
@@ -14,7 +15,7 @@ import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES } from './database-props';
 
 /** Whether `manifest` is a CloudNativePG Cluster. */
 export function isCnpgCluster(manifest: Manifest): boolean {
-  return isManifestKind(manifest, 'postgresql.cnpg.io', 'Cluster');
+  return isGroupKind(manifest, KINDS.CnpgCluster);
 }
 
 /** Every way `cluster` (a rendered Cluster) breaks the webhook's rules, one message each. */

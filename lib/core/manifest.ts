@@ -27,10 +27,3 @@ export function list(value: unknown): Manifest[] {
 export function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
-
-/** Whether a manifest is `kind` of API `group` (any version; "" is the core group). */
-export function isManifestKind(manifest: Manifest, group: string, kind: string): boolean {
-  const apiVersion = text(manifest.apiVersion) ?? '';
-  const slash = apiVersion.indexOf('/');
-  return manifest.kind === kind && (slash === -1 ? '' : apiVersion.slice(0, slash)) === group;
-}

@@ -1,7 +1,8 @@
 import { checkDnsSubdomain } from './dns';
 import type { Environment } from './environment';
-import { isManifestKind, list, record, text, type Manifest } from './manifest';
+import { list, record, text, type Manifest } from './manifest';
 import { checkSize, parseQuantity } from './quantity';
+import { isGroupKind, KINDS } from './kinds';
 
 /**
  * The rules every PersistentVolumeClaim is held to, as pure functions over its facts, so that a
@@ -130,8 +131,8 @@ export const SINGLE_WRITER_FIX = 'run one replica with strategy Recreate, or giv
 
 /** The claim specs `manifest` carries: a PVC's own, a StatefulSet's volumeClaimTemplates. */
 export function claimSpecsOf(manifest: Manifest): Array<{ readonly field: string; readonly spec: Manifest }> {
-  if (isManifestKind(manifest, '', 'PersistentVolumeClaim')) return [{ field: 'spec', spec: record(manifest.spec) }];
-  if (isManifestKind(manifest, 'apps', 'StatefulSet')) {
+  if (isGroupKind(manifest, KINDS.PersistentVolumeClaim)) return [{ field: 'spec', spec: record(manifest.spec) }];
+  if (isGroupKind(manifest, KINDS.StatefulSet)) {
     return list(record(manifest.spec).volumeClaimTemplates).map((t, i) => ({ field: `spec.volumeClaimTemplates[${i}] (${text(record(t.metadata).name) ?? '?'})`, spec: record(t.spec) }));
   }
   return [];

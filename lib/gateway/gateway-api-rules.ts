@@ -1,6 +1,7 @@
-import { isManifestKind, list, record, text, type Manifest } from '../core/manifest';
+import { list, record, text, type Manifest } from '../core/manifest';
 import { checkDuration, parseDuration } from './duration';
 import { checkGatewayHostname } from './hostname';
+import { isGroupKind, KINDS } from '../core/kinds';
 
 /**
  * Gateway API's rules for a Gateway and an HTTPRoute, on the objects as rendered: `Gateway` and
@@ -13,12 +14,12 @@ import { checkGatewayHostname } from './hostname';
 
 /** Whether `manifest` is a Gateway API Gateway. */
 export function isGateway(manifest: Manifest): boolean {
-  return isManifestKind(manifest, 'gateway.networking.k8s.io', 'Gateway');
+  return isGroupKind(manifest, KINDS.Gateway);
 }
 
 /** Whether `manifest` is a Gateway API HTTPRoute. */
 export function isHttpRoute(manifest: Manifest): boolean {
-  return isManifestKind(manifest, 'gateway.networking.k8s.io', 'HTTPRoute');
+  return isGroupKind(manifest, KINDS.HTTPRoute);
 }
 
 /** Every way a rendered Gateway breaks the rules, one message each. */

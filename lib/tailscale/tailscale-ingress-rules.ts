@@ -1,5 +1,6 @@
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
-import { isManifestKind, list, record, text, type Manifest } from '../core/manifest';
+import { list, record, text, type Manifest } from '../core/manifest';
+import { isGroupKind, KINDS } from '../core/kinds';
 
 /**
  * The Tailscale Kubernetes operator's rules for an Ingress of class `tailscale`, on the Ingress
@@ -40,7 +41,7 @@ export interface TailnetFacts {
 
 /** Whether `manifest` is an Ingress the Tailscale operator serves (class `tailscale`). */
 export function isTailscaleIngress(manifest: Manifest): boolean {
-  return isManifestKind(manifest, 'networking.k8s.io', 'Ingress') && record(manifest.spec).ingressClassName === TAILSCALE_INGRESS_CLASS;
+  return isGroupKind(manifest, KINDS.Ingress) && record(manifest.spec).ingressClassName === TAILSCALE_INGRESS_CLASS;
 }
 
 /**

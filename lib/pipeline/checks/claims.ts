@@ -1,9 +1,7 @@
 import { SINGLE_WRITER_FIX, singleWriterProblem } from '../../core/volume-claim';
-import { isKind, list, podTemplatesOf, record } from './objects';
+import { list, podTemplatesOf, record } from './objects';
 import type { Finding, PolicyRule } from './types';
-
-/** Workload kinds that run copies of one pod: [API group, kind]; a DaemonSet runs one per node. */
-const REPLICATED_KINDS: ReadonlyArray<readonly [string, string]> = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'ReplicaSet'], ['', 'ReplicationController'], ['apps', 'DaemonSet']];
+import { isGroupKind, KINDS, LONG_RUNNING_KINDS } from '../../core/kinds';
 
 /**
  * `single-writer`: a workload that mounts a ReadWriteOnce or ReadWriteOncePod claim of the app
@@ -23,14 +21,14 @@ export const singleWriter: PolicyRule = {
     const claims = new Map<string, string[]>();
     for (const o of objects) {
       const modes = record(o.spec).accessModes;
-      if (isKind(o, '', 'PersistentVolumeClaim')) claims.set(`${o.metadata.namespace ?? ''}/${String(o.metadata.name)}`, Array.isArray(modes) ? modes.map(String) : []);
+      if (isGroupKind(o, KINDS.PersistentVolumeClaim)) claims.set(`${o.metadata.namespace ?? ''}/${String(o.metadata.name)}`, Array.isArray(modes) ? modes.map(String) : []);
     }
     for (const object of objects) {
-      if (!REPLICATED_KINDS.some(([group, kind]) => isKind(object, group, kind))) continue;
+      if (!LONG_RUNNING_KINDS.has(object)) continue;
       const spec = record(object.spec);
       const writer = {
         kind: object.kind,
-        replicas: isKind(object, 'apps', 'DaemonSet') ? 'per-node' as const : typeof spec.replicas === 'number' ? spec.replicas : 1,
+        replicas: isGroupKind(object, KINDS.DaemonSet) ? 'per-node' as const : typeof spec.replicas === 'number' ? spec.replicas : 1,
         strategy: typeof record(spec.strategy).type === 'string' ? String(record(spec.strategy).type) : undefined,
       };
       for (const template of podTemplatesOf(object)) {

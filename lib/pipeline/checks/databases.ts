@@ -1,7 +1,8 @@
 import { DATABASE_ALERT_METRICS } from '../../cnpg/database-alerts';
-import { isKind, list, record } from './objects';
+import { list, record } from './objects';
 import { selectsAll } from './stateful';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * Rules for production CloudNativePG databases, on every rendered Cluster however it was built:
@@ -18,7 +19,7 @@ export const databaseGuaranteed: PolicyRule = {
   ],
   check(objects, context) {
     if (!context.production) return [];
-    return objects.filter((o) => isKind(o, 'postgresql.cnpg.io', 'Cluster')).flatMap((cluster): Finding[] => {
+    return objects.filter((o) => isGroupKind(o, KINDS.CnpgCluster)).flatMap((cluster): Finding[] => {
       const resources = record(record(cluster.spec).resources);
       const requests = record(resources.requests);
       const limits = record(resources.limits);
@@ -44,10 +45,10 @@ export const databaseWatched: PolicyRule = {
   ],
   check(objects, context) {
     if (!context.production) return [];
-    const monitors = objects.filter((o) => isKind(o, 'monitoring.coreos.com', 'PodMonitor'));
-    const exprs = objects.filter((o) => isKind(o, 'monitoring.coreos.com', 'PrometheusRule'))
+    const monitors = objects.filter((o) => isGroupKind(o, KINDS.PodMonitor));
+    const exprs = objects.filter((o) => isGroupKind(o, KINDS.PrometheusRule))
       .flatMap((o) => list(record(o.spec).groups).flatMap((g) => list(g.rules)).filter((r) => typeof r.alert === 'string').map((r) => ({ namespace: o.metadata.namespace, expr: String(r.expr) })));
-    return objects.filter((o) => isKind(o, 'postgresql.cnpg.io', 'Cluster')).flatMap((cluster): Finding[] => {
+    return objects.filter((o) => isGroupKind(o, KINDS.CnpgCluster)).flatMap((cluster): Finding[] => {
       const name = String(cluster.metadata.name);
       const spec = record(cluster.spec);
       const findings: Finding[] = [];

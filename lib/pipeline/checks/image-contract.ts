@@ -1,8 +1,9 @@
 import type { ImageContract } from '../../core/image-contract';
 import type { KubeObject } from './schema-validation';
-import { containersOf, isKind, list, podTemplatesOf, record, type Json } from './objects';
+import { containersOf, list, podTemplatesOf, record, type Json } from './objects';
 import { secretsProducedBy } from './references';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * `image-contract`: every container running an image whose contract the app declared
@@ -100,7 +101,7 @@ function providedEnv(container: Json, objects: readonly KubeObject[]): { names: 
     const configMap = record(from.configMapRef).name;
     const secret = record(from.secretRef).name;
     if (typeof configMap === 'string') {
-      const object = objects.find((o) => isKind(o, '', 'ConfigMap') && o.metadata.name === configMap);
+      const object = objects.find((o) => isGroupKind(o, KINDS.ConfigMap) && o.metadata.name === configMap);
       sources.push(`ConfigMap ${configMap}`);
       if (!object) unknownSources.push(`ConfigMap ${configMap}`);
       for (const key of Object.keys(record(object?.data))) names.add(prefix + key);

@@ -1,7 +1,8 @@
 import { parseImage } from '../../core/image';
 import type { KubeObject } from './schema-validation';
-import { containersOf, isKind, list, podTemplatesOf, record } from './objects';
+import { containersOf, list, podTemplatesOf, record } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * Every image reference of an object: the containers of its pod templates, a CloudNativePG
@@ -16,8 +17,8 @@ function imagesOf(object: KubeObject): Array<{ image: string; where: string }> {
     }
   }
   const spec = record(object.spec);
-  if (isKind(object, 'postgresql.cnpg.io', 'Cluster') && typeof spec.imageName === 'string') out.push({ image: spec.imageName, where: 'spec.imageName' });
-  if (isKind(object, 'postgresql.cnpg.io', 'ImageCatalog') || isKind(object, 'postgresql.cnpg.io', 'ClusterImageCatalog')) {
+  if (isGroupKind(object, KINDS.CnpgCluster) && typeof spec.imageName === 'string') out.push({ image: spec.imageName, where: 'spec.imageName' });
+  if (isGroupKind(object, KINDS.ImageCatalog) || isGroupKind(object, KINDS.ClusterImageCatalog)) {
     list(spec.images).forEach((entry, i) => out.push({ image: String(entry.image ?? ''), where: `spec.images[${i}]` }));
   }
   return out;

@@ -1,5 +1,6 @@
 import { isRecord, list, record, type Manifest } from '../../core/manifest';
 import type { KubeObject } from './schema-validation';
+import { isGroupKind, KINDS, POD_TEMPLATE_KINDS } from '../../core/kinds';
 
 /**
  * Read-only views of rendered objects for the rules. Rendered objects are plain JSON; these
@@ -11,17 +12,6 @@ export { isRecord, list, record };
 
 /** A JSON object of a rendered manifest. */
 export type Json = Manifest;
-
-/** The API group of an apiVersion: "" for the core group (`v1`). */
-export function apiGroup(object: KubeObject): string {
-  const slash = object.apiVersion.indexOf('/');
-  return slash === -1 ? '' : object.apiVersion.slice(0, slash);
-}
-
-/** Whether `object` is `kind` of API `group` (any version). */
-export function isKind(object: KubeObject, group: string, kind: string): boolean {
-  return object.kind === kind && apiGroup(object) === group;
-}
 
 /** `Kind namespace/name`, for messages. */
 export function objectId(object: KubeObject): string {
@@ -44,16 +34,6 @@ export interface PodTemplate {
   readonly path: string;
 }
 
-/** Kinds of the core API groups that carry a pod template at `spec.template`. */
-const TEMPLATE_KINDS: ReadonlyArray<readonly [group: string, kind: string]> = [
-  ['apps', 'Deployment'],
-  ['apps', 'StatefulSet'],
-  ['apps', 'DaemonSet'],
-  ['apps', 'ReplicaSet'],
-  ['batch', 'Job'],
-  ['', 'ReplicationController'],
-];
-
 /**
  * The pod specs an object carries: a Pod's own, the template of a workload controller or Job, a
  * CronJob's job template's, a PodTemplate's. Custom resources that embed pods (operators' own
@@ -61,16 +41,16 @@ const TEMPLATE_KINDS: ReadonlyArray<readonly [group: string, kind: string]> = [
  */
 export function podTemplatesOf(object: KubeObject): PodTemplate[] {
   const spec = record(object.spec);
-  if (isKind(object, '', 'Pod')) return [{ spec, metadata: record(object.metadata), path: 'spec' }];
-  if (isKind(object, '', 'PodTemplate')) {
+  if (isGroupKind(object, KINDS.Pod)) return [{ spec, metadata: record(object.metadata), path: 'spec' }];
+  if (isGroupKind(object, KINDS.PodTemplate)) {
     const template = record(object.template);
     return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'template.spec' }];
   }
-  if (isKind(object, 'batch', 'CronJob')) {
+  if (isGroupKind(object, KINDS.CronJob)) {
     const template = record(record(record(spec.jobTemplate).spec).template);
     return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'spec.jobTemplate.spec.template.spec' }];
   }
-  if (TEMPLATE_KINDS.some(([group, kind]) => isKind(object, group, kind))) {
+  if (POD_TEMPLATE_KINDS.has(object)) {
     const template = record(spec.template);
     return [{ spec: record(template.spec), metadata: record(template.metadata), path: 'spec.template.spec' }];
   }

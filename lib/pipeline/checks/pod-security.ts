@@ -1,6 +1,7 @@
 import type { KubeObject } from './schema-validation';
-import { containersOf, isKind, list, podTemplatesOf, record, type ContainerRef, type Json, type PodTemplate } from './objects';
+import { containersOf, list, podTemplatesOf, record, type ContainerRef, type Json, type PodTemplate } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS, LONG_RUNNING_KINDS } from '../../core/kinds';
 
 /**
  * Rules over pod templates: the Pod Security Standards "restricted" profile, no mounted
@@ -127,7 +128,7 @@ export const noTokenAutomount: PolicyRule = {
   check(objects) {
     const findings: Finding[] = [];
     for (const object of objects) {
-      if (isKind(object, '', 'ServiceAccount') && object.automountServiceAccountToken !== false) {
+      if (isGroupKind(object, KINDS.ServiceAccount) && object.automountServiceAccountToken !== false) {
         findings.push({ object, message: 'the ServiceAccount lets pods mount its token by default (automountServiceAccountToken is not false)', fix: 'set automountServiceAccountToken: false on the ServiceAccount' });
       }
       for (const template of podTemplatesOf(object)) {
@@ -141,7 +142,6 @@ export const noTokenAutomount: PolicyRule = {
 };
 
 /** Long-running workloads: what the scheduler and the rollout need from every container. */
-const LONG_RUNNING: ReadonlyArray<readonly [string, string]> = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'DaemonSet']];
 
 /** `probes-and-requests`: long-running containers have probes and requests. */
 export const probesAndRequests: PolicyRule = {
@@ -154,7 +154,7 @@ export const probesAndRequests: PolicyRule = {
   check(objects: readonly KubeObject[]) {
     const findings: Finding[] = [];
     for (const object of objects) {
-      if (!LONG_RUNNING.some(([group, kind]) => isKind(object, group, kind))) continue;
+      if (!LONG_RUNNING_KINDS.has(object)) continue;
       for (const template of podTemplatesOf(object)) {
         for (const ref of containersOf(template.spec, ['containers'])) {
           const missing: string[] = [];

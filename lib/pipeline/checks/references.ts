@@ -5,7 +5,8 @@ import { secretKeyProblem } from '../../core/secret-source';
 import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
 import type { RenderedApp } from './rendered';
 import type { KubeObject } from './schema-validation';
-import { apiGroup, containersOf, isKind, list, objectId, podTemplatesOf, record, type Json } from './objects';
+import { containersOf, list, objectId, podTemplatesOf, record, type Json } from './objects';
+import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * The environment's reference check: every object in `dist/<env>/` may point only at things the
@@ -69,8 +70,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
 
   // Operators, and the release the library's objects are generated for.
   const operatorOf = (object: KubeObject): OperatorName | undefined => {
-    if (isKind(object, 'networking.k8s.io', 'Ingress') && record(object.spec).ingressClassName === 'tailscale') return 'tailscale';
-    const group = apiGroup(object);
+    if (isGroupKind(object, KINDS.Ingress) && record(object.spec).ingressClassName === 'tailscale') return 'tailscale';
+    const group = groupKindOf(object).group;
     return (Object.keys(OPERATORS) as OperatorName[]).find((name) => (OPERATORS[name].groups as readonly string[]).includes(group));
   };
   const operatorReported = new Set<string>();
@@ -99,7 +100,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   }
 
   // Namespaces: emitted by an app, or declared as someone else's.
-  const namespaces = new Set([...all.filter(({ object }) => isKind(object, '', 'Namespace')).map(({ object }) => String(object.metadata.name)), ...(existing.namespaces ?? [])]);
+  const namespaces = new Set([...all.filter(({ object }) => isGroupKind(object, KINDS.Namespace)).map(({ object }) => String(object.metadata.name)), ...(existing.namespaces ?? [])]);
   const namespaceReported = new Set<string>();
   for (const { object, app } of all) {
     const ns = object.metadata.namespace;
@@ -139,12 +140,12 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // External Secrets: the store, and what a Kubernetes-provider store reads in its remote namespace.
   const stores = new Map<string, Json>();
   for (const { object } of all) {
-    if (isKind(object, 'external-secrets.io', 'SecretStore')) stores.set(`SecretStore/${object.metadata.namespace}/${object.metadata.name}`, record(object.spec));
-    if (isKind(object, 'external-secrets.io', 'ClusterSecretStore')) stores.set(`ClusterSecretStore/${object.metadata.name}`, record(object.spec));
+    if (isGroupKind(object, KINDS.SecretStore)) stores.set(`SecretStore/${object.metadata.namespace}/${object.metadata.name}`, record(object.spec));
+    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(`ClusterSecretStore/${object.metadata.name}`, record(object.spec));
   }
   const declaredStores = new Set(existing.secretStores ?? []);
   for (const { object, app } of all) {
-    if (!isKind(object, 'external-secrets.io', 'ExternalSecret')) continue;
+    if (!isGroupKind(object, KINDS.ExternalSecret)) continue;
     const spec = record(object.spec);
     const ref = record(spec.secretStoreRef);
     const kind = ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
@@ -168,7 +169,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   }
 
   // Services a route or an ingress sends traffic to.
-  const services = new Set([...all.filter(({ object }) => isKind(object, '', 'Service')).map(({ object }) => `${object.metadata.namespace}/${object.metadata.name}`), ...(existing.services ?? [])]);
+  const services = new Set([...all.filter(({ object }) => isGroupKind(object, KINDS.Service)).map(({ object }) => `${object.metadata.namespace}/${object.metadata.name}`), ...(existing.services ?? [])]);
   for (const { object, app } of all) {
     for (const ref of serviceReferences(object)) {
       if (services.has(`${ref.namespace}/${ref.name}`)) continue;
@@ -184,7 +185,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   const archives = new Map<string, string>();
   for (const { object, app } of all) {
     const spec = record(object.spec);
-    if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+    if (isGroupKind(object, KINDS.CnpgCluster)) {
       const catalog = record(spec.imageCatalogRef);
       if (typeof catalog.name === 'string') {
         const problem = catalogProblem(all.map((a) => a.object), existing.imageCatalogs ?? [], String(catalog.kind), catalog.name, String(object.metadata.namespace), Number(catalog.major));
@@ -193,7 +194,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       for (const plugin of list(spec.plugins)) {
         const params = record(plugin.parameters);
         if (typeof params.barmanObjectName !== 'string') continue;
-        const store = all.find(({ object: o }) => isKind(o, 'barmancloud.cnpg.io', 'ObjectStore') && o.metadata.name === params.barmanObjectName && o.metadata.namespace === object.metadata.namespace);
+        const store = all.find(({ object: o }) => isGroupKind(o, KINDS.BarmanObjectStore) && o.metadata.name === params.barmanObjectName && o.metadata.namespace === object.metadata.namespace);
         if (!store) {
           report(app, { where: where(object, app, 'spec.plugins'), message: `archives through ObjectStore ${params.barmanObjectName}, which no app emits in namespace ${object.metadata.namespace}`, hint: 'emit the ObjectStore in the Cluster\'s namespace (BarmanObjectStore)' });
           continue;
@@ -212,9 +213,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         }
       }
     }
-    if (isKind(object, 'postgresql.cnpg.io', 'ScheduledBackup')) {
+    if (isGroupKind(object, KINDS.CnpgScheduledBackup)) {
       const cluster = record(spec.cluster).name;
-      if (!all.some(({ object: o }) => isKind(o, 'postgresql.cnpg.io', 'Cluster') && o.metadata.name === cluster && o.metadata.namespace === object.metadata.namespace)) {
+      if (!all.some(({ object: o }) => isGroupKind(o, KINDS.CnpgCluster) && o.metadata.name === cluster && o.metadata.namespace === object.metadata.namespace)) {
         report(app, { where: where(object, app, 'spec.cluster'), message: `backs up Cluster ${String(cluster)}, which no app emits in namespace ${object.metadata.namespace}` });
       }
     }
@@ -231,7 +232,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // The layering rule: where an environment has a platform layer, it alone owns database servers.
   if (apps.some((a) => a.app.layer === 'platform')) {
     for (const { object, app } of all) {
-      if ((app.layer ?? 'application') === 'application' && isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+      if ((app.layer ?? 'application') === 'application' && isGroupKind(object, KINDS.CnpgCluster)) {
         report(app, {
           where: where(object, app, 'kind'),
           message: `is a database server in application app ${app.name}, but environment ${environment.name} has a platform layer, which owns every database server`,
@@ -248,19 +249,19 @@ export function secretsProducedBy(object: KubeObject): Array<[string, SecretProd
   const ns = String(object.metadata.namespace ?? '');
   const name = String(object.metadata.name);
   const spec = record(object.spec);
-  if (isKind(object, 'bitnami.com', 'SealedSecret')) {
+  if (isGroupKind(object, KINDS.SealedSecret)) {
     const template = record(spec.template);
     const target = typeof record(template.metadata).name === 'string' ? String(record(template.metadata).name) : name;
     return [[`${ns}/${target}`, { by: `SealedSecret ${ns}/${name}`, keys: [...Object.keys(record(spec.encryptedData)), ...Object.keys(record(template.data))].sort() }]];
   }
-  if (isKind(object, 'external-secrets.io', 'ExternalSecret')) {
+  if (isGroupKind(object, KINDS.ExternalSecret)) {
     const target = typeof record(spec.target).name === 'string' ? String(record(spec.target).name) : name;
     const templated = Object.keys(record(record(record(spec.target).template).data));
     // dataFrom extracts whatever the remote entry holds: keys known only in the cluster.
     const keys = list(spec.dataFrom).length > 0 ? undefined : [...list(spec.data).map((d) => String(d.secretKey)), ...templated].sort();
     return [[`${ns}/${target}`, { by: `ExternalSecret ${ns}/${name}`, keys }]];
   }
-  if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+  if (isGroupKind(object, KINDS.CnpgCluster)) {
     const by = `Cluster ${ns}/${name}`;
     const ownSecret = typeof record(record(record(spec.bootstrap).initdb).secret).name === 'string';
     return [
@@ -271,7 +272,7 @@ export function secretsProducedBy(object: KubeObject): Array<[string, SecretProd
       ...(spec.enableSuperuserAccess === true ? [[`${ns}/${name}-superuser`, { by }] as [string, SecretProducer]] : []),
     ];
   }
-  if (isKind(object, 'gateway.networking.k8s.io', 'Gateway')) {
+  if (isGroupKind(object, KINDS.Gateway)) {
     // cert-manager's gateway-shim issues a Certificate per listener certificateRef when the
     // Gateway carries an issuer annotation (cert-manager docs, usage/gateway).
     const annotations = record(object.metadata.annotations);
@@ -279,7 +280,7 @@ export function secretsProducedBy(object: KubeObject): Array<[string, SecretProd
     return list(spec.listeners).flatMap((l) => list(record(l.tls).certificateRefs))
       .map((ref) => [`${typeof ref.namespace === 'string' ? ref.namespace : ns}/${String(ref.name)}`, { by: `cert-manager, for Gateway ${ns}/${name}`, keys: ['ca.crt', 'tls.crt', 'tls.key'] }]);
   }
-  if (isKind(object, 'cert-manager.io', 'Certificate')) {
+  if (isGroupKind(object, KINDS.Certificate)) {
     return [[`${ns}/${String(spec.secretName)}`, { by: `Certificate ${ns}/${name}`, keys: ['ca.crt', 'tls.crt', 'tls.key'] }]];
   }
   return [];
@@ -316,7 +317,7 @@ function secretReferences(object: KubeObject): SecretReference[] {
       }
     }
   }
-  if (isKind(object, 'barmancloud.cnpg.io', 'ObjectStore')) {
+  if (isGroupKind(object, KINDS.BarmanObjectStore)) {
     const configuration = record(record(object.spec).configuration);
     // endpointCA: the CA bundle barman-cloud trusts for the endpoint (ObjectStore CRD, plugin-barman-cloud v0.14.0).
     const ca = record(configuration.endpointCA);
@@ -328,7 +329,7 @@ function secretReferences(object: KubeObject): SecretReference[] {
       }
     }
   }
-  if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+  if (isGroupKind(object, KINDS.CnpgCluster)) {
     list(record(object.spec).externalClusters).forEach((cluster, i) => {
       const password = record(cluster.password);
       if (typeof password.name === 'string') refs.push({ field: `spec.externalClusters[${i}].password`, name: password.name, key: String(password.key), optional: false });
@@ -342,7 +343,7 @@ function secretReferences(object: KubeObject): SecretReference[] {
 /** The volumes an object claims: PersistentVolumeClaims, and a CNPG Cluster's data and WAL volumes (ReadWriteOnce each). */
 function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{ field: string; storageClass?: string; accessModes: string[]; size?: string }> {
   const spec = record(object.spec);
-  if (isKind(object, 'postgresql.cnpg.io', 'Cluster')) {
+  if (isGroupKind(object, KINDS.CnpgCluster)) {
     return (['storage', 'walStorage'] as const).filter((f) => spec[f] !== undefined).map((f) => {
       const volume = record(spec[f]);
       return { field: `spec.${f}`, storageClass: typeof volume.storageClass === 'string' ? volume.storageClass : defaultClass, accessModes: ['ReadWriteOnce'], size: typeof volume.size === 'string' ? volume.size : undefined };
@@ -364,11 +365,11 @@ function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{
 function serviceReferences(object: KubeObject): Array<{ field: string; namespace: string; name: string }> {
   const ns = String(object.metadata.namespace ?? '');
   const spec = record(object.spec);
-  if (isKind(object, 'networking.k8s.io', 'Ingress')) {
+  if (isGroupKind(object, KINDS.Ingress)) {
     const backends = [record(spec.defaultBackend), ...list(spec.rules).flatMap((r) => list(record(r.http).paths).map((p) => record(p.backend)))];
     return backends.filter((b) => typeof record(b.service).name === 'string').map((b) => ({ field: 'spec backend', namespace: ns, name: String(record(b.service).name) }));
   }
-  if (isKind(object, 'gateway.networking.k8s.io', 'HTTPRoute')) {
+  if (isGroupKind(object, KINDS.HTTPRoute)) {
     return list(spec.rules).flatMap((r) => list(r.backendRefs))
       .filter((b) => (b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '')
       .map((b) => ({ field: 'spec.rules.backendRefs', namespace: typeof b.namespace === 'string' ? b.namespace : ns, name: String(b.name) }));
@@ -384,7 +385,7 @@ function catalogProblem(
   namespace: string,
   major: number,
 ): string | undefined {
-  const emitted = objects.find((o) => isKind(o, 'postgresql.cnpg.io', kind) && o.metadata.name === name && (kind === 'ClusterImageCatalog' || o.metadata.namespace === namespace));
+  const emitted = objects.find((o) => isGroupKind(o, kind === 'ClusterImageCatalog' ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog) && o.metadata.name === name && (kind === 'ClusterImageCatalog' || o.metadata.namespace === namespace));
   const majors = emitted
     ? list(record(emitted.spec).images).map((i) => Number(i.major))
     : declared.find((c) => c.kind === kind && c.name === name && (kind === 'ClusterImageCatalog' || c.namespace === namespace))?.majors;
@@ -396,7 +397,7 @@ function catalogProblem(
 
 /** The release of the CRDs the object's API group was imported from, e.g. "1.30.0" (imports/UPSTREAM.json). */
 function pinnedRelease(object: KubeObject): string | undefined {
-  const group = apiGroup(object);
+  const group = groupKindOf(object).group;
   const entry = upstream.find((u) => typeof u.kinds === 'object' && !Array.isArray(u.kinds) && object.kind in u.kinds && fileGroupMatches(u.file, group));
   return entry ? /v(\d+\.\d+\.\d+)/.exec(entry.upstream)?.[1] : undefined;
 }

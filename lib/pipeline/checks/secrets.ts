@@ -1,5 +1,6 @@
-import { isKind, isRecord, record } from './objects';
+import { isRecord, record } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * dist/ is committed and read by everyone with access to the repository: it must hold no secret
@@ -18,7 +19,7 @@ export const noSecretData: PolicyRule = {
   check(objects) {
     const findings: Finding[] = [];
     for (const object of objects) {
-      if (!isKind(object, '', 'Secret')) continue;
+      if (!isGroupKind(object, KINDS.Secret)) continue;
       const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
       if (fields.length > 0) {
         findings.push({ object, message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/`, fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}` });
@@ -90,7 +91,7 @@ export const noSecretStrings: PolicyRule = {
   check(objects) {
     const findings: Finding[] = [];
     for (const object of objects) {
-      const sealed = isKind(object, 'bitnami.com', 'SealedSecret');
+      const sealed = isGroupKind(object, KINDS.SealedSecret);
       walkStrings(object, [], (value, path, isKey) => {
         // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
         if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;

@@ -1,5 +1,6 @@
-import { isKind, list, record } from './objects';
+import { list, record } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { IMMUTABLE_SELECTOR_KINDS, isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * The label cdk8s-plus derives a workload's default selector from: the construct's path in the
@@ -8,7 +9,6 @@ import type { Finding, PolicyRule } from './types';
 export const CDK8S_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
 
 /** Kinds whose selector the API server refuses to change after creation. */
-const IMMUTABLE_SELECTOR_KINDS: ReadonlyArray<readonly [string, string]> = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'DaemonSet'], ['apps', 'ReplicaSet']];
 
 /**
  * `stable-selectors`: no selector depends on where a construct sits in the code. A Deployment's
@@ -24,19 +24,19 @@ export const stableSelectors: PolicyRule = {
     const findings: Finding[] = [];
     for (const object of objects) {
       const spec = record(object.spec);
-      const selectors = IMMUTABLE_SELECTOR_KINDS.some(([g, k]) => isKind(object, g, k)) || isKind(object, 'policy', 'PodDisruptionBudget')
+      const selectors = IMMUTABLE_SELECTOR_KINDS.has(object) || isGroupKind(object, KINDS.PodDisruptionBudget)
         ? [record(spec.selector)]
-        : isKind(object, 'networking.k8s.io', 'NetworkPolicy') ? [record(spec.podSelector)]
+        : isGroupKind(object, KINDS.NetworkPolicy) ? [record(spec.podSelector)]
           : [];
       const keys = [
         ...selectors.flatMap((s) => [...Object.keys(record(s.matchLabels)), ...list(s.matchExpressions).map((e) => String(e.key))]),
-        ...(isKind(object, '', 'Service') ? Object.keys(record(spec.selector)) : []),
+        ...(isGroupKind(object, KINDS.Service) ? Object.keys(record(spec.selector)) : []),
       ];
       if (!keys.includes(CDK8S_ADDRESS_LABEL)) continue;
       findings.push({
         object,
-        message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${isKind(object, '', 'Service') ? ' and the Service loses its pods' : ', and a Deployment\'s selector cannot change after creation'}`,
-        fix: isKind(object, '', 'Service')
+        message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${isGroupKind(object, KINDS.Service) ? ' and the Service loses its pods' : ', and a Deployment\'s selector cannot change after creation'}`,
+        fix: isGroupKind(object, KINDS.Service)
           ? 'select the pods by stable labels: new kplus.Service(chart, id, { selector: kplus.Pods.select(chart, id, { labels: chart.selectorFor(component) }), ... }) instead of exposeViaService() or selector: workload, which select by the construct path (docs/cdk8s-plus.md)'
           : 'create the cdk8s-plus workload with select: false and podMetadata: { labels: chart.selectorFor(component) }, then workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(component) })) (docs/cdk8s-plus.md)',
       });

@@ -1,20 +1,14 @@
 import { ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS } from '../../core/argocd-sync';
 import type { KubeObject } from './schema-validation';
-import { annotationsOf, isKind, list, record, type Json } from './objects';
+import { annotationsOf, list, record, type Json } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS, STATEFUL_KINDS } from '../../core/kinds';
 
-/** Kinds that hold or describe data a sync must never delete: [API group, kind]. */
-const STATEFUL_KINDS: ReadonlyArray<readonly [string, string]> = [
-  ['', 'PersistentVolumeClaim'],
-  ['postgresql.cnpg.io', 'Cluster'],
-  ['postgresql.cnpg.io', 'ScheduledBackup'],
-  ['barmancloud.cnpg.io', 'ObjectStore'],
-];
 
 /** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
 export const statefulProtected: PolicyRule = {
   name: 'stateful-protected',
-  summary: `PersistentVolumeClaims, CNPG Clusters, ScheduledBackups and Barman ObjectStores carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, so no ArgoCD sync or Application deletion removes data`,
+  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, so no ArgoCD sync or Application deletion removes data`,
   sources: [
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
@@ -22,15 +16,21 @@ export const statefulProtected: PolicyRule = {
   ],
   check(objects) {
     const findings: Finding[] = [];
+    // A Namespace holds data when stateful objects live in it: deleting it deletes them.
+    const holding = new Set(objects.filter((o) => STATEFUL_KINDS.has(o) && !isGroupKind(o, KINDS.Namespace) && !isGroupKind(o, KINDS.PersistentVolume) && o.metadata.namespace).map((o) => o.metadata.namespace));
     for (const object of objects) {
-      if (!STATEFUL_KINDS.some(([group, kind]) => isKind(object, group, kind))) continue;
+      if (!STATEFUL_KINDS.has(object)) continue;
+      if (isGroupKind(object, KINDS.Namespace) && !holding.has(object.metadata.name)) continue;
+      // A StatefulSet's claims outlive it unless its retention policy deletes them with it
+      // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention).
+      if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') continue;
       const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
       const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
       const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
       if (missing.length > 0) {
         findings.push({
           object,
-          message: `a ${object.kind} holds data, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})`,
+          message: `${isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})`,
           fix: `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`,
         });
       }
@@ -97,8 +97,8 @@ export const databaseNamespaceGuarded: PolicyRule = {
   ],
   check(objects) {
     const findings: Finding[] = [];
-    const policies = objects.filter((o) => isKind(o, 'networking.k8s.io', 'NetworkPolicy'));
-    for (const cluster of objects.filter((o) => isKind(o, 'postgresql.cnpg.io', 'Cluster'))) {
+    const policies = objects.filter((o) => isGroupKind(o, KINDS.NetworkPolicy));
+    for (const cluster of objects.filter((o) => isGroupKind(o, KINDS.CnpgCluster))) {
       const namespace = cluster.metadata.namespace;
       const labels = clusterPodLabels(cluster);
       const selecting = policies.filter((p) => p.metadata.namespace === namespace && governsIngress(p) && selectsAll(record(record(p.spec).podSelector), labels));

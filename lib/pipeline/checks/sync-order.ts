@@ -1,7 +1,8 @@
 import { ARGOCD_HOOK, ARGOCD_SYNC_WAVE, syncWaveOf } from '../../core/argocd-sync';
 import type { KubeObject } from './schema-validation';
-import { annotationsOf, containersOf, isKind, list, podTemplatesOf, record } from './objects';
+import { annotationsOf, containersOf, list, podTemplatesOf, record } from './objects';
 import type { Finding, PolicyRule } from './types';
+import { isGroupKind, KINDS } from '../../core/kinds';
 
 /** An object's sync wave: its annotation, written by hand or derived from its kind. */
 function waveOf(object: KubeObject): number {
@@ -37,13 +38,13 @@ function prerequisites(spec: Record<string, unknown>, objects: readonly KubeObje
   const account = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : undefined;
   const writesSecret = (o: KubeObject) => {
     const target = String(record(record(o.spec).target).name ?? record(record(record(o.spec).template).metadata).name ?? o.metadata.name);
-    if (isKind(o, 'bitnami.com', 'SealedSecret') || isKind(o, 'external-secrets.io', 'ExternalSecret')) return secrets.has(target) || secrets.has(String(o.metadata.name));
-    if (isKind(o, 'postgresql.cnpg.io', 'Cluster')) return secrets.has(`${String(o.metadata.name)}-app`);
-    return isKind(o, '', 'Secret') && secrets.has(String(o.metadata.name));
+    if (isGroupKind(o, KINDS.SealedSecret) || isGroupKind(o, KINDS.ExternalSecret)) return secrets.has(target) || secrets.has(String(o.metadata.name));
+    if (isGroupKind(o, KINDS.CnpgCluster)) return secrets.has(`${String(o.metadata.name)}-app`);
+    return isGroupKind(o, KINDS.Secret) && secrets.has(String(o.metadata.name));
   };
-  return objects.filter((o) => (isKind(o, '', 'ConfigMap') && configMaps.has(String(o.metadata.name)))
-    || (isKind(o, '', 'PersistentVolumeClaim') && claims.has(String(o.metadata.name)))
-    || (isKind(o, '', 'ServiceAccount') && o.metadata.name === account)
+  return objects.filter((o) => (isGroupKind(o, KINDS.ConfigMap) && configMaps.has(String(o.metadata.name)))
+    || (isGroupKind(o, KINDS.PersistentVolumeClaim) && claims.has(String(o.metadata.name)))
+    || (isGroupKind(o, KINDS.ServiceAccount) && o.metadata.name === account)
     || writesSecret(o));
 }
 

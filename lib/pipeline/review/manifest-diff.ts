@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../engine/output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
@@ -210,8 +211,7 @@ export function objectPath(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespa
 
 /** `<group>/<kind>` of an object, with an empty group for the core API (`/PersistentVolumeClaim`). */
 export function groupKind(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): string {
-  const slash = ref.apiVersion.indexOf('/');
-  return `${slash < 0 ? '' : ref.apiVersion.slice(0, slash)}/${ref.kind}`;
+  return groupKindKey(groupKindOf(ref));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,8 +219,8 @@ export function groupKind(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): string {
 // the update; the versions are the ones this repo pins (README: Kubernetes 1.28, CNPG 1.30).
 
 interface ImmutabilityRule {
-  /** `<group>/<kind>`. */
-  readonly kind: string;
+  /** The kind the rule holds for. */
+  readonly kind: GroupKind;
   /** Fields that cannot change once the object exists... */
   readonly fields?: readonly (readonly string[])[];
   /** ...or: `spec` cannot change except for these fields (relative to `spec`). */
@@ -233,21 +233,21 @@ interface ImmutabilityRule {
 
 const IMMUTABILITY_RULES: readonly ImmutabilityRule[] = [
   {
-    kind: 'apps/Deployment',
+    kind: KINDS.Deployment,
     // "In API version apps/v1, a Deployment's label selector is immutable after it gets created."
     fields: [['spec', 'selector']],
     hint: 'keep the old selector; if it must change, delete the Deployment and let the sync recreate it (its pods restart)',
     source: 'https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#label-selector-updates',
   },
   {
-    kind: 'apps/DaemonSet',
+    kind: KINDS.DaemonSet,
     // "Once a DaemonSet is created, its .spec.selector can not be mutated."
     fields: [['spec', 'selector']],
     hint: 'keep the old selector; if it must change, delete the DaemonSet and let the sync recreate it',
     source: 'https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/#pod-selector',
   },
   {
-    kind: 'apps/StatefulSet',
+    kind: KINDS.StatefulSet,
     // Kubernetes 1.28 ValidateStatefulSetUpdate: "updates to statefulset spec for fields other
     // than 'replicas', 'ordinals', 'template', 'updateStrategy',
     // 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden". That covers
@@ -257,7 +257,7 @@ const IMMUTABILITY_RULES: readonly ImmutabilityRule[] = [
     source: 'https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/ and ValidateStatefulSetUpdate in kubernetes/kubernetes pkg/apis/apps/validation/validation.go (v1.28)',
   },
   {
-    kind: '/PersistentVolumeClaim',
+    kind: KINDS.PersistentVolumeClaim,
     // Kubernetes 1.28 ValidatePersistentVolumeClaimUpdate: "spec is immutable after creation
     // except resources.requests for bound claims" (storageClassName, accessModes, volumeName,
     // volumeMode, selector, dataSource). Shrinking resources.requests is the volume-shrink rule.
@@ -266,7 +266,7 @@ const IMMUTABILITY_RULES: readonly ImmutabilityRule[] = [
     source: 'https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims and ValidatePersistentVolumeClaimUpdate in kubernetes/kubernetes pkg/apis/core/validation/validation.go (v1.28)',
   },
   {
-    kind: '/Service',
+    kind: KINDS.Service,
     // ServiceSpec.clusterIP(s): "This field may not be changed through updates unless the type
     // field is also changed to ExternalName (which requires this field to be blank) or the type
     // field is being changed from ExternalName". Dropping the field is accepted: the API server
@@ -277,7 +277,7 @@ const IMMUTABILITY_RULES: readonly ImmutabilityRule[] = [
     source: 'https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec',
   },
   {
-    kind: 'batch/Job',
+    kind: KINDS.Job,
     // Kubernetes 1.28 ValidateJobSpecUpdate: selector, template and completionMode are
     // immutable (only the scheduling directives of a suspended Job that never ran may change).
     fields: [['spec', 'selector'], ['spec', 'template'], ['spec', 'completionMode']],
@@ -290,9 +290,8 @@ const CNPG_WEBHOOK = 'CloudNativePG webhook, validateClusterChanges in cloudnati
 const PVC_SHRINK = 'https://kubernetes.io/docs/concepts/storage/persistent-volumes/#expanding-persistent-volumes-claims and ValidatePersistentVolumeClaimUpdate ("field can not be less than previous value")';
 
 function fieldRisks(before: Manifest, after: Manifest): Risk[] {
-  const kind = groupKind(after.ref);
   const risks: Risk[] = [];
-  for (const rule of IMMUTABILITY_RULES.filter((r) => r.kind === kind)) {
+  for (const rule of IMMUTABILITY_RULES.filter((r) => isGroupKind(after.ref, r.kind))) {
     const fields = immutableChanges(rule, before, after).filter((c) => !rule.allows?.(c, before, after));
     if (fields.length === 0) continue;
     risks.push({
@@ -304,12 +303,12 @@ function fieldRisks(before: Manifest, after: Manifest): Risk[] {
       source: rule.source,
     });
   }
-  if (kind === '/PersistentVolumeClaim') {
+  if (isGroupKind(after.ref, KINDS.PersistentVolumeClaim)) {
     const path = ['spec', 'resources', 'requests', 'storage'];
     const risk = shrinkRisk(after.ref, path, getIn(before.object, path), getIn(after.object, path), 'Kubernetes refuses to shrink a claim', PVC_SHRINK);
     if (risk) risks.push(risk);
   }
-  if (kind === 'postgresql.cnpg.io/Cluster') risks.push(...cnpgClusterRisks(before, after));
+  if (isGroupKind(after.ref, KINDS.CnpgCluster)) risks.push(...cnpgClusterRisks(before, after));
   return risks;
 }
 
@@ -391,25 +390,9 @@ function shrinkRisk(ref: ObjectRef, path: readonly Segment[], b: unknown, a: unk
 // ---------------------------------------------------------------------------------------------
 // Removals, renames and moves of objects that hold data.
 
-/** Kinds whose deletion loses data (or stops backups), with what deleting one does. */
-const STATEFUL_KINDS: Readonly<Record<string, string>> = {
-  // Dynamically provisioned volumes inherit the StorageClass reclaim policy, which defaults to
-  // Delete: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#reclaiming
-  '/PersistentVolumeClaim': 'deleting a claim deletes its volume and data unless the StorageClass reclaim policy is Retain',
-  '/PersistentVolume': 'deleting a PersistentVolume with reclaim policy Delete deletes the storage behind it',
-  // https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
-  '/Namespace': 'deleting a Namespace deletes every object in it, its PersistentVolumeClaims included',
-  // Claims are named <template>-<statefulset>-<ordinal> and kept by default:
-  // https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage
-  'apps/StatefulSet': 'deleting a StatefulSet stops its pods; its claims are named after it, so a StatefulSet under another name or in another namespace starts on new, empty volumes',
-  // The operator owns the Cluster's PVCs; deleting the Cluster garbage-collects them.
-  'postgresql.cnpg.io/Cluster': 'deleting a Cluster deletes its PersistentVolumeClaims, that is the database',
-  'postgresql.cnpg.io/ScheduledBackup': 'deleting it stops the backups it schedules',
-  'barmancloud.cnpg.io/ObjectStore': 'deleting it stops WAL archiving and backups of every Cluster that uses it, and recovery from it',
-};
 
 function removalRisk(removed: Manifest, added: readonly Manifest[]): Risk | undefined {
-  const loses = STATEFUL_KINDS[groupKind(removed.ref)];
+  const loses = dataLostOnDelete(removed.ref);
   if (!loses) return undefined;
   const ref = removed.ref;
   const candidates = added.filter((m) => sameKind(m.ref, ref) && m.ref.environment === ref.environment && m.ref.namespace === ref.namespace);
@@ -435,7 +418,7 @@ function removalRisk(removed: Manifest, added: readonly Manifest[]): Risk | unde
 }
 
 function moveRisk(before: Manifest, after: Manifest): Risk {
-  const loses = STATEFUL_KINDS[groupKind(before.ref)];
+  const loses = dataLostOnDelete(before.ref);
   const created = `creates a new one in ${after.ref.namespace}${loses ? ', without the old one\'s data,' : ''}`;
   return {
     rule: 'namespace-move',

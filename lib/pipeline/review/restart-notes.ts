@@ -1,7 +1,8 @@
-import { containersOf, isKind, list, podTemplatesOf, record } from '../checks/objects';
+import { containersOf, list, podTemplatesOf, record } from '../checks/objects';
 import { secretsProducedBy } from '../checks/references';
 import type { KubeObject } from '../checks/schema-validation';
 import type { FieldChange, Manifest, ObjectChange, ObjectRef } from './manifest-diff';
+import { isGroupKind, KINDS, ROLLING_KINDS } from '../../core/kinds';
 
 // A Deployment rolls its pods only when its pod template changes
 // (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#updating-a-deployment:
@@ -48,7 +49,6 @@ export interface RestartNote {
 }
 
 /** Workloads that keep pods running and roll them on a template change; a Job's or CronJob's next pods read the new content anyway. */
-const ROLLING_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
 interface Source {
   readonly reads: RestartNote['reads'];
@@ -67,7 +67,7 @@ interface Source {
 export function restartNotes(changes: readonly ObjectChange[], after: readonly Manifest[]): RestartNote[] {
   const manifestOf = new Map(after.map((m) => [m.ref, m]));
   const changeOf = new Map(changes.filter((c) => c.type !== 'removed').map((c) => [c.after, c]));
-  const workloads = after.filter((m) => ROLLING_KINDS.some((kind) => isKind(kube(m), 'apps', kind)));
+  const workloads = after.filter((m) => ROLLING_KINDS.has(kube(m)));
   const notes: RestartNote[] = [];
   for (const change of changes) {
     if (change.type !== 'changed') continue;
@@ -101,10 +101,10 @@ export function restartNotes(changes: readonly ObjectChange[], after: readonly M
 function sourceOf(object: KubeObject): Source | undefined {
   const namespace = String(object.metadata.namespace ?? 'default');
   const name = String(object.metadata.name);
-  if (isKind(object, '', 'ConfigMap')) return { reads: { kind: 'ConfigMap', namespace, name }, content: ['data', 'binaryData'] };
-  if (isKind(object, '', 'Secret')) return { reads: { kind: 'Secret', namespace, name }, content: ['data', 'stringData'] };
+  if (isGroupKind(object, KINDS.ConfigMap)) return { reads: { kind: 'ConfigMap', namespace, name }, content: ['data', 'binaryData'] };
+  if (isGroupKind(object, KINDS.Secret)) return { reads: { kind: 'Secret', namespace, name }, content: ['data', 'stringData'] };
   const writers: Record<string, string> = { SealedSecret: 'the sealed-secrets controller', ExternalSecret: 'the External Secrets Operator' };
-  if (isKind(object, 'bitnami.com', 'SealedSecret') || isKind(object, 'external-secrets.io', 'ExternalSecret')) {
+  if (isGroupKind(object, KINDS.SealedSecret) || isGroupKind(object, KINDS.ExternalSecret)) {
     // The Secret's name as the reference check reads it: one implementation of who writes what.
     const [produced] = secretsProducedBy(object);
     if (!produced) return undefined;

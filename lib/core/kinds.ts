@@ -1,0 +1,188 @@
+/**
+ * Kind identity, one encoding for the whole library: an object's kind is its API group and kind
+ * (the version does not matter to any rule: the API server converts between versions of one
+ * group/kind). Rules, the reference model, the diff and the environment picture name the kinds
+ * they apply to through the named groups below, as kube-linter's checks name `DeploymentLike`
+ * (stackrox/kube-linter pkg/objectkinds).
+ */
+
+/** A kind of an API group; `group` is "" for the core group (`apiVersion: v1`). */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** Anything with an apiVersion and a kind: a rendered manifest, an object reference. */
+export interface Typed {
+  readonly apiVersion?: unknown;
+  readonly kind?: unknown;
+}
+
+/** The API group of an apiVersion: "" for the core group (`v1`), else what stands before the "/". */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The version of an apiVersion: `v1` for `apps/v1` and for `v1`. */
+export function apiVersionOnly(apiVersion: string): string {
+  return apiVersion.slice(apiVersion.indexOf('/') + 1);
+}
+
+/** The group/kind of an object (empty strings where it has no apiVersion or kind). */
+export function groupKindOf(object: Typed): GroupKind {
+  return {
+    group: apiGroupOf(typeof object.apiVersion === 'string' ? object.apiVersion : ''),
+    kind: typeof object.kind === 'string' ? object.kind : '',
+  };
+}
+
+/** A group/kind as one string, for map keys and messages: `apps/Deployment`, `Secret` (core). */
+export function groupKindKey(gk: GroupKind): string {
+  return gk.group === '' ? gk.kind : `${gk.group}/${gk.kind}`;
+}
+
+/** Whether `object` is of `gk` (any version). */
+export function isGroupKind(object: Typed, gk: GroupKind): boolean {
+  return object.kind === gk.kind && apiGroupOf(typeof object.apiVersion === 'string' ? object.apiVersion : '') === gk.group;
+}
+
+const gk = (group: string, kind: string): GroupKind => Object.freeze({ group, kind });
+
+/** The kinds the library's rules and constructs name, each once. */
+export const KINDS = {
+  Pod: gk('', 'Pod'),
+  PodTemplate: gk('', 'PodTemplate'),
+  ReplicationController: gk('', 'ReplicationController'),
+  Service: gk('', 'Service'),
+  ServiceAccount: gk('', 'ServiceAccount'),
+  Secret: gk('', 'Secret'),
+  ConfigMap: gk('', 'ConfigMap'),
+  Namespace: gk('', 'Namespace'),
+  PersistentVolumeClaim: gk('', 'PersistentVolumeClaim'),
+  PersistentVolume: gk('', 'PersistentVolume'),
+  Deployment: gk('apps', 'Deployment'),
+  StatefulSet: gk('apps', 'StatefulSet'),
+  DaemonSet: gk('apps', 'DaemonSet'),
+  ReplicaSet: gk('apps', 'ReplicaSet'),
+  Job: gk('batch', 'Job'),
+  CronJob: gk('batch', 'CronJob'),
+  HorizontalPodAutoscaler: gk('autoscaling', 'HorizontalPodAutoscaler'),
+  PodDisruptionBudget: gk('policy', 'PodDisruptionBudget'),
+  NetworkPolicy: gk('networking.k8s.io', 'NetworkPolicy'),
+  Ingress: gk('networking.k8s.io', 'Ingress'),
+  Role: gk('rbac.authorization.k8s.io', 'Role'),
+  ClusterRole: gk('rbac.authorization.k8s.io', 'ClusterRole'),
+  RoleBinding: gk('rbac.authorization.k8s.io', 'RoleBinding'),
+  ClusterRoleBinding: gk('rbac.authorization.k8s.io', 'ClusterRoleBinding'),
+  Gateway: gk('gateway.networking.k8s.io', 'Gateway'),
+  HTTPRoute: gk('gateway.networking.k8s.io', 'HTTPRoute'),
+  ReferenceGrant: gk('gateway.networking.k8s.io', 'ReferenceGrant'),
+  CnpgCluster: gk('postgresql.cnpg.io', 'Cluster'),
+  CnpgScheduledBackup: gk('postgresql.cnpg.io', 'ScheduledBackup'),
+  CnpgDatabase: gk('postgresql.cnpg.io', 'Database'),
+  ImageCatalog: gk('postgresql.cnpg.io', 'ImageCatalog'),
+  ClusterImageCatalog: gk('postgresql.cnpg.io', 'ClusterImageCatalog'),
+  BarmanObjectStore: gk('barmancloud.cnpg.io', 'ObjectStore'),
+  ExternalSecret: gk('external-secrets.io', 'ExternalSecret'),
+  SecretStore: gk('external-secrets.io', 'SecretStore'),
+  ClusterSecretStore: gk('external-secrets.io', 'ClusterSecretStore'),
+  Certificate: gk('cert-manager.io', 'Certificate'),
+  SealedSecret: gk('bitnami.com', 'SealedSecret'),
+  PodMonitor: gk('monitoring.coreos.com', 'PodMonitor'),
+  ServiceMonitor: gk('monitoring.coreos.com', 'ServiceMonitor'),
+  PrometheusRule: gk('monitoring.coreos.com', 'PrometheusRule'),
+  ArgoApplication: gk('argoproj.io', 'Application'),
+  ArgoAppProject: gk('argoproj.io', 'AppProject'),
+} as const;
+
+/** A named set of kinds a rule or a reader applies to. */
+export class KindGroup {
+  private readonly keys: ReadonlySet<string>;
+
+  /**
+   * @param name the group's name in docs and messages (e.g. `pod-template`)
+   * @param description what the members have in common, one sentence
+   * @param members the kinds in the group
+   */
+  constructor(readonly name: string, readonly description: string, readonly members: readonly GroupKind[]) {
+    this.keys = new Set(members.map(groupKindKey));
+  }
+
+  /** Whether `object` is of one of the group's kinds. */
+  has(object: Typed): boolean {
+    return this.keys.has(groupKindKey(groupKindOf(object)));
+  }
+
+  /** The members as `group/Kind` keys, for docs. */
+  get memberKeys(): string[] {
+    return this.members.map(groupKindKey);
+  }
+}
+
+/** Kinds that carry a pod spec: a Pod's own, a controller's or Job's template, a CronJob's job template's, a PodTemplate's. */
+export const POD_TEMPLATE_KINDS = new KindGroup('pod-template', 'objects that carry a pod spec, whose pods the cluster runs', [
+  KINDS.Pod, KINDS.PodTemplate, KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet,
+  KINDS.ReplicationController, KINDS.Job, KINDS.CronJob,
+]);
+
+/** Controllers that keep a number of pods running (`spec.replicas`, the scale subresource). */
+export const REPLICATED_KINDS = new KindGroup('replicated', 'controllers that keep spec.replicas pods running', [
+  KINDS.Deployment, KINDS.StatefulSet, KINDS.ReplicaSet, KINDS.ReplicationController,
+]);
+
+/** Controllers whose pods run until stopped: the replicated kinds and DaemonSets. */
+export const LONG_RUNNING_KINDS = new KindGroup('long-running', 'controllers whose pods run until stopped (they need probes and stable selectors)', [
+  ...REPLICATED_KINDS.members, KINDS.DaemonSet,
+]);
+
+/** Controllers that replace their pods when the pod template changes (a rollout). */
+export const ROLLING_KINDS = new KindGroup('rolling', 'controllers that roll their pods out again when the pod template changes', [
+  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet,
+]);
+
+/**
+ * Controllers whose `spec.selector` is immutable (apps/v1 validation: "field is immutable"): a
+ * changed selector fails the sync.
+ */
+export const IMMUTABLE_SELECTOR_KINDS = new KindGroup('immutable-selector', 'controllers whose spec.selector cannot change after creation', [
+  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet,
+]);
+
+/** Pods that run to completion. */
+export const RUN_TO_COMPLETION_KINDS = new KindGroup('run-to-completion', 'Jobs and CronJobs: pods that run to completion', [KINDS.Job, KINDS.CronJob]);
+
+/**
+ * Kinds whose deletion deletes data or stops what protects it, with what a deletion loses. The
+ * sync protection (`stateful-protected`) and the review's removal risks read this one table.
+ */
+export const DATA_LOSS_ON_DELETE: ReadonlyArray<{ readonly kind: GroupKind; readonly loses: string }> = [
+  // Dynamically provisioned volumes inherit the StorageClass reclaim policy, which defaults to
+  // Delete: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#reclaiming
+  { kind: KINDS.PersistentVolumeClaim, loses: 'deleting a claim deletes its volume and data unless the StorageClass reclaim policy is Retain' },
+  { kind: KINDS.PersistentVolume, loses: 'deleting a PersistentVolume with reclaim policy Delete deletes the storage behind it' },
+  // https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+  { kind: KINDS.Namespace, loses: 'deleting a Namespace deletes every object in it, its PersistentVolumeClaims included' },
+  // Claims are named <template>-<statefulset>-<ordinal> and kept by default:
+  // https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage
+  { kind: KINDS.StatefulSet, loses: 'deleting a StatefulSet stops its pods; its claims are named after it, so a StatefulSet under another name or in another namespace starts on new, empty volumes' },
+  // The operator owns the Cluster's PVCs; deleting the Cluster garbage-collects them
+  // (cloudnative-pg docs/src/storage.md).
+  { kind: KINDS.CnpgCluster, loses: 'deleting a Cluster deletes its PersistentVolumeClaims, that is the database' },
+  { kind: KINDS.CnpgScheduledBackup, loses: 'deleting it stops the backups it schedules' },
+  { kind: KINDS.BarmanObjectStore, loses: 'deleting it stops WAL archiving and backups of every Cluster that uses it, and recovery from it' },
+];
+
+/** The kinds of DATA_LOSS_ON_DELETE. */
+export const STATEFUL_KINDS = new KindGroup('stateful', 'objects whose deletion deletes data or stops backups', DATA_LOSS_ON_DELETE.map((e) => e.kind));
+
+/** What deleting an object of `object`'s kind loses, or undefined when it holds no data. */
+export function dataLostOnDelete(object: Typed): string | undefined {
+  const key = groupKindKey(groupKindOf(object));
+  return DATA_LOSS_ON_DELETE.find((e) => groupKindKey(e.kind) === key)?.loses;
+}
+
+/** Every named group, for docs generated from the registry. */
+export const KIND_GROUPS: readonly KindGroup[] = [
+  POD_TEMPLATE_KINDS, REPLICATED_KINDS, LONG_RUNNING_KINDS, ROLLING_KINDS, IMMUTABLE_SELECTOR_KINDS, RUN_TO_COMPLETION_KINDS, STATEFUL_KINDS,
+];
