@@ -49,6 +49,26 @@ export type ObjectChange =
 /** The kinds of risk a change can carry; see docs/reviewing-changes.md. */
 export type RiskRule = 'immutable-field' | 'volume-shrink' | 'stateful-removal' | 'likely-rename' | 'namespace-move';
 
+/**
+ * The two classes of risk. `sync-fails`: the API server or an operator's webhook will refuse the
+ * change, so the sync fails whatever a reviewer says; it cannot be accepted, only fixed.
+ * `data-or-availability`: the sync succeeds and loses data or availability (a removal, a rename, a
+ * move); a reviewer who has handled the consequences may accept it.
+ */
+export type RiskClass = 'sync-fails' | 'data-or-availability';
+
+/** The class of each risk rule (docs/reviewing-changes.md). */
+export const RISK_CLASS: Readonly<Record<RiskRule, RiskClass>> = {
+  // The API server refuses updates of immutable fields ("field is immutable"), and the
+  // CloudNativePG webhook refuses its own (validateClusterChanges): the sync fails.
+  'immutable-field': 'sync-fails',
+  // ValidatePersistentVolumeClaimUpdate refuses a smaller request.
+  'volume-shrink': 'sync-fails',
+  'stateful-removal': 'data-or-availability',
+  'likely-rename': 'data-or-availability',
+  'namespace-move': 'data-or-availability',
+};
+
 /** A change a sync cannot apply, or that loses data. */
 export interface Risk {
   readonly rule: RiskRule;
