@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { AppChart, type AppDefinition, type Claim } from '../../core/app';
 import { overlaySchema } from './overlay-schema';
-import { appCodeError } from './app-code-error';
+import { appCodeError, creationSites, frameText, userFrame, type StackFrame } from './app-code-error';
 import { appListProblems } from './app-list';
 import { DELIVERY_DIRECTORY, deliveryChart } from '../emit/argocd-delivery';
 import { environmentReadme } from '../emit/environment-picture';
@@ -23,6 +23,11 @@ export interface SynthOptions {
   readonly apps: readonly AppDefinition[];
   /** The overlays directory (absolute). */
   readonly overlaysDir: string;
+  /**
+   * The project root: lines of the app's code are named relative to it.
+   * @default the parent directory of overlaysDir
+   */
+  readonly root?: string;
   /** How to name the overlays directory in messages. @default "overlays" */
   readonly overlaysDisplay?: string;
   /** Only these environments. @default all */
@@ -69,7 +74,9 @@ export function synthesize(options: SynthOptions): SynthResult {
   const listed = appListProblems(options.apps);
   if (listed.length > 0) throw new UserError(listed);
   const byName = new Map(options.apps.map((a) => [a.name, a]));
-  const problems: Problem[] = [];
+  // Problems in the order found; those of (environment, app) pairs are merged across
+  // environments before they are reported (mergeAppProblems).
+  const problems: Array<Problem | AppProblem> = [];
   const results: SynthesizedApp[] = [];
   const environments: Environment[] = [];
   const durations = new Map<string, number>();
@@ -108,11 +115,12 @@ export function synthesize(options: SynthOptions): SynthResult {
         continue;
       }
       try {
-        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`);
+        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? dirname(resolve(options.overlaysDir)));
         results.push(result.app);
         claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
       } catch (error) {
-        problems.push(...problemsOf(error));
+        if (error instanceof AppProblems) problems.push(...error.problems);
+        else problems.push(...problemsOf(error));
       }
     }
     notBuilt.set(environment, others);
@@ -124,7 +132,7 @@ export function synthesize(options: SynthOptions): SynthResult {
       if (!byName.has(name)) problems.push({ where: '--app', message: `names no app "${name}"`, allowed: [...byName.keys()].sort().join(', ') });
     }
   }
-  if (problems.length > 0) throw new UserError(problems);
+  if (problems.length > 0) throw new UserError(mergeAppProblems(problems));
 
   const files = new Map<string, string>();
   for (const r of results) for (const [path, content] of r.files) files.set(path, content);
@@ -143,7 +151,7 @@ export function synthesize(options: SynthOptions): SynthResult {
       complete: prior.every((p) => p.objects !== undefined),
     }));
   }
-  if (problems.length > 0) throw new UserError(problems);
+  if (problems.length > 0) throw new UserError(mergeAppProblems(problems));
   // Environment-level files describe every app of the environment, so only a run over whole
   // environments writes them (a run narrowed by --app keeps the existing ones).
   if (!options.appNames) {
@@ -156,7 +164,7 @@ export function synthesize(options: SynthOptions): SynthResult {
       }
       timed(environment.name, started);
     }
-    if (problems.length > 0) throw new UserError(problems);
+    if (problems.length > 0) throw new UserError(mergeAppProblems(problems));
   }
   return { environments, apps: results, files, durations };
 }
@@ -173,33 +181,111 @@ function environmentFiles(environment: Environment, apps: readonly SynthesizedAp
   return files;
 }
 
-/** Builds, renders and checks one app in one environment. */
-function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string): { app: SynthesizedApp; claims: readonly Claim[] } {
+/** Which app, environment and overlay a problem arose in: synth adds it to the message. */
+interface AppContext {
+  readonly app: string;
+  readonly environment: string;
+  readonly overlay: string;
+}
+
+/** A problem of one (environment, app) pair, its context kept apart so that pairs can share it. */
+interface AppProblem {
+  readonly problem: Problem;
+  readonly context: AppContext;
+}
+
+/** A UserError raised by one (environment, app) pair. */
+class AppProblems extends Error {
+  constructor(readonly problems: readonly AppProblem[]) {
+    super(problems.map((p) => p.problem.message).join('\n'));
+  }
+}
+
+/**
+ * The problems of a run in the order found, each printed once: the same problem of an app (same
+ * place, same words) in several environments, as one mistake in an app's code gives, is one
+ * entry naming them all, where it was first found. Problems of no pair pass as they are.
+ */
+export function mergeAppProblems(found: ReadonlyArray<Problem | AppProblem>): Problem[] {
+  const groups = new Map<string, { problem: Problem; contexts: AppContext[] }>();
+  const order: Array<Problem | { problem: Problem; contexts: AppContext[] }> = [];
+  for (const entry of found) {
+    if (!('context' in entry)) {
+      order.push(entry);
+      continue;
+    }
+    const { problem, context } = entry;
+    const key = JSON.stringify([problem.where, problem.message, problem.allowed, problem.hint, context.app]);
+    const group = groups.get(key);
+    if (group) group.contexts.push(context);
+    else {
+      const created = { problem, contexts: [context] };
+      groups.set(key, created);
+      order.push(created);
+    }
+  }
+  return order.map((entry) => {
+    if (!('contexts' in entry)) return entry;
+    const { problem, contexts } = entry;
+    const environments = contexts.map((c) => c.environment);
+    const where = environments.length === 1 ? `environment ${environments[0]}` : `environments ${environments.join(', ')}`;
+    return { ...problem, message: `${problem.message} (app ${contexts[0].app}, ${where}, values from ${contexts.map((c) => c.overlay).join(', ')})` };
+  });
+}
+
+/** Builds, renders and checks one app in one environment; its problems are thrown as AppProblems. */
+function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, root: string): { app: SynthesizedApp; claims: readonly Claim[] } {
+  const appContext: AppContext = { app: app.name, environment: environment.name, overlay: overlayDisplay };
+  const fail = (problems: readonly Problem[]) => new AppProblems(problems.map((problem) => ({ problem, context: appContext })));
+  // An overlay error names its own file: it is thrown as it is, without the pair's context.
   const read = readOverlayWithSource(overlayPath, overlayDisplay, overlaySchemaOf(app));
   const values = read.values as { namespace: string };
+  const build = () => {
+    const cdk8sApp = new App({ outdir: '.build/unused' });
+    const built = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
+    app.build(built, values);
+    return built;
+  };
   const cdk8sApp = new App({ outdir: '.build/unused' });
   const chart = new AppChart(cdk8sApp, { environment, app, namespace: values.namespace, overlayFile: overlayDisplay });
-  const context = `(app ${app.name}, environment ${environment.name}, values from ${overlayDisplay})`;
   // A construct that refuses a value from the overlay is answered with the overlay's line and key
-  // (lib/pipeline/engine/overlay-source.ts); problems located elsewhere (objects, files) keep their place.
+  // (lib/pipeline/engine/overlay-source.ts); one refusing for another reason, with the line of the
+  // user's code that created it; problems located elsewhere (objects, files) keep their place.
   const inChart = (where: string) => where === chart.node.path || where.startsWith(`${chart.node.path}/`);
-  const located = (problems: readonly Problem[]) => problems.map((p) => (inChart(p.where) ? read.source.locate(p) : p));
+  // The chart itself is synth's; the constructs in it are the app's.
+  const builtByApp = (where: string) => where.startsWith(`${chart.node.path}/`);
+  const located = (problems: readonly Problem[], sites: ReadonlyMap<string, StackFrame>) => problems.map((p) => {
+    if (!inChart(p.where)) return p;
+    const atOverlay = read.source.locate(p);
+    if (atOverlay.where !== p.where) return atOverlay;
+    const site = sites.get(p.where);
+    return site ? { ...atOverlay, where: `${frameText(site, root)} ${p.where}` } : atOverlay;
+  });
   try {
     app.build(chart, values);
   } catch (error) {
-    if (error instanceof UserError) throw new UserError(located(error.problems).map((p) => ({ ...p, message: `${p.message} ${context}` })));
+    if (error instanceof UserError) {
+      // Thrown while building: its own stack holds the user's line.
+      const frame = userFrame(error.stack, root);
+      const sites = new Map(error.problems.filter((p) => frame && builtByApp(p.where)).map((p) => [p.where, frame!] as const));
+      throw fail(located(error.problems, sites));
+    }
     // Anything else thrown by the app's code (or by a construct it called) is the app's to fix.
-    throw appCodeError(error, { app: app.name, environment: environment.name, overlay: overlayDisplay });
+    throw fail(appCodeError(error, { app: app.name, root }).problems);
   }
 
   const header = `# Generated by \`npm run synth\` from apps/${app.name}.ts and ${overlayDisplay}. Do not edit.`;
   // The policy (lib/policy) over every rendered object; exceptions come from the overlay's policyExceptions.
   let rendered: ReturnType<typeof renderChecked>;
   try {
-    rendered = renderChecked(chart, ` ${context}`, (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
+    rendered = renderChecked(chart, '', (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
   } catch (error) {
-    if (error instanceof UserError) throw new UserError(located(error.problems));
-    throw error;
+    if (!(error instanceof UserError)) throw error;
+    // Validations run after build(): where each refusing construct was created is found by
+    // building once more, recording creation (only on this error path).
+    const paths = new Set(error.problems.map((p) => p.where).filter(builtByApp));
+    const sites = paths.size > 0 ? creationSites(build, paths, root) : new Map<string, StackFrame>();
+    throw fail(located(error.problems, sites));
   }
   const { objects, files: appFiles } = rendered;
   const files = new Map<string, string>();
@@ -275,7 +361,7 @@ function listEnvironments(overlaysDir: string, display: string, only?: readonly 
   for (const name of only ?? []) {
     if (!all.includes(name)) problems.push({ where: '--env', message: `names no environment "${name}"`, allowed: all.join(', ') });
   }
-  if (problems.length > 0) throw new UserError(problems);
+  if (problems.length > 0) throw new UserError(mergeAppProblems(problems));
   return only ? all.filter((d) => only.includes(d)) : all;
 }
 

@@ -73,6 +73,7 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
     const result = synthesize({
       apps: context.apps,
       overlaysDir: join(context.root, 'overlays'),
+      root: context.root,
       environments: args.env,
       appNames: args.app,
       // A narrowed run (--app) checks references against the other apps' committed output.
