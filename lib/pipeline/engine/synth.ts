@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { AppChart, type AppDefinition, type Claim } from '../../core/app';
@@ -25,7 +25,7 @@ export interface SynthOptions {
   readonly overlaysDir: string;
   /**
    * The project root: lines of the app's code are named relative to it.
-   * @default the parent directory of overlaysDir
+   * @default the current directory
    */
   readonly root?: string;
   /** How to name the overlays directory in messages. @default "overlays" */
@@ -115,7 +115,7 @@ export function synthesize(options: SynthOptions): SynthResult {
         continue;
       }
       try {
-        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? dirname(resolve(options.overlaysDir)));
+        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? process.cwd());
         results.push(result.app);
         claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
       } catch (error) {
