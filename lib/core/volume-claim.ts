@@ -74,7 +74,7 @@ export function storageClassProblems(environment: Pick<Environment, 'file' | 'ex
 
 /** The workload that mounts a claim, as far as the single-writer rule needs it. */
 export interface ClaimWriter {
-  /** Its kind: `KINDS.Deployment`, `KINDS.StatefulSet`, ... (lib/core/kinds.ts). */
+  /** Its kind, e.g. `{ group: 'apps', kind: 'Deployment' }` (`KINDS.Deployment` in lib/core/kinds.ts). */
   readonly kind: GroupKind;
   /** Its replicas (1 when unset, the API's default); `'per-node'` for a DaemonSet, one pod on every node. */
   readonly replicas: number | 'per-node';

@@ -1,10 +1,10 @@
 import { checkCnpgCluster } from '../../cnpg/cluster-rules';
 import { checkVolumeClaims } from '../../core/volume-claim';
-import { checkGateway, checkHttpRoute, isGateway } from '../../gateway/gateway-api-rules';
+import { checkGateway, checkHttpRoute } from '../../gateway/gateway-api-rules';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from './schema-validation';
 import type { RuleDeclaration, RuleProblem } from './types';
-import { KINDS, VOLUME_CLAIM_KINDS } from '../../core/kinds';
+import { isGroupKind, KINDS, VOLUME_CLAIM_KINDS } from '../../core/kinds';
 
 /**
  * The operators' rules on every rendered object of the kinds the library's constructs emit,
@@ -42,7 +42,7 @@ export const gatewayApi: RuleDeclaration = {
   sources: ['kubernetes-sigs/gateway-api apis/v1 httproute_types.go, gateway_types.go (CEL validations)', 'cert-manager pkg/controller/certificate-shim'],
   fix: 'change the object as the message says, or build it with Gateway and HttpRoute',
   check(object) {
-    return problems(isGateway(manifest(object)) ? checkGateway(manifest(object)) : checkHttpRoute(manifest(object)));
+    return problems(isGroupKind(object, KINDS.Gateway) ? checkGateway(manifest(object)) : checkHttpRoute(manifest(object)));
   },
 };
 
