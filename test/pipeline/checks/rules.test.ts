@@ -131,3 +131,14 @@ describe('the rule registry', () => {
     expect(findViolations(objects, CONTEXT, [declared]).map((v) => [v.object.kind, v.message, v.fix])).toEqual([['ConfigMap', 'saw c among 2', 'none']]);
   });
 });
+
+describe('the index of an app\'s objects', () => {
+  test('finds the objects of a kind or a scope, in render order, by group and kind', () => {
+    const objects = [object(KINDS.Deployment, 'a'), object(KINDS.Secret, 'b'), object({ group: 'example.com', kind: 'Deployment' }, 'c'), object(KINDS.StatefulSet, 'd'), object(KINDS.Deployment, 'e')];
+    const index = new ObjectIndex(objects);
+    expect(index.of(KINDS.Deployment).map((o) => o.metadata.name)).toEqual(['a', 'e']);
+    expect(index.of(KINDS.Job)).toEqual([]);
+    expect(index.of(KIND_GROUPS.find((g) => g.name === 'long-running')!, KINDS.Secret).map((o) => o.metadata.name)).toEqual(['a', 'b', 'd', 'e']);
+    expect(index.all).toBe(objects);
+  });
+});
