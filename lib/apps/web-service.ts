@@ -14,6 +14,7 @@ import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
 import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
+import { KINDS } from '../core/kinds';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
 
@@ -217,7 +218,7 @@ export class WebService extends Construct {
           volumeNames.add(v.name);
         }
         // The policy rule single-writer holds every rendered workload to the same check.
-        const writer = { kind: 'Deployment', replicas: props.replicas ?? 1, strategy: props.strategy };
+        const writer = { kind: KINDS.Deployment, replicas: props.replicas ?? 1, strategy: props.strategy };
         for (const [volume, claim] of Object.entries(this.claims)) {
           const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
           if (problem) errors.push(`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`);

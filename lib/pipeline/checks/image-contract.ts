@@ -2,8 +2,8 @@ import type { ImageContract } from '../../core/image-contract';
 import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record, type Json } from './objects';
 import { secretsProducedBy } from './references';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS } from '../../core/kinds';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { isGroupKind, KINDS, POD_TEMPLATE_KINDS } from '../../core/kinds';
 
 /**
  * `image-contract`: every container running an image whose contract the app declared
@@ -12,24 +12,24 @@ import { isGroupKind, KINDS } from '../../core/kinds';
  * its ready endpoint, and liveness and startup on an endpoint that does not depend on another
  * service. Checked on the rendered pods, so a raw Deployment of the same image is held to it too.
  */
-export const imageContract: PolicyRule = {
+export const imageContract: RuleDeclaration = {
   name: 'image-contract',
-  summary: 'pods running an image with a declared ImageContract meet it: user, required environment, writable and persistent paths, ports, readiness and liveness endpoints',
+  summary: 'every container running an image whose ImageContract the app declared runs as the image\'s user, gets every variable the image requires (from env, or the keys of the ConfigMaps and Secrets of its envFrom), has a writable volume at each path the image writes (a PersistentVolumeClaim where it must persist), a read-only root unless the contract says why not, only the image\'s ports, readiness on its ready endpoint, and liveness and startup never on an endpoint that depends on another service',
+  scope: [POD_TEMPLATE_KINDS],
   sources: ['each contract\'s own `source`: the image\'s Dockerfile, entrypoint and code at a named commit'],
-  check(objects, context) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      for (const template of podTemplatesOf(object)) {
-        for (const { container, label, field } of containersOf(template.spec, ['initContainers', 'containers'])) {
-          const image = String(container.image ?? '');
-          const contract = (context.contracts ?? []).find((c) => c.matches(image));
-          if (!contract) continue;
-          const problems = containerProblems(contract, container, template.spec, objects, field === 'containers');
-          findings.push(...problems.map(([message, fix]) => ({ object, message: `${label} runs ${contract.repository}, whose contract (${contract.props.source}) ${message}`, fix })));
-        }
+  fix: 'give the container what its image needs, as the message says (WebService and PushDaemonApp read the contract themselves)',
+  check(object, context) {
+    const problems: RuleProblem[] = [];
+    for (const template of podTemplatesOf(object)) {
+      for (const { container, label, field } of containersOf(template.spec, ['initContainers', 'containers'])) {
+        const image = String(container.image ?? '');
+        const contract = (context.contracts ?? []).find((c) => c.matches(image));
+        if (!contract) continue;
+        const found = containerProblems(contract, container, template.spec, context.objects.all, field === 'containers');
+        problems.push(...found.map(([message, fix]) => ({ message: `${label} runs ${contract.repository}, whose contract (${contract.props.source}) ${message}`, fix })));
       }
     }
-    return findings;
+    return problems;
   },
 };
 

@@ -1,6 +1,6 @@
 import { isRecord, list, record, type Manifest } from '../../core/manifest';
 import type { KubeObject } from './schema-validation';
-import { isGroupKind, KINDS, POD_TEMPLATE_KINDS } from '../../core/kinds';
+import { groupKindKey, groupKindOf, inScope, isGroupKind, KindGroup, KINDS, POD_TEMPLATE_KINDS, type KindScope } from '../../core/kinds';
 
 /**
  * Read-only views of rendered objects for the rules. Rendered objects are plain JSON; these
@@ -76,4 +76,29 @@ export function containersOf(spec: Json, fields: readonly string[] = ['initConta
     const name = typeof container.name === 'string' ? container.name : `#${i}`;
     return { container, name, field, label: `${labels[field]} "${name}"` };
   }));
+}
+
+/**
+ * An app's rendered objects by kind, for the rules that look across objects: built once per app
+ * and handed to every rule's check (`RuleContext.objects`).
+ */
+export class ObjectIndex {
+  private readonly byKind = new Map<string, KubeObject[]>();
+
+  /** @param all every object, in render order */
+  constructor(readonly all: readonly KubeObject[]) {
+    for (const object of all) {
+      const key = groupKindKey(groupKindOf(object));
+      const same = this.byKind.get(key);
+      if (same) same.push(object);
+      else this.byKind.set(key, [object]);
+    }
+  }
+
+  /** The objects of a kind in `scope`, in render order. */
+  of(...scope: KindScope): readonly KubeObject[] {
+    const [only] = scope;
+    if (scope.length === 1 && !(only instanceof KindGroup)) return this.byKind.get(groupKindKey(only)) ?? [];
+    return this.all.filter((object) => inScope(object, scope));
+  }
 }
