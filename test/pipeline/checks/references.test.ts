@@ -75,7 +75,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     new Cluster(chart, 'db', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' }, imageName: 'x:17' } as never });
     const problems = messages(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0' } }), [{ app: { name: 'demo' }, objects: render(chart) }]));
     expect(problems).toEqual([
-      expect.stringMatching(/env\[A\].*reads key "url" of Secret demo\/db-app, which Cluster demo\/db writes without that key/),
+      expect.stringMatching(/spec\.template\.spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef .*reads key "url" of Secret demo\/db-app, which Cluster demo\/db writes without that key/),
       expect.stringMatching(/envFrom.*reads Secret demo\/missing, which nothing in environment test-sandbox writes/),
     ]);
   });
