@@ -1,6 +1,6 @@
 import type { KubeObject } from './schema-validation';
 import { formatObjectKey, list, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
-import { groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
+import { isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
 
 /**
  * What the environment produces: the Secrets, ConfigMaps, claims and ServiceAccounts that exist in
@@ -148,10 +148,4 @@ export class ProducedIndex {
   all(kind: GroupKind, key: ObjectKey): readonly Produced[] {
     return this.byKey.get(objectKeyId(kind, key)) ?? [];
   }
-}
-
-/** Whether `object`'s kind is one the table knows as a producer. */
-export function isProducer(object: KubeObject): boolean {
-  const gk = groupKindOf(object);
-  return PRODUCERS.some((p) => p.producer.group === gk.group && p.producer.kind === gk.kind);
 }
