@@ -127,10 +127,15 @@ export function producedBy(object: KubeObject): Produced[] {
 /** What a set of objects produces, by kind, namespace and name. */
 export class ProducedIndex {
   private readonly byKey = new Map<string, Produced[]>();
+  private readonly stores = new Map<string, Json>();
 
   /** @param objects the rendered objects whose products are indexed */
   constructor(objects: Iterable<KubeObject> = []) {
-    for (const object of objects) for (const produced of producedBy(object)) this.add(produced);
+    for (const object of objects) {
+      for (const produced of producedBy(object)) this.add(produced);
+      if (isGroupKind(object, KINDS.SecretStore)) this.stores.set(objectKeyId(KINDS.SecretStore, objectKeyOf(object)), record(object.spec));
+      if (isGroupKind(object, KINDS.ClusterSecretStore)) this.stores.set(objectKeyId(KINDS.ClusterSecretStore, { namespace: '', name: objectKeyOf(object).name }), record(object.spec));
+    }
   }
 
   /** Adds one product; a later one of the same key wins in `find`. */
@@ -142,6 +147,42 @@ export class ProducedIndex {
   /** Who produces the object of `kind` at `key`: the last one added, or undefined. */
   find(kind: GroupKind, key: ObjectKey): Produced | undefined {
     return this.byKey.get(objectKeyId(kind, key))?.at(-1);
+  }
+
+  /**
+   * Where the content of a produced object comes from: through an ExternalSecret that copies one
+   * Secret out of another namespace with a Kubernetes-provider store of these objects (the
+   * provider reads `remoteRef.key` in the store's `remoteNamespace`, by default "default":
+   * external-secrets apis/externalsecrets/v1 secretstore_kubernetes_types.go), the producer of
+   * that Secret, followed as far as the objects say; else the producer itself.
+   */
+  origin(kind: GroupKind, key: ObjectKey): Produced | undefined {
+    let current = this.find(kind, key);
+    const seen = new Set<Produced>();
+    while (current && isGroupKind(current.source, KINDS.ExternalSecret) && !seen.has(current)) {
+      seen.add(current);
+      const copied = this.copiedSecret(current.source);
+      const next = copied && this.find(KINDS.Secret, copied);
+      if (!next) break;
+      current = next;
+    }
+    return current;
+  }
+
+  /** The one Secret an ExternalSecret copies through a Kubernetes-provider store, if that is what it does. */
+  private copiedSecret(externalSecret: KubeObject): ObjectKey | undefined {
+    const spec = record(externalSecret.spec);
+    const ref = record(spec.secretStoreRef);
+    const cluster = ref.kind === 'ClusterSecretStore';
+    const store = this.stores.get(cluster
+      ? objectKeyId(KINDS.ClusterSecretStore, { namespace: '', name: String(ref.name) })
+      : objectKeyId(KINDS.SecretStore, { namespace: objectKeyOf(externalSecret).namespace, name: String(ref.name) }));
+    const kubernetes = store && record(store.provider).kubernetes;
+    if (kubernetes === undefined) return undefined;
+    const remoteKeys = new Set([...list(spec.data).map((d) => record(d.remoteRef).key), ...list(spec.dataFrom).map((d) => record(d.extract).key)]);
+    const [name] = remoteKeys;
+    if (remoteKeys.size !== 1 || typeof name !== 'string') return undefined;
+    return { namespace: text(record(kubernetes).remoteNamespace) ?? 'default', name };
   }
 
   /** Every producer of the object of `kind` at `key`, in the order added. */
