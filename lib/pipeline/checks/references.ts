@@ -1,5 +1,5 @@
 import upstream from '../../../imports/UPSTREAM.json';
-import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
+import { OPERATORS, secretStoreId, type Environment, type OperatorName, type SecretStoreKey } from '../../core/environment';
 import type { Problem } from '../../core/errors';
 import { secretKeyProblem } from '../../core/secret-source';
 import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
@@ -134,23 +134,27 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   }
 
   // External Secrets: the store, and what a Kubernetes-provider store reads in its remote namespace.
+  // Keyed by the form environment.yaml declares stores in (secretStoreId), so emitted and declared compare.
   const stores = new Map<string, Json>();
   for (const { object } of all) {
-    if (isGroupKind(object, KINDS.SecretStore)) stores.set(`SecretStore/${object.metadata.namespace}/${object.metadata.name}`, record(object.spec));
-    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(`ClusterSecretStore/${object.metadata.name}`, record(object.spec));
+    const { namespace, name } = objectKeyOf(object);
+    if (isGroupKind(object, KINDS.SecretStore)) stores.set(secretStoreId({ kind: 'SecretStore', namespace, name }), record(object.spec));
+    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(secretStoreId({ kind: 'ClusterSecretStore', name }), record(object.spec));
   }
   const declaredStores = new Set(existing.secretStores ?? []);
   for (const { object, app } of all) {
     if (!isGroupKind(object, KINDS.ExternalSecret)) continue;
     const spec = record(object.spec);
     const ref = record(spec.secretStoreRef);
-    const kind = ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
-    const id = kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${object.metadata.namespace}/${ref.name}`;
+    const storeKey: SecretStoreKey = ref.kind === 'ClusterSecretStore'
+      ? { kind: 'ClusterSecretStore', name: String(ref.name) }
+      : { kind: 'SecretStore', namespace: objectKeyOf(object).namespace, name: String(ref.name) };
+    const id = secretStoreId(storeKey);
     const store = stores.get(id);
     if (!store && !declaredStores.has(id)) {
       report(app, {
         where: where(object, app, 'spec.secretStoreRef'),
-        message: `reads from ${id.replace(/\//, ' ')}, which no app emits and ${environment.file} does not declare`,
+        message: `reads from ${storeKey.kind} ${storeKey.kind === 'SecretStore' ? `${storeKey.namespace}/` : ''}${storeKey.name}, which no app emits and ${environment.file} does not declare`,
         hint: `emit the store, or, if the cluster has it, ${declare('secretStores', id)}`,
       });
       continue;
