@@ -145,7 +145,7 @@ export const POD_READ_FIELDS: readonly PodReadField[] = [
     field: 'volumes[].ephemeral.volumeClaimTemplate.spec.storageClassName', scope: 'volume', reads: KINDS.StorageClass, use: 'volume', resolvedBy: 'controller',
     whenMissing: 'the claim is not provisioned and the pod stays Pending (kubernetes pkg/controller/volume/persistentvolume)',
     find: (v) => {
-      const name = text(record(record(record(record(v.ephemeral).volumeClaimTemplate).spec)).storageClassName);
+      const name = text(record(record(record(v.ephemeral).volumeClaimTemplate).spec).storageClassName);
       return name === undefined ? [] : [{ name, optional: false, path: 'ephemeral.volumeClaimTemplate.spec.storageClassName' }];
     },
   },

@@ -58,13 +58,14 @@ export interface Produced {
 
 const keysOf = (...maps: unknown[]) => maps.flatMap((m) => Object.keys(record(m))).sort();
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const itself = (keys?: (spec: Json, object: KubeObject) => readonly string[]) => (object: KubeObject, _spec: Json, name: string): ProducedName[] => [{ name, ...(keys ? { keys: keys(record(object.spec), object) } : {}) }];
+/** A producer of itself, with its data keys where it has any. */
+const itself = (keys?: (object: KubeObject) => readonly string[]) => (object: KubeObject, _spec: Json, name: string): ProducedName[] => [{ name, ...(keys ? { keys: keys(object) } : {}) }];
 
 /** The table of what produces what. */
 export const PRODUCERS: readonly Producer[] = [
   // Objects applied as they are.
-  { producer: KINDS.Secret, produces: KINDS.Secret, content: ['data', 'stringData'], produce: itself((_s, o) => keysOf(o.data, o.stringData)) },
-  { producer: KINDS.ConfigMap, produces: KINDS.ConfigMap, content: ['data', 'binaryData'], produce: itself((_s, o) => keysOf(o.data, o.binaryData)) },
+  { producer: KINDS.Secret, produces: KINDS.Secret, content: ['data', 'stringData'], produce: itself((o) => keysOf(o.data, o.stringData)) },
+  { producer: KINDS.ConfigMap, produces: KINDS.ConfigMap, content: ['data', 'binaryData'], produce: itself((o) => keysOf(o.data, o.binaryData)) },
   { producer: KINDS.PersistentVolumeClaim, produces: KINDS.PersistentVolumeClaim, produce: itself() },
   { producer: KINDS.ServiceAccount, produces: KINDS.ServiceAccount, produce: itself() },
   // The sealed-secrets controller unseals into a Secret (bitnami-labs/sealed-secrets, README "SealedSecrets as templates for secrets").
