@@ -68,6 +68,16 @@ export const PRODUCERS: readonly Producer[] = [
   { producer: KINDS.ConfigMap, produces: KINDS.ConfigMap, content: ['data', 'binaryData'], produce: itself((o) => keysOf(o.data, o.binaryData)) },
   { producer: KINDS.PersistentVolumeClaim, produces: KINDS.PersistentVolumeClaim, produce: itself() },
   { producer: KINDS.ServiceAccount, produces: KINDS.ServiceAccount, produce: itself() },
+  // A StatefulSet's claim templates become `<template>-<statefulset>-<ordinal>` per replica,
+  // ordinals from spec.ordinals.start (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#stable-storage).
+  {
+    producer: KINDS.StatefulSet, produces: KINDS.PersistentVolumeClaim, writtenBy: 'the StatefulSet controller',
+    produce: (_o, spec, name) => {
+      const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+      const start = typeof record(spec.ordinals).start === 'number' ? Number(record(spec.ordinals).start) : 0;
+      return list(spec.volumeClaimTemplates).flatMap((t) => Array.from({ length: replicas }, (_, i) => ({ name: `${String(record(t.metadata).name)}-${name}-${start + i}` })));
+    },
+  },
   // The sealed-secrets controller unseals into a Secret (bitnami-labs/sealed-secrets, README "SealedSecrets as templates for secrets").
   {
     producer: KINDS.SealedSecret, produces: KINDS.Secret, writtenBy: 'the sealed-secrets controller', content: ['spec'],

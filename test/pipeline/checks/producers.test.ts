@@ -8,6 +8,8 @@ describe('one model of what the environment produces', () => {
   test('objects applied as they are, and the controllers and operators that write Secrets', () => {
     expect(products(object('v1', 'Secret', 'plain', { stringData: { b: 'x' }, data: { a: 'eA==' } }))).toEqual(['Secret demo/plain [a,b] by Secret demo/plain']);
     expect(products(object('v1', 'ConfigMap', 'conf', { data: { a: 'x' } }))).toEqual(['ConfigMap demo/conf [a] by ConfigMap demo/conf']);
+    expect(products(object('apps/v1', 'StatefulSet', 'queue', { spec: { replicas: 2, ordinals: { start: 1 }, volumeClaimTemplates: [{ metadata: { name: 'data' } }] } })))
+      .toEqual(['PersistentVolumeClaim demo/data-queue-1 [keys unknown] by StatefulSet demo/queue, written by the StatefulSet controller', 'PersistentVolumeClaim demo/data-queue-2 [keys unknown] by StatefulSet demo/queue, written by the StatefulSet controller']);
     expect(products(object('bitnami.com/v1alpha1', 'SealedSecret', 'sealed', { spec: { encryptedData: { B: 'AgA' }, template: { metadata: { name: 'renamed' }, data: { A: '{{ index . "B" }}' } } } })))
       .toEqual(['Secret demo/renamed [A,B] by SealedSecret demo/sealed, written by the sealed-secrets controller']);
     expect(products(object('external-secrets.io/v1', 'ExternalSecret', 'ext', { spec: { dataFrom: [{ extract: { key: 'k' } }] } })))
