@@ -44,6 +44,11 @@ export function groupKindKey(gk: GroupKind): string {
   return gk.group === '' ? gk.kind : `${gk.group}/${gk.kind}`;
 }
 
+/** Whether two group/kinds are the same kind. */
+export function sameGroupKind(a: GroupKind, b: GroupKind): boolean {
+  return a.group === b.group && a.kind === b.kind;
+}
+
 /** Whether `object` is of `gk` (any version). */
 export function isGroupKind(object: Typed, gk: GroupKind): boolean {
   return object.kind === gk.kind && apiGroupOf(typeof object.apiVersion === 'string' ? object.apiVersion : '') === gk.group;
@@ -68,6 +73,7 @@ export const KINDS = {
   Namespace: gk('', 'Namespace'),
   PersistentVolumeClaim: gk('', 'PersistentVolumeClaim'),
   PersistentVolume: gk('', 'PersistentVolume'),
+  StorageClass: gk('storage.k8s.io', 'StorageClass'),
   Deployment: gk('apps', 'Deployment'),
   StatefulSet: gk('apps', 'StatefulSet'),
   DaemonSet: gk('apps', 'DaemonSet'),

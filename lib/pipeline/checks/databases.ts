@@ -1,4 +1,4 @@
-import { DATABASE_ALERT_METRICS } from '../../cnpg/database-alerts';
+import { DATABASE_ALERT_CLUSTER_LABEL, DATABASE_ALERTS, type DatabaseAlertKind } from '../../cnpg/database-alerts';
 import { list, record } from './objects';
 import { selectsAll } from './stateful';
 import type { RuleDeclaration, RuleProblem } from './types';
@@ -33,7 +33,7 @@ export const databaseGuaranteed: RuleDeclaration = {
 /** `database-watched`: production Clusters are scraped, with alerts on archiving, backups and replicas. */
 export const databaseWatched: RuleDeclaration = {
   name: 'database-watched',
-  summary: 'every CNPG Cluster in production has a PodMonitor selecting its instances (not named like the Cluster, a name the operator reserves) and PrometheusRule alerts on failed WAL archiving, stale backups (when it backs up) and replication lag (with replicas)',
+  summary: 'every CNPG Cluster in production has a PodMonitor selecting its instances and PrometheusRule alerts on failed WAL archiving, stale backups (when it backs up) and replication lag (with replicas), each labelled cnpg_cluster with the Cluster\'s name',
   scope: [KINDS.CnpgCluster],
   sources: [
     'https://cloudnative-pg.io/documentation/current/monitoring/ (PodMonitor on port "metrics"; enablePodMonitor is deprecated)',
@@ -43,8 +43,10 @@ export const databaseWatched: RuleDeclaration = {
   check(cluster, context) {
     if (!context.production) return [];
     const monitors = context.objects.of(KINDS.PodMonitor);
-    const exprs = context.objects.of(KINDS.PrometheusRule)
-      .flatMap((o) => list(record(o.spec).groups).flatMap((g) => list(g.rules)).filter((r) => typeof r.alert === 'string').map((r) => ({ namespace: o.metadata.namespace, expr: String(r.expr) })));
+    // Each alerting rule, by the cluster its label names (DatabaseAlerts sets it on every alert).
+    const alerts = context.objects.of(KINDS.PrometheusRule)
+      .flatMap((o) => list(record(o.spec).groups).flatMap((g) => list(g.rules)).filter((r) => typeof r.alert === 'string')
+        .map((r) => ({ namespace: o.metadata.namespace, alert: String(r.alert), cluster: record(r.labels)[DATABASE_ALERT_CLUSTER_LABEL] })));
     const name = String(cluster.metadata.name);
     const spec = record(cluster.spec);
     const problems: RuleProblem[] = [];
@@ -54,15 +56,18 @@ export const databaseWatched: RuleDeclaration = {
     if (monitor?.metadata.name === name) {
       problems.push({ message: `the PodMonitor is named like the Cluster (${name}), the name the operator reserves for its own deprecated enablePodMonitor and deletes when that is off`, fix: `name the PodMonitor differently, e.g. ${name}-metrics` });
     }
-    const needed: Array<keyof typeof DATABASE_ALERT_METRICS> = [
+    const needed: DatabaseAlertKind[] = [
       'archiving',
       ...(list(spec.plugins).some((p) => p.isWALArchiver === true) ? ['backups' as const] : []),
       ...(Number(spec.instances ?? 1) > 1 ? ['replication' as const] : []),
     ];
-    // An alert is this cluster's when its expression selects the cluster's pods by name.
-    const missing = needed.filter((what) => !exprs.some((e) => e.namespace === cluster.metadata.namespace && e.expr.includes(DATABASE_ALERT_METRICS[what]) && e.expr.includes(`"${name}-[0-9]+"`)));
+    // An alert is this cluster's when it is in the cluster's namespace and its label names the cluster.
+    const missing = needed.filter((what) => !alerts.some((a) => a.namespace === cluster.metadata.namespace && a.cluster === name && a.alert === DATABASE_ALERTS[what].alert));
     if (missing.length > 0) {
-      problems.push({ message: `a production database has no alert on ${missing.join(', ')} (a PrometheusRule expression reading ${missing.map((m) => DATABASE_ALERT_METRICS[m]).join(', ')} for pod=~"${name}-[0-9]+")`, fix: 'set monitoring: true on the CnpgDatabase (it emits the alerts as a PrometheusRule)' });
+      problems.push({
+        message: `a production database has no alert on ${missing.join(', ')} (a PrometheusRule alert ${missing.map((m) => DATABASE_ALERTS[m].alert).join(', ')} labelled ${DATABASE_ALERT_CLUSTER_LABEL}: ${name}, reading ${missing.map((m) => DATABASE_ALERTS[m].metric).join(', ')})`,
+        fix: `set monitoring: true on the CnpgDatabase (it emits the alerts as a PrometheusRule), or label your own alerts of those names ${DATABASE_ALERT_CLUSTER_LABEL}: ${name}`,
+      });
     }
     return problems;
   },

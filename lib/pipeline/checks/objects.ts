@@ -1,6 +1,6 @@
 import { isRecord, list, record, type Manifest } from '../../core/manifest';
 import type { KubeObject } from './schema-validation';
-import { groupKindKey, groupKindOf, inScope, isGroupKind, KindGroup, KINDS, POD_TEMPLATE_KINDS, type KindScope } from '../../core/kinds';
+import { groupKindKey, groupKindOf, inScope, isGroupKind, KindGroup, KINDS, POD_TEMPLATE_KINDS, type GroupKind, type KindScope } from '../../core/kinds';
 
 /**
  * Read-only views of rendered objects for the rules. Rendered objects are plain JSON; these
@@ -17,6 +17,32 @@ export type Json = Manifest;
 export function objectId(object: KubeObject): string {
   const ns = object.metadata?.namespace;
   return `${object.kind} ${ns ? `${ns}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
+}
+
+/**
+ * An object's identity within its kind: its namespace and name. Maps keyed by objects use
+ * `objectKeyId`; nothing parses it back. The namespace is "" when the object has none (a
+ * cluster-scoped object, or one that deploys into its Application's destination namespace).
+ */
+export interface ObjectKey {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The namespace and name of a rendered object. */
+export function objectKeyOf(object: KubeObject): ObjectKey {
+  const ns = object.metadata?.namespace;
+  return { namespace: typeof ns === 'string' ? ns : '', name: String(object.metadata?.name ?? '') };
+}
+
+/** `namespace/name` (`name` without a namespace), for messages. */
+export function formatObjectKey(key: ObjectKey): string {
+  return key.namespace === '' ? key.name : `${key.namespace}/${key.name}`;
+}
+
+/** A map key for an object of a kind; opaque, never parsed. */
+export function objectKeyId(kind: GroupKind, key: ObjectKey): string {
+  return JSON.stringify([kind.group, kind.kind, key.namespace, key.name]);
 }
 
 /** The object's annotations (empty when it has none). */
@@ -67,6 +93,8 @@ export interface ContainerRef {
   readonly label: string;
   /** `containers`, `initContainers` or `ephemeralContainers`. */
   readonly field: string;
+  /** Its index in that field. */
+  readonly index: number;
 }
 
 /** The containers of a pod spec, init containers first, from the given fields. */
@@ -74,7 +102,7 @@ export function containersOf(spec: Json, fields: readonly string[] = ['initConta
   const labels: Record<string, string> = { containers: 'container', initContainers: 'init container', ephemeralContainers: 'ephemeral container' };
   return fields.flatMap((field) => list(spec[field]).map((container, i) => {
     const name = typeof container.name === 'string' ? container.name : `#${i}`;
-    return { container, name, field, label: `${labels[field]} "${name}"` };
+    return { container, name, field, index: i, label: `${labels[field]} "${name}"` };
   }));
 }
 

@@ -3,8 +3,10 @@ import type { KubeObject } from '../checks/schema-validation';
 import { byKey, compareStrings } from '../../core/order';
 import type { SynthesizedApp } from '../checks/rendered';
 import { applicationName, DELIVERY_DIRECTORY } from './argocd-delivery';
-import { isGroupKind, KindGroup, KINDS } from '../../core/kinds';
-import { isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
+import { isGroupKind, KindGroup, KINDS, sameGroupKind } from '../../core/kinds';
+import { isTailscaleIngress, tailscaleServedHost } from '../../tailscale/tailscale-ingress-rules';
+import { podReadsOf } from '../checks/pod-reads';
+import { ProducedIndex } from '../checks/producers';
 
 /** The workloads the picture draws behind a Service (what WebService and PushDaemonApp emit). */
 const PICTURED_SERVERS = new KindGroup('pictured-servers', 'workloads the picture draws behind Services', [KINDS.Deployment, KINDS.StatefulSet]);
@@ -23,7 +25,7 @@ const PICTURED_WORKLOADS = new KindGroup('pictured-workloads', 'workloads the pi
  * clients by name), and a policy that admits no one is drawn as blocking its Service.
  */
 export function environmentReadme(environment: Environment, apps: readonly SynthesizedApp[]): string {
-  const objects = apps.flatMap((a) => a.objects.map((o: KubeObject) => ({ app: a.app.name, object: o as Obj })));
+  const objects = apps.flatMap((a) => a.objects.map((o: KubeObject) => ({ app: a.app.name, object: o as Obj, kube: o })));
   const graph = new Graph();
   const entries: string[][] = [];
   const data: string[][] = [];
@@ -37,7 +39,8 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
   for (const { object: o } of objects) {
     const ns = o.metadata.namespace ?? '';
     if (isTailscaleIngress(o)) {
-      const host = `${o.spec.tls?.[0]?.hosts?.[0] ?? `${ns}-${o.metadata.name}-ingress`}${tailnet ? `.${tailnet}` : ''}`;
+      // The host the operator serves, as the tailscale-ingress rule reads it: one function.
+      const host = tailscaleServedHost(o, tailnet);
       const isPublic = o.metadata.annotations?.['tailscale.com/funnel'] === 'true';
       const entry = graph.entry(`https://${host}`, isPublic ? 'public, Tailscale Funnel' : 'tailnet only');
       const backends = [o.spec.defaultBackend, ...(o.spec.rules ?? []).flatMap((r: Obj) => (r.http?.paths ?? []).map((p: Obj) => p.backend))].filter(Boolean);
@@ -56,11 +59,11 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     }
   }
 
-  // Indexes, so the picture stays linear in the number of objects.
-  const clusterBySecret = new Map<string, Obj>();
+  // Indexes, so the picture stays linear in the number of objects. Who writes which Secret is
+  // the reference check's model (producers.ts); what a pod reads, its walker (pod-reads.ts).
+  const produced = new ProducedIndex(objects.map(({ kube }) => kube));
   const storeDestinations = new Map<string, string>();
   for (const { object: o } of objects) {
-    if (isGroupKind(o, KINDS.CnpgCluster)) clusterBySecret.set(`${o.metadata.name}-app`, o);
     if (isGroupKind(o, KINDS.BarmanObjectStore)) storeDestinations.set(`${o.metadata.namespace}/${o.metadata.name}`, o.spec?.configuration?.destinationPath);
   }
   const workloadsByNamespace = new Map<string, Obj[]>();
@@ -71,7 +74,7 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     workloadsByNamespace.set(o.metadata.namespace, list);
   }
   const policies = objects.map(({ object: o }) => o).filter((o) => isGroupKind(o, KINDS.NetworkPolicy) && (o.spec?.policyTypes ?? ['Ingress']).includes('Ingress'));
-  for (const { object: o } of objects) {
+  for (const { object: o, kube } of objects) {
     const ns = o.metadata.namespace ?? '';
     if (isGroupKind(o, KINDS.Service)) {
       const service = graph.node('Service', ns, o.metadata.name);
@@ -95,15 +98,12 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     }
     if (PICTURED_WORKLOADS.has(o)) {
       const workload = graph.node(o.kind, ns, o.metadata.name);
-      const pod = o.spec?.template?.spec ?? {};
-      for (const v of pod.volumes ?? []) {
-        if (v.persistentVolumeClaim) graph.edge(workload, graph.node('PersistentVolumeClaim', ns, v.persistentVolumeClaim.claimName));
-      }
-      // A database is used through its application Secret, `<cluster>-app` (or a copy of it).
-      const secrets = (pod.containers ?? []).flatMap((c: Obj) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name)).filter(Boolean);
-      for (const secret of secrets) {
-        const c = clusterBySecret.get(secret);
-        if (c) graph.edge(workload, graph.node('Cluster', c.metadata.namespace, c.metadata.name), isGroupKind(o, KINDS.Job) ? 'migrates' : undefined);
+      for (const read of podReadsOf(kube)) {
+        if (sameGroupKind(read.kind, KINDS.PersistentVolumeClaim)) graph.edge(workload, graph.node('PersistentVolumeClaim', ns, read.target.name));
+        // A database is used through a Secret its Cluster writes (`<cluster>-app`, its CA...), or
+        // a copy of one in the app's namespace.
+        const writer = produced.origin(read.kind, read.target)?.source;
+        if (writer && isGroupKind(writer, KINDS.CnpgCluster)) graph.edge(workload, graph.node('Cluster', String(writer.metadata.namespace), String(writer.metadata.name)), isGroupKind(o, KINDS.Job) ? 'migrates' : undefined);
       }
     }
     if (isGroupKind(o, KINDS.CnpgCluster)) {

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
+import { apiGroupOf, dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../engine/output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
@@ -224,8 +224,7 @@ export function riskId(risk: Pick<Risk, 'rule' | 'object'>): string {
 
 /** `Kind[.group]/[namespace/]name`, as kubectl names a resource type (`Cluster.postgresql.cnpg.io`). */
 export function objectPath(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {
-  const slash = ref.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  const group = apiGroupOf(ref.apiVersion);
   return `${ref.kind}${group ? `.${group}` : ''}/${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
 }
 
