@@ -114,7 +114,7 @@ export interface HttpRouteRule {
 export interface HttpRouteProps {
   /** The route's name. */
   readonly name: string;
-  /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromAttributes` for a shared one. */
+  /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromGatewayAttributes` for a shared one. */
   readonly gateway: IGateway;
   /**
    * The hostnames it serves; each must be served by an HTTPS listener of the Gateway.
