@@ -84,7 +84,7 @@ export interface StateHubProps {
  */
 export class StateHub extends Construct implements IConnectable {
   /**
-   * The State Hub image as the reference records it (shared reference deployment 4; the image is
+   * The State Hub image as its operators recorded it (docs/reference-records.md; the image is
    * built locally and its registry is an overlay value, so the contract applies to whatever
    * repository the overlay names): FastAPI on port 8000, `DATABASE_URL` required, `GET
    * /state/health` answering `{"status":"ok","db":"connected"}`, so it depends on the database
@@ -93,7 +93,7 @@ export class StateHub extends Construct implements IConnectable {
    */
   public static readonly IMAGE_CONTRACT = new ImageContract({
     repository: 'state-hub',
-    source: 'shared reference-deployments.md, "4. State Hub" (no public repository)',
+    source: 'docs/reference-records.md, "State Hub" (no public repository)',
     user: 1000,
     ports: [8000],
     requiredEnv: { DATABASE_URL: 'the application database (SQLAlchemy and Alembic read it)' },
