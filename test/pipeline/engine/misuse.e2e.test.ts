@@ -255,7 +255,7 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
     withFault('type-error');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^test\/pipeline\/cli\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
