@@ -71,7 +71,10 @@ export interface StateHubProps {
    * @default none
    */
   readonly allowFrom?: readonly NetworkPeer[];
-  /** @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library. */
+  /**
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default none
+   */
   readonly clients?: readonly NetworkPeer[];
 }
 

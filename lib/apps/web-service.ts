@@ -139,7 +139,10 @@ export interface WebServiceProps {
    * @default no NetworkPolicy: the namespace's policies apply, and `connections.allowFrom` is refused
    */
   readonly allowFrom?: readonly NetworkPeer[];
-  /** @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library. */
+  /**
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default no NetworkPolicy
+   */
   readonly ingressFrom?: readonly NetworkPeer[];
 }
 
@@ -242,24 +245,7 @@ export class WebService extends Construct implements IConnectable {
       },
     });
 
-    if (allowFrom) {
-      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-        metadata: { name: `${props.name}-ingress`, labels },
-        spec: {
-          podSelector: { matchLabels: { ...this.selector } },
-          policyTypes: ['Ingress'],
-          // Lazy: peers added with connections.allowFrom after construction are included. No
-          // peers: nothing is admitted (a port-forward still works: it enters the pod's network
-          // namespace directly).
-          ingress: Lazy.any({
-            produce: () => {
-              const peers = this.connections.allowed;
-              return peers.length > 0 ? [{ from: peers.map((p) => networkPolicyPeer(p, chart.namespace!)), ports: [tcpPort(port)] }] : [];
-            },
-          }),
-        },
-      });
-    }
+    if (allowFrom) this.renderNetworkPolicy(labels, chart.namespace!);
 
     if (props.route) {
       this.route = new HttpRoute(this, 'Route', {
@@ -290,6 +276,26 @@ export class WebService extends Construct implements IConnectable {
       containers: [{ ...this.container, name: containerName, command: [...command] }],
       volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
     };
+  }
+
+  /** The ingress NetworkPolicy `<name>-ingress`: the peers of `connections`, to the port only. */
+  private renderNetworkPolicy(labels: Record<string, string>, namespace: string): void {
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: `${this.name}-ingress`, labels },
+      spec: {
+        podSelector: { matchLabels: { ...this.selector } },
+        policyTypes: ['Ingress'],
+        // Lazy: peers added with connections.allowFrom after construction are included. No
+        // peers: nothing is admitted (a port-forward still works: it enters the pod's network
+        // namespace directly).
+        ingress: Lazy.any({
+          produce: () => {
+            const peers = this.connections.allowed;
+            return peers.length > 0 ? [{ from: peers.map((p) => networkPolicyPeer(p, namespace)), ports: [tcpPort(this.port)] }] : [];
+          },
+        }),
+      },
+    });
   }
 
   /** The Deployment: the base container with its port, probes and every volume. */

@@ -311,7 +311,10 @@ export interface CnpgDatabaseProps {
   readonly importFrom?: DatabaseImport;
   /** Peers admitted to port 5432; more can be added with `connections.allowFrom`. @default none */
   readonly allowFrom?: readonly NetworkPeer[];
-  /** @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library. */
+  /**
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default none
+   */
   readonly clients?: readonly NetworkPeer[];
   /**
    * Emit a NetworkPolicy that admits only the peers of `allowFrom`, the Cluster's own pods and the

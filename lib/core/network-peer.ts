@@ -63,7 +63,12 @@ export interface ConnectionsProps {
    * `allowFrom` then fails with this reason and `hint`.
    * @default undefined: the owner admits peers
    */
-  readonly refusal?: { readonly message: string; readonly hint: string };
+  readonly refusal?: {
+    /** What is wrong, after the owner's path: why it has nothing to admit a peer through. */
+    readonly message: string;
+    /** How to fix it: where to admit the peer instead. */
+    readonly hint: string;
+  };
 }
 
 /**
