@@ -35,7 +35,7 @@ export interface HttpRouteMatch {
 
 /** A Service backend. */
 export interface HttpBackend {
-  /** The Service: one this app emits (e.g. `WebService.service`) or `ServiceRef.fromName`; another namespace gets a ReferenceGrant. */
+  /** The Service: one this app emits (e.g. `WebService.service`) or `ServiceRef.fromServiceAttributes`; another namespace gets a ReferenceGrant. */
   readonly service: IServiceRef;
   /** The Service port number (required by Gateway API for Services). */
   readonly port: number;
