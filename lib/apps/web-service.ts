@@ -384,10 +384,11 @@ function settingsOf(props: WebServiceProps, production: boolean): WebServiceSett
 function validateWebService(props: WebServiceProps, settings: WebServiceSettings, claims: Readonly<Record<string, PersistentClaim>>): string[] {
   return [
     ...validateName(props),
-    ...validateImage(props, settings),
+    ...validateImagePolicy(settings),
     ...validateUser(settings),
     ...validateProbes(props, settings),
     ...validatePort(props, settings),
+    ...validateContractImage(props, settings),
     ...checkResources({ requests: { cpu: settings.cpu, memory: settings.memory }, limits: { memory: settings.memoryLimit } }),
     ...validateVolumes(props),
     ...validateClaims(props, claims),
@@ -401,12 +402,14 @@ function validateName(props: WebServiceProps): string[] {
   return problem ? [`name "${props.name}" ${problem} (it names the Service)`] : [];
 }
 
-/** The image follows the environment's image policy (a digest in production) and, with a contract, is of the contract's repository. */
-function validateImage(props: WebServiceProps, { policy, contract }: WebServiceSettings): string[] {
-  const errors: string[] = [];
-  if ('error' in policy) errors.push(policy.error);
-  if (contract && !contract.matches(props.image)) errors.push(`image "${props.image}" is not of the contract's repository ${contract.repository}`);
-  return errors;
+/** The image follows the environment's image policy: a digest in production, never `latest` or untagged. */
+function validateImagePolicy({ policy }: WebServiceSettings): string[] {
+  return 'error' in policy ? [policy.error] : [];
+}
+
+/** With a contract, the image is of the contract's repository: the contract states another image's facts otherwise. */
+function validateContractImage(props: WebServiceProps, { contract }: WebServiceSettings): string[] {
+  return contract && !contract.matches(props.image) ? [`image "${props.image}" is not of the contract's repository ${contract.repository}`] : [];
 }
 
 /** The restricted Pod Security Standard requires a non-root user and group. */
