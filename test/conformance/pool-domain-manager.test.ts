@@ -23,9 +23,27 @@ conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
     holds: (m) => {
       const { container } = mainContainer(m);
       expect(container.env).toContainEqual({ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } });
-      const keys = m.one('ExternalSecret', 'pool-domain-manager-env').spec.data.map((d: any) => d.secretKey);
-      expect(keys).toEqual(expect.arrayContaining(['DYNADOT_API_KEY', 'DYNADOT_API_SECRET']));
-      expect(container.envFrom).toContainEqual({ secretRef: { name: 'pool-domain-manager-env' } });
+      expect(container.env).toContainEqual({ name: 'DYNADOT_API_KEY', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'api-key' } } });
+      expect(container.env).toContainEqual({ name: 'DYNADOT_API_SECRET', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'api-secret' } } });
+    },
+  },
+  {
+    source: pdm('cmd/pdm/main.go loadConfig'),
+    says: 'PDM_RESERVATION_TTL defaults to "10m", PDM_SWEEPER_INTERVAL to "30s": optional, so nothing that fails whole without them is required',
+    holds: (m) => {
+      const data = m.one('ConfigMap', 'pool-domain-manager-env').data;
+      expect(data.PDM_RESERVATION_TTL).toBeUndefined();
+      expect(data.PDM_SWEEPER_INTERVAL).toBeUndefined();
+      expect(m.all('ExternalSecret').map((o: any) => o.metadata.name)).not.toContain('pool-domain-manager-env');
+    },
+  },
+  {
+    source: [pdm('internal/dynadot/dynadot.go'), { repository: 'openova-io/openova', commit: '585b046', files: ['docs/SECRET-ROTATION.md'] }],
+    says: 'the Dynadot credentials live in Secret dynadot-api-credentials in openova-system, keys api-key and api-secret; the managed domains in its key domains',
+    holds: (m) => {
+      const { container } = mainContainer(m);
+      expect(container.env).toContainEqual({ name: 'DYNADOT_MANAGED_DOMAINS', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'domains' } } });
+      expect(m.one('Deployment').metadata.namespace).toBe('openova-system');
     },
   },
   {
