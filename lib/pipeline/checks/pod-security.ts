@@ -1,7 +1,7 @@
 import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record, type ContainerRef, type Json, type PodTemplate } from './objects';
 import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS, LONG_RUNNING_KINDS } from '../../core/kinds';
+import { isGroupKind, KINDS, LONG_RUNNING_KINDS, RUN_TO_COMPLETION_KINDS } from '../../core/kinds';
 
 /**
  * Rules over pod templates: the Pod Security Standards "restricted" profile, no mounted
@@ -141,12 +141,21 @@ export const noTokenAutomount: PolicyRule = {
   },
 };
 
-/** Long-running workloads: what the scheduler and the rollout need from every container. */
+/** What the scheduler and the rollout need from every container. */
 
-/** `probes-and-requests`: long-running containers have probes and requests. */
+/**
+ * Whether `object`'s pods run until stopped: a long-running controller's, or a bare Pod whose
+ * restartPolicy is Always (the API default); Jobs, CronJobs and other Pods run to completion.
+ */
+function runsUntilStopped(object: KubeObject): boolean {
+  if (isGroupKind(object, KINDS.Pod)) return (record(object.spec).restartPolicy ?? 'Always') === 'Always';
+  return LONG_RUNNING_KINDS.has(object);
+}
+
+/** `probes-and-requests`: containers have requests, and long-running ones probes. */
 export const probesAndRequests: PolicyRule = {
   name: 'probes-and-requests',
-  summary: 'every container of a Deployment, StatefulSet or DaemonSet has a readiness and a liveness probe and cpu and memory requests',
+  summary: 'every container of a Deployment, StatefulSet, DaemonSet or bare Pod with restartPolicy Always has a readiness and a liveness probe and cpu and memory requests; every container of a Job, CronJob or other Pod has cpu and memory requests',
   sources: [
     'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes',
     'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ (the scheduler places pods by their requests)',
@@ -154,12 +163,14 @@ export const probesAndRequests: PolicyRule = {
   check(objects: readonly KubeObject[]) {
     const findings: Finding[] = [];
     for (const object of objects) {
-      if (!LONG_RUNNING_KINDS.has(object)) continue;
+      const longRunning = runsUntilStopped(object);
+      // A probe on a pod that runs to completion proves nothing: readiness gates no traffic.
+      if (!longRunning && !RUN_TO_COMPLETION_KINDS.has(object) && !isGroupKind(object, KINDS.Pod)) continue;
       for (const template of podTemplatesOf(object)) {
         for (const ref of containersOf(template.spec, ['containers'])) {
           const missing: string[] = [];
-          if (!ref.container.readinessProbe) missing.push('a readinessProbe');
-          if (!ref.container.livenessProbe) missing.push('a livenessProbe');
+          if (longRunning && !ref.container.readinessProbe) missing.push('a readinessProbe');
+          if (longRunning && !ref.container.livenessProbe) missing.push('a livenessProbe');
           const requests = record(record(ref.container.resources).requests);
           if (requests.cpu === undefined) missing.push('a cpu request');
           if (requests.memory === undefined) missing.push('a memory request');

@@ -14,6 +14,7 @@ import { syncOrder } from './sync-order';
 import { singleWriter } from './claims';
 import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
+import { autoscaling, cronSchedule } from './workloads';
 import { EXCEPTION_ANNOTATION_PREFIX, type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
 
 /**
@@ -51,6 +52,8 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'gateway-api': gatewayApi,
   'cnpg-cluster': cnpgCluster,
   'volume-claim': volumeClaim,
+  'cron-schedule': cronSchedule,
+  'autoscaling': autoscaling,
 };
 
 /** A finding with its rule. */

@@ -18,7 +18,7 @@ export const CDK8S_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
  */
 export const stableSelectors: PolicyRule = {
   name: 'stable-selectors',
-  summary: `no workload, Service, NetworkPolicy or PodDisruptionBudget selects pods by ${CDK8S_ADDRESS_LABEL}, which cdk8s-plus derives from the construct path`,
+  summary: `no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job), Service, NetworkPolicy or PodDisruptionBudget selects pods by ${CDK8S_ADDRESS_LABEL}, which cdk8s-plus derives from the construct path`,
   sources: ['cdk8s-plus-28 Workload `select` (default true) and `cdk8s.io/metadata.addr`', 'https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#label-selector-updates'],
   check(objects) {
     const findings: Finding[] = [];
@@ -35,7 +35,7 @@ export const stableSelectors: PolicyRule = {
       if (!keys.includes(CDK8S_ADDRESS_LABEL)) continue;
       findings.push({
         object,
-        message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${isGroupKind(object, KINDS.Service) ? ' and the Service loses its pods' : ', and a Deployment\'s selector cannot change after creation'}`,
+        message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${isGroupKind(object, KINDS.Service) ? ' and the Service loses its pods' : IMMUTABLE_SELECTOR_KINDS.has(object) ? `, and a ${object.kind}'s selector cannot change after creation` : ', and it stops selecting the pods'}`,
         fix: isGroupKind(object, KINDS.Service)
           ? 'select the pods by stable labels: new kplus.Service(chart, id, { selector: kplus.Pods.select(chart, id, { labels: chart.selectorFor(component) }), ... }) instead of exposeViaService() or selector: workload, which select by the construct path (docs/cdk8s-plus.md)'
           : 'create the cdk8s-plus workload with select: false and podMetadata: { labels: chart.selectorFor(component) }, then workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(component) })) (docs/cdk8s-plus.md)',
