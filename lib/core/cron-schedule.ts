@@ -146,3 +146,16 @@ export function timeZoneProblem(zone: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The most a CronJob's name may have: the controller names each Job `<cronjob>-<11 characters>`
+ * and a Job name must fit a 63-character label (kubernetes pkg/apis/batch/validation/validation.go
+ * `ValidateCronJobCreate`: "must be no more than 52 characters").
+ */
+export const CRONJOB_NAME_MAX = 52;
+
+/** Why `name` cannot name a CronJob, or undefined when it can (length only; the DNS rules are lib/core/dns.ts's). */
+export function cronJobNameProblem(name: string): string | undefined {
+  if (name.length <= CRONJOB_NAME_MAX) return undefined;
+  return `has ${name.length} characters; the API server refuses a CronJob name longer than ${CRONJOB_NAME_MAX}, since its Jobs are named <name>-<11 characters>`;
+}

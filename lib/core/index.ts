@@ -28,7 +28,8 @@ export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
 export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
 export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretKeyProblem } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
-export { ACCESS_MODES, SINGLE_WRITER_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { CRON_DESCRIPTORS, CRON_FIELDS, CRONJOB_NAME_MAX, CRONJOB_SCHEDULE_FORM, cronDescriptorProblem, cronFieldProblem, cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem, type CronField } from './cron-schedule';
 export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema

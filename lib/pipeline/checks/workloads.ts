@@ -1,5 +1,5 @@
 import { checkBackupSchedule } from '../../cnpg/backup-schedule';
-import { cronJobScheduleProblem, timeZoneProblem } from '../../core/cron-schedule';
+import { cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem } from '../../core/cron-schedule';
 import { apiGroupOf, groupKindKey, groupKindOf, isGroupKind, KINDS, REPLICATED_KINDS } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record } from './objects';
@@ -10,13 +10,6 @@ import type { Finding, PolicyRule } from './types';
  * and the controllers would refuse or fight over, checked on every rendered object however it
  * was built. `ScheduledJob` and `WebService` run the same functions on their props.
  */
-
-/**
- * The most a CronJob's name may have: the controller names each Job `<cronjob>-<11 characters>`
- * and a Job name is a 63-character label (kubernetes pkg/apis/batch/validation/validation.go
- * `ValidateCronJobCreate`: "must be no more than 52 characters").
- */
-export const CRONJOB_NAME_MAX = 52;
 
 /** `cron-schedule`: schedules the API server and CloudNativePG's webhook accept, in the form each needs. */
 export const cronSchedule: PolicyRule = {
@@ -40,9 +33,8 @@ export const cronSchedule: PolicyRule = {
           if (zone) findings.push({ object, message: `spec.timeZone ${zone}`, fix: 'name an IANA zone, or leave timeZone out for the controller\'s (usually UTC)' });
         }
         const name = String(object.metadata.name ?? '');
-        if (name.length > CRONJOB_NAME_MAX) {
-          findings.push({ object, message: `the name "${name}" has ${name.length} characters; the API server refuses a CronJob name longer than ${CRONJOB_NAME_MAX}, since its Jobs are named <name>-<11 characters>`, fix: `shorten the name to ${CRONJOB_NAME_MAX} characters or fewer` });
-        }
+        const long = cronJobNameProblem(name);
+        if (long) findings.push({ object, message: `the name "${name}" ${long}`, fix: 'shorten the name' });
       }
       if (isGroupKind(object, KINDS.CnpgScheduledBackup) && typeof spec.schedule === 'string') {
         const problem = checkBackupSchedule(spec.schedule);
