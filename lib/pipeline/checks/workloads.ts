@@ -2,7 +2,7 @@ import { checkBackupSchedule } from '../../cnpg/backup-schedule';
 import { cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem } from '../../core/cron-schedule';
 import { apiGroupOf, groupKindKey, groupKindOf, isGroupKind, KINDS, REPLICATED_KINDS } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
-import { containersOf, list, podTemplatesOf, record } from './objects';
+import { record } from './objects';
 import type { Finding, PolicyRule } from './types';
 
 /**
@@ -67,62 +67,25 @@ export function autoscaledWorkloads(objects: readonly KubeObject[]): Autoscaled[
 }
 
 /**
- * The resources an autoscaler scales `container` on by utilization (a percentage of the request):
- * `Resource` metrics for every container, `ContainerResource` metrics for the one named. An
- * autoscaling/v2 HPA without metrics scales on 80% cpu utilization (HorizontalPodAutoscalerSpec
- * `metrics`: "If not set, the default metric will be set to 80% average CPU utilization").
- */
-export function utilizationResources(autoscaler: KubeObject, container: string): string[] {
-  const metrics = list(record(autoscaler.spec).metrics);
-  if (metrics.length === 0) return ['cpu'];
-  const out = new Set<string>();
-  for (const metric of metrics) {
-    const source = metric.type === 'Resource' ? record(metric.resource) : metric.type === 'ContainerResource' ? record(metric.containerResource) : undefined;
-    if (!source || record(source.target).type !== 'Utilization') continue;
-    if (metric.type === 'ContainerResource' && source.container !== container) continue;
-    if (typeof source.name === 'string') out.add(source.name);
-  }
-  return [...out].sort();
-}
-
-/**
  * `autoscaling`: a workload an autoscaler scales is left to it. ArgoCD re-applies `spec.replicas`
  * on every sync, undoing the autoscaler (argo-cd docs/user-guide/best_practices.md, "Leaving room
- * for imperativeness": leave replicas out of the manifest); and utilization is a share of the
- * request, so a container without one leaves the autoscaler blind
- * (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#how-does-a-horizontalpodautoscaler-work).
+ * for imperativeness": leave replicas out of the manifest). The requests its utilization is a
+ * share of are probes-and-requests' to demand: every container of a replicated kind has them.
  */
 export const autoscaling: PolicyRule = {
   name: 'autoscaling',
-  summary: 'a Deployment or StatefulSet (any replicated kind) that a HorizontalPodAutoscaler of the app scales leaves spec.replicas out, and each of its containers requests every resource the autoscaler scales on by utilization',
-  sources: [
-    'https://argo-cd.readthedocs.io/en/stable/user-guide/best_practices/#leaving-room-for-imperativeness',
-    'https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#how-does-a-horizontalpodautoscaler-work (a container without the request leaves utilization undefined: the autoscaler takes no action)',
-  ],
+  summary: 'a Deployment, StatefulSet or other replicated workload that a HorizontalPodAutoscaler of the app scales leaves spec.replicas out of its manifest, so ArgoCD does not reset the count the autoscaler chose',
+  sources: ['https://argo-cd.readthedocs.io/en/stable/user-guide/best_practices/#leaving-room-for-imperativeness'],
   check(objects) {
     const findings: Finding[] = [];
     for (const { autoscaler, target } of autoscaledWorkloads(objects)) {
-      const by = `HorizontalPodAutoscaler ${String(autoscaler.metadata.name)}`;
-      if (REPLICATED_KINDS.has(target) && record(target.spec).replicas !== undefined) {
-        findings.push({
-          object: target,
-          message: `${by} scales it, but its manifest sets spec.replicas (${String(record(target.spec).replicas)}): every ArgoCD sync resets the count the autoscaler chose`,
-          fix: 'leave spec.replicas out of the manifest (WebService: autoscaling instead of replicas); the autoscaler\'s minReplicas is the floor',
-        });
-      }
-      for (const template of podTemplatesOf(target)) {
-        for (const ref of containersOf(template.spec, ['containers'])) {
-          const requests = record(record(ref.container.resources).requests);
-          const missing = utilizationResources(autoscaler, ref.name).filter((r) => requests[r] === undefined);
-          if (missing.length > 0) {
-            findings.push({
-              object: target,
-              message: `${by} scales it on ${missing.join(' and ')} utilization, but ${ref.label} requests no ${missing.join(' or ')}: utilization is a share of the request, so the autoscaler takes no action`,
-              fix: `give ${ref.label} a ${missing.join(' and ')} request`,
-            });
-          }
-        }
-      }
+      const replicas = record(target.spec).replicas;
+      if (!REPLICATED_KINDS.has(target) || replicas === undefined) continue;
+      findings.push({
+        object: target,
+        message: `HorizontalPodAutoscaler ${String(autoscaler.metadata.name)} scales it, but its manifest sets spec.replicas (${String(replicas)}): every ArgoCD sync resets the count the autoscaler chose`,
+        fix: 'leave spec.replicas out of the manifest (WebService: autoscaling instead of replicas); the autoscaler\'s minReplicas is the floor',
+      });
     }
     return findings;
   },
