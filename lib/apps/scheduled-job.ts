@@ -35,9 +35,9 @@ export interface ScheduledJobProps {
   /** Arguments to the command. @default the image's CMD */
   readonly args?: readonly string[];
   /**
-   * When to run, as a Kubernetes CronJob schedule: five fields, minute first ("0 2 * * *" is
-   * 02:00 daily), or @hourly, @daily, @weekly, @monthly, @yearly, @every <duration>. Not the
-   * six-field form with seconds that a `CnpgDatabase` backup schedule takes.
+   * When to run, as a Kubernetes CronJob schedule: five fields, minute first (`0 2 * * *` is
+   * 02:00 daily), or `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`, `@every <duration>`.
+   * Not the six-field form with seconds that a `CnpgDatabase` backup schedule takes.
    */
   readonly schedule: string;
   /**

@@ -14,10 +14,13 @@
 
 /** One field of a cron schedule: its name and bounds (robfig/cron v3.0.1 spec.go `bounds`). */
 export interface CronField {
+  /** Its name in messages, e.g. "day of month". */
   readonly label: string;
+  /** The smallest value. */
   readonly min: number;
+  /** The largest value. */
   readonly max: number;
-  /** Names the field accepts besides numbers, in order from `min` (case-insensitive). */
+  /** Names the field accepts besides numbers, in order from `min` (case-insensitive). @default numbers only */
   readonly names?: readonly string[];
 }
 
