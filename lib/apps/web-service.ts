@@ -439,6 +439,7 @@ function checksum(data: Readonly<Record<string, string>>): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 
+/** `record` with its keys in code-unit order, so the output does not depend on insertion order or locale. */
 export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(byKey));
 }
