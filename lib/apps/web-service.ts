@@ -14,6 +14,7 @@ import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
 import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
+import { KINDS } from '../core/kinds';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
 import { addAutoscaler, addDisruptionBudget, disruptionBudgetOf, maxPods, scalingProblems, type WebServiceAutoscaling, type WebServiceDisruptionBudget } from './web-service-scaling';
@@ -232,7 +233,7 @@ export class WebService extends Construct {
           volumeNames.add(v.name);
         }
         // The policy rule single-writer holds every rendered workload to the same check.
-        const writer = { kind: 'Deployment', replicas: maxPods(props), strategy: props.strategy };
+        const writer = { kind: KINDS.Deployment, replicas: maxPods(props), strategy: props.strategy };
         for (const [volume, claim] of Object.entries(this.claims)) {
           const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
           if (problem) errors.push(`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`);

@@ -23,6 +23,7 @@ export { formatProblems, UserError, type Problem } from './errors';
 export { imagePolicy, parseImage, type ImageReference } from './image';
 export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';
+export type { GroupKind } from './kinds';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
 export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';

@@ -1,6 +1,6 @@
 import { isRecord, record } from './objects';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS } from '../../core/kinds';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { ANY_KIND, isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * dist/ is committed and read by everyone with access to the repository: it must hold no secret
@@ -12,20 +12,15 @@ const SECRET_GOOD_PRACTICES = 'https://kubernetes.io/docs/concepts/security/secr
 const MOVE_IT = 'keep the value out of the code and overlays: seal it into a SealedSecret (kubeseal --raw) or fetch it with an ExternalSecret, and reference that Secret (secretKeyRef, envFrom); rotate it if it was ever committed';
 
 /** `no-secret-data`: no Secret carries its values in dist/. */
-export const noSecretData: PolicyRule = {
+export const noSecretData: RuleDeclaration = {
   name: 'no-secret-data',
-  summary: 'no Secret object with data or stringData: secret values never appear in dist/',
+  summary: 'no Secret object with data or stringData: a Secret manifest is only base64, so secret values never appear in dist/',
+  scope: [KINDS.Secret],
   sources: [SECRET_GOOD_PRACTICES, 'https://github.com/bitnami-labs/sealed-secrets#overview (only the in-cluster controller can decrypt a SealedSecret)'],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      if (!isGroupKind(object, KINDS.Secret)) continue;
-      const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
-      if (fields.length > 0) {
-        findings.push({ object, message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/`, fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}` });
-      }
-    }
-    return findings;
+  fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}`,
+  check(object) {
+    const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
+    return fields.length > 0 ? [{ message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/` }] : [];
   },
 };
 
@@ -84,22 +79,22 @@ export function secretKind(value: string): SecretPattern | undefined {
 }
 
 /** `no-secret-strings`: no rendered string looks like a secret. */
-export const noSecretStrings: PolicyRule = {
+export const noSecretStrings: RuleDeclaration = {
   name: 'no-secret-strings',
-  summary: 'no string anywhere in a rendered object (env, args, ConfigMaps, annotations, ...) looks like a private key, an AWS key, a GitHub or Slack token, or a PostgreSQL URL with a password; SealedSecret ciphertext is exempt',
+  summary: 'no string anywhere in a rendered object (env, args, ConfigMaps, annotations, URLs, map keys) looks like a private key, an AWS access key id, a GitHub or Slack token, or a PostgreSQL URL with an inline password (a $(VAR) or ${VAR} password reference is fine); a SealedSecret\'s spec.encryptedData values are exempt: they are ciphertext',
+  scope: [ANY_KIND],
   sources: [SECRET_GOOD_PRACTICES, ...SECRET_PATTERNS.map((p) => `${p.what}: ${p.source}`)],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      const sealed = isGroupKind(object, KINDS.SealedSecret);
-      walkStrings(object, [], (value, path, isKey) => {
-        // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
-        if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;
-        const kind = secretKind(value);
-        if (kind) findings.push({ object, message: `${isKey ? `a key of ${formatPath(path.slice(0, -1))}` : formatPath(path)} holds what looks like ${kind.what} (value not shown)`, fix: MOVE_IT });
-      });
-    }
-    return findings;
+  fix: MOVE_IT,
+  check(object) {
+    const problems: RuleProblem[] = [];
+    const sealed = isGroupKind(object, KINDS.SealedSecret);
+    walkStrings(object, [], (value, path, isKey) => {
+      // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
+      if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;
+      const kind = secretKind(value);
+      if (kind) problems.push({ message: `${isKey ? `a key of ${formatPath(path.slice(0, -1))}` : formatPath(path)} holds what looks like ${kind.what} (value not shown)` });
+    });
+    return problems;
   },
 };
 

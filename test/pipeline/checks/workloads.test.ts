@@ -77,6 +77,8 @@ const app = defineApp({
   },
 });
 
+const PAIR = ' (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)';
+
 describe('workload rules on raw objects, through synthesize()', () => {
   let overlays: string;
   beforeAll(() => {
@@ -93,7 +95,8 @@ describe('workload rules on raw objects, through synthesize()', () => {
     try {
       return { problems: [], files: synthesize({ apps: [app] as readonly AppDefinition[], overlaysDir: overlays }).files };
     } catch (error) {
-      if (error instanceof UserError) return { problems: error.problems.map((p) => `${p.where}: ${p.message}\n  fix: ${p.hint}`), files: new Map() };
+      // Synth adds which app, environment and overlay to every message; the cases are about the rest.
+      if (error instanceof UserError) return { problems: error.problems.map((p) => `${p.where}: ${p.message.replace(PAIR, '')}\n  fix: ${p.hint}`), files: new Map() };
       throw error;
     }
   };

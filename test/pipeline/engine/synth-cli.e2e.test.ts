@@ -83,7 +83,7 @@ describe('npm run synth', () => {
     writeFileSync(join(root, 'overlays/pal-e-prod/pal-e-docs-api.yaml'), 'namespace: pal-e-docs\nbackend: {service: pal-e-docs, port: 443}\nhostname: pal-e-docs-api\nfunnel: true\n');
     const result = run(root);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/pal-e-docs-api\.yaml:2:38 backend\.port: backend port 443 .* \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\) \(refused by pal-e-docs-api\/api-funnel\)$/m);
+    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/pal-e-docs-api\.yaml:2:38 backend\.port: backend port 443 .* \(refused by pal-e-docs-api\/api-funnel\) \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\)$/m);
   });
 
   test('an overlay file for an app that does not exist is an error', () => {
