@@ -157,6 +157,8 @@ export class ScheduledJob extends Construct {
         for (const name of [...Object.keys(env), ...Object.keys(props.secretEnv ?? {})]) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
         for (const name of Object.keys(props.secretEnv ?? {})) {
           if (name in env) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
+          const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));
+          if (source) errors.push(`${name} is set both by secretEnv and by envFromSecrets (Secret ${source.name}); the container would see only secretEnv's value`);
         }
         return errors;
       },

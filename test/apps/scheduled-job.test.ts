@@ -1,6 +1,7 @@
 import { ScheduledJob, type ScheduledJobProps } from '../../lib/apps/scheduled-job';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import { ImageContract } from '../../lib/core/image-contract';
+import { SecretSource } from '../../lib/core/secret-source';
 import { enforcePolicy } from '../../lib/pipeline/checks/policy';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
@@ -106,6 +107,12 @@ describe('ScheduledJob', () => {
     test('negative limits, and a start deadline the controller cannot meet', () => {
       expect(errorsOf({ successfulJobsHistoryLimit: -1 })).toMatch(/successfulJobsHistoryLimit -1 must be a whole number, 0 or more/);
       expect(errorsOf({ startingDeadlineSeconds: 5 })).toMatch(/startingDeadlineSeconds 5 is below 10: the controller checks every 10 seconds/);
+    });
+    test('a variable set twice: in env and secretEnv, or by secretEnv and a Secret of envFromSecrets', () => {
+      expect(errorsOf({ env: { DATABASE_URL: 'postgres://db/reports' } })).toMatch(/DATABASE_URL is set both in env and in secretEnv/);
+      expect(errorsOf({ envFromSecrets: [SecretSource.fromName('reports-env', { keys: ['DATABASE_URL'] })] })).toMatch(/DATABASE_URL is set both by secretEnv and by envFromSecrets \(Secret reports-env\)/);
+      const objects = render(job({ envFromSecrets: [SecretSource.fromName('reports-env', { keys: ['SMTP_PASSWORD'] })] }));
+      expect(only(objects, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].envFrom).toEqual([{ configMapRef: { name: 'nightly-report-env' } }, { secretRef: { name: 'reports-env' } }]);
     });
     test('a tag without digest in production', () => {
       expect(problemsOf(() => render(job({}, { production: true }))).join('\n')).toMatch(/digest/);
