@@ -78,7 +78,7 @@ export const poolDomainManager = defineApp({
       && new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
     // The backup store reads its keys through the ExternalSecret, so a renamed key fails synth.
     const db = cnpgDatabaseFromValues(chart, 'Database', values.database, { secrets: backupCredentials ? [backupCredentials] : [] });
-    db.allowConnectionsFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
+    db.connections.allowFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
 
     new WebService(chart, 'Web', {
       name: 'pool-domain-manager',
@@ -87,7 +87,7 @@ export const poolDomainManager = defineApp({
       env: { PORT: String(PORT) },
       envFromSecrets: [env],
       secretEnv: { PDM_DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri } },
-      ingressFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
+      allowFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

@@ -6,10 +6,9 @@ import { imagePolicy } from '../core/image';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { byKey } from '../core/order';
-import { checkResources } from '../core/quantity';
-import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
-import { isEnvVarName } from '../core/values';
-import { doubled, scratchVolumes, sortedRecord, type ContainerResources, type SecretKeyEnv } from './web-service';
+import { checkResources, multiplyQuantity } from '../core/quantity';
+import type { ISecretSource } from '../core/secret-source';
+import { scratchVolumes, sortedRecord, validateEnvironment, type ContainerResources, type SecretKeyEnv } from './web-service';
 
 /** What a CronJob does when a run is due while the previous one still runs (batch/v1 `ConcurrencyPolicy`). */
 export type ConcurrencyPolicy = 'Forbid' | 'Replace' | 'Allow';
@@ -116,7 +115,7 @@ export class ScheduledJob extends Construct {
     const gid = props.runAsGroup ?? uid;
     const cpu = props.resources?.cpu ?? '100m';
     const memory = props.resources?.memory ?? '128Mi';
-    const memoryLimit = props.resources?.memoryLimit ?? doubled(memory);
+    const memoryLimit = props.resources?.memoryLimit ?? multiplyQuantity(memory, 2) ?? memory;
     const timeZone = props.timeZone ?? 'Etc/UTC';
     const numbers = {
       successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3,
@@ -150,16 +149,8 @@ export class ScheduledJob extends Construct {
         if (Number.isInteger(numbers.startingDeadlineSeconds) && numbers.startingDeadlineSeconds < 10) errors.push(`startingDeadlineSeconds ${numbers.startingDeadlineSeconds} is below 10: the controller checks every 10 seconds, so the run may never start`);
         if (numbers.activeDeadlineSeconds === 0) errors.push('activeDeadlineSeconds 0 stops every run at once; give the seconds a run may take');
         errors.push(...checkResources({ requests: { cpu, memory }, limits: { memory: memoryLimit } }));
-        for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
-          const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
-          if (missing) errors.push(missing);
-        }
-        for (const name of [...Object.keys(env), ...Object.keys(props.secretEnv ?? {})]) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
-        for (const name of Object.keys(props.secretEnv ?? {})) {
-          if (name in env) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
-          const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));
-          if (source) errors.push(`${name} is set both by secretEnv and by envFromSecrets (Secret ${source.name}); the container would see only secretEnv's value`);
-        }
+        // The same checks as WebService's: valid names, known Secret keys, each variable set once.
+        errors.push(...validateEnvironment(props));
         return errors;
       },
     });
