@@ -17,6 +17,7 @@ import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
 import { KINDS } from '../core/kinds';
+import { addAutoscaler, addDisruptionBudget, disruptionBudgetOf, maxPods, scalingProblems, type WebServiceAutoscaling, type WebServiceDisruptionBudget } from './web-service-scaling';
 
 /** Pod template annotation: the SHA-256 of the `<name>-env` ConfigMap's data, so a change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'platform.internal/config-checksum';
@@ -108,8 +109,22 @@ export interface WebServiceProps {
   readonly healthPath?: string;
   /** Also a startup probe, for slow starts: failures allowed before liveness applies. @default none */
   readonly startupFailureThreshold?: number;
-  /** @default 1 */
+  /** The number of pods; leave it out with `autoscaling`, which owns the count. @default 1 */
   readonly replicas?: number;
+  /**
+   * Scale the Deployment with a HorizontalPodAutoscaler (autoscaling/v2) on cpu and/or memory
+   * utilization. The Deployment then leaves `spec.replicas` out, so ArgoCD does not reset the
+   * count the autoscaler chose (argo-cd best_practices.md, "Leaving room for imperativeness").
+   * @default no autoscaler: `replicas` pods
+   */
+  readonly autoscaling?: WebServiceAutoscaling;
+  /**
+   * A PodDisruptionBudget for the pods, so a node drain takes them down one at a time; `false`
+   * for none.
+   * @default maxUnavailable 1 when the service may run more than one pod (replicas or
+   * autoscaling.maxReplicas above 1); none for one pod, which a budget can only block or allow
+   */
+  readonly disruptionBudget?: WebServiceDisruptionBudget | false;
   /** "Recreate" when two pods must never run at once. @default "RollingUpdate" */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
   /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
@@ -246,6 +261,10 @@ export class WebService extends Construct implements IConnectable {
       },
     });
 
+    this.node.addValidation({ validate: () => scalingProblems(props) });
+    addAutoscaler(this, props.name, labels, props.autoscaling);
+    addDisruptionBudget(this, props.name, labels, this.selector, disruptionBudgetOf(props));
+
     if (allowFrom) this.renderNetworkPolicy(labels, chart.namespace!);
 
     if (props.route) {
@@ -315,7 +334,7 @@ export class WebService extends Construct implements IConnectable {
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels, ...(writableRoot ? { annotations: { [WRITABLE_ROOT_REASON_ANNOTATION]: writableRoot } } : {}) },
       spec: {
-        replicas: props.replicas ?? 1,
+        ...(props.autoscaling ? {} : { replicas: props.replicas ?? 1 }),
         selector: { matchLabels: { ...this.selector } },
         strategy: { type: props.strategy ?? 'RollingUpdate' },
         revisionHistoryLimit: 3,
@@ -454,7 +473,7 @@ function validateVolumes(props: WebServiceProps): string[] {
  * single-writer holds every rendered workload to the same check (singleWriterProblem).
  */
 function validateClaims(props: WebServiceProps, claims: Readonly<Record<string, PersistentClaim>>): string[] {
-  const writer = { kind: KINDS.Deployment, replicas: props.replicas ?? 1, strategy: props.strategy };
+  const writer = { kind: KINDS.Deployment, replicas: maxPods(props), strategy: props.strategy };
   return Object.entries(claims).flatMap(([volume, claim]) => {
     const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
     return problem ? [`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`] : [];
@@ -465,7 +484,7 @@ function validateClaims(props: WebServiceProps, claims: Readonly<Record<string, 
  * Environment variables: valid names, Secret keys the Secret is known to have, and each variable
  * set once (with two sources the container would see only one of them).
  */
-function validateEnvironment(props: WebServiceProps): string[] {
+export function validateEnvironment(props: Pick<WebServiceProps, 'env' | 'secretEnv' | 'envFromSecrets'>): string[] {
   const errors: string[] = [];
   for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
     const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
@@ -521,7 +540,7 @@ function baseContainer(props: WebServiceProps, settings: WebServiceSettings, com
  * An emptyDir for each path the contract says the image writes and need not keep (HOME, caches),
  * unless a volume the app gave is mounted there or above: the root filesystem is read-only.
  */
-function scratchVolumes(contract: ImageContract | undefined, given: readonly WebServiceVolume[]): WebServiceVolume[] {
+export function scratchVolumes(contract: ImageContract | undefined, given: readonly WebServiceVolume[]): WebServiceVolume[] {
   const covered = (path: string) => path === '/tmp' || path.startsWith('/tmp/') || given.some((v) => path === v.mountPath || path.startsWith(`${v.mountPath.replace(/\/$/, '')}/`));
   return (contract?.props.writes ?? [])
     .filter((w) => !w.persist && !covered(w.path))
@@ -540,6 +559,7 @@ function checksum(data: Readonly<Record<string, string>>): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 
-function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+/** `record` with its keys in code-unit order, so the output does not depend on insertion order or locale. */
+export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(byKey));
 }

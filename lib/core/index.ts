@@ -29,7 +29,8 @@ export { Connections, networkPolicyPeer, podPeerOf, tcpPort, type ConnectionsPro
 export { checkResources, checkSize, multiplyQuantity, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
 export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretAttributes, type SecretKeyProblem } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServiceAttributes, type ServicePortRef } from './service-ref';
-export { ACCESS_MODES, SINGLE_WRITER_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { CRONJOB_NAME_MAX, CRONJOB_SCHEDULE_FORM, cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem } from './cron-schedule';
 export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema
