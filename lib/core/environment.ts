@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { UserError } from './errors';
+import { KUBERNETES_MINORS, OLDEST_MINOR, VALIDATED_MINOR } from './kubernetes-releases';
 import type { PodPeer } from './network-peer';
 import { dnsLabel, dnsSubdomain, patternRule, quantity } from './values';
 
@@ -90,6 +91,9 @@ export const EnvironmentSchema = Type.Object({
   cluster: dnsLabel({ description: 'the cluster this environment runs on, a DNS label such as "railiance01"' }),
   stage: dnsLabel({ description: 'the stage, a DNS label such as "sandbox", "staging" or "prod"' }),
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
+  kubernetes: Type.Union(KUBERNETES_MINORS.map((minor) => Type.Literal(minor)), {
+    description: `the Kubernetes minor the cluster runs, as a quoted string such as "${VALIDATED_MINOR}" (\`kubectl version\`'s Server Version without the patch); synth refuses an API that release does not serve. From ${OLDEST_MINOR} to ${VALIDATED_MINOR}, the release imports/kubernetes/ holds`,
+  }),
   argocd: Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
     repoURL: Type.String({ ...patternRule('^(https://|ssh://|git@)', 'must be a git URL starting with https://, ssh:// or git@'), description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
