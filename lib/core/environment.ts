@@ -91,8 +91,10 @@ export const EnvironmentSchema = Type.Object({
   cluster: dnsLabel({ description: 'the cluster this environment runs on, a DNS label such as "railiance01"' }),
   stage: dnsLabel({ description: 'the stage, a DNS label such as "sandbox", "staging" or "prod"' }),
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
-  kubernetes: Type.Union(KUBERNETES_MINORS.map((minor) => Type.Literal(minor)), {
-    description: `the Kubernetes minor the cluster runs, as a quoted string such as "${VALIDATED_MINOR}" (\`kubectl version\`'s Server Version without the patch); synth refuses an API that release does not serve. From ${OLDEST_MINOR} to ${VALIDATED_MINOR}, the release imports/kubernetes/ holds`,
+  kubernetes: Type.Unsafe<string>({
+    type: 'string',
+    enum: [...KUBERNETES_MINORS],
+    description: `a Kubernetes minor from "${OLDEST_MINOR}" to "${VALIDATED_MINOR}", quoted: the one the cluster runs (\`kubectl version\` Server Version without the patch); synth refuses an API that release does not serve`,
   }),
   argocd: Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
