@@ -126,7 +126,7 @@ function fieldPath(error: ErrorObject): string {
 function describe(error: ErrorObject): string {
   switch (error.keyword) {
     case 'additionalProperties':
-      return 'is not a field of this kind in the upstream schema; the API server would drop or reject it';
+      return 'is not a field of this kind in the pinned upstream schema; the API server would drop or reject it';
     case 'required':
       return 'is required by the upstream schema';
     case 'enum':
