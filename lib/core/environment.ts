@@ -91,6 +91,11 @@ export const EnvironmentSchema = Type.Object({
   cluster: dnsLabel({ description: 'the cluster this environment runs on, a DNS label such as "railiance01"' }),
   stage: dnsLabel({ description: 'the stage, a DNS label such as "sandbox", "staging" or "prod"' }),
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
+  /**
+   * The Kubernetes minor the cluster runs, quoted, e.g. "1.34" (`kubectl version`, Server Version
+   * without the patch): synth refuses a built-in API that release does not serve yet or no longer
+   * serves (lib/core/kubernetes-releases.ts). One of `KUBERNETES_MINORS`.
+   */
   kubernetes: Type.Unsafe<string>({
     type: 'string',
     enum: [...KUBERNETES_MINORS],
