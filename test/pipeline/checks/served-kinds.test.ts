@@ -3,6 +3,7 @@
 // Time budget: about 10 s (every validator module is loaded once, 27 MB of generated code).
 import { ApiObject } from 'cdk8s';
 import { UserError } from '../../../lib/core/errors';
+import { k8s } from '../../../lib/core/k8s';
 import { validateObject, type KubeObject } from '../../../lib/pipeline/checks/schema-validation';
 import { problemsOf, render, testChart, testEnvironment } from '../../helpers';
 import { minimalBuiltInObjects, minimalCrdObjects, type MinimalObject } from './minimal-objects';
@@ -72,6 +73,22 @@ describe('kinds a platform team adds next, written as they would be', () => {
 
   test.each(Object.keys(samples))('%s synthesizes from a raw ApiObject', (kind) => {
     expect(renderRaw([samples[kind].object])().map((o) => o.kind)).toEqual([kind]);
+  });
+
+  test('the built-in ones synthesize from their typed L1 classes too (cdk8s-plus-28\'s k8s)', () => {
+    const chart = testChart();
+    const spec = (kind: string) => samples[kind].object.spec as never;
+    new k8s.KubeCronJob(chart, 'cron', { metadata: { name: 'nightly' }, spec: spec('CronJob') });
+    const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } } };
+    new k8s.KubeStatefulSet(chart, 'sts', { metadata: { name: 'db' }, spec: { ...(spec('StatefulSet') as object), volumeClaimTemplates: [claim] } as never });
+    new k8s.KubeDaemonSet(chart, 'ds', { metadata: { name: 'agent' }, spec: spec('DaemonSet') });
+    new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', { metadata: { name: 'web' }, spec: spec('HorizontalPodAutoscaler') });
+    const q = (v: string) => k8s.Quantity.fromString(v);
+    new k8s.KubeLimitRange(chart, 'limits', { metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', default: { memory: q('256Mi') }, defaultRequest: { cpu: q('100m'), memory: q('128Mi') } }] } });
+    new k8s.KubePodDisruptionBudget(chart, 'pdb', { metadata: { name: 'web' }, spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } } });
+    expect(render(chart).map((o) => `${o.apiVersion}/${o.kind}`)).toEqual([
+      'batch/v1/CronJob', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'autoscaling/v2/HorizontalPodAutoscaler', 'v1/LimitRange', 'policy/v1/PodDisruptionBudget',
+    ]);
   });
 
   test.each(Object.keys(samples))('%s with a misspelt field is refused at its path', (kind) => {
