@@ -133,9 +133,9 @@ function crdKinds(crds, upstreamFile) {
 }
 
 /** Removes what generate() writes, and nothing else: imports/ also holds the vendored sources. */
-function removeGenerated(out, classes) {
+function removeGenerated(out) {
   for (const name of readdirSync(out)) {
-    if ((classes && name.endsWith('.ts')) || name === 'validators' || name === 'UPSTREAM.json') rmSync(join(out, name), { recursive: true, force: true });
+    if (name.endsWith('.ts') || name === 'validators' || name === 'UPSTREAM.json') rmSync(join(out, name), { recursive: true, force: true });
   }
 }
 
@@ -156,8 +156,7 @@ function importClasses(root, out, work, entry, crds) {
   execFileSync(join(root, 'node_modules/.bin/cdk8s'), ['import', tmp, '--output', out, '--language', 'typescript', '--no-check-upgrade'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: work });
 }
 
-/** `classes: false` leaves imports/*.ts as they are (only the validators change). */
-export function generate(root, { log = console.log, classes = true } = {}) {
+export function generate(root, log = console.log) {
   const out = join(root, 'imports');
   const crdsDir = join(out, 'crds');
   const record = readKubernetesRecord(out);
@@ -167,7 +166,7 @@ export function generate(root, { log = console.log, classes = true } = {}) {
 
   const work = mkdtempSync(join(tmpdir(), 'crd-import-'));
   const upstream = [];
-  removeGenerated(out, classes);
+  removeGenerated(out);
   try {
     for (const entry of readVendored(crdsDir)) {
       const crds = readEntryCrds(crdsDir, entry);
@@ -176,7 +175,7 @@ export function generate(root, { log = console.log, classes = true } = {}) {
         if (kinds[key]) throw new Error(`${entry.upstreamFile}: ${key} is also served by ${kinds[key].source === 'kubernetes' ? `Kubernetes ${record.release}` : kinds[key].source}; remove one of them from imports/crds/VENDORED.json`);
       }
       Object.assign(kinds, found);
-      if (classes) importClasses(root, out, work, entry, crds);
+      importClasses(root, out, work, entry, crds);
       const storage = Object.fromEntries(crds.map((c) => [c.spec.names.kind, (c.spec.versions.find((v) => v.storage) ?? c.spec.versions[0]).name]));
       upstream.push({ file: entry.upstreamFile, upstream: entry.upstream, kinds: storage, classes: entry.classes, sha256: entry.sha256 });
     }

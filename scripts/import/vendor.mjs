@@ -12,12 +12,12 @@
 //   documents     every CustomResourceDefinition of the file: kind, group, the vendored copy
 //                 (imports/crds/<dir>/<CRD name>.yaml), and its byte range and sha256 in the
 //                 upstream file, so `tail -c +$((offset+1)) FILE | head -c length` reproduces it
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { sha256 } from './sources.mjs';
 
-export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+export { sha256 };
 
 /** Splits a multi-document YAML file at its `---` lines, keeping each document's exact bytes. */
 export function documentRanges(bytes) {
