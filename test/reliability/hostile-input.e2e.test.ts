@@ -96,8 +96,10 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function matches(p: Problem, e: Expect): boolean {
   if ('anyOf' in e) return e.anyOf.some((x) => matches(p, x));
   if ('construct' in e) {
-    // A construct's problem about a value from the overlay is placed at the overlay's line, with the construct after the message.
-    const constructPath = /\(refused by (\S+)\)$/.exec(p.message)?.[1] ?? p.where;
+    // A construct's problem about a value from the overlay is placed at the overlay's line, with
+    // the construct after the message; another is placed at the line of the app's code that
+    // created the construct, then its path.
+    const constructPath = /\(refused by (\S+)\)/.exec(p.message)?.[1] ?? p.where.replace(/^\S+\.ts:\d+:\d+ /, '');
     const fromOverlay = e.overlay === undefined || p.message.includes(`values from overlays/${e.overlay}`);
     return e.construct.test(constructPath) && fromOverlay && e.message.test(p.message);
   }

@@ -36,8 +36,12 @@ function projectFrames(stack: string | undefined): StackFrame[] {
   return frames.filter((f) => !f.file.split(/[\\/]/).includes('node_modules') && isAbsolute(f.file));
 }
 
-/** The library's own `lib/` directory, as loaded from source (tests, this repository's tools). */
-const LIBRARY_DIR = resolve(__dirname, '..', '..');
+/**
+ * The library's own `lib/` directory when this module runs from it (tests, this repository's
+ * tools); undefined when it runs bundled into a project's CLI, whose frames the source map takes
+ * back to the project's own `lib/` (or to node_modules).
+ */
+const LIBRARY_DIR = /[\\/]pipeline[\\/]engine$/.test(__dirname) ? resolve(__dirname, '..', '..') : undefined;
 
 /**
  * The innermost frame of the user's code in `stack`: the first frame outside node_modules and
@@ -47,7 +51,7 @@ const LIBRARY_DIR = resolve(__dirname, '..', '..');
  */
 export function userFrame(stack: string | undefined, root: string = process.cwd()): StackFrame | undefined {
   const ours = projectFrames(stack);
-  const inLibrary = (f: StackFrame) => f.file.startsWith(`${LIBRARY_DIR}${sep}`) || relative(root, f.file).split(sep)[0] === 'lib';
+  const inLibrary = (f: StackFrame) => (LIBRARY_DIR !== undefined && f.file.startsWith(`${LIBRARY_DIR}${sep}`)) || relative(root, f.file).split(sep)[0] === 'lib';
   return ours.find((f) => !inLibrary(f)) ?? ours[0];
 }
 
@@ -70,7 +74,7 @@ export function appCodeError(error: unknown, context: AppCodeContext): UserError
   return new UserError({
     where: frameText(top, root),
     message,
-    hint: caller && caller !== top
+    hint: caller && frameText(caller) !== frameText(top)
       ? `the line is in the library, called from ${frameText(caller, root)}: check what the app passes there; if that is right, it is a bug in the library: report it to ${REPORT_BUGS}`
       : "fix the app's code at that line",
   });
