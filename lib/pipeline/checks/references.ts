@@ -185,9 +185,16 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   };
 
   // Every other reference of the model (reference-model.ts), against the same indexes.
+  // The pods of a namespace: those the objects make run, and the clients environment.yaml declares
+  // (existing.clients: pods others run, by namespace and labels).
+  const clients = Object.entries(existing.clients ?? {});
+  const podsIn = (namespace: string) => [
+    ...produced.pods(namespace).map((p) => ({ labels: p.labels, ports: p.ports.map((port) => port.name).filter((n): n is string => n !== undefined), source: objectId(p.source) })),
+    ...clients.filter(([, c]) => c.namespace === namespace).map(([name, c]) => ({ labels: c.podLabels, ports: [] as string[], source: `client ${name} (existing.clients)` })),
+  ];
   const podsSelected = (namespace: string, selector: Json, of: 'pods' | 'services') => (of === 'pods'
-    ? produced.pods(namespace).map((p) => ({ labels: p.labels, ports: p.ports.map((port) => port.name).filter((n): n is string => n !== undefined), source: p.source }))
-    : (servicesIn.get(namespace) ?? []).map((o) => ({ labels: labelsOf(o), ports: list(record(o.spec).ports).map((p) => String(p.name ?? '')), source: o })))
+    ? podsIn(namespace)
+    : (servicesIn.get(namespace) ?? []).map((o) => ({ labels: labelsOf(o), ports: list(record(o.spec).ports).map((p) => String(p.name ?? '')), source: objectId(o) })))
     .filter((p) => selects(selector, p.labels));
   const servicesIn = new Map<string, KubeObject[]>();
   const egressPoliciesIn = new Map<string, KubeObject[]>();
@@ -269,13 +276,15 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       return;
     }
     if (target.to === 'pods') {
-      // Only the pods of namespaces this repository owns are known.
-      const namespaces = target.namespaces.filter((n) => !foreignNamespaces.has(n));
+      // The pods known are those of the object's own namespace and of the namespaces an app of
+      // the environment emits; what runs in anyone else's namespace is not known at synth.
+      const own = objectKeyOf(object).namespace;
+      const namespaces = target.namespaces.filter((n) => n === own || emitted.has(objectKeyId(KINDS.Namespace, { namespace: '', name: n })) || clients.some(([, c]) => c.namespace === n));
       if (namespaces.length === 0) return;
       const selected = namespaces.flatMap((n) => podsSelected(n, target.selector, target.of));
       const what = target.of === 'pods' ? 'pod' : 'Service';
       if (selected.length === 0) {
-        const candidates = namespaces.flatMap((n) => (target.of === 'pods' ? produced.pods(n).map((p) => p.labels) : (servicesIn.get(n) ?? []).map(labelsOf)));
+        const candidates = namespaces.flatMap((n) => (target.of === 'pods' ? podsIn(n).map((p) => p.labels) : (servicesIn.get(n) ?? []).map(labelsOf)));
         report(app, {
           where: at,
           message: `selects no ${what} in namespace ${namespaces.join(', ')}: ${row.whenMissing}`,
@@ -288,7 +297,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         const ports = [...new Set(selected.flatMap((p) => p.ports))].filter(Boolean);
         report(app, {
           where: at,
-          message: `names port "${target.port}", which no ${what} it selects declares (${selected.map((p) => objectId(p.source)).join(', ')}): ${row.whenMissing}`,
+          message: `names port "${target.port}", which no ${what} it selects declares (${selected.map((p) => p.source).join(', ')}): ${row.whenMissing}`,
           allowed: ports.join(', ') || '(no named ports)',
           hint: ports.length > 0 ? `did you mean "${closest(target.port, ports)}"?` : `name the port "${target.port}" where the ${what} declares it`,
         });
@@ -296,14 +305,13 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       return;
     }
     // dns-egress: every pod the policy isolates for egress must reach the resolver through some policy that selects it.
-    if (foreignNamespaces.has(target.namespace)) return;
     const policies = egressPoliciesIn.get(target.namespace) ?? [];
-    const closedPods = produced.pods(target.namespace).filter((p) => selects(target.selector, p.labels))
+    const closedPods = podsIn(target.namespace).filter((p) => selects(target.selector, p.labels))
       .filter((p) => !policies.some((policy) => selects(record(record(policy.spec).podSelector), p.labels) && allowsDns(policy)));
     if (closedPods.length > 0) {
       report(app, {
         where: at,
-        message: `isolates the egress of ${[...new Set(closedPods.map((p) => objectId(p.source)))].join(', ')}, and no NetworkPolicy lets them reach the cluster's DNS resolver (UDP and TCP port 53 in kube-system): ${row.whenMissing}`,
+        message: `isolates the egress of ${[...new Set(closedPods.map((p) => p.source))].join(', ')}, and no NetworkPolicy lets them reach the cluster's DNS resolver (UDP and TCP port 53 in kube-system): ${row.whenMissing}`,
         hint: `add an egress rule to: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } } }] on ports 53/UDP and 53/TCP, or, if the pods must resolve nothing, annotate the policy ${DNS_EGRESS_ANNOTATION}: closed`,
       });
     }
