@@ -221,8 +221,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       const builtIn = BUILT_IN.find((b) => sameGroupKind(b.kind, target.kind) && b.name === target.key.name);
       const declared = declaredIds(target.kind, target.key.namespace).includes(target.key.name);
       if (!found && !product && !builtIn && !declared) {
-        // What a namespace that is not this repository's holds is not known at synth.
-        if (foreignNamespaces.has(target.key.namespace) && howToDeclare(target.kind, target.key) === undefined) return;
+        // What another namespace that is not this repository's holds is not known at synth.
+        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && howToDeclare(target.kind, target.key) === undefined) return;
         const declareHint = howToDeclare(target.kind, target.key);
         report(app, {
           where: at,

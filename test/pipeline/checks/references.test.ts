@@ -137,7 +137,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     new k8s.KubeIngress(chart, 'in', { metadata: { name: 'in' }, spec: { ingressClassName: 'tailscale', defaultBackend: { service: { name: 'legacy', port: { name: 'http' } } } } });
     const objects = render(chart);
     expect(messages(checkReferences(environment({ operators: { tailscale: '1.102.3' } }), [{ app: { name: 'demo' }, objects }]))).toEqual([
-      expect.stringContaining('sends traffic to Service demo/legacy, which no app emits'),
+      expect.stringContaining('spec.defaultBackend.service (app demo, environment test-sandbox): names Service demo/legacy, which nothing in environment test-sandbox emits and overlays/test-sandbox/environment.yaml does not declare: the ingress controller'),
     ]);
     expect(checkReferences(environment({ operators: { tailscale: '1.102.3' }, services: ['demo/legacy'] }), [{ app: { name: 'demo' }, objects }])).toEqual([]);
   });
