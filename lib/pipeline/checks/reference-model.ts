@@ -245,7 +245,7 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
     whenMissing: `every name lookup of the isolated pods times out, so they reach nothing by name (${NETPOL}); close it deliberately with the annotation ${'references.platform.internal/dns-egress: closed'}`,
     find: (o) => {
       const spec = record(o.spec);
-      if (!list(spec.policyTypes).some((t) => String(t) === 'Egress') && !(spec.policyTypes === undefined && spec.egress !== undefined)) return [];
+      if (!(Array.isArray(spec.policyTypes) ? spec.policyTypes.includes('Egress') : spec.egress !== undefined)) return [];
       if (annotationsOf(o)[DNS_EGRESS_ANNOTATION] === 'closed') return [];
       return [{ path: 'spec.policyTypes', target: { to: 'dns-egress', namespace: ns(o), selector: record(spec.podSelector) } }];
     },
@@ -309,19 +309,6 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
     }),
   },
   {
-    id: 'route backendRefs',
-    from: [KINDS.HTTPRoute], field: 'spec.rules[].backendRefs[] (kind Service; namespace, port)', names: 'a Service, and its port',
-    namespace: 'backendRefs[].namespace, by default the route\'s', resolvedBy: 'Gateway controller',
-    whenMissing: 'the Gateway controller sets ResolvedRefs=False (BackendNotFound) and answers 500 for the rule (gateway-api apis/v1 httproute_types.go, BackendRef)',
-    find: (o) => list(record(o.spec).rules).flatMap((rule, i) => list(rule.backendRefs).flatMap((b, j) => {
-      if ((b.kind ?? 'Service') !== 'Service' || (b.group ?? '') !== '' || text(b.name) === undefined) return [];
-      return [{
-        path: `spec.rules[${i}].backendRefs[${j}]`,
-        target: { to: 'object' as const, kind: KINDS.Service, key: { namespace: text(b.namespace) ?? ns(o), name: String(b.name) }, ...(typeof b.port === 'number' ? { port: b.port } : {}) },
-      }];
-    })),
-  },
-  {
     id: 'route parentRefs',
     from: [KINDS.HTTPRoute], field: 'spec.parentRefs[] (kind Gateway; namespace, sectionName, port)', names: 'a Gateway, and its listener by name or port',
     namespace: 'parentRefs[].namespace, by default the route\'s', resolvedBy: 'Gateway controller',
@@ -336,6 +323,19 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
         },
       }];
     }),
+  },
+  {
+    id: 'route backendRefs',
+    from: [KINDS.HTTPRoute], field: 'spec.rules[].backendRefs[] (kind Service; namespace, port)', names: 'a Service, and its port',
+    namespace: 'backendRefs[].namespace, by default the route\'s', resolvedBy: 'Gateway controller',
+    whenMissing: 'the Gateway controller sets ResolvedRefs=False (BackendNotFound) and answers 500 for the rule (gateway-api apis/v1 httproute_types.go, BackendRef)',
+    find: (o) => list(record(o.spec).rules).flatMap((rule, i) => list(rule.backendRefs).flatMap((b, j) => {
+      if ((b.kind ?? 'Service') !== 'Service' || (b.group ?? '') !== '' || text(b.name) === undefined) return [];
+      return [{
+        path: `spec.rules[${i}].backendRefs[${j}]`,
+        target: { to: 'object' as const, kind: KINDS.Service, key: { namespace: text(b.namespace) ?? ns(o), name: String(b.name) }, ...(typeof b.port === 'number' ? { port: b.port } : {}) },
+      }];
+    })),
   },
   {
     id: 'ExternalSecret store',

@@ -284,6 +284,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       const selected = namespaces.flatMap((n) => podsSelected(n, target.selector, target.of));
       const what = target.of === 'pods' ? 'pod' : 'Service';
       if (selected.length === 0) {
+        // The selector's own row reports it; a port on nothing selected adds nothing.
+        if (target.port !== undefined) return;
         const candidates = namespaces.flatMap((n) => (target.of === 'pods' ? podsIn(n).map((p) => p.labels) : (servicesIn.get(n) ?? []).map(labelsOf)));
         report(app, {
           where: at,
@@ -438,12 +440,12 @@ function isolatesEgress(policy: KubeObject): boolean {
 /**
  * Whether a NetworkPolicy lets its pods reach the cluster's DNS resolver on UDP port 53: an
  * egress rule to every destination or to kube-system (all namespaces, that namespace by
- * kubernetes.io/metadata.name, or an IP block), on every port or on port 53 (by number or by
+ * kubernetes.io/metadata.name, or every address, 0.0.0.0/0), on every port or on port 53 (by number or by
  * the CoreDNS port names dns, dns-tcp) over UDP or with no protocol.
  */
 function allowsDns(policy: KubeObject): boolean {
   const toResolver = (peer: Json) => {
-    if (peer.ipBlock !== undefined) return true;
+    if (peer.ipBlock !== undefined) return record(peer.ipBlock).cidr === '0.0.0.0/0';
     if (peer.namespaceSelector === undefined) return false;
     const selector = record(peer.namespaceSelector);
     const labels = record(selector.matchLabels);

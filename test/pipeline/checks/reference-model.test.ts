@@ -7,7 +7,7 @@ import { checkReferences } from '../../../lib/pipeline/checks/references';
 import { REFERENCE_FIELDS, referencesOf, selects } from '../../../lib/pipeline/checks/reference-model';
 import { POD_READ_FIELDS } from '../../../lib/pipeline/checks/pod-reads';
 import type { KubeObject } from '../../../lib/pipeline/checks/schema-validation';
-import { render, restrictedDeployment, testChart, testEnvironment } from '../../helpers';
+import { render, testChart, testEnvironment } from '../../helpers';
 
 // Every reference of the model (lib/pipeline/checks/reference-model.ts), broken through a raw
 // object, a cdk8s-plus construct or the library's constructs, each with a corrected twin that
@@ -21,17 +21,32 @@ function problems(objects: readonly KubeObject[], existing: Record<string, unkno
     .map((p) => `${p.where}: ${p.message}${p.allowed ? ` [allowed: ${p.allowed}]` : ''}${p.hint ? ` [fix: ${p.hint}]` : ''}`);
 }
 
-/** A restricted Deployment `web` (labels app.kubernetes.io/name: web) whose pod spec and container `change` edits. */
+const podLabels = { 'app.kubernetes.io/name': 'web' };
+
+/**
+ * A Deployment `web` (labels app.kubernetes.io/name: web) meeting the policy, built as a raw
+ * ApiObject (no construct's validation), whose pod spec and container `change` edits.
+ */
 function deployment(chart: AppChart, change: (pod: Record<string, any>, container: Record<string, any>) => void): void {
-  const d = restrictedDeployment(chart, 'web');
-  const pod: Record<string, any> = {};
-  const container: Record<string, any> = {};
+  const container: Record<string, any> = {
+    name: 'web',
+    image: `ghcr.io/example/web:1.0.0@sha256:${'b'.repeat(64)}`,
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    readinessProbe: { tcpSocket: { port: 8080 } },
+    livenessProbe: { tcpSocket: { port: 8080 } },
+    resources: { requests: { cpu: '50m', memory: '64Mi' } },
+  };
+  const pod: Record<string, any> = { automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [container] };
   change(pod, container);
-  for (const [k, v] of Object.entries(pod)) d.addJsonPatch(k8s.JsonPatch.add(`/spec/template/spec/${k}`, v));
-  for (const [k, v] of Object.entries(container)) d.addJsonPatch(k8s.JsonPatch.add(`/spec/template/spec/containers/0/${k}`, v));
+  new ApiObject(chart, 'web', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+    spec: { selector: { matchLabels: podLabels }, template: { metadata: { labels: podLabels }, spec: pod } },
+  });
 }
 
-const podLabels = { 'app.kubernetes.io/name': 'web' };
+/** An object as rendered, for kinds synth cannot render yet (no upstream schema imported). */
+const plain = (apiVersion: string, kind: string, name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion, kind, metadata: { name, namespace: 'demo' }, spec });
+
 
 describe('the reference model', () => {
   test('has one row per field of what a pod reads, then the other references, each saying who resolves it and what happens', () => {
@@ -231,7 +246,6 @@ describe('every reference resolves the way the cluster resolves it', () => {
     };
     expect(problems(build({ 'app.kubernetes.io/name': 'wb' }, 'metrics'))).toEqual([
       expect.stringMatching(/^PodMonitor demo\/web spec\.selector .*selects no pod/),
-      expect.stringMatching(/^PodMonitor demo\/web spec\.podMetricsEndpoints\[0\]\.port .*selects no pod/),
     ]);
     expect(problems(build(podLabels, 'metric'))).toEqual([expect.stringMatching(/podMetricsEndpoints\[0\]\.port .*names port "metric", which no pod it selects declares.*did you mean "metrics"\?/)]);
     expect(problems(build(podLabels, 'metrics'))).toEqual([]);
@@ -241,8 +255,8 @@ describe('every reference resolves the way the cluster resolves it', () => {
     const build = (kind: string, name: string) => {
       const chart = testChart();
       deployment(chart, () => undefined);
-      new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', { metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 4 } });
-      return render(chart);
+      // No upstream schema is imported for autoscaling/v2 yet, so synth refuses the kind; the model resolves it on any output.
+      return [...render(chart), plain('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 4 })];
     };
     expect(problems(build('Deployment', 'wbe'))).toEqual([expect.stringMatching(/^HorizontalPodAutoscaler demo\/web spec\.scaleTargetRef .*names Deployment demo\/wbe, .*FailedGetScale.*did you mean "web"\?/)]);
     expect(problems(build('StatefulSet', 'web'))).toEqual([expect.stringMatching(/names StatefulSet demo\/web, /)]);
@@ -274,9 +288,8 @@ describe('every reference resolves the way the cluster resolves it', () => {
 
   test('External Secrets: the store reference is resolved by name and kind (a kind the operator does not know is refused)', () => {
     const build = (kind: string, name: string) => {
-      const chart = testChart();
-      new ApiObject(chart, 'es', { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'creds' }, spec: { secretStoreRef: { kind, name }, data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] } });
-      return render(chart);
+      // The schema validation refuses a kind outside its enum first; the model holds the output to it all the same.
+      return [plain('external-secrets.io/v1', 'ExternalSecret', 'creds', { secretStoreRef: { kind, name }, data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] })];
     };
     const existing = { secretStores: ['ClusterSecretStore/vault'] };
     expect(problems(build('clustersecretstore', 'vault'), existing)).toEqual([expect.stringMatching(/spec\.secretStoreRef .*names kind "clustersecretstore", which the External Secrets Operator does not resolve.*\[allowed: SecretStore, ClusterSecretStore\]/)]);
@@ -287,9 +300,8 @@ describe('every reference resolves the way the cluster resolves it', () => {
 
   test('cert-manager: a Certificate\'s issuerRef and a Gateway\'s issuer annotation must name the environment\'s issuer or an emitted one; the library\'s Gateway names it', () => {
     const certificate = (kind: string, name: string) => {
-      const chart = testChart();
-      new ApiObject(chart, 'cert', { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web' }, spec: { secretName: 'web-tls', dnsNames: ['web.example.org'], issuerRef: { kind, name } } });
-      return render(chart);
+      // No schema is imported for cert-manager's Certificate, so synth refuses the kind; the model resolves it on any output.
+      return [plain('cert-manager.io/v1', 'Certificate', 'web', { secretName: 'web-tls', dnsNames: ['web.example.org'], issuerRef: { kind, name } })];
     };
     expect(problems(certificate('ClusterIssuer', 'letsencrypt-stagin'))).toEqual([expect.stringMatching(/spec\.issuerRef .*names ClusterIssuer letsencrypt-stagin, .*IssuerNotFound.*did you mean "letsencrypt-staging"\?/)]);
     expect(problems(certificate('Issuer', 'letsencrypt-staging'))).toEqual([expect.stringMatching(/names Issuer demo\/letsencrypt-staging, /)]);
