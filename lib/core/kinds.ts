@@ -74,6 +74,7 @@ export const KINDS = {
   PersistentVolumeClaim: gk('', 'PersistentVolumeClaim'),
   PersistentVolume: gk('', 'PersistentVolume'),
   StorageClass: gk('storage.k8s.io', 'StorageClass'),
+  PriorityClass: gk('scheduling.k8s.io', 'PriorityClass'),
   Deployment: gk('apps', 'Deployment'),
   StatefulSet: gk('apps', 'StatefulSet'),
   DaemonSet: gk('apps', 'DaemonSet'),
@@ -248,7 +249,7 @@ export function dataLostOnDelete(object: Typed): string | undefined {
  * `kubectl api-resources --namespaced=false`; the operators' CRDs, scope: Cluster).
  */
 export const CLUSTER_SCOPED_KINDS = new KindGroup('cluster-scoped', 'kinds whose objects live in no namespace', [
-  KINDS.Namespace, KINDS.PersistentVolume, KINDS.StorageClass, KINDS.ClusterRole, KINDS.ClusterRoleBinding,
+  KINDS.Namespace, KINDS.PersistentVolume, KINDS.StorageClass, KINDS.PriorityClass, KINDS.ClusterRole, KINDS.ClusterRoleBinding,
   KINDS.ClusterImageCatalog, KINDS.ClusterSecretStore, KINDS.ClusterIssuer,
 ]);
 

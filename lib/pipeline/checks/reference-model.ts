@@ -184,6 +184,15 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
     find: probePorts,
   },
   {
+    id: 'pod priorityClassName',
+    from: [POD_TEMPLATE_KINDS], field: '<pod spec>.priorityClassName', names: 'scheduling.k8s.io/PriorityClass', namespace: 'none (cluster-scoped)', resolvedBy: 'admission',
+    whenMissing: 'the Priority admission plugin refuses the pod ("no PriorityClass with name ... was found"; kubernetes plugin/pkg/admission/priority/admission.go), so its controller creates none (FailedCreate)',
+    find: (o) => podTemplatesOf(o).flatMap((t) => {
+      const name = text(t.spec.priorityClassName);
+      return name === undefined ? [] : [{ path: `${t.path}.priorityClassName`, target: { to: 'object' as const, kind: KINDS.PriorityClass, key: { namespace: '', name } } }];
+    }),
+  },
+  {
     id: 'Service selector',
     from: [KINDS.Service], field: 'spec.selector', names: 'pods', namespace: 'the Service\'s', resolvedBy: 'endpoints controller',
     whenMissing: `the Service has no endpoints: every connection to it is refused (${ENDPOINTS})`,
@@ -366,6 +375,23 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
         ...issuerRef(text(annotations['cert-manager.io/cluster-issuer']), 'ClusterIssuer', undefined, ns(o), 'metadata.annotations.cert-manager.io/cluster-issuer'),
       ];
     },
+  },
+  {
+    id: 'RoleBinding roleRef',
+    from: [KINDS.RoleBinding], field: 'roleRef (kind Role)', names: 'a Role', namespace: 'the binding\'s', resolvedBy: 'admission',
+    whenMissing: 'the binding grants nothing: the subjects\' requests are refused with 403 Forbidden (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#rolebinding-and-clusterrolebinding)',
+    find: (o) => {
+      const ref = record(o.roleRef);
+      return ref.kind === 'Role' && text(ref.name) ? [{ path: 'roleRef', target: { to: 'object', kind: KINDS.Role, key: { namespace: ns(o), name: String(ref.name) } } }] : [];
+    },
+  },
+  {
+    id: 'binding subjects',
+    from: [KINDS.RoleBinding, KINDS.ClusterRoleBinding], field: 'subjects[] (kind ServiceAccount)', names: 'a ServiceAccount', namespace: 'subjects[].namespace', resolvedBy: 'admission',
+    whenMissing: 'the binding grants its permissions to no running pod: the pods meant to use them are refused with 403 Forbidden (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-subjects)',
+    find: (o) => list(o.subjects).flatMap((subject, i) => (subject.kind === 'ServiceAccount' && text(subject.name)
+      ? [{ path: `subjects[${i}]`, target: { to: 'object' as const, kind: KINDS.ServiceAccount, key: { namespace: text(subject.namespace) ?? ns(o), name: String(subject.name) } } }]
+      : [])),
   },
   {
     id: 'CloudNativePG Secrets',

@@ -419,11 +419,15 @@ function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{
 /**
  * What every namespace has without anyone emitting it: the ServiceAccount `default` (the
  * ServiceAccount controller, kubernetes pkg/controller/serviceaccount) and the ConfigMap
- * `kube-root-ca.crt` (the root CA publisher, kubernetes pkg/controller/certificates/rootcacertpublisher).
+ * `kube-root-ca.crt` (the root CA publisher, kubernetes pkg/controller/certificates/rootcacertpublisher);
+ * and what every cluster has: the system PriorityClasses.
  */
 const BUILT_IN: ReadonlyArray<{ readonly kind: GroupKind; readonly name: string; readonly keys?: readonly string[] }> = [
   { kind: KINDS.ServiceAccount, name: 'default' },
   { kind: KINDS.ConfigMap, name: 'kube-root-ca.crt', keys: ['ca.crt'] },
+  // The PriorityClasses every cluster has (kubernetes pkg/apis/scheduling, SystemPriorityClasses).
+  { kind: KINDS.PriorityClass, name: 'system-cluster-critical' },
+  { kind: KINDS.PriorityClass, name: 'system-node-critical' },
 ];
 
 /** An object's labels, as a selector reads them. */
