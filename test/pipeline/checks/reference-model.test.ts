@@ -3,6 +3,9 @@ import * as kplus from 'cdk8s-plus-28';
 import type { AppChart } from '../../../lib/core/app';
 import { k8s } from '../../../lib/core/k8s';
 import { Gateway } from '../../../lib/gateway/gateway';
+import { HttpRoute } from '../../../lib/gateway/http-route';
+import { ServiceRef } from '../../../lib/core/service-ref';
+import { ExternalSecret } from '../../../lib/secrets/external-secret';
 import { checkReferences } from '../../../lib/pipeline/checks/references';
 import { REFERENCE_FIELDS, referencesOf, selects } from '../../../lib/pipeline/checks/reference-model';
 import { POD_READ_FIELDS } from '../../../lib/pipeline/checks/pod-reads';
@@ -313,6 +316,69 @@ describe('every reference resolves the way the cluster resolves it', () => {
     expect(problems(render(chart))).toEqual([]);
     const patched = render(chart).map((o) => (o.kind === 'Gateway' ? { ...o, metadata: { ...o.metadata, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } } } : o));
     expect(problems(patched)).toEqual([expect.stringMatching(/metadata\.annotations\.cert-manager\.io\/cluster-issuer .*names ClusterIssuer letsencrypt, /)]);
+  });
+});
+
+describe('the library\'s constructs are held to the same references', () => {
+  test('a Gateway whose issuer names one the environment does not have is refused; the environment\'s issuer resolves', () => {
+    const build = (name: string) => {
+      const chart = testChart();
+      new Gateway(chart, 'gw', { name: 'web', hostnames: ['web.example.org'], issuer: { name } });
+      return render(chart);
+    };
+    expect(problems(build('letsencrypt-stagin'))).toEqual([expect.stringMatching(/^Gateway demo\/web metadata\.annotations\.cert-manager\.io\/cluster-issuer .*names ClusterIssuer letsencrypt-stagin, .*did you mean "letsencrypt-staging"\?.*certManager: \{ issuer: letsencrypt-stagin, issuerKind: ClusterIssuer \}/)]);
+    expect(problems(build('letsencrypt-staging'))).toEqual([]);
+  });
+
+  test('an HttpRoute to a Gateway of the app\'s namespace that nobody emits is refused; one in a namespace that is not ours is not known, and passes', () => {
+    const build = (namespace: string) => {
+      const chart = testChart();
+      const gateway = Gateway.fromAttributes({ name: 'shared', namespace, listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: 'web.example.org', allowedRoutes: { from: 'All' } }] });
+      new HttpRoute(chart, 'route', { name: 'web', gateway, hostnames: ['web.example.org'], httpsRedirect: false, rules: [{ backends: [{ service: ServiceRef.fromName('web', { namespace: 'demo', ports: [{ name: 'http', port: 80 }] }), port: 80 }] }] });
+      return render(chart);
+    };
+    expect(problems(build('demo'), { services: ['demo/web'] })).toEqual([expect.stringMatching(/^HTTPRoute demo\/web spec\.parentRefs\[0\] .*names Gateway demo\/shared, which nothing in environment test-sandbox emits: no Gateway accepts the route/)]);
+    expect(problems(build('platform'), { services: ['demo/web'], namespaces: ['demo', 'platform'] })).toEqual([]);
+  });
+
+  test('an ExternalSecret naming a store nobody emits or declares is refused with the closest store; the declared one resolves', () => {
+    const build = (name: string) => {
+      const chart = testChart();
+      new ExternalSecret(chart, 'creds', { name: 'creds', store: { name, kind: 'ClusterSecretStore' }, data: { TOKEN: { key: 'token' } } });
+      return render(chart);
+    };
+    const existing = { secretStores: ['ClusterSecretStore/vault'] };
+    expect(problems(build('valt'), existing)).toEqual([expect.stringMatching(/^ExternalSecret demo\/creds spec\.secretStoreRef .*names ClusterSecretStore valt, .*did you mean "vault"\?/)]);
+    expect(problems(build('vault'), existing)).toEqual([]);
+  });
+});
+
+describe('priority classes and RBAC bindings', () => {
+  test('a pod naming a PriorityClass nobody emits is refused; a system class resolves', () => {
+    const build = (name: string) => {
+      const chart = testChart();
+      deployment(chart, (pod) => { pod.priorityClassName = name; });
+      return render(chart);
+    };
+    expect(problems(build('high'))).toEqual([expect.stringMatching(/priorityClassName .*names PriorityClass high, .*the Priority admission plugin refuses the pod/)]);
+    expect(problems(build('system-cluster-critical'))).toEqual([]);
+  });
+
+  test('a RoleBinding to a Role or ServiceAccount nobody emits is refused; emitted, they resolve', () => {
+    const build = (emit: boolean) => {
+      const chart = testChart();
+      new k8s.KubeRoleBinding(chart, 'rb', { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'demo' }] });
+      if (emit) {
+        new k8s.KubeRole(chart, 'role', { metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] });
+        new k8s.KubeServiceAccount(chart, 'sa', { metadata: { name: 'web' }, automountServiceAccountToken: false });
+      }
+      return render(chart);
+    };
+    expect(problems(build(false))).toEqual([
+      expect.stringMatching(/^RoleBinding demo\/reader roleRef .*names Role demo\/reader, .*403 Forbidden/),
+      expect.stringMatching(/^RoleBinding demo\/reader subjects\[0\] .*names ServiceAccount demo\/web, /),
+    ]);
+    expect(problems(build(true))).toEqual([]);
   });
 });
 
