@@ -105,13 +105,10 @@ export const KUBE_LINTER_CHECKS: readonly KubeLinterCheck[] = [
     check: 'non-isolated-pod', enforcedBy: [rule('database-namespace-guarded')],
     note: 'database pods must be isolated; WebService emits an ingress NetworkPolicy for its pods; isolating other workloads is the app\'s choice',
   },
-  {
-    check: 'pdb-max-unavailable', enforcedBy: [reference('PodDisruptionBudget selector')],
-    note: 'the budget must select the pods emitted; whether its numbers ever allow a disruption is not checked yet',
-  },
+  { check: 'pdb-max-unavailable', enforcedBy: [reference('PodDisruptionBudget selector')], note: 'maxUnavailable 0 (or 0%) over the pods it selects is refused' },
   {
     check: 'pdb-min-available', enforcedBy: [reference('PodDisruptionBudget selector')],
-    note: 'the budget must select the pods emitted; whether its numbers ever allow a disruption is not checked yet',
+    note: 'minAvailable 100%, or a number not below the replicas of the workloads it selects (where spec.replicas says), is refused',
   },
   { check: 'pdb-unhealthy-pod-eviction-policy', enforcedBy: [], note: 'not enforced: the default (IfHealthyBudget) is the cluster\'s; a budget of the library sets what it needs' },
   { check: 'priority-class-name', enforcedBy: [reference('pod priorityClassName')], note: 'the class must exist (emitted, or one of the system classes); which classes are acceptable is not restricted' },

@@ -1,6 +1,6 @@
 import type { KubeObject } from './schema-validation';
 import { containersOf, formatObjectKey, list, objectKeyId, objectKeyOf, podTemplatesOf, record, type Json, type ObjectKey } from './objects';
-import { isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
+import { isGroupKind, KINDS, REPLICATED_KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
 /**
  * What the environment produces: the Secrets, ConfigMaps, claims and ServiceAccounts that exist in
@@ -235,6 +235,8 @@ export interface ProducedPods {
   readonly labels: Readonly<Record<string, string>>;
   /** The ports their containers declare. */
   readonly ports: readonly PodPort[];
+  /** How many run, where the object says (spec.replicas of a replicated workload); undefined when an autoscaler, a node count or an operator decides. */
+  readonly replicas?: number;
   /** The object of `dist/` that makes them run. */
   readonly source: KubeObject;
 }
@@ -260,8 +262,10 @@ export function podsProducedBy(object: KubeObject): ProducedPods[] {
       labels: { 'cnpg.io/cluster': cluster, 'cnpg.io/podRole': 'instance', 'cnpg.io/instanceRole': role, role },
     }));
   }
+  const replicas = record(object.spec).replicas;
   return podTemplatesOf(object).map((template) => ({
     namespace,
+    ...(REPLICATED_KINDS.has(object) && typeof replicas === 'number' ? { replicas } : {}),
     labels: Object.fromEntries(Object.entries(record(template.metadata.labels)).map(([k, v]) => [k, String(v)])),
     ports: portsOf(containersOf(template.spec, ['initContainers', 'containers']).map((c) => c.container)),
     source: object,

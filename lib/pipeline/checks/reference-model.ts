@@ -49,6 +49,8 @@ export type ReferenceTarget =
     readonly of: 'pods' | 'services';
     /** A port, by name, that the selected pods' containers (or Services) must declare. */
     readonly port?: string;
+    /** A disruption budget over the selected pods, which must allow some disruption. */
+    readonly budget?: { readonly minAvailable?: number | string; readonly maxUnavailable?: number | string };
   }
   | { readonly to: 'container-port'; readonly port: string; readonly container: string; readonly ports: readonly string[] }
   | { readonly to: 'dns-egress'; readonly namespace: string; readonly selector: Json };
@@ -216,9 +218,16 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
   },
   {
     id: 'PodDisruptionBudget selector',
-    from: [KINDS.PodDisruptionBudget], field: 'spec.selector', names: 'pods', namespace: 'the budget\'s', resolvedBy: 'controller',
-    whenMissing: 'the budget protects no pod: a drain evicts the pods it was written for all at once (https://kubernetes.io/docs/tasks/run-application/configure-pdb/)',
-    find: (o) => [{ path: 'spec.selector', target: { to: 'pods', namespaces: [ns(o)], selector: record(record(o.spec).selector), of: 'pods' } }],
+    from: [KINDS.PodDisruptionBudget], field: 'spec.selector, spec.minAvailable, spec.maxUnavailable', names: 'pods, and how many of them run', namespace: 'the budget\'s', resolvedBy: 'controller',
+    whenMissing: 'the budget protects no pod: a drain evicts the pods it was written for all at once; and a budget whose minAvailable is all the pods, or whose maxUnavailable is 0, allows no eviction, so every node drain waits forever (https://kubernetes.io/docs/tasks/run-application/configure-pdb/)',
+    find: (o) => {
+      const spec = record(o.spec);
+      const budget = {
+        ...(typeof spec.minAvailable === 'number' || typeof spec.minAvailable === 'string' ? { minAvailable: spec.minAvailable } : {}),
+        ...(typeof spec.maxUnavailable === 'number' || typeof spec.maxUnavailable === 'string' ? { maxUnavailable: spec.maxUnavailable } : {}),
+      };
+      return [{ path: 'spec.selector', target: { to: 'pods', namespaces: [ns(o)], selector: record(spec.selector), of: 'pods', budget } }];
+    },
   },
   {
     id: 'NetworkPolicy podSelector',

@@ -189,12 +189,12 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // (existing.clients: pods others run, by namespace and labels).
   const clients = Object.entries(existing.clients ?? {});
   const podsIn = (namespace: string) => [
-    ...produced.pods(namespace).map((p) => ({ labels: p.labels, ports: p.ports.map((port) => port.name).filter((n): n is string => n !== undefined), source: objectId(p.source) })),
-    ...clients.filter(([, c]) => c.namespace === namespace).map(([name, c]) => ({ labels: c.podLabels, ports: [] as string[], source: `client ${name} (existing.clients)` })),
+    ...produced.pods(namespace).map((p) => ({ labels: p.labels, ports: p.ports.map((port) => port.name).filter((n): n is string => n !== undefined), source: objectId(p.source), replicas: p.replicas })),
+    ...clients.filter(([, c]) => c.namespace === namespace).map(([name, c]) => ({ labels: c.podLabels, ports: [] as string[], source: `client ${name} (existing.clients)`, replicas: undefined })),
   ];
   const podsSelected = (namespace: string, selector: Json, of: 'pods' | 'services') => (of === 'pods'
     ? podsIn(namespace)
-    : (servicesIn.get(namespace) ?? []).map((o) => ({ labels: labelsOf(o), ports: list(record(o.spec).ports).map((p) => String(p.name ?? '')), source: objectId(o) })))
+    : (servicesIn.get(namespace) ?? []).map((o) => ({ labels: labelsOf(o), ports: list(record(o.spec).ports).map((p) => String(p.name ?? '')), source: objectId(o), replicas: undefined })))
     .filter((p) => selects(selector, p.labels));
   const servicesIn = new Map<string, KubeObject[]>();
   const egressPoliciesIn = new Map<string, KubeObject[]>();
@@ -294,6 +294,21 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
           hint: `select the labels of the ${what}s it is meant for (one of those listed)`,
         });
         return;
+      }
+      if (target.budget) {
+        // A budget that allows no voluntary disruption blocks every eviction of these pods: drains
+        // and cluster upgrades wait forever (https://kubernetes.io/docs/tasks/run-application/configure-pdb/).
+        const counts = selected.map((p) => p.replicas);
+        const total = counts.every((c): c is number => c !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
+        const { minAvailable, maxUnavailable } = target.budget;
+        const blocks = maxUnavailable === 0 || maxUnavailable === '0%' || minAvailable === '100%' || (typeof minAvailable === 'number' && total !== undefined && minAvailable >= total);
+        if (blocks) {
+          report(app, {
+            where: at,
+            message: `allows no voluntary disruption of the pods it selects (${selected.map((p) => `${p.source}${p.replicas === undefined ? '' : `, ${p.replicas} replica${p.replicas === 1 ? '' : 's'}`}`).join('; ')}): ${maxUnavailable !== undefined ? `maxUnavailable is ${String(maxUnavailable)}` : `minAvailable ${String(minAvailable)} is all of them`}, so every node drain waits on it forever`,
+            hint: total !== undefined && total > 1 ? `set minAvailable below ${total} (or maxUnavailable: 1)` : 'run more than one replica, or set maxUnavailable: 1',
+          });
+        }
       }
       if (target.port !== undefined && !selected.some((p) => p.ports.includes(target.port!))) {
         const ports = [...new Set(selected.flatMap((p) => p.ports))].filter(Boolean);

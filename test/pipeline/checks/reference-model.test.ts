@@ -212,6 +212,29 @@ describe('every reference resolves the way the cluster resolves it', () => {
     expect(problems(build(podLabels))).toEqual([]);
   });
 
+  test('a PodDisruptionBudget that allows no eviction of the pods it selects is refused (raw and cdk8s-plus); one that allows one is not', () => {
+    const raw = (budget: Record<string, unknown>) => {
+      const chart = testChart();
+      deployment(chart, () => undefined);
+      const objects = render(chart).map((o) => (o.kind === 'Deployment' ? { ...o, spec: { ...(o.spec as object), replicas: 2 } } : o));
+      return [...objects, plain('policy/v1', 'PodDisruptionBudget', 'web', { selector: { matchLabels: podLabels }, ...budget })];
+    };
+    expect(problems(raw({ minAvailable: 2 }))).toEqual([expect.stringMatching(/^PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption of the pods it selects \(Deployment demo\/web, 2 replicas\): minAvailable 2 is all of them.*\[fix: set minAvailable below 2/)]);
+    expect(problems(raw({ maxUnavailable: 0 }))).toEqual([expect.stringMatching(/maxUnavailable is 0, so every node drain waits on it forever/)]);
+    expect(problems(raw({ minAvailable: 1 }))).toEqual([]);
+
+    const plus = (minAvailable: number) => {
+      const chart = testChart();
+      const labels = chart.selectorFor('worker');
+      const worker = new kplus.Deployment(chart, 'worker', { metadata: { name: 'worker' }, replicas: 3, select: false, podMetadata: { labels }, containers: [{ image: 'example/worker:1.0' }] });
+      worker.select(kplus.LabelSelector.of({ labels }));
+      new k8s.KubePodDisruptionBudget(chart, 'pdb', { metadata: { name: 'worker' }, spec: { minAvailable: k8s.IntOrString.fromNumber(minAvailable), selector: { matchLabels: labels } } });
+      return render(chart);
+    };
+    expect(problems(plus(3))).toEqual([expect.stringMatching(/allows no voluntary disruption .*Deployment demo\/worker, 3 replicas/)]);
+    expect(problems(plus(2))).toEqual([]);
+  });
+
   test('NetworkPolicy isolating egress must leave DNS open (raw and cdk8s-plus), unless closed deliberately', () => {
     const build = (egress: unknown[], annotations: Record<string, string> = {}) => {
       const chart = testChart();
