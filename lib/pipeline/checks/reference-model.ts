@@ -420,6 +420,19 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
     },
   },
   {
+    id: 'Cluster image catalog',
+    from: [KINDS.CnpgCluster], field: 'spec.imageCatalogRef (kind, name, major)', names: 'an ImageCatalog or a ClusterImageCatalog with an image for the major',
+    namespace: 'the Cluster\'s for an ImageCatalog; none for a ClusterImageCatalog', resolvedBy: 'CloudNativePG',
+    whenMissing: 'CloudNativePG\'s release manifests install no catalog, so the operator stops the Cluster in PhaseImageCatalogError (cloudnative-pg api/v1 cluster_types.go)',
+    find: (o) => {
+      const ref = record(record(o.spec).imageCatalogRef);
+      const name = text(ref.name);
+      if (name === undefined) return [];
+      const cluster = ref.kind === 'ClusterImageCatalog';
+      return [{ path: 'spec.imageCatalogRef', target: { to: 'object', kind: cluster ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog, key: { namespace: cluster ? '' : ns(o), name } } }];
+    },
+  },
+  {
     id: 'Cluster object store',
     from: [KINDS.CnpgCluster], field: 'spec.plugins[].parameters.barmanObjectName', names: 'a Barman Cloud ObjectStore', namespace: 'the Cluster\'s', resolvedBy: 'CloudNativePG',
     whenMissing: 'the Barman Cloud plugin archives no WAL and takes no backup (plugin-barman-cloud docs, usage)',

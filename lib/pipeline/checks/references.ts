@@ -151,6 +151,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (sameGroupKind(kind, KINDS.SecretStore) || sameGroupKind(kind, KINDS.ClusterSecretStore)) {
       return (existing.secretStores ?? []).map(parseSecretStoreId).filter((k) => k.kind === kind.kind && (k.kind === 'ClusterSecretStore' || k.namespace === namespace)).map((k) => k.name);
     }
+    if (sameGroupKind(kind, KINDS.ImageCatalog) || sameGroupKind(kind, KINDS.ClusterImageCatalog)) {
+      return (existing.imageCatalogs ?? []).filter((c) => c.kind === kind.kind && (c.kind === 'ClusterImageCatalog' || c.namespace === namespace)).map((c) => c.name);
+    }
     const issuer = environment.certManager;
     if (issuer && (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) && (issuer.issuerKind ?? 'ClusterIssuer') === kind.kind) return [issuer.issuer];
     return [];
@@ -162,6 +165,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (sameGroupKind(kind, KINDS.Service)) return declare('services', id);
     if (sameGroupKind(kind, KINDS.SecretStore)) return declare('secretStores', secretStoreId({ kind: 'SecretStore', namespace: key.namespace, name: key.name }));
     if (sameGroupKind(kind, KINDS.ClusterSecretStore)) return declare('secretStores', secretStoreId({ kind: 'ClusterSecretStore', name: key.name }));
+    if (sameGroupKind(kind, KINDS.ImageCatalog) || sameGroupKind(kind, KINDS.ClusterImageCatalog)) {
+      return `add { kind: ${kind.kind}, name: ${key.name}${key.namespace ? `, namespace: ${key.namespace}` : ''}, majors: [...] } to existing.imageCatalogs in ${environment.file} (or pin the image with imageName)`;
+    }
     if (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) return `set certManager: { issuer: ${key.name}, issuerKind: ${kind.kind} } in ${environment.file}`;
     return undefined;
   };
@@ -360,10 +366,23 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   for (const { object, app } of all) {
     const spec = record(object.spec);
     if (isGroupKind(object, KINDS.CnpgCluster)) {
+      // The catalog itself is a reference of the model ("Cluster image catalog"); here, its majors.
       const catalog = record(spec.imageCatalogRef);
       if (typeof catalog.name === 'string') {
-        const problem = catalogProblem(all.map((a) => a.object), existing.imageCatalogs ?? [], String(catalog.kind), catalog.name, String(object.metadata.namespace), Number(catalog.major));
-        if (problem) report(app, { where: where(object, app, 'spec.imageCatalogRef'), message: problem, hint: `emit the catalog from the platform layer, pin the image (imageName) instead, or, if the cluster has it, declare it under existing.imageCatalogs in ${environment.file}` });
+        const cluster = catalog.kind === 'ClusterImageCatalog';
+        const key = { namespace: cluster ? '' : objectKeyOf(object).namespace, name: catalog.name };
+        const emittedCatalog = emitted.get(objectKeyId(cluster ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog, key))?.object;
+        const majors = emittedCatalog
+          ? list(record(emittedCatalog.spec).images).map((i) => Number(i.major))
+          : (existing.imageCatalogs ?? []).find((c) => c.kind === (cluster ? 'ClusterImageCatalog' : 'ImageCatalog') && c.name === key.name && (cluster || c.namespace === key.namespace))?.majors;
+        const major = Number(catalog.major);
+        if (majors && !majors.includes(major)) {
+          report(app, {
+            where: where(object, app, 'spec.imageCatalogRef'),
+            message: `takes PostgreSQL ${major} from ${String(catalog.kind)} ${catalog.name}, which has images for ${majors.join(', ')} only`,
+            hint: `add an image for ${major} to the catalog (or its declaration under existing.imageCatalogs in ${environment.file}), or pin the image with imageName`,
+          });
+        }
       }
       for (const plugin of list(spec.plugins)) {
         const params = record(plugin.parameters);
@@ -472,24 +491,6 @@ function allowsDns(policy: KubeObject): boolean {
   };
   const onDns = (port: Json) => (port.port === undefined || port.port === 53 || port.port === 'dns' || port.port === 'dns-tcp') && (port.protocol === undefined || port.protocol === 'UDP');
   return list(record(policy.spec).egress).some((rule) => (list(rule.to).length === 0 || list(rule.to).some(toResolver)) && (list(rule.ports).length === 0 || list(rule.ports).some(onDns)));
-}
-
-function catalogProblem(
-  objects: readonly KubeObject[],
-  declared: ReadonlyArray<{ kind: string; name: string; namespace?: string; majors: readonly number[] }>,
-  kind: string,
-  name: string,
-  namespace: string,
-  major: number,
-): string | undefined {
-  const emitted = objects.find((o) => isGroupKind(o, kind === 'ClusterImageCatalog' ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog) && o.metadata.name === name && (kind === 'ClusterImageCatalog' || o.metadata.namespace === namespace));
-  const majors = emitted
-    ? list(record(emitted.spec).images).map((i) => Number(i.major))
-    : declared.find((c) => c.kind === kind && c.name === name && (kind === 'ClusterImageCatalog' || c.namespace === namespace))?.majors;
-  if (!majors) {
-    return `takes its image from ${kind} ${name}, which no app emits and the environment does not declare; CloudNativePG's release manifests install no catalog, so the operator stops the Cluster in PhaseImageCatalogError`;
-  }
-  return majors.includes(major) ? undefined : `takes PostgreSQL ${major} from ${kind} ${name}, which has images for ${majors.join(', ')} only`;
 }
 
 /** The release of the CRDs the object's API group was imported from, e.g. "1.30.0" (imports/UPSTREAM.json). */
