@@ -84,7 +84,7 @@ export const syncOrder: PolicyRule = {
         if (neededPhase === undefined || PHASES.indexOf(neededPhase) > PHASES.indexOf(phase)) {
           findings.push({
             object,
-            message: `it is ${hook ? `a ${phase} hook` : 'applied in the Sync phase'} and reads ${name}, which ${neededPhase === undefined ? 'is a hook that runs in no phase before it' : `the same sync creates only later, ${neededPhase === 'Sync' ? 'in the Sync phase' : `as a ${neededPhase} hook`}`}: ArgoCD would run it before that exists`,
+            message: `it is ${hook ? `a ${phase} hook` : 'applied in the Sync phase'} and ${isNamespaceOf(needed, object) ? 'is in' : strict ? 'reads' : 'names'} ${name}, which ${neededPhase === undefined ? 'is a hook that runs in no phase before it' : `the same sync creates only later, ${neededPhase === 'Sync' ? 'in the Sync phase' : `as a ${neededPhase} hook`}`}: ArgoCD would run it before that exists`,
             fix: `make it a hook of a later phase (${ARGOCD_HOOK}: ${neededPhase === 'PostSync' ? 'PostSync' : 'Sync'}, in a wave after ${neededWave}), or create ${name} in an earlier phase`,
           });
           continue;

@@ -106,3 +106,15 @@ describe('sync order across hooks, namespaces and every kind', () => {
     expect(findings(objects(route, gateway()))).toEqual([]);
   });
 });
+
+describe('a hook and its Namespace', () => {
+  test('a PreSync hook in a Namespace the app creates in the Sync phase is refused; a Sync hook is not', () => {
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } };
+    const hook = (type: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'marker', namespace: 'demo', annotations: { 'argocd.argoproj.io/hook': type } }, data: {} });
+    const findingsOf = (...o: unknown[]) => findViolations(o as ReturnType<typeof render>, { production: false }).filter((v) => v.rule === 'sync-order').map((v) => v.message);
+    expect(findingsOf(namespace, hook('PreSync'))).toEqual([
+      'it is a PreSync hook and is in Namespace demo, which the same sync creates only later, in the Sync phase: ArgoCD would run it before that exists',
+    ]);
+    expect(findingsOf(namespace, hook('Sync'))).toEqual([]);
+  });
+});
