@@ -115,10 +115,12 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   for (const entry of all) {
     const { object, app } = entry;
     const key = objectKeyOf(object);
-    if (key.namespace === '' && !CLUSTER_SCOPED_KINDS.has(object)) continue;
     const id = objectKeyId(groupKindOf(object), key);
     const earlier = emitted.get(id);
-    if (earlier && earlier.app.name !== app.name) {
+    // A namespaced object without a namespace deploys into its Application's destination, which
+    // may differ between the two apps: only objects whose namespace the output states can clash.
+    const clashes = key.namespace !== '' || CLUSTER_SCOPED_KINDS.has(object);
+    if (earlier && clashes && earlier.app.name !== app.name) {
       report(app, {
         where: where(object, app, 'metadata.name'),
         message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ArgoCD marks it SharedResourceWarning and each app's sync overwrites the other's`,
