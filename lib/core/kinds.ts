@@ -183,11 +183,12 @@ export const ROLLING_KINDS = new KindGroup('rolling', 'controllers that roll the
 ]);
 
 /**
- * Controllers whose `spec.selector` is immutable (apps/v1 validation: "field is immutable"): a
- * changed selector fails the sync.
+ * Controllers whose `spec.selector` is immutable (apps/v1 validation: "field is immutable"; a
+ * Job's too, kubernetes pkg/apis/batch/validation `ValidateJobSpecUpdate`): a changed selector
+ * fails the sync. A CronJob has none: the API server generates each Job's (`ValidateJobTemplateSpec`).
  */
 export const IMMUTABLE_SELECTOR_KINDS = new KindGroup('immutable-selector', 'controllers whose spec.selector cannot change after creation', [
-  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet,
+  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet, KINDS.Job,
 ]);
 
 /** Every kind: what a rule that reads every object applies to. */

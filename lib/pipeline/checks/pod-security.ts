@@ -1,6 +1,7 @@
 import { containersOf, list, podTemplatesOf, record, type ContainerRef, type Json, type PodTemplate } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
-import { isGroupKind, KINDS, LONG_RUNNING_KINDS, POD_TEMPLATE_KINDS } from '../../core/kinds';
+import { isGroupKind, KINDS, LONG_RUNNING_KINDS, POD_TEMPLATE_KINDS, RUN_TO_COMPLETION_KINDS } from '../../core/kinds';
+import type { KubeObject } from './schema-validation';
 
 /**
  * Rules over pod templates: the Pod Security Standards "restricted" profile, no mounted
@@ -138,21 +139,32 @@ export const noTokenAutomount: RuleDeclaration = {
   },
 };
 
-/** `probes-and-requests`: long-running containers have probes and requests. */
+/**
+ * Whether `object`'s pods run until stopped: a long-running controller's, or a bare Pod whose
+ * restartPolicy is Always (the API default); Jobs, CronJobs and other Pods run to completion.
+ */
+function runsUntilStopped(object: KubeObject): boolean {
+  if (isGroupKind(object, KINDS.Pod)) return (record(object.spec).restartPolicy ?? 'Always') === 'Always';
+  return LONG_RUNNING_KINDS.has(object);
+}
+
+/** `probes-and-requests`: containers have requests, and long-running ones probes. */
 export const probesAndRequests: RuleDeclaration = {
   name: 'probes-and-requests',
-  summary: 'every container of a long-running workload has a readiness and a liveness probe and cpu and memory requests: the rollout waits for readiness, the kubelet restarts what hangs, the scheduler places pods by their requests',
-  scope: [LONG_RUNNING_KINDS],
+  summary: 'every container of a long-running workload (and of a bare Pod with restartPolicy Always, the default) has a readiness and a liveness probe and cpu and memory requests: the rollout waits for readiness, the kubelet restarts what hangs, the scheduler places pods by their requests; every container of a Job, CronJob or other Pod, which run to completion, has cpu and memory requests',
+  scope: [LONG_RUNNING_KINDS, RUN_TO_COMPLETION_KINDS, KINDS.Pod],
   sources: [
     'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes',
     'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ (the scheduler places pods by their requests)',
   ],
-  fix: 'give every container a readinessProbe, a livenessProbe and cpu and memory requests',
+  fix: 'give every container cpu and memory requests, and every container of a long-running workload a readinessProbe and a livenessProbe',
   check(object) {
+    // A probe on a pod that runs to completion proves nothing: readiness gates no traffic.
+    const longRunning = runsUntilStopped(object);
     return podTemplatesOf(object).flatMap((template) => containersOf(template.spec, ['containers']).flatMap((ref): RuleProblem[] => {
       const missing: string[] = [];
-      if (!ref.container.readinessProbe) missing.push('a readinessProbe');
-      if (!ref.container.livenessProbe) missing.push('a livenessProbe');
+      if (longRunning && !ref.container.readinessProbe) missing.push('a readinessProbe');
+      if (longRunning && !ref.container.livenessProbe) missing.push('a livenessProbe');
       const requests = record(record(ref.container.resources).requests);
       if (requests.cpu === undefined) missing.push('a cpu request');
       if (requests.memory === undefined) missing.push('a memory request');

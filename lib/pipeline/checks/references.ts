@@ -423,7 +423,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         report(app, {
           where: where(object, app, 'kind'),
           message: `is a database server in application app ${app.name}, but environment ${environment.name} has a platform layer, which owns every database server`,
-          hint: 'move the CnpgDatabase to the platform app and reach it with CnpgDatabase.connectionFor and DatabaseCredentials',
+          hint: 'move the CnpgDatabase to the platform app and reach it with CnpgDatabase.fromDatabaseAttributes and DatabaseCredentials',
         }, true);
       }
     }

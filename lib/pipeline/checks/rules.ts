@@ -12,6 +12,7 @@ import { noSecretData, noSecretStrings } from './secrets';
 import { stableSelectors } from './selectors';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { syncOrder } from './sync-order';
+import { autoscaling, cronSchedule } from './workloads';
 import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleName } from './types';
 
 /**
@@ -61,6 +62,8 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'gateway-api': gatewayApi,
   'cnpg-cluster': cnpgCluster,
   'volume-claim': volumeClaim,
+  'cron-schedule': cronSchedule,
+  'autoscaling': autoscaling,
 };
 
 /** The rules in the order of the docs. */

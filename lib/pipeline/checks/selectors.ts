@@ -16,7 +16,7 @@ export const CDK8S_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
  */
 export const stableSelectors: RuleDeclaration = {
   name: 'stable-selectors',
-  summary: `no workload, Service, NetworkPolicy or PodDisruptionBudget selects pods by ${CDK8S_ADDRESS_LABEL}, the label cdk8s-plus derives from the construct path: renaming or moving a construct would change an immutable selector, or leave a Service without pods`,
+  summary: `no workload (a Job's too; a CronJob has none: the API server generates each Job's), Service, NetworkPolicy or PodDisruptionBudget selects pods by ${CDK8S_ADDRESS_LABEL}, the label cdk8s-plus derives from the construct path: renaming or moving a construct would change an immutable selector, or leave a Service without pods`,
   scope: [IMMUTABLE_SELECTOR_KINDS, KINDS.Service, KINDS.NetworkPolicy, KINDS.PodDisruptionBudget],
   sources: ['cdk8s-plus-28 Workload `select` (default true) and `cdk8s.io/metadata.addr`', 'https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#label-selector-updates'],
   fix: 'select pods by stable labels, chart.selectorFor(component), not by the construct path (docs/cdk8s-plus.md)',
@@ -29,7 +29,7 @@ export const stableSelectors: RuleDeclaration = {
       : [...Object.keys(record(selector.matchLabels)), ...list(selector.matchExpressions).map((e) => String(e.key))];
     if (!keys.includes(CDK8S_ADDRESS_LABEL)) return [];
     return [{
-      message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${service ? ' and the Service loses its pods' : ', and a Deployment\'s selector cannot change after creation'}`,
+      message: `its selector uses ${CDK8S_ADDRESS_LABEL}, derived from the construct path: renaming or moving the construct changes it${service ? ' and the Service loses its pods' : IMMUTABLE_SELECTOR_KINDS.has(object) ? `, and a ${object.kind}'s selector cannot change after creation` : ', and it stops selecting the pods'}`,
       fix: service
         ? 'select the pods by stable labels: new kplus.Service(chart, id, { selector: kplus.Pods.select(chart, id, { labels: chart.selectorFor(component) }), ... }) instead of exposeViaService() or selector: workload, which select by the construct path (docs/cdk8s-plus.md)'
         : 'create the cdk8s-plus workload with select: false and podMetadata: { labels: chart.selectorFor(component) }, then workload.select(kplus.LabelSelector.of({ labels: chart.selectorFor(component) })) (docs/cdk8s-plus.md)',

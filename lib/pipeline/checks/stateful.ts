@@ -90,13 +90,13 @@ export const databaseNamespaceGuarded: RuleDeclaration = {
     'https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation (a pod no policy selects accepts every connection)',
     'https://cloudnative-pg.io/documentation/current/security/#network-policies and labels_annotations/ (cnpg.io/cluster on every instance pod)',
   ],
-  fix: 'emit an ingress NetworkPolicy in the Cluster\'s namespace with podSelector cnpg.io/cluster: <name> and a from list (CnpgDatabase emits one; allowConnectionsFrom adds clients)',
+  fix: 'emit an ingress NetworkPolicy in the Cluster\'s namespace with podSelector cnpg.io/cluster: <name> and a from list (CnpgDatabase emits one; its allowFrom and connections.allowFrom add clients)',
   check(cluster, context) {
     const namespace = cluster.metadata.namespace;
     const labels = clusterPodLabels(cluster);
     const selecting = context.objects.of(KINDS.NetworkPolicy)
       .filter((p) => p.metadata.namespace === namespace && governsIngress(p) && selectsAll(record(record(p.spec).podSelector), labels));
-    const fix = `emit an ingress NetworkPolicy in namespace ${namespace ?? '(none)'} with podSelector cnpg.io/cluster: ${String(cluster.metadata.name)} and a from list (CnpgDatabase emits one; allowConnectionsFrom adds clients)`;
+    const fix = `emit an ingress NetworkPolicy in namespace ${namespace ?? '(none)'} with podSelector cnpg.io/cluster: ${String(cluster.metadata.name)} and a from list (CnpgDatabase emits one; its allowFrom and connections.allowFrom add clients)`;
     if (selecting.length === 0) {
       return [{ message: `no ingress NetworkPolicy in namespace ${namespace ?? '(none)'} selects the Cluster's pods (cnpg.io/cluster=${String(cluster.metadata.name)}), so every pod of the cluster network reaches its 5432`, fix }];
     }

@@ -34,6 +34,8 @@ export const RULE_NAMES = [
   'gateway-api',
   'cnpg-cluster',
   'volume-claim',
+  'cron-schedule',
+  'autoscaling',
 ] as const;
 
 /** The name of a policy rule. */

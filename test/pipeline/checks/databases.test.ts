@@ -27,7 +27,7 @@ describe('production databases are Guaranteed and watched, however the Cluster w
     const chart = testChart({ environment: production, namespace: 'databases' });
     new CnpgDatabase(chart, 'db', {
       name: 'state-hub-db', postgresVersion: 17, imageName: `ghcr.io/cloudnative-pg/postgresql:17.11@sha256:${'ab'.repeat(32)}`, storageSize: '10Gi', instances: 2,
-      backup: { objectStore: new BarmanObjectStore(chart, 'store', { name: 'backups', destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } }) },
+      backup: { objectStore: new BarmanObjectStore(chart, 'store', { name: 'backups', destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromSecretName('backup-s3') } }) },
       resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
       metricsScrapers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
     });

@@ -281,8 +281,8 @@ describe('every reference resolves the way the cluster resolves it', () => {
     const build = (kind: string, name: string) => {
       const chart = testChart();
       deployment(chart, () => undefined);
-      // No upstream schema is imported for autoscaling/v2 yet, so synth refuses the kind; the model resolves it on any output.
-      return [...render(chart), plain('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 4 })];
+      new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', { metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 4 } });
+      return render(chart);
     };
     expect(problems(build('Deployment', 'wbe'))).toEqual([expect.stringMatching(/^HorizontalPodAutoscaler demo\/web spec\.scaleTargetRef .*names Deployment demo\/wbe, .*FailedGetScale.*did you mean "web"\?/)]);
     expect(problems(build('StatefulSet', 'web'))).toEqual([expect.stringMatching(/names StatefulSet demo\/web, /)]);
