@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { AppChart } from '../../../lib/core/app';
 import { k8s } from '../../../lib/core/k8s';
+import { WebService } from '../../../lib/apps/web-service';
 import { Gateway } from '../../../lib/gateway/gateway';
 import { HttpRoute } from '../../../lib/gateway/http-route';
 import { ServiceRef } from '../../../lib/core/service-ref';
@@ -343,6 +344,19 @@ describe('every reference resolves the way the cluster resolves it', () => {
 });
 
 describe('the library\'s constructs are held to the same references', () => {
+  test('a WebService\'s Service, probes, disruption budget and autoscaler resolve; its budget, made to block every drain by a patch, is refused', () => {
+    const build = () => {
+      const chart = testChart();
+      new WebService(chart, 'web', { name: 'web', image: 'example/web:1.0', port: 8080, healthPath: '/healthz', replicas: 2 });
+      return render(chart);
+    };
+    const objects = build();
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Deployment', 'Service', 'PodDisruptionBudget']));
+    expect(problems(objects)).toEqual([]);
+    const blocking = objects.map((o) => (o.kind === 'PodDisruptionBudget' ? { ...o, spec: { ...(o.spec as object), maxUnavailable: 0 } } : o));
+    expect(problems(blocking)).toEqual([expect.stringMatching(/^PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption .*Deployment demo\/web, 2 replicas.*maxUnavailable is 0/)]);
+  });
+
   test('a Gateway whose issuer names one the environment does not have is refused; the environment\'s issuer resolves', () => {
     const build = (name: string) => {
       const chart = testChart();
