@@ -132,6 +132,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   const produced = new ProducedIndex(all.map(({ object }) => object));
   const foreignNamespaces = new Set(existing.namespaces ?? []);
   const declaredSecrets = new Set(existing.secrets ?? []);
+  // The names of a kind in a namespace, for the hint of a reference that resolved to nothing: a
+  // scan of the index, on the error path only.
   const namesOfKind = (kind: GroupKind, namespace: string): string[] => {
     const names = new Set(produced.namesIn(kind, namespace));
     for (const { object } of emitted.values()) if (isGroupKind(object, kind) && objectKeyOf(object).namespace === namespace) names.add(objectKeyOf(object).name);
@@ -141,9 +143,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   /** The names that exist, and the closest to `name`, for a hint. */
   const existingNames = (kind: GroupKind, namespace: string, name: string): string => {
     const names = namesOfKind(kind, namespace);
-    const where = namespace === '' ? '' : ` in namespace ${namespace}`;
-    if (names.length === 0) return `no ${kind.kind} exists${where}`;
-    return `did you mean "${closest(name, names)}"? The ${kind.kind}s${where}: ${names.join(', ')}`;
+    const place = namespace === '' ? '' : ` in namespace ${namespace}`;
+    if (names.length === 0) return `no ${kind.kind} exists${place}`;
+    return `did you mean "${closest(name, names)}"? The ${kind.kind}s${place}: ${names.join(', ')}`;
   };
   /** What environment.yaml declares of a kind in a namespace (names). */
   function declaredIds(kind: GroupKind, namespace: string): string[] {
