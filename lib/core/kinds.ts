@@ -74,6 +74,7 @@ export const KINDS = {
   PersistentVolumeClaim: gk('', 'PersistentVolumeClaim'),
   PersistentVolume: gk('', 'PersistentVolume'),
   StorageClass: gk('storage.k8s.io', 'StorageClass'),
+  PriorityClass: gk('scheduling.k8s.io', 'PriorityClass'),
   Deployment: gk('apps', 'Deployment'),
   StatefulSet: gk('apps', 'StatefulSet'),
   DaemonSet: gk('apps', 'DaemonSet'),
@@ -101,6 +102,8 @@ export const KINDS = {
   SecretStore: gk('external-secrets.io', 'SecretStore'),
   ClusterSecretStore: gk('external-secrets.io', 'ClusterSecretStore'),
   Certificate: gk('cert-manager.io', 'Certificate'),
+  Issuer: gk('cert-manager.io', 'Issuer'),
+  ClusterIssuer: gk('cert-manager.io', 'ClusterIssuer'),
   SealedSecret: gk('bitnami.com', 'SealedSecret'),
   PodMonitor: gk('monitoring.coreos.com', 'PodMonitor'),
   ServiceMonitor: gk('monitoring.coreos.com', 'ServiceMonitor'),
@@ -241,8 +244,18 @@ export function dataLostOnDelete(object: Typed): string | undefined {
   return DATA_LOSS_ON_DELETE.find((e) => groupKindKey(e.kind) === key)?.loses;
 }
 
+/**
+ * Kinds that live in no namespace (their objects have no metadata.namespace): two objects of one
+ * of these kinds and one name are the same object, whatever app emits them (kubernetes
+ * `kubectl api-resources --namespaced=false`; the operators' CRDs, scope: Cluster).
+ */
+export const CLUSTER_SCOPED_KINDS = new KindGroup('cluster-scoped', 'kinds whose objects live in no namespace', [
+  KINDS.Namespace, KINDS.PersistentVolume, KINDS.StorageClass, KINDS.PriorityClass, KINDS.ClusterRole, KINDS.ClusterRoleBinding,
+  KINDS.ClusterImageCatalog, KINDS.ClusterSecretStore, KINDS.ClusterIssuer,
+]);
+
 /** Every named group, for docs generated from the registry. */
 export const KIND_GROUPS: readonly KindGroup[] = [
   ANY_KIND, POD_TEMPLATE_KINDS, REPLICATED_KINDS, LONG_RUNNING_KINDS, ROLLING_KINDS, IMMUTABLE_SELECTOR_KINDS, RUN_TO_COMPLETION_KINDS,
-  IMAGE_REFERENCING_KINDS, VOLUME_CLAIM_KINDS, STATEFUL_KINDS,
+  IMAGE_REFERENCING_KINDS, VOLUME_CLAIM_KINDS, STATEFUL_KINDS, CLUSTER_SCOPED_KINDS,
 ];

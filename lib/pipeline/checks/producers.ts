@@ -1,6 +1,6 @@
 import type { KubeObject } from './schema-validation';
-import { formatObjectKey, list, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
-import { isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
+import { containersOf, formatObjectKey, list, objectKeyId, objectKeyOf, podTemplatesOf, record, type Json, type ObjectKey } from './objects';
+import { isGroupKind, KINDS, REPLICATED_KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
 /**
  * What the environment produces: the Secrets, ConfigMaps, claims and ServiceAccounts that exist in
@@ -139,11 +139,13 @@ export function producedBy(object: KubeObject): Produced[] {
 export class ProducedIndex {
   private readonly byKey = new Map<string, Produced[]>();
   private readonly stores = new Map<string, Json>();
+  private readonly podsByNamespace = new Map<string, ProducedPods[]>();
 
   /** @param objects the rendered objects whose products are indexed */
   constructor(objects: Iterable<KubeObject> = []) {
     for (const object of objects) {
       for (const produced of producedBy(object)) this.add(produced);
+      for (const pods of podsProducedBy(object)) this.podsByNamespace.set(pods.namespace, [...(this.podsByNamespace.get(pods.namespace) ?? []), pods]);
       if (isGroupKind(object, KINDS.SecretStore)) this.stores.set(objectKeyId(KINDS.SecretStore, objectKeyOf(object)), record(object.spec));
       if (isGroupKind(object, KINDS.ClusterSecretStore)) this.stores.set(objectKeyId(KINDS.ClusterSecretStore, { namespace: '', name: objectKeyOf(object).name }), record(object.spec));
     }
@@ -196,8 +198,76 @@ export class ProducedIndex {
     return { namespace: text(record(kubernetes).remoteNamespace) ?? 'default', name };
   }
 
+  /** The pods the objects make run in `namespace`, in the order of the objects. */
+  pods(namespace: string): readonly ProducedPods[] {
+    return this.podsByNamespace.get(namespace) ?? [];
+  }
+
+  /** Every product of `kind` in `namespace`, for the names that exist when a reference names none of them. */
+  namesIn(kind: GroupKind, namespace: string): string[] {
+    const names = new Set<string>();
+    for (const products of this.byKey.values()) {
+      const [p] = products;
+      if (sameGroupKind(p.kind, kind) && p.key.namespace === namespace) names.add(p.key.name);
+    }
+    return [...names].sort();
+  }
+
   /** Every producer of the object of `kind` at `key`, in the order added. */
   all(kind: GroupKind, key: ObjectKey): readonly Produced[] {
     return this.byKey.get(objectKeyId(kind, key)) ?? [];
   }
+}
+
+/** A port a pod's container listens on. */
+export interface PodPort {
+  /** The port's name (`containers[].ports[].name`), where it has one. */
+  readonly name?: string;
+  /** The number. */
+  readonly containerPort: number;
+}
+
+/** Pods that run in the cluster once `dist/` is applied: their labels and ports, with the object behind them. */
+export interface ProducedPods {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Their labels, as a selector sees them. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The ports their containers declare. */
+  readonly ports: readonly PodPort[];
+  /** How many run, where the object says (spec.replicas of a replicated workload); undefined when an autoscaler, a node count or an operator decides. */
+  readonly replicas?: number;
+  /** The object of `dist/` that makes them run. */
+  readonly source: KubeObject;
+}
+
+const portsOf = (containers: readonly Json[]): PodPort[] => containers.flatMap((c) => list(c.ports))
+  .filter((p) => typeof p.containerPort === 'number')
+  .map((p) => ({ ...(text(p.name) ? { name: text(p.name) } : {}), containerPort: Number(p.containerPort) }));
+
+/**
+ * The pods an object makes run: a pod template's, with its labels and container ports; a
+ * CloudNativePG Cluster's instances, labelled `cnpg.io/cluster`, `cnpg.io/podRole: instance` and
+ * `cnpg.io/instanceRole` (and the older `role`) primary or replica (cloudnative-pg
+ * docs/src/labels_annotations.md), with the ports the operator gives them: postgresql 5432,
+ * metrics 9187, status 8000 (cloudnative-pg pkg/specs/pods.go).
+ */
+export function podsProducedBy(object: KubeObject): ProducedPods[] {
+  const namespace = objectKeyOf(object).namespace;
+  if (isGroupKind(object, KINDS.CnpgCluster)) {
+    const cluster = objectKeyOf(object).name;
+    const ports = [{ name: 'postgresql', containerPort: 5432 }, { name: 'metrics', containerPort: 9187 }, { name: 'status', containerPort: 8000 }];
+    return ['primary', 'replica'].map((role) => ({
+      namespace, ports, source: object,
+      labels: { 'cnpg.io/cluster': cluster, 'cnpg.io/podRole': 'instance', 'cnpg.io/instanceRole': role, role },
+    }));
+  }
+  const replicas = record(object.spec).replicas;
+  return podTemplatesOf(object).map((template) => ({
+    namespace,
+    ...(REPLICATED_KINDS.has(object) && typeof replicas === 'number' ? { replicas } : {}),
+    labels: Object.fromEntries(Object.entries(record(template.metadata.labels)).map(([k, v]) => [k, String(v)])),
+    ports: portsOf(containersOf(template.spec, ['initContainers', 'containers']).map((c) => c.container)),
+    source: object,
+  }));
 }

@@ -1,14 +1,15 @@
 import upstream from '../../../imports/UPSTREAM.json';
-import { OPERATORS, secretStoreId, type Environment, type OperatorName, type SecretStoreKey } from '../../core/environment';
+import { closest } from 'fastest-levenshtein';
+import { OPERATORS, parseSecretStoreId, secretStoreId, type Environment, type OperatorName } from '../../core/environment';
 import type { Problem } from '../../core/errors';
 import { secretKeyProblem } from '../../core/secret-source';
 import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
 import type { RenderedApp } from './rendered';
 import type { KubeObject } from './schema-validation';
-import { formatObjectKey, list, objectId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
-import { podReadsOf } from './pod-reads';
+import { formatObjectKey, list, objectId, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
+import { DNS_EGRESS_ANNOTATION, referencesOf, selects, type FoundReference } from './reference-model';
 import { ProducedIndex } from './producers';
-import { groupKindOf, isGroupKind, KINDS, sameGroupKind } from '../../core/kinds';
+import { CLUSTER_SCOPED_KINDS, groupKindOf, isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
 /**
  * The environment's reference check: every object in `dist/<env>/` may point only at things the
@@ -106,60 +107,256 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     });
   }
 
-  // Secrets: who writes each (producers.ts), with which keys; what reads them (pod-reads.ts and
-  // the operators' own references below).
+  // One index of the rendered objects of every app, and of what they produce, serves every
+  // lookup below. Two apps emitting one object (group, kind, namespace, name) fight over it:
+  // ArgoCD marks it SharedResourceWarning and each sync of one app overwrites the other's
+  // (argo-cd docs/user-guide/app_deletion.md, "SharedResourceWarning"; controller/sync.go).
+  const emitted = new Map<string, { object: KubeObject; app: { name: string } }>();
+  for (const entry of all) {
+    const { object, app } = entry;
+    const key = objectKeyOf(object);
+    const id = objectKeyId(groupKindOf(object), key);
+    const earlier = emitted.get(id);
+    // A namespaced object without a namespace deploys into its Application's destination, which
+    // may differ between the two apps: only objects whose namespace the output states can clash.
+    const clashes = key.namespace !== '' || CLUSTER_SCOPED_KINDS.has(object);
+    if (earlier && clashes && earlier.app.name !== app.name) {
+      report(app, {
+        where: where(object, app, 'metadata.name'),
+        message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ArgoCD marks it SharedResourceWarning and each app's sync overwrites the other's`,
+        hint: `emit it from the one app that owns it (${earlier.app.name} or ${app.name}) and only reference it from the other`,
+      });
+    }
+    if (!earlier) emitted.set(id, entry);
+  }
   const produced = new ProducedIndex(all.map(({ object }) => object));
+  const foreignNamespaces = new Set(existing.namespaces ?? []);
   const declaredSecrets = new Set(existing.secrets ?? []);
+  // The names of a kind in a namespace, for the hint of a reference that resolved to nothing: a
+  // scan of the index, on the error path only.
+  const namesOfKind = (kind: GroupKind, namespace: string): string[] => {
+    const names = new Set(produced.namesIn(kind, namespace));
+    for (const { object } of emitted.values()) if (isGroupKind(object, kind) && objectKeyOf(object).namespace === namespace) names.add(objectKeyOf(object).name);
+    for (const id of declaredIds(kind, namespace)) names.add(id);
+    return [...names].sort();
+  };
+  /** The names that exist, and the closest to `name`, for a hint. */
+  const existingNames = (kind: GroupKind, namespace: string, name: string): string => {
+    const names = namesOfKind(kind, namespace);
+    const place = namespace === '' ? '' : ` in namespace ${namespace}`;
+    if (names.length === 0) return `no ${kind.kind} exists${place}`;
+    return `did you mean "${closest(name, names)}"? The ${kind.kind}s${place}: ${names.join(', ')}`;
+  };
+  /** What environment.yaml declares of a kind in a namespace (names). */
+  function declaredIds(kind: GroupKind, namespace: string): string[] {
+    const inNamespace = (ids: readonly string[]) => ids.filter((id) => id.startsWith(`${namespace}/`)).map((id) => id.slice(namespace.length + 1));
+    if (sameGroupKind(kind, KINDS.Secret)) return inNamespace(existing.secrets ?? []);
+    if (sameGroupKind(kind, KINDS.Service)) return inNamespace(existing.services ?? []);
+    if (sameGroupKind(kind, KINDS.SecretStore) || sameGroupKind(kind, KINDS.ClusterSecretStore)) {
+      return (existing.secretStores ?? []).map(parseSecretStoreId).filter((k) => k.kind === kind.kind && (k.kind === 'ClusterSecretStore' || k.namespace === namespace)).map((k) => k.name);
+    }
+    if (sameGroupKind(kind, KINDS.ImageCatalog) || sameGroupKind(kind, KINDS.ClusterImageCatalog)) {
+      return (existing.imageCatalogs ?? []).filter((c) => c.kind === kind.kind && (c.kind === 'ClusterImageCatalog' || c.namespace === namespace)).map((c) => c.name);
+    }
+    const issuer = environment.certManager;
+    if (issuer && (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) && (issuer.issuerKind ?? 'ClusterIssuer') === kind.kind) return [issuer.issuer];
+    return [];
+  }
+  /** How to make a missing object exist: emit it, or declare it where environment.yaml can. */
+  const howToDeclare = (kind: GroupKind, key: ObjectKey): string | undefined => {
+    const id = formatObjectKey(key);
+    if (sameGroupKind(kind, KINDS.Secret)) return declare('secrets', id);
+    if (sameGroupKind(kind, KINDS.Service)) return declare('services', id);
+    if (sameGroupKind(kind, KINDS.SecretStore)) return declare('secretStores', secretStoreId({ kind: 'SecretStore', namespace: key.namespace, name: key.name }));
+    if (sameGroupKind(kind, KINDS.ClusterSecretStore)) return declare('secretStores', secretStoreId({ kind: 'ClusterSecretStore', name: key.name }));
+    if (sameGroupKind(kind, KINDS.ImageCatalog) || sameGroupKind(kind, KINDS.ClusterImageCatalog)) {
+      return `add { kind: ${kind.kind}, name: ${key.name}${key.namespace ? `, namespace: ${key.namespace}` : ''}, majors: [...] } to existing.imageCatalogs in ${environment.file} (or pin the image with imageName)`;
+    }
+    if (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) return `set certManager: { issuer: ${key.name}, issuerKind: ${kind.kind} } in ${environment.file}`;
+    return undefined;
+  };
+
+  // Secrets: who writes each (producers.ts), with which keys; what reads them (the reference model).
   const checkSecret = (object: KubeObject, app: { name: string }, field: string, secret: ObjectKey, key: string | undefined, optional: boolean) => {
     if (optional) return;
     const id = formatObjectKey(secret);
-    const producer = produced.find(KINDS.Secret, secret) ?? (declaredSecrets.has(id) ? { by: `${environment.file} existing.secrets` } : undefined);
+    const producer: { by: string; keys?: readonly string[] } | undefined = produced.find(KINDS.Secret, secret) ?? (declaredSecrets.has(id) ? { by: `${environment.file} existing.secrets` } : undefined);
     if (!producer) {
       report(app, {
         where: where(object, app, field),
         message: `reads Secret ${id}, which nothing in environment ${environment.name} writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)`,
-        hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', id)}`,
+        hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', id)}; ${existingNames(KINDS.Secret, secret.namespace, secret.name)}`,
       });
     } else if (key !== undefined) {
       // The same check the constructs run on their ISecretSource (lib/core/secret-source.ts).
       const problem = secretKeyProblem(key, id, producer);
-      if (problem) report(app, { where: where(object, app, field), ...problem });
+      if (problem) report(app, { where: where(object, app, field), ...problem, hint: `${problem.hint}; did you mean "${closest(key, [...(producer.keys ?? [])])}"?` });
+    }
+  };
+
+  // Every other reference of the model (reference-model.ts), against the same indexes.
+  // The pods of a namespace: those the objects make run, and the clients environment.yaml declares
+  // (existing.clients: pods others run, by namespace and labels).
+  const clients = Object.entries(existing.clients ?? {});
+  const podsIn = (namespace: string) => [
+    ...produced.pods(namespace).map((p) => ({ labels: p.labels, ports: p.ports.map((port) => port.name).filter((n): n is string => n !== undefined), source: objectId(p.source), replicas: p.replicas })),
+    ...clients.filter(([, c]) => c.namespace === namespace).map(([name, c]) => ({ labels: c.podLabels, ports: [] as string[], source: `client ${name} (existing.clients)`, replicas: undefined })),
+  ];
+  const podsSelected = (namespace: string, selector: Json, of: 'pods' | 'services') => (of === 'pods'
+    ? podsIn(namespace)
+    : (servicesIn.get(namespace) ?? []).map((o) => ({ labels: labelsOf(o), ports: list(record(o.spec).ports).map((p) => String(p.name ?? '')), source: objectId(o), replicas: undefined })))
+    .filter((p) => selects(selector, p.labels));
+  const servicesIn = new Map<string, KubeObject[]>();
+  const egressPoliciesIn = new Map<string, KubeObject[]>();
+  for (const { object } of emitted.values()) {
+    const namespace = objectKeyOf(object).namespace;
+    if (isGroupKind(object, KINDS.Service)) servicesIn.set(namespace, [...(servicesIn.get(namespace) ?? []), object]);
+    if (isGroupKind(object, KINDS.NetworkPolicy) && isolatesEgress(object)) egressPoliciesIn.set(namespace, [...(egressPoliciesIn.get(namespace) ?? []), object]);
+  }
+  const resolve = (object: KubeObject, app: { name: string }, ref: FoundReference) => {
+    const { target, row } = ref;
+    const at = where(object, app, ref.path);
+    if (target.to === 'object') {
+      if (target.optional) return;
+      if (target.badKind) {
+        report(app, { where: at, message: `names kind "${target.badKind.given}", which the ${row.resolvedBy} does not resolve: ${row.whenMissing}`, allowed: target.badKind.allowed.join(', '), hint: `set kind to one of ${target.badKind.allowed.join(', ')}` });
+        return;
+      }
+      if (sameGroupKind(target.kind, KINDS.Secret)) {
+        checkSecret(object, app, ref.path, target.key, target.dataKey, false);
+        return;
+      }
+      const found = emitted.get(objectKeyId(target.kind, target.key))?.object;
+      const product = produced.find(target.kind, target.key);
+      const builtIn = BUILT_IN.find((b) => sameGroupKind(b.kind, target.kind) && b.name === target.key.name);
+      const declared = declaredIds(target.kind, target.key.namespace).includes(target.key.name);
+      if (!found && !product && !builtIn && !declared) {
+        // What another namespace that is not this repository's holds is not known at synth.
+        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && howToDeclare(target.kind, target.key) === undefined) return;
+        const declareHint = howToDeclare(target.kind, target.key);
+        report(app, {
+          where: at,
+          message: `names ${target.kind.kind} ${formatObjectKey(target.key)}, which nothing in environment ${environment.name} emits${declareHint ? ` and ${environment.file} does not declare` : ''}: ${row.whenMissing}`,
+          hint: `${existingNames(target.kind, target.key.namespace, target.key.name)}; or emit it${declareHint ? `, or, if another system manages it, ${declareHint}` : ''}`,
+        });
+        return;
+      }
+      const keys = product?.keys ?? builtIn?.keys;
+      if (target.dataKey !== undefined && keys !== undefined && !keys.includes(target.dataKey)) {
+        report(app, {
+          where: at,
+          message: `reads key "${target.dataKey}" of ${target.kind.kind} ${formatObjectKey(target.key)}, which ${product?.by ?? 'the cluster'} writes without that key: ${row.whenMissing}`,
+          allowed: keys.join(', ') || '(no keys)',
+          hint: keys.length > 0 ? `did you mean "${closest(target.dataKey, [...keys])}"?` : `add "${target.dataKey}" where it is written`,
+        });
+      }
+      if (found && sameGroupKind(target.kind, KINDS.Service) && target.port !== undefined) {
+        const ports = list(record(found.spec).ports);
+        const names = ports.map((p) => (typeof target.port === 'string' ? String(p.name ?? '') : Number(p.port)));
+        if (!names.includes(target.port)) {
+          report(app, {
+            where: at,
+            message: `names port ${JSON.stringify(target.port)} of Service ${formatObjectKey(target.key)}, which has no such port: ${row.whenMissing}`,
+            allowed: ports.map((p) => (typeof target.port === 'string' ? String(p.name ?? '(unnamed)') : String(p.port))).join(', ') || '(no ports)',
+          });
+        }
+      }
+      if (found && sameGroupKind(target.kind, KINDS.Gateway) && (target.section !== undefined || target.port !== undefined)) {
+        const listeners = list(record(found.spec).listeners);
+        const match = listeners.filter((l) => (target.section === undefined || l.name === target.section) && (target.port === undefined || l.port === target.port));
+        if (match.length === 0) {
+          report(app, {
+            where: at,
+            message: `attaches to ${[target.section === undefined ? '' : `listener "${target.section}"`, target.port === undefined ? '' : `port ${target.port}`].filter(Boolean).join(' on ')} of Gateway ${formatObjectKey(target.key)}, which has no such listener: ${row.whenMissing}`,
+            allowed: listeners.map((l) => `${String(l.name)} (port ${String(l.port)})`).join(', ') || '(no listeners)',
+            hint: target.section === undefined ? 'name a listener\'s port' : `did you mean "${closest(target.section, listeners.map((l) => String(l.name)))}"?`,
+          });
+        }
+      }
+      return;
+    }
+    if (target.to === 'container-port') {
+      if (target.ports.includes(target.port)) return;
+      report(app, {
+        where: at,
+        message: `names port "${target.port}", which ${target.container} does not declare: ${row.whenMissing}`,
+        allowed: target.ports.join(', ') || '(no named ports)',
+        hint: target.ports.length > 0 ? `did you mean "${closest(target.port, [...target.ports])}"? Or name the container port "${target.port}"` : `declare the port in the container's ports with name "${target.port}"`,
+      });
+      return;
+    }
+    if (target.to === 'pods') {
+      // The pods known are those of the object's own namespace and of the namespaces an app of
+      // the environment emits; what runs in anyone else's namespace is not known at synth.
+      const own = objectKeyOf(object).namespace;
+      const namespaces = target.namespaces.filter((n) => n === own || emitted.has(objectKeyId(KINDS.Namespace, { namespace: '', name: n })) || clients.some(([, c]) => c.namespace === n));
+      if (namespaces.length === 0) return;
+      const selected = namespaces.flatMap((n) => podsSelected(n, target.selector, target.of));
+      const what = target.of === 'pods' ? 'pod' : 'Service';
+      if (selected.length === 0) {
+        // The selector's own row reports it; a port on nothing selected adds nothing.
+        if (target.port !== undefined) return;
+        const candidates = namespaces.flatMap((n) => (target.of === 'pods' ? podsIn(n).map((p) => p.labels) : (servicesIn.get(n) ?? []).map(labelsOf)));
+        report(app, {
+          where: at,
+          message: `selects no ${what} in namespace ${namespaces.join(', ')}: ${row.whenMissing}`,
+          allowed: candidates.length === 0 ? `(no ${what}s in ${namespaces.join(', ')})` : candidates.map((l) => JSON.stringify(l)).join('; '),
+          hint: `select the labels of the ${what}s it is meant for (one of those listed)`,
+        });
+        return;
+      }
+      if (target.budget) {
+        // A budget that allows no voluntary disruption blocks every eviction of these pods: drains
+        // and cluster upgrades wait forever (https://kubernetes.io/docs/tasks/run-application/configure-pdb/).
+        const counts = selected.map((p) => p.replicas);
+        const total = counts.every((c): c is number => c !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
+        const { minAvailable, maxUnavailable } = target.budget;
+        const blocks = maxUnavailable === 0 || maxUnavailable === '0%' || minAvailable === '100%' || (typeof minAvailable === 'number' && total !== undefined && minAvailable >= total);
+        if (blocks) {
+          report(app, {
+            where: at,
+            message: `allows no voluntary disruption of the pods it selects (${selected.map((p) => `${p.source}${p.replicas === undefined ? '' : `, ${p.replicas} replica${p.replicas === 1 ? '' : 's'}`}`).join('; ')}): ${maxUnavailable !== undefined ? `maxUnavailable is ${String(maxUnavailable)}` : `minAvailable ${String(minAvailable)} is all of them`}, so every node drain waits on it forever`,
+            hint: total !== undefined && total > 1 ? `set minAvailable below ${total} (or maxUnavailable: 1)` : 'run more than one replica, or set maxUnavailable: 1',
+          });
+        }
+      }
+      if (target.port !== undefined && !selected.some((p) => p.ports.includes(target.port!))) {
+        const ports = [...new Set(selected.flatMap((p) => p.ports))].filter(Boolean);
+        report(app, {
+          where: at,
+          message: `names port "${target.port}", which no ${what} it selects declares (${selected.map((p) => p.source).join(', ')}): ${row.whenMissing}`,
+          allowed: ports.join(', ') || '(no named ports)',
+          hint: ports.length > 0 ? `did you mean "${closest(target.port, ports)}"?` : `name the port "${target.port}" where the ${what} declares it`,
+        });
+      }
+      return;
+    }
+    // dns-egress: every pod the policy isolates for egress must reach the resolver through some policy that selects it.
+    const policies = egressPoliciesIn.get(target.namespace) ?? [];
+    const closedPods = podsIn(target.namespace).filter((p) => selects(target.selector, p.labels))
+      .filter((p) => !policies.some((policy) => selects(record(record(policy.spec).podSelector), p.labels) && allowsDns(policy)));
+    if (closedPods.length > 0) {
+      report(app, {
+        where: at,
+        message: `isolates the egress of ${[...new Set(closedPods.map((p) => p.source))].join(', ')}, and no NetworkPolicy lets them reach the cluster's DNS resolver (UDP and TCP port 53 in kube-system): ${row.whenMissing}`,
+        hint: `add an egress rule to: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: kube-system } } }] on ports 53/UDP and 53/TCP, or, if the pods must resolve nothing, annotate the policy ${DNS_EGRESS_ANNOTATION}: closed`,
+      });
     }
   };
   for (const { object, app } of all) {
-    for (const read of podReadsOf(object)) {
-      if (sameGroupKind(read.kind, KINDS.Secret)) checkSecret(object, app, read.path, read.target, read.key, read.optional);
-    }
-    for (const ref of operatorSecretReferences(object)) checkSecret(object, app, ref.field, { namespace: objectKeyOf(object).namespace, name: ref.name }, ref.key, false);
+    for (const ref of referencesOf(object)) resolve(object, app, ref);
   }
 
-  // External Secrets: the store, and what a Kubernetes-provider store reads in its remote namespace.
-  // Keyed by the form environment.yaml declares stores in (secretStoreId), so emitted and declared compare.
-  const stores = new Map<string, Json>();
-  for (const { object } of all) {
-    const { namespace, name } = objectKeyOf(object);
-    if (isGroupKind(object, KINDS.SecretStore)) stores.set(secretStoreId({ kind: 'SecretStore', namespace, name }), record(object.spec));
-    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(secretStoreId({ kind: 'ClusterSecretStore', name }), record(object.spec));
-  }
-  const declaredStores = new Set(existing.secretStores ?? []);
+  // External Secrets: what a Kubernetes-provider store reads in its remote namespace (the store
+  // itself is a reference of the model).
   for (const { object, app } of all) {
     if (!isGroupKind(object, KINDS.ExternalSecret)) continue;
     const spec = record(object.spec);
     const ref = record(spec.secretStoreRef);
-    const storeKey: SecretStoreKey = ref.kind === 'ClusterSecretStore'
-      ? { kind: 'ClusterSecretStore', name: String(ref.name) }
-      : { kind: 'SecretStore', namespace: objectKeyOf(object).namespace, name: String(ref.name) };
-    const id = secretStoreId(storeKey);
-    const store = stores.get(id);
-    if (!store && !declaredStores.has(id)) {
-      report(app, {
-        where: where(object, app, 'spec.secretStoreRef'),
-        message: `reads from ${storeKey.kind} ${storeKey.kind === 'SecretStore' ? `${storeKey.namespace}/` : ''}${storeKey.name}, which no app emits and ${environment.file} does not declare`,
-        hint: `emit the store, or, if the cluster has it, ${declare('secretStores', id)}`,
-      });
-      continue;
-    }
-    const remote = record(record(store?.provider).kubernetes).remoteNamespace;
+    const store = ref.kind === 'ClusterSecretStore'
+      ? emitted.get(objectKeyId(KINDS.ClusterSecretStore, { namespace: '', name: String(ref.name) }))
+      : emitted.get(objectKeyId(KINDS.SecretStore, { namespace: objectKeyOf(object).namespace, name: String(ref.name) }));
+    const remote = record(record(record(store?.object.spec).provider).kubernetes).remoteNamespace;
     if (typeof remote !== 'string') continue;
     list(spec.data).forEach((item, i) => {
       const remoteRef = record(item.remoteRef);
@@ -168,37 +365,35 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     });
   }
 
-  // Services a route or an ingress sends traffic to.
-  const services = new Set([...all.filter(({ object }) => isGroupKind(object, KINDS.Service)).map(({ object }) => `${object.metadata.namespace}/${object.metadata.name}`), ...(existing.services ?? [])]);
-  for (const { object, app } of all) {
-    for (const ref of serviceReferences(object)) {
-      if (services.has(`${ref.namespace}/${ref.name}`)) continue;
-      report(app, {
-        where: where(object, app, ref.field),
-        message: `sends traffic to Service ${ref.namespace}/${ref.name}, which no app emits and ${environment.file} does not declare`,
-        hint: `if another system manages it, ${declare('services', `${ref.namespace}/${ref.name}`)}`,
-      });
-    }
-  }
-
   // CloudNativePG: image catalogs, object stores, scheduled backups, one folder per archive.
   const archives = new Map<string, string>();
   for (const { object, app } of all) {
     const spec = record(object.spec);
     if (isGroupKind(object, KINDS.CnpgCluster)) {
+      // The catalog itself is a reference of the model ("Cluster image catalog"); here, its majors.
       const catalog = record(spec.imageCatalogRef);
       if (typeof catalog.name === 'string') {
-        const problem = catalogProblem(all.map((a) => a.object), existing.imageCatalogs ?? [], String(catalog.kind), catalog.name, String(object.metadata.namespace), Number(catalog.major));
-        if (problem) report(app, { where: where(object, app, 'spec.imageCatalogRef'), message: problem, hint: `emit the catalog from the platform layer, pin the image (imageName) instead, or, if the cluster has it, declare it under existing.imageCatalogs in ${environment.file}` });
+        const cluster = catalog.kind === 'ClusterImageCatalog';
+        const key = { namespace: cluster ? '' : objectKeyOf(object).namespace, name: catalog.name };
+        const emittedCatalog = emitted.get(objectKeyId(cluster ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog, key))?.object;
+        const majors = emittedCatalog
+          ? list(record(emittedCatalog.spec).images).map((i) => Number(i.major))
+          : (existing.imageCatalogs ?? []).find((c) => c.kind === (cluster ? 'ClusterImageCatalog' : 'ImageCatalog') && c.name === key.name && (cluster || c.namespace === key.namespace))?.majors;
+        const major = Number(catalog.major);
+        if (majors && !majors.includes(major)) {
+          report(app, {
+            where: where(object, app, 'spec.imageCatalogRef'),
+            message: `takes PostgreSQL ${major} from ${String(catalog.kind)} ${catalog.name}, which has images for ${majors.join(', ')} only`,
+            hint: `add an image for ${major} to the catalog (or its declaration under existing.imageCatalogs in ${environment.file}), or pin the image with imageName`,
+          });
+        }
       }
       for (const plugin of list(spec.plugins)) {
         const params = record(plugin.parameters);
         if (typeof params.barmanObjectName !== 'string') continue;
-        const store = all.find(({ object: o }) => isGroupKind(o, KINDS.BarmanObjectStore) && o.metadata.name === params.barmanObjectName && o.metadata.namespace === object.metadata.namespace);
-        if (!store) {
-          report(app, { where: where(object, app, 'spec.plugins'), message: `archives through ObjectStore ${params.barmanObjectName}, which no app emits in namespace ${object.metadata.namespace}`, hint: 'emit the ObjectStore in the Cluster\'s namespace (BarmanObjectStore)' });
-          continue;
-        }
+        // A missing store is a reference of the model (reference-model.ts, "Cluster object store").
+        const store = emitted.get(objectKeyId(KINDS.BarmanObjectStore, { namespace: objectKeyOf(object).namespace, name: params.barmanObjectName }));
+        if (!store) continue;
         if (plugin.isWALArchiver !== true) continue;
         const folder = `${record(record(store.object.spec).configuration).destinationPath}/${typeof params.serverName === 'string' ? params.serverName : object.metadata.name}`;
         const earlier = archives.get(folder);
@@ -211,12 +406,6 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         } else {
           archives.set(folder, objectId(object));
         }
-      }
-    }
-    if (isGroupKind(object, KINDS.CnpgScheduledBackup)) {
-      const cluster = record(spec.cluster).name;
-      if (!all.some(({ object: o }) => isGroupKind(o, KINDS.CnpgCluster) && o.metadata.name === cluster && o.metadata.namespace === object.metadata.namespace)) {
-        report(app, { where: where(object, app, 'spec.cluster'), message: `backs up Cluster ${String(cluster)}, which no app emits in namespace ${object.metadata.namespace}` });
       }
     }
   }
@@ -244,39 +433,6 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   return problems;
 }
 
-/** A Secret an operator's object reads in its own namespace (pods' reads are in pod-reads.ts). */
-interface OperatorSecretReference {
-  readonly field: string;
-  readonly name: string;
-  readonly key: string;
-}
-
-/** The Secrets an operator's object reads: an ObjectStore's credentials and CA, a Cluster's external clusters' passwords and initdb secret. */
-function operatorSecretReferences(object: KubeObject): OperatorSecretReference[] {
-  const refs: OperatorSecretReference[] = [];
-  if (isGroupKind(object, KINDS.BarmanObjectStore)) {
-    const configuration = record(record(object.spec).configuration);
-    // endpointCA: the CA bundle barman-cloud trusts for the endpoint (ObjectStore CRD, plugin-barman-cloud v0.14.0).
-    const ca = record(configuration.endpointCA);
-    if (typeof ca.name === 'string' && typeof ca.key === 'string') refs.push({ field: 'spec.configuration.endpointCA', name: ca.name, key: ca.key });
-    for (const provider of ['s3Credentials', 'azureCredentials', 'googleCredentials']) {
-      for (const [field, value] of Object.entries(record(configuration[provider]))) {
-        const ref = record(value);
-        if (typeof ref.name === 'string' && typeof ref.key === 'string') refs.push({ field: `spec.configuration.${provider}.${field}`, name: ref.name, key: ref.key });
-      }
-    }
-  }
-  if (isGroupKind(object, KINDS.CnpgCluster)) {
-    list(record(object.spec).externalClusters).forEach((cluster, i) => {
-      const password = record(cluster.password);
-      if (typeof password.name === 'string') refs.push({ field: `spec.externalClusters[${i}].password`, name: password.name, key: String(password.key) });
-    });
-    const secret = record(record(record(record(object.spec).bootstrap).initdb).secret);
-    if (typeof secret.name === 'string') refs.push({ field: 'spec.bootstrap.initdb.secret', name: secret.name, key: 'password' });
-  }
-  return refs;
-}
-
 /** The volumes an object claims: PersistentVolumeClaims, and a CNPG Cluster's data and WAL volumes (ReadWriteOnce each). */
 function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{ field: string; storageClass?: string; accessModes: string[]; size?: string }> {
   const spec = record(object.spec);
@@ -298,38 +454,47 @@ function claimsOf(object: KubeObject, defaultClass: string | undefined): Array<{
   });
 }
 
-/** The Services an Ingress or HTTPRoute sends traffic to. */
-function serviceReferences(object: KubeObject): Array<{ field: string; namespace: string; name: string }> {
-  const ns = String(object.metadata.namespace ?? '');
-  const spec = record(object.spec);
-  if (isGroupKind(object, KINDS.Ingress)) {
-    const backends = [record(spec.defaultBackend), ...list(spec.rules).flatMap((r) => list(record(r.http).paths).map((p) => record(p.backend)))];
-    return backends.filter((b) => typeof record(b.service).name === 'string').map((b) => ({ field: 'spec backend', namespace: ns, name: String(record(b.service).name) }));
-  }
-  if (isGroupKind(object, KINDS.HTTPRoute)) {
-    return list(spec.rules).flatMap((r) => list(r.backendRefs))
-      .filter((b) => (b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '')
-      .map((b) => ({ field: 'spec.rules.backendRefs', namespace: typeof b.namespace === 'string' ? b.namespace : ns, name: String(b.name) }));
-  }
-  return [];
+/**
+ * What every namespace has without anyone emitting it: the ServiceAccount `default` (the
+ * ServiceAccount controller, kubernetes pkg/controller/serviceaccount) and the ConfigMap
+ * `kube-root-ca.crt` (the root CA publisher, kubernetes pkg/controller/certificates/rootcacertpublisher);
+ * and what every cluster has: the system PriorityClasses.
+ */
+const BUILT_IN: ReadonlyArray<{ readonly kind: GroupKind; readonly name: string; readonly keys?: readonly string[] }> = [
+  { kind: KINDS.ServiceAccount, name: 'default' },
+  { kind: KINDS.ConfigMap, name: 'kube-root-ca.crt', keys: ['ca.crt'] },
+  // The PriorityClasses every cluster has (kubernetes pkg/apis/scheduling, SystemPriorityClasses).
+  { kind: KINDS.PriorityClass, name: 'system-cluster-critical' },
+  { kind: KINDS.PriorityClass, name: 'system-node-critical' },
+];
+
+/** An object's labels, as a selector reads them. */
+function labelsOf(object: KubeObject): Record<string, string> {
+  return Object.fromEntries(Object.entries(record(object.metadata.labels)).map(([k, v]) => [k, String(v)]));
 }
 
-function catalogProblem(
-  objects: readonly KubeObject[],
-  declared: ReadonlyArray<{ kind: string; name: string; namespace?: string; majors: readonly number[] }>,
-  kind: string,
-  name: string,
-  namespace: string,
-  major: number,
-): string | undefined {
-  const emitted = objects.find((o) => isGroupKind(o, kind === 'ClusterImageCatalog' ? KINDS.ClusterImageCatalog : KINDS.ImageCatalog) && o.metadata.name === name && (kind === 'ClusterImageCatalog' || o.metadata.namespace === namespace));
-  const majors = emitted
-    ? list(record(emitted.spec).images).map((i) => Number(i.major))
-    : declared.find((c) => c.kind === kind && c.name === name && (kind === 'ClusterImageCatalog' || c.namespace === namespace))?.majors;
-  if (!majors) {
-    return `takes its image from ${kind} ${name}, which no app emits and the environment does not declare; CloudNativePG's release manifests install no catalog, so the operator stops the Cluster in PhaseImageCatalogError`;
-  }
-  return majors.includes(major) ? undefined : `takes PostgreSQL ${major} from ${kind} ${name}, which has images for ${majors.join(', ')} only`;
+/** Whether a NetworkPolicy isolates its pods' egress: Egress in policyTypes, or, without policyTypes, egress rules (networking/v1 NetworkPolicySpec). */
+function isolatesEgress(policy: KubeObject): boolean {
+  const spec = record(policy.spec);
+  return Array.isArray(spec.policyTypes) ? spec.policyTypes.includes('Egress') : spec.egress !== undefined;
+}
+
+/**
+ * Whether a NetworkPolicy lets its pods reach the cluster's DNS resolver on UDP port 53: an
+ * egress rule to every destination or to kube-system (all namespaces, that namespace by
+ * kubernetes.io/metadata.name, or every address, 0.0.0.0/0), on every port or on port 53 (by number or by
+ * the CoreDNS port names dns, dns-tcp) over UDP or with no protocol.
+ */
+function allowsDns(policy: KubeObject): boolean {
+  const toResolver = (peer: Json) => {
+    if (peer.ipBlock !== undefined) return record(peer.ipBlock).cidr === '0.0.0.0/0';
+    if (peer.namespaceSelector === undefined) return false;
+    const selector = record(peer.namespaceSelector);
+    const labels = record(selector.matchLabels);
+    return (Object.keys(labels).length === 0 && list(selector.matchExpressions).length === 0) || labels['kubernetes.io/metadata.name'] === 'kube-system';
+  };
+  const onDns = (port: Json) => (port.port === undefined || port.port === 53 || port.port === 'dns' || port.port === 'dns-tcp') && (port.protocol === undefined || port.protocol === 'UDP');
+  return list(record(policy.spec).egress).some((rule) => (list(rule.to).length === 0 || list(rule.to).some(toResolver)) && (list(rule.ports).length === 0 || list(rule.ports).some(onDns)));
 }
 
 /** The release of the CRDs the object's API group was imported from, e.g. "1.30.0" (imports/UPSTREAM.json). */

@@ -1,4 +1,4 @@
-import { inScope, POD_TEMPLATE_KINDS, type KindScope } from '../../core/kinds';
+import { ANY_KIND, inScope, type KindScope } from '../../core/kinds';
 import { ARGOCD_SYNC_WAVE } from '../../core/argocd-sync';
 import { ObjectIndex } from './objects';
 import type { KubeObject } from './schema-validation';
@@ -54,8 +54,8 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'database-watched': databaseWatched,
   'stable-selectors': stableSelectors,
   'sync-order': fromPolicyRule(syncOrder, {
-    scope: [POD_TEMPLATE_KINDS],
-    fix: `remove the hand-written ${ARGOCD_SYNC_WAVE} annotation (the wave of a kind is derived: lib/core/argocd-sync.ts), or give the workload a wave after what it reads`,
+    scope: [ANY_KIND],
+    fix: `remove the hand-written ${ARGOCD_SYNC_WAVE} annotation (the wave of a kind is derived: lib/core/argocd-sync.ts), or give the object a wave after what it needs, and a hook a phase after what it reads`,
   }),
   'single-writer': singleWriter,
   'tailscale-ingress': tailscaleIngress,

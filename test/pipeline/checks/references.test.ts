@@ -124,7 +124,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     const objects = rawCluster('db', { imageCatalogRef: { apiGroup: 'postgresql.cnpg.io', kind: 'ClusterImageCatalog', name: 'postgresql', major: 17 } });
     const operators = { 'cloudnative-pg': '1.30.0' };
     expect(messages(checkReferences(environment({ operators }), [{ app: { name: 'demo' }, objects }]))).toEqual([
-      expect.stringContaining('takes its image from ClusterImageCatalog postgresql, which no app emits and the environment does not declare'),
+      expect.stringContaining('spec.imageCatalogRef (app demo, environment test-sandbox): names ClusterImageCatalog postgresql, which nothing in environment test-sandbox emits and overlays/test-sandbox/environment.yaml does not declare: CloudNativePG\'s release manifests install no catalog, so the operator stops the Cluster in PhaseImageCatalogError'),
     ]);
     expect(messages(checkReferences(environment({ operators, imageCatalogs: [{ kind: 'ClusterImageCatalog', name: 'postgresql', majors: [16] }] }), [{ app: { name: 'demo' }, objects }]))).toEqual([
       expect.stringContaining('takes PostgreSQL 17 from ClusterImageCatalog postgresql, which has images for 16 only'),
@@ -137,7 +137,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     new k8s.KubeIngress(chart, 'in', { metadata: { name: 'in' }, spec: { ingressClassName: 'tailscale', defaultBackend: { service: { name: 'legacy', port: { name: 'http' } } } } });
     const objects = render(chart);
     expect(messages(checkReferences(environment({ operators: { tailscale: '1.102.3' } }), [{ app: { name: 'demo' }, objects }]))).toEqual([
-      expect.stringContaining('sends traffic to Service demo/legacy, which no app emits'),
+      expect.stringContaining('spec.defaultBackend.service (app demo, environment test-sandbox): names Service demo/legacy, which nothing in environment test-sandbox emits and overlays/test-sandbox/environment.yaml does not declare: the ingress controller'),
     ]);
     expect(checkReferences(environment({ operators: { tailscale: '1.102.3' }, services: ['demo/legacy'] }), [{ app: { name: 'demo' }, objects }])).toEqual([]);
   });

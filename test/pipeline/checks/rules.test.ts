@@ -22,7 +22,7 @@ const SCOPES: Readonly<Record<RuleName, readonly string[]>> = {
   'database-guaranteed': ['postgresql.cnpg.io/Cluster'],
   'database-watched': ['postgresql.cnpg.io/Cluster'],
   'stable-selectors': ['immutable-selector', 'Service', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget'],
-  'sync-order': ['pod-template'],
+  'sync-order': ['any'],
   'single-writer': ['pod-template'],
   'tailscale-ingress': ['networking.k8s.io/Ingress'],
   'gateway-api': ['gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute'],

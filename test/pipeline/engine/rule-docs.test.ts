@@ -4,12 +4,33 @@ import { join } from 'node:path';
 import { KINDS, POD_TEMPLATE_KINDS } from '../../../lib/core/kinds';
 import { RULE_LIST } from '../../../lib/pipeline/checks/rules';
 import type { RuleDeclaration } from '../../../lib/pipeline/checks/types';
-import { catalogIn, RULE_DOC, ruleCatalog, ruleSourceFiles, withCatalog } from '../../../lib/pipeline/engine/rule-docs';
+import { catalogIn, KUBE_LINTER_SECTION, kubeLinterRelease, kubeLinterTable, REFERENCE_SECTION, referenceTable, RULE_DOC, ruleCatalog, ruleSourceFiles, sectionIn, withCatalog } from '../../../lib/pipeline/engine/rule-docs';
+import { REFERENCE_FIELDS } from '../../../lib/pipeline/checks/reference-model';
+import { KUBE_LINTER_CHECKS } from '../../../lib/pipeline/checks/kube-linter';
 import { ROOT } from '../../helpers';
 
 // docs/security.md's rule catalog is generated from the registry, as kube-linter's
 // docs/generated/checks.md is from its checks: a rule added, renamed or rescoped without
 // `npm run docs:rules` fails here.
+
+describe('the reference model and kube-linter tables of docs/security.md', () => {
+  const doc = () => readFileSync(join(ROOT, RULE_DOC), 'utf8');
+
+  test('are what the tables generate (run `npm run docs:rules` when this fails)', () => {
+    expect(sectionIn(doc(), REFERENCE_SECTION)).toBe(referenceTable());
+    expect(sectionIn(doc(), KUBE_LINTER_SECTION)).toBe(kubeLinterTable(kubeLinterRelease(ROOT).release));
+  });
+
+  test('list every reference resolved and every kube-linter check of the vendored list', () => {
+    const references = referenceTable();
+    for (const row of REFERENCE_FIELDS) expect(references).toContain(`| ${row.id.replace(/</g, '&lt;')} |`);
+    expect(references).toMatch(/^\| route parentRefs \| `gateway.networking.k8s.io\/HTTPRoute` \| `spec.parentRefs\[\] \(kind Gateway; namespace, sectionName, port\)` \|/m);
+    const linter = kubeLinterTable(kubeLinterRelease(ROOT).release);
+    for (const name of kubeLinterRelease(ROOT).checks) expect(linter).toContain(`| \`${name}\` |`);
+    expect(KUBE_LINTER_CHECKS.length).toBe(kubeLinterRelease(ROOT).checks.length);
+    expect(linter).toContain('| `non-existent-service-account` | reference "pod serviceAccountName", reference "binding subjects" |');
+  });
+});
 
 describe('the rule catalog of docs/security.md', () => {
   test('is what the registry generates (run `npm run docs:rules` when this fails)', () => {
