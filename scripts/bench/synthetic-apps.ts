@@ -18,6 +18,7 @@ import { codeforphilly } from '../../apps/codeforphilly';
 import { WebService } from '../../lib/apps/web-service';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
 import { defineApp, type AppDefinition } from '../../lib/core/app';
+import { protectFromPrune } from '../../lib/core/argocd-sync';
 import { k8s } from '../../lib/core/k8s';
 import { quantity } from '../../lib/core/values';
 import { Gateway } from '../../lib/gateway/gateway';
@@ -43,6 +44,8 @@ function webApp(name: string): AppDefinition {
         metadata: { name: values.namespace, labels: { ...chart.labelsFor('namespace'), 'pod-security.kubernetes.io/enforce': 'restricted' } },
       });
       namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      // It holds the database: as every app-owned Namespace with data, it is never pruned.
+      protectFromPrune(namespace);
       const gateway = new Gateway(chart, 'Gateway', { name, hostnames: [values.hostname], tlsSecretName: `${name}-gw-tls` });
       const db = cnpgDatabaseFromValues(chart, 'Database', values.database);
       const web = new WebService(chart, 'Web', {
