@@ -1,4 +1,3 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DatabaseCredentials } from '../cnpg/database-credentials';
 import type { DatabaseConnection } from '../cnpg/database-connection';
@@ -172,7 +171,7 @@ export class StateHub extends Construct implements IConnectable {
     const reason = props.publicExposureReason?.trim();
     if (reason && isPublic) {
       for (const exposing of [props.tailnet?.funnel ? this.tailnetIngress : undefined, this.web.route]) {
-        if (exposing) ApiObject.of(exposing.node.findChild('Resource')).metadata.addAnnotation(PUBLIC_EXPOSURE_REASON_ANNOTATION, reason);
+        exposing?.metadata.addAnnotation(PUBLIC_EXPOSURE_REASON_ANNOTATION, reason);
       }
     }
 

@@ -1,3 +1,4 @@
+import type { ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
@@ -165,6 +166,8 @@ export class HttpRoute extends Construct implements IPolicyTarget {
   public readonly hostnames: readonly string[];
   /** The URL of the first hostname, `https://<hostname>`. */
   public readonly url: string;
+  /** The HTTPS route's metadata, to add labels or annotations (the object itself stays wrapped). */
+  public readonly metadata: ApiObjectMetadataDefinition;
 
   constructor(scope: Construct, id: string, props: HttpRouteProps) {
     super(scope, id);
@@ -197,6 +200,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
         rules: props.rules.map((rule) => renderRule(rule, this.namespace)),
       },
     });
+    this.metadata = route.metadata;
     this.node.addValidation({ validate: () => checkHttpRoute(route.toJson() as Record<string, unknown>) });
 
     if (props.httpsRedirect ?? true) {

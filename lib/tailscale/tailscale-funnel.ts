@@ -1,3 +1,4 @@
+import type { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
@@ -108,6 +109,8 @@ export class TailscaleFunnel extends Construct implements IConnectable {
    * is the tailnet's ACLs' business.
    */
   public readonly connections: Connections;
+  /** The Ingress's metadata, to add labels or annotations (the object itself stays wrapped). */
+  public readonly metadata: ApiObjectMetadataDefinition;
 
   /** @deprecated since 0.2: use `connections.peer`, or pass the funnel itself to `connections.allowFrom`. */
   public get proxyPeer(): PodPeer {
@@ -152,7 +155,7 @@ export class TailscaleFunnel extends Construct implements IConnectable {
     const port = typeof props.port === 'number' ? { number: props.port } : { name: props.port };
     const service = { name: props.backend.name, port };
     const everything = paths.length === 1 && paths[0] === '/';
-    const ingress = new k8s.KubeIngress(this, 'Resource', {
+    const ingress: ApiObject = new k8s.KubeIngress(this, 'Resource', {
       metadata: {
         name: this.ingressName,
         labels,
@@ -171,6 +174,7 @@ export class TailscaleFunnel extends Construct implements IConnectable {
         tls: [{ hosts: [this.hostname] }],
       },
     });
+    this.metadata = ingress.metadata;
     this.node.addValidation({
       validate: () => [...validateFunnel(props, this, tailnet, chart.environment.name), ...checkTailscaleIngress(ingress.toJson() as Record<string, unknown>, tailnetFacts)],
     });
