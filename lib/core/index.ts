@@ -29,7 +29,7 @@ export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type Re
 export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretKeyProblem } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
 export { ACCESS_MODES, SINGLE_WRITER_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
-export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
+export { dnsLabel, dnsSubdomain, labelMap, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema
  * and the library's building blocks (`dnsLabel`, `CnpgDatabaseValues`, ...) are one TypeBox.

@@ -36,13 +36,13 @@ export function validateObject(object: KubeObject, where: string): Problem[] {
   const key = `${object.apiVersion}/${object.kind}`;
   let validate = loaded.get(key);
   if (validate === undefined) {
-    const load = validators[key];
+    const load = Object.hasOwn(validators, key) ? validators[key] : undefined;
     if (load) loaded.set(key, (validate = load()));
   }
   if (validate && validate(object)) return [];
   const id = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
   if (!validate) {
-    if (UNVALIDATED_KINDS[key] !== undefined) return [];
+    if (Object.hasOwn(UNVALIDATED_KINDS, key)) return [];
     return [{
       where: `${where} (${id})`,
       message: `${key} has no upstream schema, so it cannot be validated`,

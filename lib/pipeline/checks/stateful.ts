@@ -58,7 +58,7 @@ function clusterPodLabels(cluster: KubeObject): Record<string, string> {
 /** Whether a LabelSelector selects every pod carrying exactly `labels` (plus per-pod varying ones). */
 export function selectsAll(selector: Json, labels: Readonly<Record<string, string>>): boolean {
   for (const [key, value] of Object.entries(record(selector.matchLabels))) {
-    if (labels[key] !== String(value)) return false;
+    if (!Object.hasOwn(labels, key) || labels[key] !== String(value)) return false;
   }
   for (const expression of list(selector.matchExpressions)) {
     const key = String(expression.key);

@@ -109,7 +109,7 @@ function sourceOf(object: KubeObject): Source | undefined {
     const [produced] = secretsProducedBy(object);
     if (!produced) return undefined;
     const slash = produced[0].indexOf('/');
-    return { reads: { kind: 'Secret', namespace: produced[0].slice(0, slash) || namespace, name: produced[0].slice(slash + 1) }, content: ['spec'], writtenBy: writers[object.kind] };
+    return { reads: { kind: 'Secret', namespace: produced[0].slice(0, slash) || namespace, name: produced[0].slice(slash + 1) }, content: ['spec'], writtenBy: Object.hasOwn(writers, object.kind) ? writers[object.kind] : undefined };
   }
   return undefined;
 }
