@@ -8,11 +8,12 @@ import { isGroupKind, KINDS, STATEFUL_KINDS } from '../../core/kinds';
 /** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
 export const statefulProtected: PolicyRule = {
   name: 'stateful-protected',
-  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, so no ArgoCD sync or Application deletion removes data`,
+  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, and neither Force=true nor Replace=true, so no ArgoCD sync or Application deletion removes data`,
   sources: [
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
     'https://cloudnative-pg.io/documentation/current/storage/ (deleting a Cluster deletes its PVCs)',
+    'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#replace-resource-instead-of-applying-changes (Replace=true: kubectl replace/create instead of apply, which may delete and recreate the resource) and the Force=true sync option (kubectl --force: delete and recreate)',
   ],
   check(objects) {
     const findings: Finding[] = [];
@@ -26,6 +27,14 @@ export const statefulProtected: PolicyRule = {
       if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') continue;
       const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
       const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
+      const recreating = recreatingSyncOptions(options);
+      if (recreating.length > 0) {
+        findings.push({
+          object,
+          message: `${isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
+          fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
+        });
+      }
       const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
       if (missing.length > 0) {
         findings.push({
@@ -38,6 +47,15 @@ export const statefulProtected: PolicyRule = {
     return findings;
   },
 };
+
+/**
+ * The sync options that make ArgoCD delete and recreate an object (`Force=true`, `Replace=true`,
+ * ArgoCD sync-options docs): on an object that holds data, a recreation loses it. Option names
+ * and values are matched as ArgoCD parses them, case-sensitively, `key=value` split at commas.
+ */
+export function recreatingSyncOptions(options: readonly string[]): string[] {
+  return ['Force=true', 'Replace=true'].filter((o) => options.includes(o));
+}
 
 /**
  * Labels the CloudNativePG operator puts on every instance pod of a Cluster (docs
