@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from '../../core/app';
 import { checkEnvironmentRemovals } from './environment-removal';
-import { formatProblems, internalErrorLines, UserError } from '../../core/errors';
+import { formatProblems, internalErrorLines, printable, UserError } from '../../core/errors';
 import { requireOptional } from './optional-dependency';
 import { diffTrees, readOutput, recoverInterruptedWrite, refuseEscapingPaths, writeTreeAtomically } from './output';
 import { foreignPaths, outputPlacementProblem, strayFiles, strayFilesError } from './output-ownership';
@@ -87,8 +87,8 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     const files = terraform?.files ?? result.files;
     if (!args.check) refuseForeignOutput(outDir, { root: context.root, overlaysDir, display: args.out });
     const repaired = recoverInterruptedWrite(outDir, { show });
-    for (const line of repaired.notes) if (!args.quiet) out(`note: ${line}`);
-    for (const line of repaired.warnings) err(`warning: ${line}`);
+    for (const line of repaired.notes) if (!args.quiet) out(`note: ${printable(line)}`);
+    for (const line of repaired.warnings) err(`warning: ${printable(line)}`);
     const current = readOutput(outDir, show);
     // What synth did not write is never deleted: refused, listed (lib/pipeline/engine/output-ownership.ts).
     const stray = args.check ? [] : strayFiles(current);
@@ -105,7 +105,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
         return EXIT.ok;
       }
       err(red(`${args.out}/ differs from a fresh synth of the code (${drifted.length} files):`));
-      for (const line of drifted) err(`  ${line}`);
+      for (const line of drifted) err(`  ${printable(line)}`);
       err(terraform ? 'Run `npm run synth -- --target terraform`.' : 'Run `npm run synth` and commit dist/.');
       return EXIT.drift;
     }
@@ -113,8 +113,8 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     if (drifted.length > 0) {
       const removals = checkEnvironmentRemovals({ current, next, overlaysDir, overlaysDisplay: 'overlays', outDisplay: args.out, prune: args.pruneEnvironments });
       const written = writeTreeAtomically(outDir, next, { show });
-      for (const line of [...removals, ...written.notes]) if (!args.quiet) out(`note: ${line}`);
-      for (const line of written.warnings) err(`warning: ${line}`);
+      for (const line of [...removals, ...written.notes]) if (!args.quiet) out(`note: ${printable(line)}`);
+      for (const line of written.warnings) err(`warning: ${printable(line)}`);
     }
     const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
     if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) {
