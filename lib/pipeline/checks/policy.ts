@@ -12,6 +12,7 @@ import { syncOrder } from './sync-order';
 import { singleWriter } from './claims';
 import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
+import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
 import { applyExceptions } from './exceptions';
 import { yamlPositions } from './yaml-positions';
 import { type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
@@ -51,6 +52,10 @@ export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
   'gateway-api': gatewayApi,
   'cnpg-cluster': cnpgCluster,
   'volume-claim': volumeClaim,
+  'cluster-admin-role-binding': clusterAdminRoleBinding,
+  'wildcard-in-rules': wildcardInRules,
+  'access-to-secrets': accessToSecrets,
+  'unauthenticated-binding': unauthenticatedBinding,
 };
 
 /** A finding with its rule. */

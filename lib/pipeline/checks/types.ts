@@ -30,6 +30,10 @@ export const RULE_NAMES = [
   'gateway-api',
   'cnpg-cluster',
   'volume-claim',
+  'cluster-admin-role-binding',
+  'wildcard-in-rules',
+  'access-to-secrets',
+  'unauthenticated-binding',
 ] as const;
 
 /** The name of a policy rule. */
