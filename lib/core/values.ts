@@ -58,7 +58,7 @@ export const KEY_PATTERN_RULES: ReadonlyMap<string, string> = new Map([SECRET_KE
  * k8s.io/apimachinery pkg/apis/meta/v1/validation).
  */
 export function labelMap(options: { description?: string; minProperties?: number } = {}) {
-  return Type.Record(Type.String(LABEL_KEY_PATTERN_RULE), Type.String({ ...patternRule(LABEL_VALUE_PATTERN, LABEL_VALUE_RULE), maxLength: 63 }), options);
+  return Type.Record(Type.String(LABEL_KEY_PATTERN_RULE), Type.String({ ...patternRule(LABEL_VALUE_PATTERN, LABEL_VALUE_RULE), maxLength: 63 }), { additionalProperties: false, ...options });
 }
 
 /** An RFC 1123 label: namespace and object names. */
