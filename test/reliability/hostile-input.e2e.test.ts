@@ -611,6 +611,52 @@ describe('issue 29: hostile input through the CLI', () => {
     }
   }, 300_000);
 
+  test('3. prototype keys and words fed into every overlay map and every name: refused, or taken as plain values; never a crash, never a selector of every pod (property)', () => {
+    const words = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty'];
+    const files = [...sources.keys()].filter((f) => f.endsWith('.yaml')).sort();
+    /** Every object (a map) and every string leaf of a value, by path. */
+    const places = (value: unknown, path: Path = []): Array<{ path: Path; map: boolean }> => {
+      if (Array.isArray(value)) return value.flatMap((v, i) => places(v, [...path, i]));
+      if (value !== null && typeof value === 'object') return [{ path, map: true }, ...Object.entries(value).flatMap(([k, v]) => places(v, [...path, k]))];
+      return typeof value === 'string' ? [{ path, map: false }] : [];
+    };
+    const arb = fc.tuple(fc.constantFrom(...files), fc.nat(), fc.constantFrom(...words)).map(([file, i, word]) => {
+      const value = parse(sources.get(file)!) as Json;
+      const all = places(value);
+      const { path, map } = all[i % all.length];
+      if (map) {
+        const node = (path.length ? getIn(value, path) : value) as Record<string, unknown>;
+        const sibling = Object.values(node)[0];
+        Object.defineProperty(node, word, { value: sibling ?? 'x', enumerable: true, writable: true, configurable: true });
+      } else {
+        setIn(value, path, word);
+      }
+      return { file, text: stringify(value), where: `${path.join('.')}${map ? `.${word}` : ` = ${word}`}` };
+    });
+    let refusedCount = 0;
+    fc.assert(fc.property(arb, ({ file, text }) => {
+      writeFileSync(join(overlays, file), text);
+      try {
+        const result = synthesize({ apps: issueApps, overlaysDir: overlays, environments: [file.split('/')[0]] });
+        // Accepted as a plain value: no NetworkPolicy peer may select every pod.
+        for (const app of result.apps) {
+          for (const object of app.objects.filter((o) => o.kind === 'NetworkPolicy')) {
+            const peers = ((object.spec as { ingress?: Array<{ from?: Array<{ podSelector?: { matchLabels?: object; matchExpressions?: unknown[] } }> }> }).ingress ?? []).flatMap((r) => r.from ?? []);
+            for (const peer of peers) {
+              if (peer.podSelector) expect(Object.keys(peer.podSelector.matchLabels ?? {}).length + (peer.podSelector.matchExpressions?.length ?? 0)).toBeGreaterThan(0);
+            }
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof UserError)) throw new Error(`not a UserError: ${error instanceof Error ? error.stack : String(error)}`);
+        refusedCount++;
+      } finally {
+        writeFileSync(join(overlays, file), sources.get(file)!);
+      }
+    }), params(120));
+    expect(refusedCount).toBeGreaterThan(0);
+  }, 600_000);
+
   test('4. a repoURL with credentials, in any form the schema lets through, stops synth without being echoed', () => {
     const env = 'cfp-sandbox/environment.yaml';
     const urls = fc.tuple(fc.constantFrom('https://', 'ssh://'), fc.stringMatching(/^[a-z]{0,6}$/), fc.stringMatching(/^[A-Za-z0-9]{6,12}$/), fc.boolean())
