@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from '../../core/app';
@@ -91,7 +91,8 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     for (const line of repaired.warnings) err(`warning: ${printable(line)}`);
     const current = readOutput(outDir, show);
     // What synth did not write is never deleted: refused, listed (lib/pipeline/engine/output-ownership.ts).
-    const stray = args.check ? [] : strayFiles(current);
+    // A file at a path this run writes is replaced, as generated files are ("Do not edit").
+    const stray = args.check ? [] : strayFiles(current).filter((path) => !files.has(path) && !lstatSync(join(outDir, path), { throwIfNoEntry: false })?.isSymbolicLink());
     if (stray.length > 0) throw strayFilesError(stray, args.out);
     const inScope = scopeOf(result, args.env !== undefined, args.app !== undefined);
     const next = new Map([...current].filter(([path]) => !inScope(path)));

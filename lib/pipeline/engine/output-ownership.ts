@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { UserError, type Problem } from '../../core/errors';
@@ -53,7 +53,9 @@ export function foreignPaths(outDir: string): string[] {
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (found.length >= LISTED) return;
       const path = `${prefix}${entry.name}`;
-      const isDirectory = entry.isDirectory() && !lstatSync(join(dir, entry.name)).isSymbolicLink();
+      // A symbolic link is the writer's to refuse, with its own reason (output.ts checkWritable).
+      if (entry.isSymbolicLink()) continue;
+      const isDirectory = entry.isDirectory();
       if (isDirectory) {
         if (depth < 2) walk(join(dir, entry.name), depth + 1, `${path}/`);
         else found.push(`${path}/`);

@@ -113,7 +113,7 @@ describe('misuse of overlays/ and dist/', () => {
     renameSync(join(dist, 'cfp-sandbox'), elsewhere);
     symlinkSync(elsewhere, join(dist, 'cfp-sandbox'));
     writeFileSync(join(root, 'overlays', 'cfp-prod', 'codeforphilly.yaml'), `${readFileSync(join(root, 'overlays', 'cfp-prod', 'codeforphilly.yaml'), 'utf8')}# edited\n`);
-    writeFileSync(join(dist, 'cfp-prod', 'stray.yaml'), 'x\n'); // something for the run to change
+    appendFileSync(join(dist, 'cfp-prod', 'codeforphilly', 'kustomization.yaml'), '# edited\n'); // something for the run to change
     const result = run(root, []);
     expect(result.code).toBe(EXIT.badInput);
     expect(result.stderr).toMatch(/^dist\/cfp-sandbox: is a symbolic link inside the output: a synth replaces the output whole, so the link would become a directory and its target be left stale; nothing was changed$/m);
@@ -252,7 +252,7 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
     withFault('type-error');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^test\/pipeline\/cli\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
