@@ -4,6 +4,7 @@ import { apps } from './apps';
 import { EnvironmentSchema } from './lib/core/environment';
 import { OVERLAY_SCHEMA_DIRECTORY, overlaySchema, overlaySchemaFiles } from './lib/pipeline/engine/overlay-schema';
 import { runCli } from './lib/pipeline/engine/cli';
+import { RULE_DOC, writeRuleDocs } from './lib/pipeline/engine/rule-docs';
 import { useCompiledOverlayValidators, type CompiledOverlayValidators } from './lib/pipeline/engine/overlay';
 import { runDiffCli } from './lib/pipeline/review/diff-cli';
 import { serverUpgradeCheck } from './lib/pipeline/review/server-upgrade-check';
@@ -21,6 +22,7 @@ export function main(argv: readonly string[]): number {
   useCompiledOverlayValidators(require(join(__dirname, 'overlay-validators')) as CompiledOverlayValidators);
   const context = { root: resolve(__dirname, '..'), apps };
   if (argv[0] === 'schemas') return writeSchemas(context.root);
+  if (argv[0] === 'docs-rules') return writeRuleCatalog(context.root);
   return argv[0] === 'diff' ? runDiffCli(argv.slice(1), context, serverUpgradeCheck(context.root)) : runCli(argv, context);
 }
 
@@ -31,6 +33,17 @@ function writeSchemas(root: string): number {
   mkdirSync(dir, { recursive: true });
   for (const [name, content] of overlaySchemaFiles(apps)) writeFileSync(join(dir, name), content);
   return 0;
+}
+
+/** `npm run docs:rules`: writes the rule catalog of docs/security.md from the rule registry. */
+function writeRuleCatalog(root: string): number {
+  try {
+    writeRuleDocs(root);
+    return 0;
+  } catch (error) {
+    console.error(`error: ${RULE_DOC} not written: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
 }
 
 /** Every overlay schema synth reads (environment.yaml's and each app's), for the build to compile ahead of time. */

@@ -30,7 +30,7 @@ export const palEDocsApi = defineApp({
   }, { additionalProperties: false }),
   build(chart, values) {
     new TailscaleFunnel(chart, 'api-funnel', {
-      backend: ServiceRef.fromName(values.backend.service, { namespace: values.namespace }),
+      backend: ServiceRef.fromServiceAttributes({ name: values.backend.service, namespace: values.namespace }),
       port: values.backend.port,
       hostname: values.hostname,
       funnel: values.funnel,
@@ -41,7 +41,7 @@ export const palEDocsApi = defineApp({
       // over) keeps its name and device name: nothing is recreated, the public name keeps working.
       new TailscaleFunnel(chart, 'legacy-funnel', {
         name: 'pal-e-docs-funnel',
-        backend: ServiceRef.fromName(values.backend.service, { namespace: values.namespace }),
+        backend: ServiceRef.fromServiceAttributes({ name: values.backend.service, namespace: values.namespace }),
         port: values.backend.port,
         hostname: 'pal-e-docs',
         funnel: true,

@@ -4,10 +4,10 @@ import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../lib/cnpg/cnpg-dat
 import { defineApp } from '../lib/core/app';
 import { declaredClient } from '../lib/core/environment';
 import { ImageContract } from '../lib/core/image-contract';
-import { UserError } from '../lib/core/errors';
 import { ExternalSecret, ExternalSecretValues } from '../lib/secrets/external-secret';
 import { appPodLabels } from '../lib/core/labels';
-import { dnsLabel, dnsSubdomain } from '../lib/core/values';
+import { SecretSource } from '../lib/core/secret-source';
+import { dnsLabel, dnsSubdomain, patternRule } from '../lib/core/values';
 
 /**
  * What the pool-domain-manager image needs, read at openova-io/openova 585b046:
@@ -33,18 +33,33 @@ export const POOL_DOMAIN_MANAGER_IMAGE = new ImageContract({
 });
 
 const PORT = POOL_DOMAIN_MANAGER_IMAGE.port;
-/** Variables this app sets itself, so the secret store must not carry them. */
-const DERIVED_ENV = ['PORT', 'PDM_DATABASE_URL'] as const;
+
+/**
+ * Where openova keeps the Dynadot credentials: Secret `dynadot-api-credentials` in
+ * openova-system, keys `api-key`, `api-secret` and `domains` (openova-io/openova@585b046:
+ * core/pool-domain-manager/internal/dynadot/dynadot.go, "mounted from the secret's `domains`
+ * key"; docs/SECRET-ROTATION.md names the Secret and its two API keys). The app reads that
+ * Secret, which the environment declares under existing.secrets; it is not copied into a store
+ * entry of this repository's invention.
+ */
+const DYNADOT_SECRET_KEYS = { DYNADOT_API_KEY: 'api-key', DYNADOT_API_SECRET: 'api-secret', DYNADOT_MANAGED_DOMAINS: 'domains' } as const;
+
+/** A Go duration as time.ParseDuration reads it, e.g. "10m", "30s", "1h30m". */
+const goDuration = (description: string) => Type.String({
+  ...patternRule('^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$', 'must be a Go duration: numbers with units ns, us, ms, s, m or h, e.g. "10m" or "1h30m"'),
+  description,
+});
 
 /**
  * Reference deployment 5: pool-domain-manager, the only allocator of pool subdomains and the only
  * caller of the DNS provider. ClusterIP only, on its own CNPG database in the same namespace.
  *
- * Configuration arrives through an ExternalSecret (DYNADOT_MANAGED_DOMAINS,
- * PDM_RESERVATION_TTL, PDM_SWEEPER_INTERVAL and any credentials). Two variables are derived
- * instead of stored: PORT from the container port the probes and Service use, and
- * PDM_DATABASE_URL from the CNPG application Secret's `uri` key, so neither can disagree with
- * what is deployed and the database password rotates without touching the store.
+ * The Dynadot credentials and managed domains come from the Secret openova already keeps
+ * (`dynadotSecret`, declared under existing.secrets). The reservation TTL and sweeper interval
+ * have defaults in the image (cmd/pdm/main.go loadConfig: 10m and 30s) and are set only when the
+ * overlay gives them. Two variables are derived: PORT from the container port the probes and
+ * Service use, and PDM_DATABASE_URL from the CNPG application Secret's `uri` key, so neither can
+ * disagree with what is deployed and the database password rotates without touching a store.
  */
 export const poolDomainManager = defineApp({
   name: 'pool-domain-manager',
@@ -52,7 +67,12 @@ export const poolDomainManager = defineApp({
   partOf: 'openova',
   values: Type.Object({
     image: Type.String({ description: 'the image, <repo>@sha256:<digest> in production' }),
-    env: ExternalSecretValues,
+    dynadotSecret: Type.Optional(dnsSubdomain({ description: 'the existing Secret with the Dynadot keys api-key, api-secret and domains (declared under existing.secrets); default dynadot-api-credentials, as openova names it' })),
+    settings: Type.Optional(Type.Object({
+      PDM_RESERVATION_TTL: Type.Optional(goDuration('how long a reservation holds before the sweeper releases it; the image defaults to 10m')),
+      PDM_SWEEPER_INTERVAL: Type.Optional(goDuration('how often expired reservations are swept; the image defaults to 30s')),
+      PDM_LOG_LEVEL: Type.Optional(Type.Union(['debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l)), { description: 'the image defaults to info' })),
+    }, { additionalProperties: false, description: 'settings with defaults in the image (cmd/pdm/main.go): set one only to change it' })),
     database: CnpgDatabaseValues,
     backupCredentials: Type.Optional(Type.Object({
       secretName: dnsSubdomain({ description: 'the Secret the backup ObjectStore reads its S3 keys from' }),
@@ -64,30 +84,23 @@ export const poolDomainManager = defineApp({
     }),
   }, { additionalProperties: false }),
   build(chart, values) {
-    const stored = DERIVED_ENV.filter((name) => name in (values.env.data ?? {}) || values.env.properties?.includes(name));
-    if (stored.length > 0) {
-      const inData = values.env.data !== undefined && stored[0] in values.env.data;
-      throw new UserError({
-        where: `${chart.overlayFile} env.${inData ? `data.${stored[0]}` : `properties.${values.env.properties!.indexOf(stored[0])}`}`,
-        message: `${stored.join(' and ')} must not come from the secret store: this app derives ${stored.length > 1 ? 'them' : 'it'} (PORT from the container port ${PORT}, PDM_DATABASE_URL from the database Secret's uri key)`,
-        hint: 'remove the key from env',
-      });
-    }
-    const env = new ExternalSecret(chart, 'Env', { name: 'pool-domain-manager-env', ...values.env });
+    const dynadot = SecretSource.fromSecretAttributes({ name: values.dynadotSecret ?? 'dynadot-api-credentials', keys: Object.values(DYNADOT_SECRET_KEYS) });
     const backupCredentials = values.backupCredentials
       && new ExternalSecret(chart, 'BackupCredentials', { name: values.backupCredentials.secretName, component: 'database', ...values.backupCredentials.source });
     // The backup store reads its keys through the ExternalSecret, so a renamed key fails synth.
     const db = cnpgDatabaseFromValues(chart, 'Database', values.database, { secrets: backupCredentials ? [backupCredentials] : [] });
-    db.allowConnectionsFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
+    db.connections.allowFrom({ podLabels: appPodLabels('pool-domain-manager', chart.environment.stage) });
 
     new WebService(chart, 'Web', {
       name: 'pool-domain-manager',
       image: values.image,
       contract: POOL_DOMAIN_MANAGER_IMAGE,
-      env: { PORT: String(PORT) },
-      envFromSecrets: [env],
-      secretEnv: { PDM_DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri } },
-      ingressFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
+      env: { PORT: String(PORT), ...values.settings },
+      secretEnv: {
+        PDM_DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri },
+        ...Object.fromEntries(Object.entries(DYNADOT_SECRET_KEYS).map(([name, key]) => [name, { secret: dynadot, key }])),
+      },
+      allowFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

@@ -33,7 +33,7 @@ export const railiancePlatform = defineApp({
     for (const { cluster, consumers } of values.databases) {
       const db = cnpgDatabaseFromValues(chart, cluster.name, cluster, { secrets });
       for (const consumer of consumers) {
-        db.allowConnectionsFrom({ namespace: consumer.namespace, podLabels: appPodLabels(consumer.app, chart.environment.stage) });
+        db.connections.allowFrom({ namespace: consumer.namespace, podLabels: appPodLabels(consumer.app, chart.environment.stage) });
         db.grantCredentialsTo({ namespace: consumer.namespace });
       }
     }

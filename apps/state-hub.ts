@@ -36,16 +36,16 @@ export const stateHub = defineApp({
     new StateHub(chart, 'StateHub', {
       image: values.image,
       // The same facts the platform app derives from the same name: nothing retyped.
-      database: CnpgDatabase.connectionFor({
-        clusterName: values.database.cluster,
+      database: CnpgDatabase.fromDatabaseAttributes({
+        name: values.database.cluster,
         namespace: values.database.namespace,
         database: values.database.database,
-        user: values.database.owner,
+        owner: values.database.owner,
       }),
       env: values.env,
       tailnet: values.tailnet,
       publicExposureReason: values.publicExposureReason,
-      clients: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
+      allowFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

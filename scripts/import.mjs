@@ -57,6 +57,11 @@ const CORE_KINDS = [
   'io.k8s.api.rbac.v1.Role',
   'io.k8s.api.rbac.v1.RoleBinding',
   'io.k8s.api.policy.v1.PodDisruptionBudget',
+  'io.k8s.api.core.v1.Pod',
+  'io.k8s.api.apps.v1.StatefulSet',
+  'io.k8s.api.apps.v1.DaemonSet',
+  'io.k8s.api.batch.v1.CronJob',
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
 ];
 
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');

@@ -2,10 +2,14 @@
 'use strict';
 /** Strict schema validators by "apiVersion/Kind"; each API group's module loads on first use. */
 exports.validators = {
+  'apps/v1/DaemonSet': () => require('./core.js').apps_v1_DaemonSet,
   'apps/v1/Deployment': () => require('./core.js').apps_v1_Deployment,
+  'apps/v1/StatefulSet': () => require('./core.js').apps_v1_StatefulSet,
   'argoproj.io/v1alpha1/AppProject': () => require('./argoproj.io.js').argoproj_io_v1alpha1_AppProject,
   'argoproj.io/v1alpha1/Application': () => require('./argoproj.io.js').argoproj_io_v1alpha1_Application,
+  'autoscaling/v2/HorizontalPodAutoscaler': () => require('./core.js').autoscaling_v2_HorizontalPodAutoscaler,
   'barmancloud.cnpg.io/v1/ObjectStore': () => require('./barmancloud.cnpg.io.js').barmancloud_cnpg_io_v1_ObjectStore,
+  'batch/v1/CronJob': () => require('./core.js').batch_v1_CronJob,
   'batch/v1/Job': () => require('./core.js').batch_v1_Job,
   'bitnami.com/v1alpha1/SealedSecret': () => require('./bitnami.com.js').bitnami_com_v1alpha1_SealedSecret,
   'external-secrets.io/v1/ExternalSecret': () => require('./external-secrets.io.js').external_secrets_io_v1_ExternalSecret,
@@ -28,6 +32,7 @@ exports.validators = {
   'v1/ConfigMap': () => require('./core.js').v1_ConfigMap,
   'v1/Namespace': () => require('./core.js').v1_Namespace,
   'v1/PersistentVolumeClaim': () => require('./core.js').v1_PersistentVolumeClaim,
+  'v1/Pod': () => require('./core.js').v1_Pod,
   'v1/Service': () => require('./core.js').v1_Service,
   'v1/ServiceAccount': () => require('./core.js').v1_ServiceAccount,
 };

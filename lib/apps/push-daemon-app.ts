@@ -3,9 +3,10 @@ import { AppChart } from '../core/app';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
+import type { Connections, IConnectable, NetworkPeer } from '../core/network-peer';
 import type { IServiceRef } from '../core/service-ref';
-import type { IGateway } from '../gateway/gateway';
 import type { HttpRoute } from '../gateway/http-route';
+import type { ServiceRouteProps } from '../gateway/route-props';
 import { WebService, type ContainerResources } from './web-service';
 import { isEnvVarName } from '../core/values';
 
@@ -80,15 +81,13 @@ export interface PushDaemonAppProps {
   /** Failures a startup probe allows while the entrypoint reconciles the working copy. @default 30 (2.5 minutes) */
   readonly startupFailureThreshold?: number;
   /** Publish through Envoy Gateway. @default not published */
-  readonly route?: {
-    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
-    readonly gateway: IGateway;
-    /**
-     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
-     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
-     */
-    readonly hostnames?: readonly string[];
-  };
+  readonly route?: ServiceRouteProps;
+  /**
+   * Emit a NetworkPolicy that admits only these peers (and those added with
+   * `connections.allowFrom`) to the HTTP port; an empty list admits nothing.
+   * @default no NetworkPolicy: the namespace's policies apply
+   */
+  readonly allowFrom?: readonly NetworkPeer[];
 }
 
 const KEY_DIR = '/etc/git-deploy-key';
@@ -102,9 +101,11 @@ const SHUTDOWN_MARGIN_SECONDS = 5;
  * a grace period long enough for the final push, the deploy key mounted read-only, the remote's
  * host key pinned, and volumes no ArgoCD sync can delete.
  */
-export class PushDaemonApp extends Construct {
+export class PushDaemonApp extends Construct implements IConnectable {
   /** The Service, for routes, funnels and network policies. */
   public readonly service: IServiceRef;
+  /** Network admission of the app's pods (see `WebService.connections`). */
+  public readonly connections: Connections;
   /** The claim holding the working copy. */
   public readonly dataVolume: string;
   /** The route, when published. */
@@ -171,12 +172,14 @@ export class PushDaemonApp extends Construct {
         ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, source: { claim: { size: v.size, storageClass: props.storageClass } } })),
         // 0400: readable by the owner only; with fsGroup the kubelet adds group read, and ssh
         // accepts it because the file is not owned by the connecting user.
-        { name: 'deploy-key', mountPath: KEY_DIR, readOnly: true, source: { secret: remote.deployKey.name, defaultMode: 0o400 } },
+        { name: 'deploy-key', mountPath: KEY_DIR, readOnly: true, source: { secret: remote.deployKey, defaultMode: 0o400 } },
         { name: 'known-hosts', mountPath: KNOWN_HOSTS_DIR, readOnly: true, source: { configMap: `${props.name}-known-hosts` } },
       ],
       route: props.route,
+      allowFrom: props.allowFrom,
     });
     this.service = web.service;
+    this.connections = web.connections;
     this.route = web.route;
   }
 }

@@ -2,12 +2,13 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DatabaseCredentials } from '../cnpg/database-credentials';
 import type { DatabaseConnection } from '../cnpg/database-connection';
+import type { ICnpgDatabase } from '../cnpg/cnpg-database';
 import { AppChart } from '../core/app';
 import { parseImage } from '../core/image';
 import { ImageContract } from '../core/image-contract';
-import type { PodPeer } from '../core/network-peer';
+import type { Connections, IConnectable, NetworkPeer } from '../core/network-peer';
 import type { ISecretSource } from '../core/secret-source';
-import { gatewayProxyPeer, type IGateway } from '../gateway/gateway';
+import type { ServiceRouteProps } from '../gateway/route-props';
 import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
 import { MigrationJob } from './migration-job';
 import { WebService, type ContainerResources } from './web-service';
@@ -23,11 +24,13 @@ export interface StateHubProps {
   /** The image (the registry is an overlay value): a digest in production. */
   readonly image: string;
   /**
-   * The database, owned by the platform layer: `CnpgDatabase.connectionFor(...)`. In another
-   * namespace its credentials are copied here by `DatabaseCredentials` (no secret material in
-   * git); the platform app must `grantCredentialsTo` this namespace.
+   * The database, owned by the platform layer: `CnpgDatabase.fromDatabaseAttributes(...)` (or a
+   * `CnpgDatabase` of the same app). In another namespace its credentials are copied here by
+   * `DatabaseCredentials` (no secret material in git); the platform app must
+   * `grantCredentialsTo` this namespace. A bare `DatabaseConnection` (0.1's
+   * `CnpgDatabase.connectionFor`) is still accepted, deprecated since 0.2.
    */
-  readonly database: DatabaseConnection;
+  readonly database: ICnpgDatabase | DatabaseConnection;
   /**
    * What the image needs to start. @default `StateHub.IMAGE_CONTRACT`: port 8000, uid 1000,
    * DATABASE_URL required, ready at /state/health (which reports the database), alive when the port accepts
@@ -55,23 +58,24 @@ export interface StateHubProps {
     readonly tags?: readonly string[];
   };
   /** A public Envoy Gateway route. Refused unless `publicExposureReason` is given. @default none */
-  readonly route?: {
-    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
-    readonly gateway: IGateway;
-    /**
-     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
-     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
-     */
-    readonly hostnames?: readonly string[];
-  };
+  readonly route?: ServiceRouteProps;
   /**
    * State Hub holds data that cannot be recreated and is private by design: a Funnel or a public
    * route is refused unless this says why, and the reason is recorded on the exposing object.
    * @default none: public exposure refused
    */
   readonly publicExposureReason?: string;
-  /** In-cluster clients admitted to the service port besides the exposure's proxies. @default none */
-  readonly clients?: readonly PodPeer[];
+  /**
+   * In-cluster peers admitted to the service port besides the exposure's proxies (which are
+   * admitted without being named); more can be added with `connections.allowFrom`.
+   * @default none
+   */
+  readonly allowFrom?: readonly NetworkPeer[];
+  /**
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default none
+   */
+  readonly clients?: readonly NetworkPeer[];
 }
 
 /**
@@ -81,9 +85,9 @@ export interface StateHubProps {
  * lives elsewhere, an Alembic `MigrationJob` ordered before the Deployment, an optional tailnet
  * ingress, and a NetworkPolicy that admits only the exposure's proxies and declared clients.
  */
-export class StateHub extends Construct {
+export class StateHub extends Construct implements IConnectable {
   /**
-   * The State Hub image as the reference records it (shared reference deployment 4; the image is
+   * The State Hub image as its operators recorded it (docs/reference-records.md; the image is
    * built locally and its registry is an overlay value, so the contract applies to whatever
    * repository the overlay names): FastAPI on port 8000, `DATABASE_URL` required, `GET
    * /state/health` answering `{"status":"ok","db":"connected"}`, so it depends on the database
@@ -92,7 +96,7 @@ export class StateHub extends Construct {
    */
   public static readonly IMAGE_CONTRACT = new ImageContract({
     repository: 'state-hub',
-    source: 'shared reference-deployments.md, "4. State Hub" (no public repository)',
+    source: 'docs/reference-records.md, "State Hub" (no public repository)',
     user: 1000,
     ports: [8000],
     requiredEnv: { DATABASE_URL: 'the application database (SQLAlchemy and Alembic read it)' },
@@ -109,6 +113,8 @@ export class StateHub extends Construct {
   public readonly credentials?: DatabaseCredentials;
   /** The tailnet ingress, when there is one. */
   public readonly tailnetIngress?: TailscaleFunnel;
+  /** Network admission of State Hub's pods: always through its own NetworkPolicy. */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: StateHubProps) {
     super(scope, id);
@@ -132,10 +138,11 @@ export class StateHub extends Construct {
       },
     });
 
-    if (props.database.namespace !== namespace) {
-      this.credentials = new DatabaseCredentials(this, 'DatabaseCredentials', { connection: props.database });
+    const database = 'connection' in props.database ? props.database.connection : props.database;
+    if (database.namespace !== namespace) {
+      this.credentials = new DatabaseCredentials(this, 'DatabaseCredentials', { connection: database });
     }
-    const databaseSecret = this.credentials?.secret ?? props.database.secret;
+    const databaseSecret = this.credentials?.secret ?? database.secret;
 
     this.web = new WebService(this, 'Web', {
       name,
@@ -146,10 +153,11 @@ export class StateHub extends Construct {
       env: props.env,
       envFromSecrets: props.envFromSecrets,
       // The operator's `uri` key: postgresql://user:password@<cluster>-rw.<namespace>:5432/db.
-      secretEnv: { DATABASE_URL: { secret: databaseSecret, key: props.database.secretKeys.uri } },
+      secretEnv: { DATABASE_URL: { secret: databaseSecret, key: database.secretKeys.uri } },
       route: props.route,
-      ingressFrom: props.clients ?? [],
+      allowFrom: props.allowFrom ?? props.clients ?? [],
     });
+    this.connections = this.web.connections;
     this.migration = new MigrationJob(this, 'Migration', { service: this.web, command: props.migrationCommand });
 
     if (props.tailnet) {
@@ -169,8 +177,8 @@ export class StateHub extends Construct {
     }
 
     // What fronts the service is admitted through its NetworkPolicy: the exposure's proxies.
-    if (this.tailnetIngress) this.web.allowFrom(this.tailnetIngress.proxyPeer);
-    if (props.route) this.web.allowFrom(gatewayProxyPeer(props.route.gateway));
+    if (this.tailnetIngress) this.connections.allowFrom(this.tailnetIngress);
+    if (props.route) this.connections.allowFrom(props.route.gateway);
   }
 }
 

@@ -6,16 +6,18 @@ import { checkDns1035Label } from '../core/dns';
 import { imagePolicy } from '../core/image';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
-import { networkPolicyPeer, tcpPort, type PodPeer } from '../core/network-peer';
-import { checkResources } from '../core/quantity';
+import { Connections, networkPolicyPeer, tcpPort, type IConnectable, type NetworkPeer } from '../core/network-peer';
+import { checkResources, multiplyQuantity } from '../core/quantity';
 import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
-import type { IGateway } from '../gateway/gateway';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
+import type { ServiceRouteProps } from '../gateway/route-props';
 import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
+import { KINDS } from '../core/kinds';
+import { addAutoscaler, addDisruptionBudget, disruptionBudgetOf, maxPods, scalingProblems, type WebServiceAutoscaling, type WebServiceDisruptionBudget } from './web-service-scaling';
 
 /** Pod template annotation: the SHA-256 of the `<name>-env` ConfigMap's data, so a change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'platform.internal/config-checksum';
@@ -46,8 +48,11 @@ export interface WebServiceVolume {
       readonly persistentVolumeClaim: string;
     }
     | {
-      /** The name of a Secret in the app's namespace; each key becomes a file. */
-      readonly secret: string;
+      /**
+       * A Secret in the app's namespace (a SealedSecret, an ExternalSecret, or
+       * `SecretSource.fromSecretName` for one another system writes); each key becomes a file.
+       */
+      readonly secret: ISecretSource;
       /** The files' mode, e.g. `0o400`. @default Kubernetes' 0644 */
       readonly defaultMode?: number;
     }
@@ -104,8 +109,22 @@ export interface WebServiceProps {
   readonly healthPath?: string;
   /** Also a startup probe, for slow starts: failures allowed before liveness applies. @default none */
   readonly startupFailureThreshold?: number;
-  /** @default 1 */
+  /** The number of pods; leave it out with `autoscaling`, which owns the count. @default 1 */
   readonly replicas?: number;
+  /**
+   * Scale the Deployment with a HorizontalPodAutoscaler (autoscaling/v2) on cpu and/or memory
+   * utilization. The Deployment then leaves `spec.replicas` out, so ArgoCD does not reset the
+   * count the autoscaler chose (argo-cd best_practices.md, "Leaving room for imperativeness").
+   * @default no autoscaler: `replicas` pods
+   */
+  readonly autoscaling?: WebServiceAutoscaling;
+  /**
+   * A PodDisruptionBudget for the pods, so a node drain takes them down one at a time; `false`
+   * for none.
+   * @default maxUnavailable 1 when the service may run more than one pod (replicas or
+   * autoscaling.maxReplicas above 1); none for one pod, which a budget can only block or allow
+   */
+  readonly disruptionBudget?: WebServiceDisruptionBudget | false;
   /** "Recreate" when two pods must never run at once. @default "RollingUpdate" */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
   /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
@@ -127,34 +146,30 @@ export interface WebServiceProps {
   /** Mount a service account token (only for apps that call the Kubernetes API). @default false */
   readonly serviceAccountToken?: boolean;
   /** Publish through Envoy Gateway: an HTTPRoute on `gateway` for `hostnames`. @default not published */
-  readonly route?: {
-    /** The Gateway whose HTTPS listeners serve the hostnames: a `Gateway` or `Gateway.fromAttributes`. */
-    readonly gateway: IGateway;
-    /**
-     * The hostnames the route answers; each must match an HTTPS listener of the Gateway.
-     * @default the hostname of the Gateway's HTTPS listener, when it serves exactly one
-     */
-    readonly hostnames?: readonly string[];
-    /** The request timeout, a Gateway API duration such as "30s". @default Envoy Gateway's default */
-    readonly requestTimeout?: string;
-  };
+  readonly route?: ServiceRouteProps;
   /** The `app.kubernetes.io/component` label. @default "web" */
   readonly component?: string;
   /**
-   * Emit a NetworkPolicy `<name>-ingress` that admits only these pods (and those added with
-   * `allowFrom`) to the port; an empty list admits nothing.
-   * @default no NetworkPolicy: the namespace's policies apply
+   * Emit a NetworkPolicy `<name>-ingress` that admits only these peers (and those added with
+   * `connections.allowFrom`) to the port; an empty list admits nothing.
+   * @default no NetworkPolicy: the namespace's policies apply, and `connections.allowFrom` is refused
    */
-  readonly ingressFrom?: readonly PodPeer[];
+  readonly allowFrom?: readonly NetworkPeer[];
+  /**
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default no NetworkPolicy
+   */
+  readonly ingressFrom?: readonly NetworkPeer[];
 }
 
 /**
  * An HTTP service in a container: ServiceAccount, ConfigMap of non-secret env, Deployment and
- * ClusterIP Service, optionally an HTTPRoute. Pods meet the Pod Security Standards "restricted"
- * profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/): non-root,
- * no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, read-only root.
+ * ClusterIP Service, optionally an HTTPRoute and an ingress NetworkPolicy. Pods meet the Pod
+ * Security Standards "restricted" profile
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/): non-root, no privilege
+ * escalation, all capabilities dropped, RuntimeDefault seccomp, read-only root.
  */
-export class WebService extends Construct {
+export class WebService extends Construct implements IConnectable {
   /** The Service, for routes, funnels and network policies. */
   public readonly service: IServiceRef;
   /** Labels that select this service's pods. */
@@ -169,8 +184,13 @@ export class WebService extends Construct {
   public readonly route?: HttpRoute;
   /** The claims this service owns, by volume name (volumes whose source is `claim`). */
   public readonly claims: Readonly<Record<string, PersistentClaim>>;
+  /**
+   * Network admission: `connections.peer` is this service's pods (to admit them elsewhere, e.g.
+   * `db.connections.allowFrom(web)`), `connections.allowFrom(peer)` admits a peer to the port
+   * through the NetworkPolicy that the `allowFrom` prop turns on.
+   */
+  public readonly connections: Connections;
   private readonly props: WebServiceProps;
-  private readonly peers: PodPeer[] = [];
   private readonly container: k8s.Container;
   private readonly podSecurityContext: k8s.PodSecurityContext;
   private readonly scratch: WebServiceVolume[];
@@ -180,60 +200,23 @@ export class WebService extends Construct {
     const chart = AppChart.of(this);
     const component = props.component ?? 'web';
     const labels = chart.labelsFor(component);
+    const settings = settingsOf(props, chart.environment.production);
+    const { contract, port } = settings;
     this.props = props;
     this.name = props.name;
     this.deploymentName = props.name;
-    this.selector = chart.selectorFor(component);
-    const contract = props.contract;
-    if (contract) chart.declareImage(contract);
-    const port = props.port ?? contract?.port ?? 0;
     this.port = port;
+    this.selector = chart.selectorFor(component);
     this.service = { name: props.name, namespace: chart.namespace!, ports: [{ name: 'http', port }] };
-    const policy = imagePolicy(props.image, chart.environment.production);
-    const uid = props.runAsUser ?? contract?.props.user ?? 1000;
-    const gid = props.runAsGroup ?? uid;
-    const cpu = props.resources?.cpu ?? '100m';
-    const memory = props.resources?.memory ?? '128Mi';
-    const memoryLimit = props.resources?.memoryLimit ?? doubled(memory);
-
-    this.node.addValidation({
-      validate: () => {
-        const errors: string[] = [];
-        const problem = checkDns1035Label(props.name);
-        if (problem) errors.push(`name "${props.name}" ${problem} (it names the Service)`);
-        if ('error' in policy) errors.push(policy.error);
-        if (uid === 0 || gid === 0) errors.push('runAsUser and runAsGroup must not be 0: the restricted Pod Security Standard requires non-root');
-        if (props.healthPath === undefined && !contract) errors.push('neither healthPath nor contract is set: the probes need an endpoint (state the image\'s contract, or give healthPath)');
-        if (props.healthPath !== undefined && !props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
-        if (props.healthPath !== undefined && contract) errors.push(`healthPath and contract are both set: the contract says readiness is ${contract.props.ready.path}; remove healthPath`);
-        if (props.port === undefined && !contract) errors.push('port is not set, and there is no contract to take it from');
-        else if (port < 1 || port > 65535) errors.push(`port ${port} is not a port number`);
-        if (contract && !contract.matches(props.image)) errors.push(`image "${props.image}" is not of the contract's repository ${contract.repository}`);
-        errors.push(...checkResources({ requests: { cpu, memory }, limits: { memory: memoryLimit } }));
-        const volumeNames = new Set<string>();
-        for (const v of props.volumes ?? []) {
-          if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
-          if (volumeNames.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
-          volumeNames.add(v.name);
-        }
-        // The policy rule single-writer holds every rendered workload to the same check.
-        const writer = { kind: 'Deployment', replicas: props.replicas ?? 1, strategy: props.strategy };
-        for (const [volume, claim] of Object.entries(this.claims)) {
-          const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
-          if (problem) errors.push(`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`);
-        }
-        for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
-          const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
-          if (missing) errors.push(missing);
-        }
-        const envNames = [...Object.keys(props.env ?? {}), ...Object.keys(props.secretEnv ?? {})];
-        for (const name of envNames) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
-        for (const name of Object.keys(props.secretEnv ?? {})) {
-          if (name in (props.env ?? {})) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
-          const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));
-          if (source) errors.push(`${name} is set both by secretEnv and by envFromSecrets (Secret ${source.name}); the container would see only secretEnv's value`);
-        }
-        return errors;
+    if (contract) chart.declareImage(contract);
+    const allowFrom = props.allowFrom ?? props.ingressFrom;
+    this.connections = new Connections({
+      peer: { namespace: chart.namespace!, podLabels: this.selector },
+      where: this.node.path,
+      allowFrom,
+      refusal: allowFrom ? undefined : {
+        message: `has no NetworkPolicy to admit a peer through (the namespace's policies apply to it), so connections.allowFrom would admit nothing`,
+        hint: 'set allowFrom on the WebService (it may be empty) to emit a NetworkPolicy that admits only the peers given there and through connections.allowFrom',
       },
     });
 
@@ -242,6 +225,7 @@ export class WebService extends Construct {
       if ('claim' in v.source && !Object.hasOwn(claims, v.name)) claims[v.name] = new PersistentClaim(this, `Claim-${v.name}`, { name: `${props.name}-${v.name}`, ...v.source.claim });
     }
     this.claims = claims;
+    this.node.addValidation({ validate: () => validateWebService(props, settings, claims) });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels },
@@ -252,18 +236,11 @@ export class WebService extends Construct {
       new k8s.KubeConfigMap(this, 'Env', { metadata: { name: `${props.name}-env`, labels }, data: sortedRecord(env) });
     }
 
-    const httpProbe = (path: string | undefined) => ({ httpGet: { path: path ?? '/', port: k8s.IntOrString.fromString('http') } });
-    const readiness = httpProbe(contract?.props.ready.path ?? props.healthPath);
-    const alive = contract?.props.alive;
-    // The image's own liveness endpoint, or the port accepting when it has none that is free of
-    // dependencies: a dependent endpoint would restart every pod whenever the dependency blinks.
-    const liveness = alive === 'tcp' ? { tcpSocket: { port: k8s.IntOrString.fromString('http') } } : httpProbe(alive?.path ?? props.healthPath);
-    const volumes = [...(props.volumes ?? []), ...scratchVolumes(contract, props.volumes ?? [])];
     this.podSecurityContext = {
       runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: gid,
-      fsGroup: gid,
+      runAsUser: settings.uid,
+      runAsGroup: settings.gid,
+      fsGroup: settings.gid,
       // Only re-own a volume when its root is not already ours: volumes written by an
       // earlier pod stay usable, and large volumes mount fast.
       fsGroupChangePolicy: 'OnRootMismatch',
@@ -272,41 +249,92 @@ export class WebService extends Construct {
     // What every container of this service runs with: the image, its env and secrets, and the
     // restricted security context. Jobs of the service (migrations) reuse it.
     this.scratch = [{ name: 'tmp', mountPath: '/tmp', source: { emptyDir: {} } }, ...scratchVolumes(contract, props.volumes ?? [])];
-    this.container = {
-      name: component,
-      image: props.image,
-      imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
-      ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
-        ? {
-          envFrom: [
-            ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
-            ...(props.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
-          ],
-        }
-        : {}),
-      ...(props.secretEnv
-        ? { env: Object.entries(props.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
-        : {}),
-      resources: {
-        requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-        limits: { memory: k8s.Quantity.fromString(memoryLimit) },
+    this.container = baseContainer(props, settings, component, this.scratch);
+    this.renderDeployment(labels, settings, claims);
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: props.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.selector },
+        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        // Read-only unless the image's contract says why it cannot be (recorded on the Deployment).
-        readOnlyRootFilesystem: contract?.props.writableRootReason === undefined,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-      },
-      // Scratch space only: what the image writes and need not keep. Claims and key files are
-      // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
-      volumeMounts: this.scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+    });
+
+    this.node.addValidation({ validate: () => scalingProblems(props) });
+    addAutoscaler(this, props.name, labels, props.autoscaling);
+    addDisruptionBudget(this, props.name, labels, this.selector, disruptionBudgetOf(props));
+
+    if (allowFrom) this.renderNetworkPolicy(labels, chart.namespace!);
+
+    if (props.route) {
+      this.route = new HttpRoute(this, 'Route', {
+        name: props.name,
+        gateway: props.route.gateway,
+        hostnames: props.route.hostnames,
+        rules: [{ backends: [{ service: this.service, port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
+      });
+    }
+  }
+
+  /** @deprecated since 0.2: use `connections.allowFrom(peer)`, the one admission method of the library. */
+  public allowFrom(peer: NetworkPeer): void {
+    this.connections.allowFrom(peer);
+  }
+
+  /**
+   * A pod spec that runs `command` once with this service's image, environment, secrets,
+   * ServiceAccount and restricted security context, and no ports or probes: for Jobs of the
+   * service such as database migrations, so they never drift from what the Deployment runs.
+   */
+  public taskPodSpec(command: readonly string[], containerName = 'task'): k8s.PodSpec {
+    return {
+      serviceAccountName: this.props.name,
+      automountServiceAccountToken: this.props.serviceAccountToken ?? false,
+      restartPolicy: 'Never',
+      securityContext: this.podSecurityContext,
+      containers: [{ ...this.container, name: containerName, command: [...command] }],
+      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
     };
+  }
+
+  /** The ingress NetworkPolicy `<name>-ingress`: the peers of `connections`, to the port only. */
+  private renderNetworkPolicy(labels: Record<string, string>, namespace: string): void {
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: `${this.name}-ingress`, labels },
+      spec: {
+        podSelector: { matchLabels: { ...this.selector } },
+        policyTypes: ['Ingress'],
+        // Lazy: peers added with connections.allowFrom after construction are included. No
+        // peers: nothing is admitted (a port-forward still works: it enters the pod's network
+        // namespace directly).
+        ingress: Lazy.any({
+          produce: () => {
+            const peers = this.connections.allowed;
+            return peers.length > 0 ? [{ from: peers.map((p) => networkPolicyPeer(p, namespace)), ports: [tcpPort(this.port)] }] : [];
+          },
+        }),
+      },
+    });
+  }
+
+  /** The Deployment: the base container with its port, probes and every volume. */
+  private renderDeployment(labels: Record<string, string>, settings: WebServiceSettings, claims: Readonly<Record<string, PersistentClaim>>): void {
+    const props = this.props;
+    const { contract, port } = settings;
+    const env = props.env ?? {};
+    const httpProbe = (path: string | undefined) => ({ httpGet: { path: path ?? '/', port: k8s.IntOrString.fromString('http') } });
+    const readiness = httpProbe(contract?.props.ready.path ?? props.healthPath);
+    const alive = contract?.props.alive;
+    // The image's own liveness endpoint, or the port accepting when it has none that is free of
+    // dependencies: a dependent endpoint would restart every pod whenever the dependency blinks.
+    const liveness = alive === 'tcp' ? { tcpSocket: { port: k8s.IntOrString.fromString('http') } } : httpProbe(alive?.path ?? props.healthPath);
+    const volumes = [...(props.volumes ?? []), ...scratchVolumes(contract, props.volumes ?? [])];
     const writableRoot = contract?.props.writableRootReason;
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels, ...(writableRoot ? { annotations: { [WRITABLE_ROOT_REASON_ANNOTATION]: writableRoot } } : {}) },
       spec: {
-        replicas: props.replicas ?? 1,
+        ...(props.autoscaling ? {} : { replicas: props.replicas ?? 1 }),
         selector: { matchLabels: { ...this.selector } },
         strategy: { type: props.strategy ?? 'RollingUpdate' },
         revisionHistoryLimit: 3,
@@ -338,70 +366,181 @@ export class WebService extends Construct {
         },
       },
     });
+  }
+}
 
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name: props.name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...this.selector },
-        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+/** What the props resolve to once defaults from the contract and the environment are applied. */
+interface WebServiceSettings {
+  readonly contract?: ImageContract;
+  /** The container port; 0 when neither the props nor a contract give one (validateWebService reports it). */
+  readonly port: number;
+  readonly policy: ReturnType<typeof imagePolicy>;
+  readonly uid: number;
+  readonly gid: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly memoryLimit: string;
+}
 
-    if (props.ingressFrom) {
-      this.peers.push(...props.ingressFrom);
-      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-        metadata: { name: `${props.name}-ingress`, labels },
-        spec: {
-          podSelector: { matchLabels: { ...this.selector } },
-          policyTypes: ['Ingress'],
-          // Lazy: peers added with allowFrom after construction are included. No peers: nothing
-          // is admitted (a port-forward still works: it enters the pod's network namespace directly).
-          ingress: Lazy.any({
-            produce: () => (this.peers.length > 0 ? [{ from: this.peers.map((p) => networkPolicyPeer(p, chart.namespace!)), ports: [tcpPort(port)] }] : []),
-          }),
-        },
-      });
+function settingsOf(props: WebServiceProps, production: boolean): WebServiceSettings {
+  const contract = props.contract;
+  const uid = props.runAsUser ?? contract?.props.user ?? 1000;
+  const memory = props.resources?.memory ?? '128Mi';
+  return {
+    contract,
+    port: props.port ?? contract?.port ?? 0,
+    policy: imagePolicy(props.image, production),
+    uid,
+    gid: props.runAsGroup ?? uid,
+    cpu: props.resources?.cpu ?? '100m',
+    memory,
+    // Twice the request, exactly ("1.5Gi" gives "3Gi"); a request that is not a quantity is
+    // kept as it is, and validateResources reports it.
+    memoryLimit: props.resources?.memoryLimit ?? multiplyQuantity(memory, 2) ?? memory,
+  };
+}
+
+/** Every problem with a WebService's props, one concern per function, in the order a reader fixes them. */
+function validateWebService(props: WebServiceProps, settings: WebServiceSettings, claims: Readonly<Record<string, PersistentClaim>>): string[] {
+  return [
+    ...validateName(props),
+    ...validateImagePolicy(settings),
+    ...validateUser(settings),
+    ...validateProbes(props, settings),
+    ...validatePort(props, settings),
+    ...validateContractImage(props, settings),
+    ...checkResources({ requests: { cpu: settings.cpu, memory: settings.memory }, limits: { memory: settings.memoryLimit } }),
+    ...validateVolumes(props),
+    ...validateClaims(props, claims),
+    ...validateEnvironment(props),
+  ];
+}
+
+/** The name names the Service, so it must be an RFC 1035 label (Service names are). */
+function validateName(props: WebServiceProps): string[] {
+  const problem = checkDns1035Label(props.name);
+  return problem ? [`name "${props.name}" ${problem} (it names the Service)`] : [];
+}
+
+/** The image follows the environment's image policy: a digest in production, never `latest` or untagged. */
+function validateImagePolicy({ policy }: WebServiceSettings): string[] {
+  return 'error' in policy ? [policy.error] : [];
+}
+
+/** With a contract, the image is of the contract's repository: the contract states another image's facts otherwise. */
+function validateContractImage(props: WebServiceProps, { contract }: WebServiceSettings): string[] {
+  return contract && !contract.matches(props.image) ? [`image "${props.image}" is not of the contract's repository ${contract.repository}`] : [];
+}
+
+/** The restricted Pod Security Standard requires a non-root user and group. */
+function validateUser({ uid, gid }: WebServiceSettings): string[] {
+  return uid === 0 || gid === 0 ? ['runAsUser and runAsGroup must not be 0: the restricted Pod Security Standard requires non-root'] : [];
+}
+
+/** The probes need an endpoint: from the contract, or from healthPath, not both. */
+function validateProbes(props: WebServiceProps, { contract }: WebServiceSettings): string[] {
+  const errors: string[] = [];
+  if (props.healthPath === undefined && !contract) errors.push('neither healthPath nor contract is set: the probes need an endpoint (state the image\'s contract, or give healthPath)');
+  if (props.healthPath !== undefined && !props.healthPath.startsWith('/')) errors.push(`healthPath "${props.healthPath}" must start with "/"`);
+  if (props.healthPath !== undefined && contract) errors.push(`healthPath and contract are both set: the contract says readiness is ${contract.props.ready.path}; remove healthPath`);
+  return errors;
+}
+
+/** The port comes from the props or the contract, and is a port number. */
+function validatePort(props: WebServiceProps, { contract, port }: WebServiceSettings): string[] {
+  if (props.port === undefined && !contract) return ['port is not set, and there is no contract to take it from'];
+  return port < 1 || port > 65535 ? [`port ${port} is not a port number`] : [];
+}
+
+/** Volumes have distinct names, stay off /tmp (always there), and read Secrets through an ISecretSource. */
+function validateVolumes(props: WebServiceProps): string[] {
+  const errors: string[] = [];
+  const names = new Set<string>();
+  for (const v of props.volumes ?? []) {
+    if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
+    if (names.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
+    names.add(v.name);
+    // A JavaScript caller (or one casting) may still pass 0.1's bare Secret name.
+    if ('secret' in v.source && typeof (v.source.secret as unknown) === 'string') {
+      errors.push(`volume "${v.name}": source.secret is the string "${String(v.source.secret)}"; it takes an ISecretSource since 0.2 (the SealedSecret or ExternalSecret itself, or SecretSource.fromSecretName("${String(v.source.secret)}"))`);
     }
-
-    if (props.route) {
-      this.route = new HttpRoute(this, 'Route', {
-        name: props.name,
-        gateway: props.route.gateway,
-        hostnames: props.route.hostnames,
-        rules: [{ backends: [{ service: this.service, port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
-      });
-    }
   }
+  return errors;
+}
 
-  /** Admits `peer`'s pods to the port through the NetworkPolicy (requires `ingressFrom`). */
-  public allowFrom(peer: PodPeer): void {
-    if (!this.props.ingressFrom) throw new Error(`${this.node.path}: allowFrom needs a NetworkPolicy; set ingressFrom (it may be empty)`);
-    this.peers.push(peer);
-  }
+/**
+ * A ReadWriteOnce claim has one writer: one replica and the Recreate strategy. The policy rule
+ * single-writer holds every rendered workload to the same check (singleWriterProblem).
+ */
+function validateClaims(props: WebServiceProps, claims: Readonly<Record<string, PersistentClaim>>): string[] {
+  const writer = { kind: KINDS.Deployment, replicas: maxPods(props), strategy: props.strategy };
+  return Object.entries(claims).flatMap(([volume, claim]) => {
+    const problem = singleWriterProblem(claim.name, [claim.accessMode], writer);
+    return problem ? [`volume "${volume}" ${problem}; ${SINGLE_WRITER_FIX}`] : [];
+  });
+}
 
-  /**
-   * A pod spec that runs `command` once with this service's image, environment, secrets,
-   * ServiceAccount and restricted security context, and no ports or probes: for Jobs of the
-   * service such as database migrations, so they never drift from what the Deployment runs.
-   */
-  public taskPodSpec(command: readonly string[], containerName = 'task'): k8s.PodSpec {
-    return {
-      serviceAccountName: this.props.name,
-      automountServiceAccountToken: this.props.serviceAccountToken ?? false,
-      restartPolicy: 'Never',
-      securityContext: this.podSecurityContext,
-      containers: [{ ...this.container, name: containerName, command: [...command] }],
-      volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
-    };
+/**
+ * Environment variables: valid names, Secret keys the Secret is known to have, and each variable
+ * set once (with two sources the container would see only one of them).
+ */
+export function validateEnvironment(props: Pick<WebServiceProps, 'env' | 'secretEnv' | 'envFromSecrets'>): string[] {
+  const errors: string[] = [];
+  for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
+    const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
+    if (missing) errors.push(missing);
   }
+  const envNames = [...Object.keys(props.env ?? {}), ...Object.keys(props.secretEnv ?? {})];
+  for (const name of envNames) if (!isEnvVarName(name)) errors.push(`"${name}" is not an environment variable name`);
+  for (const name of Object.keys(props.secretEnv ?? {})) {
+    if (name in (props.env ?? {})) errors.push(`${name} is set both in env and in secretEnv; the container would see only secretEnv's value`);
+    const source = (props.envFromSecrets ?? []).find((secret) => secret.keys?.includes(name));
+    if (source) errors.push(`${name} is set both by secretEnv and by envFromSecrets (Secret ${source.name}); the container would see only secretEnv's value`);
+  }
+  return errors;
+}
+
+/** The container every pod of the service runs: image, environment, resources, restricted security context and scratch mounts. */
+function baseContainer(props: WebServiceProps, settings: WebServiceSettings, component: string, scratch: readonly WebServiceVolume[]): k8s.Container {
+  const { policy, cpu, memory, memoryLimit, contract } = settings;
+  const env = props.env ?? {};
+  return {
+    name: component,
+    image: props.image,
+    imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
+    ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
+      ? {
+        envFrom: [
+          ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
+          ...(props.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
+        ],
+      }
+      : {}),
+    ...(props.secretEnv
+      ? { env: Object.entries(props.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
+      : {}),
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
+      limits: { memory: k8s.Quantity.fromString(memoryLimit) },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      // Read-only unless the image's contract says why it cannot be (recorded on the Deployment).
+      readOnlyRootFilesystem: contract?.props.writableRootReason === undefined,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    // Scratch space only: what the image writes and need not keep. Claims and key files are
+    // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
+    volumeMounts: scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+  };
 }
 
 /**
  * An emptyDir for each path the contract says the image writes and need not keep (HOME, caches),
  * unless a volume the app gave is mounted there or above: the root filesystem is read-only.
  */
-function scratchVolumes(contract: ImageContract | undefined, given: readonly WebServiceVolume[]): WebServiceVolume[] {
+export function scratchVolumes(contract: ImageContract | undefined, given: readonly WebServiceVolume[]): WebServiceVolume[] {
   const covered = (path: string) => path === '/tmp' || path.startsWith('/tmp/') || given.some((v) => path === v.mountPath || path.startsWith(`${v.mountPath.replace(/\/$/, '')}/`));
   return (contract?.props.writes ?? [])
     .filter((w) => !w.persist && !covered(w.path))
@@ -411,7 +550,7 @@ function scratchVolumes(contract: ImageContract | undefined, given: readonly Web
 function renderSource(source: WebServiceVolume['source'], claims: Readonly<Record<string, PersistentClaim>>, volume: string): Omit<k8s.Volume, 'name'> {
   if ('claim' in source) return { persistentVolumeClaim: { claimName: claims[volume].name } };
   if ('persistentVolumeClaim' in source) return { persistentVolumeClaim: { claimName: source.persistentVolumeClaim } };
-  if ('secret' in source) return { secret: { secretName: source.secret, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
+  if ('secret' in source) return { secret: { secretName: source.secret.name, ...(source.defaultMode !== undefined ? { defaultMode: source.defaultMode } : {}) } };
   if ('configMap' in source) return { configMap: { name: source.configMap } };
   return { emptyDir: source.emptyDir.sizeLimit ? { sizeLimit: k8s.Quantity.fromString(source.emptyDir.sizeLimit) } : {} };
 }
@@ -420,12 +559,7 @@ function checksum(data: Readonly<Record<string, string>>): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 
-function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+/** `record` with its keys in code-unit order, so the output does not depend on insertion order or locale. */
+export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(byKey));
-}
-
-/** Twice a memory quantity ("256Mi" → "512Mi"), the default limit. */
-function doubled(quantity: string): string {
-  const match = /^(\d+)(\D*)$/.exec(quantity);
-  return match ? `${Number(match[1]) * 2}${match[2]}` : quantity;
 }

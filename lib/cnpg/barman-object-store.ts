@@ -42,6 +42,14 @@ export interface IBarmanObjectStore {
   readonly namespace: string;
 }
 
+/** Attributes of an existing ObjectStore. */
+export interface BarmanObjectStoreAttributes {
+  /** The ObjectStore's name. */
+  readonly name: string;
+  /** Its namespace: the namespace of the Cluster that uses it, where the plugin looks it up. */
+  readonly namespace: string;
+}
+
 /**
  * The S3 credentials: keys of one Secret in the store's namespace. Key names and defaults follow
  * plugin-barman-cloud v0.14.0 web/docs/object_stores.md ("Access Keys": `ACCESS_KEY_ID`,
@@ -50,7 +58,7 @@ export interface IBarmanObjectStore {
  */
 export interface S3CredentialsSecret {
   /**
-   * The Secret (a SealedSecret or ExternalSecret, or `SecretSource.fromName` for one declared
+   * The Secret (a SealedSecret or ExternalSecret, or `SecretSource.fromSecretName` for one declared
    * under `existing.secrets`). Every key read below must be among its keys, when it knows them.
    */
   readonly secret: ISecretSource;
@@ -154,9 +162,18 @@ export interface BarmanObjectStoreProps {
  * `spec.backup.barmanObjectStore`, deprecated in CNPG 1.30 and due for removal in 1.31.
  */
 export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
-  /** An ObjectStore this app does not emit (for example the store of a cluster being restored). */
+  /**
+   * An ObjectStore this app does not emit (for example the store of a cluster being restored): a
+   * reference value (the library's convention for existing objects, docs/constructs.md), nothing
+   * is emitted.
+   */
+  public static fromObjectStoreAttributes(attributes: BarmanObjectStoreAttributes): IBarmanObjectStore {
+    return { name: attributes.name, namespace: attributes.namespace };
+  }
+
+  /** @deprecated since 0.2: use `BarmanObjectStore.fromObjectStoreAttributes({ name, namespace })`. */
   public static fromName(name: string, namespace: string): IBarmanObjectStore {
-    return { name, namespace };
+    return BarmanObjectStore.fromObjectStoreAttributes({ name, namespace });
   }
 
   /** The ObjectStore's name, which a Cluster's plugin parameters refer to. */

@@ -2,7 +2,6 @@ import { checkDns1035Label } from '../core/dns';
 import { parseImage } from '../core/image';
 import { list, record, text, type Manifest } from '../core/manifest';
 import { FIXED_POSTGRES_PARAMETERS, RESERVED_ROLES } from './database-props';
-import { isGroupKind, KINDS } from '../core/kinds';
 
 /**
  * CloudNativePG's admission webhook rules for a Cluster, on the Cluster as rendered:
@@ -12,11 +11,6 @@ import { isGroupKind, KINDS } from '../core/kinds';
  * internal/webhook/v1/cluster_webhook.go (WH below): validateName, validateImageName,
  * validateConfiguration, validateManagedRoles, validateBootstrapMethod, validateMicroservice.
  */
-
-/** Whether `manifest` is a CloudNativePG Cluster. */
-export function isCnpgCluster(manifest: Manifest): boolean {
-  return isGroupKind(manifest, KINDS.CnpgCluster);
-}
 
 /** Every way `cluster` (a rendered Cluster) breaks the webhook's rules, one message each. */
 export function checkCnpgCluster(cluster: Manifest): string[] {

@@ -211,7 +211,7 @@ export interface CnpgDatabaseFromValuesOptions {
    * `endpointCa.secretName`, `importFrom.passwordSecret.name`, `existingSecret`, a role's
    * `passwordSecret`), as the app emits them: a name found here is read through its source,
    * so the keys the store reads are checked against the keys it writes. A name not found here is a
-   * Secret this app does not emit (`SecretSource.fromName`): the reference check then requires it
+   * Secret this app does not emit (`SecretSource.fromSecretName`): the reference check then requires it
    * to be emitted by another app or declared under `existing.secrets`.
    * @default none
    */
@@ -220,7 +220,7 @@ export interface CnpgDatabaseFromValuesOptions {
 
 /** The source among `secrets` that writes Secret `name`, or a reference to one this app does not emit. */
 function secretNamed(name: string, secrets: readonly ISecretSource[] = []): ISecretSource {
-  return secrets.find((s) => s.name === name) ?? SecretSource.fromName(name);
+  return secrets.find((s) => s.name === name) ?? SecretSource.fromSecretName(name);
 }
 
 /** The overlay's ObjectStore values as props: Secret names become the sources that write them. */
@@ -236,11 +236,11 @@ export function objectStorePropsFromValues(values: BarmanObjectStoreValues, secr
 
 /**
  * Emits a database from overlay values: the backup ObjectStore (and a separate recovery store,
- * when one is given) and the `CnpgDatabase`. Returns the database, for `connection`,
- * `allowConnectionsFrom` and `grantCredentialsTo`.
+ * when one is given) and the `CnpgDatabase`. The overlay's `clients` are its `allowFrom`. Returns
+ * the database, for `connection`, `connections.allowFrom` and `grantCredentialsTo`.
  */
 export function cnpgDatabaseFromValues(scope: Construct, id: string, values: CnpgDatabaseValues, options: CnpgDatabaseFromValuesOptions = {}): CnpgDatabase {
-  const { backup, recovery, importFrom, existingSecret, roles, ...rest } = values;
+  const { backup, recovery, importFrom, existingSecret, roles, clients, ...rest } = values;
   const store = (storeId: string, storeValues: BarmanObjectStoreValues) => new BarmanObjectStore(scope, storeId, objectStorePropsFromValues(storeValues, options.secrets));
   const backupStore = backup ? store(`${id}-backup-store`, backup.objectStore) : undefined;
   let recoveryStore: IBarmanObjectStore | undefined;
@@ -253,12 +253,13 @@ export function cnpgDatabaseFromValues(scope: Construct, id: string, values: Cnp
       throw new UserError({ where, message: `recovery.objectStore repeats backup.objectStore "${backupStore.name}"; omit recovery.objectStore to recover from the backup store` });
     }
     if (recovery.objectStore) recoveryStore = store(`${id}-recovery-store`, recovery.objectStore);
-    else if (recovery.existingObjectStore) recoveryStore = BarmanObjectStore.fromName(recovery.existingObjectStore, AppChart.of(scope).namespace!);
+    else if (recovery.existingObjectStore) recoveryStore = BarmanObjectStore.fromObjectStoreAttributes({ name: recovery.existingObjectStore, namespace: AppChart.of(scope).namespace! });
     else if (backupStore) recoveryStore = backupStore;
     else throw new UserError({ where, message: 'recovery has no store: give recovery.objectStore or recovery.existingObjectStore, or a backup.objectStore to recover from' });
   }
   const props: CnpgDatabaseProps = {
     ...rest,
+    allowFrom: clients,
     existingSecret: existingSecret === undefined ? undefined : secretNamed(existingSecret, options.secrets),
     roles: roles?.map(({ passwordSecret, ...role }) => ({ ...role, passwordSecret: passwordSecret === undefined ? undefined : secretNamed(passwordSecret, options.secrets) })),
     backup: backup && backupStore ? { ...backup, objectStore: backupStore } : undefined,

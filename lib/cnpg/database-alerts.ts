@@ -3,16 +3,28 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports
 import { AppChart } from '../core/app';
 
 /**
- * The alerts a production database needs, each by the metric its expression must read. The
- * archiver series come from the instance's exporter (docs/src/monitoring.md, pg_stat_archiver);
- * backup age from plugin-barman-cloud's own gauge (its docs, "Observability"), because the
- * operator's `cnpg_collector_*backup*` gauges are not updated for plugin backups.
+ * The alerts a production database needs, by what each watches: the alert's name and the metric
+ * its expression reads. The archiver series come from the instance's exporter
+ * (docs/src/monitoring.md, pg_stat_archiver); backup age from plugin-barman-cloud's own gauge
+ * (its docs, "Observability"), because the operator's `cnpg_collector_*backup*` gauges are not
+ * updated for plugin backups. The `database-watched` rule finds a cluster's alerts by these names
+ * and by `DATABASE_ALERT_CLUSTER_LABEL`, not by reading the expressions.
  */
-export const DATABASE_ALERT_METRICS = {
-  archiving: 'cnpg_pg_stat_archiver_last_failed_time',
-  backups: 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp',
-  replication: 'cnpg_pg_replication_lag',
+export const DATABASE_ALERTS = {
+  archiving: { alert: 'CnpgWalArchivingFailing', metric: 'cnpg_pg_stat_archiver_last_failed_time' },
+  backups: { alert: 'CnpgBackupStale', metric: 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp' },
+  replication: { alert: 'CnpgReplicationLagging', metric: 'cnpg_pg_replication_lag' },
 } as const;
+
+/** What a production database is watched for: a key of `DATABASE_ALERTS`. */
+export type DatabaseAlertKind = keyof typeof DATABASE_ALERTS;
+
+/**
+ * The label each alerting rule of `DatabaseAlerts` carries with its Cluster's name (the Cluster of
+ * the rule's namespace): Alertmanager routes on it, and the `database-watched` rule reads it to
+ * know which cluster an alert watches.
+ */
+export const DATABASE_ALERT_CLUSTER_LABEL = 'cnpg_cluster';
 
 /** Properties for `DatabaseAlerts`. */
 export interface DatabaseAlertsProps {
@@ -49,7 +61,7 @@ export class DatabaseAlerts extends Construct {
       alert: `${name}`,
       expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
       for: duration,
-      labels: { severity, cnpg_cluster: props.clusterName },
+      labels: { severity, [DATABASE_ALERT_CLUSTER_LABEL]: props.clusterName },
       annotations: { summary: `${subject}: ${summary}` },
     });
     this.name = `${props.clusterName}-alerts`;
@@ -60,14 +72,14 @@ export class DatabaseAlerts extends Construct {
           name: `${props.clusterName}.rules`,
           rules: [
             // docs/src/samples/monitoring/prometheusrule.yaml: the last archiving attempt failed.
-            alert('CnpgWalArchivingFailing', `max(${DATABASE_ALERT_METRICS.archiving}{${pods}} - cnpg_pg_stat_archiver_last_archived_time{${pods}}) > 1`, '5m',
+            alert(DATABASE_ALERTS.archiving.alert, `max(${DATABASE_ALERTS.archiving.metric}{${pods}} - cnpg_pg_stat_archiver_last_archived_time{${pods}}) > 1`, '5m',
               'WAL archiving is failing: backups stop being recoverable and pg_wal fills the volume'),
             ...(props.backups
-              ? [alert('CnpgBackupStale', `time() - max(${DATABASE_ALERT_METRICS.backups}{${pods}}) > ${(props.backupMaxAgeHours ?? 26) * 3600}`, '15m',
+              ? [alert(DATABASE_ALERTS.backups.alert, `time() - max(${DATABASE_ALERTS.backups.metric}{${pods}}) > ${(props.backupMaxAgeHours ?? 26) * 3600}`, '15m',
                 `the newest base backup is older than ${props.backupMaxAgeHours ?? 26} hours (the plugin reports 0 before the first one)`)]
               : []),
             ...(props.instances > 1
-              ? [alert('CnpgReplicationLagging', `max(${DATABASE_ALERT_METRICS.replication}{${pods}}) > ${props.replicationLagSeconds ?? 300}`, '10m',
+              ? [alert(DATABASE_ALERTS.replication.alert, `max(${DATABASE_ALERTS.replication.metric}{${pods}}) > ${props.replicationLagSeconds ?? 300}`, '10m',
                 `a replica is more than ${props.replicationLagSeconds ?? 300} seconds behind the primary`, 'warning')]
               : []),
             alert('CnpgExporterDown', `min(cnpg_collector_up{${pods}}) < 1 or absent(cnpg_collector_up{${pods}})`, '10m',

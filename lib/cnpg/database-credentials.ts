@@ -32,7 +32,7 @@ export function credentialsReaderName(clusterName: string): string {
 /** Properties for `DatabaseCredentials`. */
 export interface DatabaseCredentialsProps {
   /**
-   * The database to read credentials of: `db.connection`, or `CnpgDatabase.connectionFor(...)`
+   * The database to read credentials of: `db.connection`, or `CnpgDatabase.fromDatabaseAttributes(...).connection`
    * when the database is emitted by another app.
    */
   readonly connection: DatabaseConnection;

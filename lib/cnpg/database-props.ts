@@ -1,4 +1,4 @@
-import type { PodPeer } from '../core/network-peer';
+import type { NetworkPeer, PodPeer } from '../core/network-peer';
 import type { ResourceRequirements } from '../core/quantity';
 import type { ISecretSource } from '../core/secret-source';
 import type { IBarmanObjectStore } from './barman-object-store';
@@ -53,7 +53,7 @@ export const RESERVED_ROLES: ReadonlySet<string> = new Set(['postgres', 'streami
 export const RECOVERY_SOURCE = 'recovery-origin';
 export const IMPORT_SOURCE = 'import-source';
 
-/** Pods allowed to connect to the database: a namespace (default: the database's) and pod labels. */
+/** @deprecated since 0.2: use `PodPeer` (pods by labels) or `NetworkPeer` (also a construct standing for its pods). */
 export type DatabaseClient = PodPeer;
 
 /** An ImageCatalog or ClusterImageCatalog entry, selected by the Cluster's major version. */
@@ -187,7 +187,7 @@ export interface DatabaseImport {
   readonly database: string;
   /** The Secret key with the source user's password, in the database's namespace; the key must be among the source's keys. */
   readonly passwordSecret: {
-    /** The Secret (a SealedSecret, an ExternalSecret, or `SecretSource.fromName`). */
+    /** The Secret (a SealedSecret, an ExternalSecret, or `SecretSource.fromSecretName`). */
     readonly secret: ISecretSource;
     /** The key holding the password. */
     readonly key: string;
@@ -302,17 +302,23 @@ export interface CnpgDatabaseProps {
    * database-namespace-guarded rule).
    * @default none: required with monitoring
    */
-  readonly metricsScrapers?: readonly DatabaseClient[];
+  readonly metricsScrapers?: readonly PodPeer[];
   /** Continuous backup through the Barman Cloud Plugin. Required in production. @default none */
   readonly backup?: DatabaseBackup;
   /** Bootstrap by recovery from an ObjectStore backup instead of initdb. @default none */
   readonly recovery?: DatabaseRecovery;
   /** Bootstrap by importing a database from an external PostgreSQL. @default none */
   readonly importFrom?: DatabaseImport;
-  /** Pods admitted to port 5432; more can be added with `allowConnectionsFrom`. @default none */
-  readonly clients?: readonly DatabaseClient[];
+  /** Peers admitted to port 5432; more can be added with `connections.allowFrom`. @default none */
+  readonly allowFrom?: readonly NetworkPeer[];
   /**
-   * Emit a NetworkPolicy that admits only the declared clients, the Cluster's own pods and the operator.
+   * @deprecated since 0.2: renamed `allowFrom`, the one admission vocabulary of the library.
+   * @default none
+   */
+  readonly clients?: readonly NetworkPeer[];
+  /**
+   * Emit a NetworkPolicy that admits only the peers of `allowFrom`, the Cluster's own pods and the
+   * operator; without it, `connections.allowFrom` is refused.
    * @default true
    */
   readonly networkPolicy?: boolean;

@@ -4,8 +4,9 @@ import { AppChart } from '../core/app';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { parseImage } from '../core/image';
 import { checkLabel } from '../core/labels';
+import type { PodPeer } from '../core/network-peer';
 import { checkResources, checkSize } from '../core/quantity';
-import { CNPG_METRICS_PORT, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type DatabaseClient, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
+import { CNPG_METRICS_PORT, RESERVED_ROLES, SINGLE_INSTANCE_REASON_ANNOTATION, type ManagedRole, type DatabaseBackup, type DatabaseImport, type CnpgDatabaseProps, type CredentialsGrant } from './database-props';
 import { checkBackupSchedule } from './backup-schedule';
 
 /**
@@ -23,8 +24,8 @@ export interface DatabaseFacts {
   readonly namespace: string;
   /** Its instances. */
   readonly instances: number;
-  /** The clients admitted so far. */
-  readonly allowedClients: readonly DatabaseClient[];
+  /** Its network admission: the clients admitted so far. */
+  readonly connections: { readonly allowed: readonly PodPeer[] };
 }
 
 /** Every problem of a CnpgDatabase's props, with the messages the construct path is prefixed to. */
@@ -92,7 +93,7 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
     const problem = checkDnsLabel(props.operatorNamespace);
     if (problem) errors.push(`operatorNamespace "${props.operatorNamespace}" ${problem}`);
   }
-  db.allowedClients.forEach((client, i) => errors.push(...validateClient(`client ${i + 1}`, client)));
+  db.connections.allowed.forEach((client, i) => errors.push(...validateClient(`client ${i + 1}`, client)));
   (props.metricsScrapers ?? []).forEach((client, i) => errors.push(...validateClient(`metricsScrapers[${i}]`, client)));
   // Monitoring is on by default in production only: elsewhere these would do nothing, silently.
   const monitoring = props.monitoring ?? chart.environment.production;
@@ -225,7 +226,7 @@ function validateImport(source: DatabaseImport): string[] {
   return errors;
 }
 
-function validateClient(where: string, client: DatabaseClient): string[] {
+function validateClient(where: string, client: PodPeer): string[] {
   const errors: string[] = [];
   if (client.namespace !== undefined) {
     const problem = checkDnsLabel(client.namespace);

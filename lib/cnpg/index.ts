@@ -9,6 +9,7 @@ export {
   BARMAN_CLOUD_PLUGIN,
   BarmanObjectStore,
   RETENTION_POLICY_PATTERN,
+  type BarmanObjectStoreAttributes,
   type BarmanObjectStoreProps,
   type DataCompression,
   type IBarmanObjectStore,
@@ -17,7 +18,7 @@ export {
   type S3CredentialsSecret,
   type WalCompression,
 } from './barman-object-store';
-export { CnpgDatabase } from './cnpg-database';
+export { CnpgDatabase, type CnpgDatabaseAttributes, type ICnpgDatabase } from './cnpg-database';
 export { checkBackupSchedule } from './backup-schedule';
 export {
   CNPG_CLUSTER_LABEL,

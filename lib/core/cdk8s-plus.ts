@@ -8,7 +8,7 @@ import type { IServiceRef, ServicePortRef } from './service-ref';
 /**
  * cdk8s-plus-28 interop: the library's constructs take a cdk8s-plus Service where they take a
  * Service (`TailscaleFunnel` and `HttpRoute` backends) and a cdk8s-plus workload's pods where
- * they take pods (`WebService.ingressFrom`, `CnpgDatabase` clients). docs/cdk8s-plus.md shows it.
+ * they take pods (`allowFrom` of `WebService`, `CnpgDatabase` and the others). docs/cdk8s-plus.md shows it.
  */
 
 /**

@@ -78,6 +78,26 @@ export const ExistingSchema = Type.Object({
   }, { additionalProperties: false }), { description: 'in-cluster callers others run (a tunnel, an ops bridge, another team\'s service), by a name apps use in `clients`' })),
 }, { additionalProperties: false, description: 'what the cluster already has that this repository does not emit' });
 
+/**
+ * An External Secrets store, as `existing.secretStores` names it: a ClusterSecretStore by name, a
+ * SecretStore by namespace and name. `secretStoreId` writes the declared form and
+ * `parseSecretStoreId` reads it; nothing else splits it.
+ */
+export type SecretStoreKey =
+  | { readonly kind: 'ClusterSecretStore'; readonly name: string }
+  | { readonly kind: 'SecretStore'; readonly namespace: string; readonly name: string };
+
+/** `ClusterSecretStore/<name>` or `SecretStore/<namespace>/<name>`, as environment.yaml declares it. */
+export function secretStoreId(store: SecretStoreKey): string {
+  return store.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${store.name}` : `SecretStore/${store.namespace}/${store.name}`;
+}
+
+/** The store an `existing.secretStores` entry names (the schema has checked its shape). */
+export function parseSecretStoreId(id: string): SecretStoreKey {
+  const [kind, first, second] = id.split('/');
+  return kind === 'ClusterSecretStore' ? { kind, name: first } : { kind: 'SecretStore', namespace: first, name: second };
+}
+
 /** What an environment declares its cluster already has. */
 export type ExistingValues = Static<typeof ExistingSchema>;
 

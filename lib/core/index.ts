@@ -23,12 +23,14 @@ export { formatProblems, UserError, type Problem } from './errors';
 export { imagePolicy, parseImage, type ImageReference } from './image';
 export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';
+export type { GroupKind } from './kinds';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
-export { networkPolicyPeer, tcpPort, type PodPeer } from './network-peer';
-export { checkResources, checkSize, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
-export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretKeyProblem } from './secret-source';
-export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServicePortRef } from './service-ref';
-export { ACCESS_MODES, SINGLE_WRITER_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { Connections, networkPolicyPeer, podPeerOf, tcpPort, type ConnectionsProps, type IConnectable, type NetworkPeer, type PodPeer } from './network-peer';
+export { checkResources, checkSize, multiplyQuantity, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
+export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretAttributes, type SecretKeyProblem } from './secret-source';
+export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServiceAttributes, type ServicePortRef } from './service-ref';
+export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
+export { CRONJOB_NAME_MAX, CRONJOB_SCHEDULE_FORM, cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem } from './cron-schedule';
 export { dnsLabel, dnsSubdomain, labelMap, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema

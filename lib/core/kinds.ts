@@ -8,7 +8,9 @@
 
 /** A kind of an API group; `group` is "" for the core group (`apiVersion: v1`). */
 export interface GroupKind {
+  /** The API group: "" for the core group, `apps`, `postgresql.cnpg.io`, ... */
   readonly group: string;
+  /** The kind within the group: `Deployment`, `Cluster`, ... */
   readonly kind: string;
 }
 
@@ -42,9 +44,19 @@ export function groupKindKey(gk: GroupKind): string {
   return gk.group === '' ? gk.kind : `${gk.group}/${gk.kind}`;
 }
 
+/** Whether two group/kinds are the same kind. */
+export function sameGroupKind(a: GroupKind, b: GroupKind): boolean {
+  return a.group === b.group && a.kind === b.kind;
+}
+
 /** Whether `object` is of `gk` (any version). */
 export function isGroupKind(object: Typed, gk: GroupKind): boolean {
   return object.kind === gk.kind && apiGroupOf(typeof object.apiVersion === 'string' ? object.apiVersion : '') === gk.group;
+}
+
+/** Whether two group/kinds are the same kind. */
+export function isSameKind(a: GroupKind, b: GroupKind): boolean {
+  return a.group === b.group && a.kind === b.kind;
 }
 
 const gk = (group: string, kind: string): GroupKind => Object.freeze({ group, kind });
@@ -61,6 +73,7 @@ export const KINDS = {
   Namespace: gk('', 'Namespace'),
   PersistentVolumeClaim: gk('', 'PersistentVolumeClaim'),
   PersistentVolume: gk('', 'PersistentVolume'),
+  StorageClass: gk('storage.k8s.io', 'StorageClass'),
   Deployment: gk('apps', 'Deployment'),
   StatefulSet: gk('apps', 'StatefulSet'),
   DaemonSet: gk('apps', 'DaemonSet'),
@@ -98,26 +111,51 @@ export const KINDS = {
 
 /** A named set of kinds a rule or a reader applies to. */
 export class KindGroup {
+  /**
+   * The group of every kind, whatever its API group (kube-linter's `Any`): for rules that read
+   * every object, such as a search for secret-looking strings.
+   */
+  static any(name: string, description: string): KindGroup {
+    return new KindGroup(name, description, [], true);
+  }
+
   private readonly keys: ReadonlySet<string>;
 
   /**
    * @param name the group's name in docs and messages (e.g. `pod-template`)
    * @param description what the members have in common, one sentence
    * @param members the kinds in the group
+   * @param everyKind the group holds every kind (`KindGroup.any`); `members` is then empty
    */
-  constructor(readonly name: string, readonly description: string, readonly members: readonly GroupKind[]) {
+  constructor(readonly name: string, readonly description: string, readonly members: readonly GroupKind[], readonly everyKind = false) {
     this.keys = new Set(members.map(groupKindKey));
   }
 
   /** Whether `object` is of one of the group's kinds. */
   has(object: Typed): boolean {
-    return this.keys.has(groupKindKey(groupKindOf(object)));
+    return this.everyKind || this.keys.has(groupKindKey(groupKindOf(object)));
   }
 
   /** The members as `group/Kind` keys, for docs. */
   get memberKeys(): string[] {
     return this.members.map(groupKindKey);
   }
+}
+
+/**
+ * The kinds something applies to (a rule's scope): named groups and single kinds. A scope lists a
+ * single kind where no named group means what the rule means.
+ */
+export type KindScope = ReadonlyArray<KindGroup | GroupKind>;
+
+/** Whether `object` is of a kind in `scope`. */
+export function inScope(object: Typed, scope: KindScope): boolean {
+  return scope.some((entry) => (entry instanceof KindGroup ? entry.has(object) : isGroupKind(object, entry)));
+}
+
+/** How a scope entry is named in docs and messages: the group's name, or `group/Kind`. */
+export function scopeEntryName(entry: KindGroup | GroupKind): string {
+  return entry instanceof KindGroup ? entry.name : groupKindKey(entry);
 }
 
 /** Kinds that carry a pod spec: a Pod's own, a controller's or Job's template, a CronJob's job template's, a PodTemplate's. */
@@ -142,15 +180,36 @@ export const ROLLING_KINDS = new KindGroup('rolling', 'controllers that roll the
 ]);
 
 /**
- * Controllers whose `spec.selector` is immutable (apps/v1 validation: "field is immutable"): a
- * changed selector fails the sync.
+ * Controllers whose `spec.selector` is immutable (apps/v1 validation: "field is immutable"; a
+ * Job's too, kubernetes pkg/apis/batch/validation `ValidateJobSpecUpdate`): a changed selector
+ * fails the sync. A CronJob has none: the API server generates each Job's (`ValidateJobTemplateSpec`).
  */
 export const IMMUTABLE_SELECTOR_KINDS = new KindGroup('immutable-selector', 'controllers whose spec.selector cannot change after creation', [
-  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet,
+  KINDS.Deployment, KINDS.StatefulSet, KINDS.DaemonSet, KINDS.ReplicaSet, KINDS.Job,
 ]);
+
+/** Every kind: what a rule that reads every object applies to. */
+export const ANY_KIND = KindGroup.any('any', 'every object, whatever its kind and API group');
 
 /** Pods that run to completion. */
 export const RUN_TO_COMPLETION_KINDS = new KindGroup('run-to-completion', 'Jobs and CronJobs: pods that run to completion', [KINDS.Job, KINDS.CronJob]);
+
+/**
+ * Objects that name container images: the containers of pod templates, a CloudNativePG Cluster's
+ * `spec.imageName`, the images of an image catalog (cloudnative-pg api/v1 cluster_types.go
+ * `ImageName`, imagecatalog_types.go `CatalogImage.Image`).
+ */
+export const IMAGE_REFERENCING_KINDS = new KindGroup('image-referencing', 'objects that name container images: pod templates, CloudNativePG Clusters and image catalogs', [
+  ...POD_TEMPLATE_KINDS.members, KINDS.CnpgCluster, KINDS.ImageCatalog, KINDS.ClusterImageCatalog,
+]);
+
+/**
+ * Objects that carry a PersistentVolumeClaim spec: a claim, and a StatefulSet's
+ * `volumeClaimTemplates` (kubernetes pkg/apis/apps/types.go), whose claims the controller creates.
+ */
+export const VOLUME_CLAIM_KINDS = new KindGroup('volume-claim', 'objects that carry a PersistentVolumeClaim spec: claims and StatefulSets (their claim templates)', [
+  KINDS.PersistentVolumeClaim, KINDS.StatefulSet,
+]);
 
 /**
  * Kinds whose deletion deletes data or stops what protects it, with what a deletion loses. The
@@ -208,6 +267,7 @@ export function nameFormatOf(object: Typed): 'dns-label' | 'dns1035-label' | 'pa
 
 /** Every named group, for docs generated from the registry. */
 export const KIND_GROUPS: readonly KindGroup[] = [
-  POD_TEMPLATE_KINDS, REPLICATED_KINDS, LONG_RUNNING_KINDS, ROLLING_KINDS, IMMUTABLE_SELECTOR_KINDS, RUN_TO_COMPLETION_KINDS, STATEFUL_KINDS,
+  ANY_KIND, POD_TEMPLATE_KINDS, REPLICATED_KINDS, LONG_RUNNING_KINDS, ROLLING_KINDS, IMMUTABLE_SELECTOR_KINDS, RUN_TO_COMPLETION_KINDS,
+  IMAGE_REFERENCING_KINDS, VOLUME_CLAIM_KINDS, STATEFUL_KINDS,
   DNS_LABEL_NAME_KINDS, DNS1035_NAME_KINDS, PATH_SEGMENT_NAME_KINDS,
 ];

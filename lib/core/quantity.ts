@@ -18,6 +18,9 @@ const SUFFIXES: Readonly<Record<string, { base: bigint; exponent: number }>> = {
   Ti: { base: 2n, exponent: 40 }, Pi: { base: 2n, exponent: 50 }, Ei: { base: 2n, exponent: 60 },
 };
 
+/** A quantity's text: sign, decimal number, suffix (quantity.go's `<quantity> ::= <signedNumber><suffix>`). */
+const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
 /**
  * Parses a quantity exactly; undefined for anything that is not one. YAML numbers
  * (`storage: 10`) are accepted as plain numbers.
@@ -25,7 +28,7 @@ const SUFFIXES: Readonly<Record<string, { base: bigint; exponent: number }>> = {
 export function parseExactQuantity(value: unknown): Quantity | undefined {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof text !== 'string') return undefined;
-  const match = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/.exec(text.trim());
+  const match = QUANTITY.exec(text.trim());
   if (!match) return undefined;
   const [, sign, number, suffix = ''] = match;
   const [whole, fraction = ''] = number.split('.');
@@ -42,6 +45,22 @@ export function compareQuantities(a: Quantity, b: Quantity): number {
   const left = a.numerator * b.denominator;
   const right = b.numerator * a.denominator;
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/**
+ * `value` times a whole `factor`, in `value`'s own suffix and exactly ("1.5Gi" × 2 = "3Gi",
+ * "256Mi" × 2 = "512Mi", "0.25Gi" × 2 = "0.5Gi"); undefined when `value` is not a quantity.
+ */
+export function multiplyQuantity(value: string, factor: number): string | undefined {
+  if (!Number.isSafeInteger(factor)) throw new RangeError(`multiplyQuantity: factor ${factor} is not a whole number`);
+  const match = QUANTITY.exec(value.trim());
+  if (!match) return undefined;
+  const [, sign, number, suffix = ''] = match;
+  const [whole, fraction = ''] = number.split('.');
+  const digits = (BigInt(`${whole}${fraction}` || '0') * BigInt(factor)).toString().padStart(fraction.length + 1, '0');
+  const integer = digits.slice(0, digits.length - fraction.length);
+  const decimals = digits.slice(digits.length - fraction.length).replace(/0+$/, '');
+  return `${sign}${integer}${decimals ? `.${decimals}` : ''}${suffix}`;
 }
 
 /** The value of a quantity in base units (bytes, cores), or undefined when it is not one. */

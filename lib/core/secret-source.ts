@@ -1,7 +1,7 @@
 /**
  * A Secret that arrives in the cluster without secret material in git: a `SealedSecret`
  * (ciphertext in the overlay) or an `ExternalSecret` (a reference to a secret manager), or one
- * another system writes (`SecretSource.fromName`, declared under `existing.secrets`).
+ * another system writes (`SecretSource.fromSecretName`, declared under `existing.secrets`).
  * Everything in the library that reads a Secret takes it through this interface, so the keys it
  * reads are checked against the keys the source writes.
  */
@@ -21,15 +21,34 @@ export interface ISecretSource {
   readonly writtenBy?: string;
 }
 
-/** Makes `ISecretSource`s for Secrets this app does not emit. */
+/** Attributes of a Secret this app does not emit, for `SecretSource.fromSecretAttributes`. */
+export interface SecretAttributes {
+  /** The Secret's name, in the app's namespace. */
+  readonly name: string;
+  /** The keys it has, when known, to have the keys read from it checked. @default unknown: not checked */
+  readonly keys?: readonly string[];
+}
+
+/**
+ * Makes `ISecretSource`s for Secrets this app does not emit, as reference values (the library's
+ * convention for existing objects: see `ServiceRef`). They are not taken on trust: the reference
+ * check refuses one unless it is emitted (by another app of the environment) or declared under
+ * `existing.secrets` in environment.yaml.
+ */
 export class SecretSource {
-  /**
-   * A Secret another system writes (or another app of the environment emits). It is not taken on
-   * trust: the reference check refuses it unless it is emitted or declared under
-   * `existing.secrets` in environment.yaml. Give `keys` when they are known, to have them checked.
-   */
+  /** A Secret another system writes, whose keys are known: the keys read from it are checked. */
+  public static fromSecretAttributes(attributes: SecretAttributes): ISecretSource {
+    return { name: attributes.name, keys: attributes.keys, writtenBy: `Secret ${attributes.name} (not emitted by this app)` };
+  }
+
+  /** A Secret another system writes, known by its name only: the keys read from it are not checked. */
+  public static fromSecretName(name: string): ISecretSource {
+    return SecretSource.fromSecretAttributes({ name });
+  }
+
+  /** @deprecated since 0.2: use `SecretSource.fromSecretName(name)`, or `fromSecretAttributes({ name, keys })`. */
   public static fromName(name: string, options: { readonly keys?: readonly string[] } = {}): ISecretSource {
-    return { name, keys: options.keys, writtenBy: `Secret ${name} (not emitted by this app)` };
+    return SecretSource.fromSecretAttributes({ name, keys: options.keys });
   }
 
   private constructor() {}

@@ -23,7 +23,21 @@ export interface IServiceRef {
   readonly headless?: boolean;
 }
 
-/** Attributes of an existing Service. */
+/** Attributes of an existing Service, for `ServiceRef.fromServiceAttributes`. */
+export interface ServiceAttributes {
+  /** The Service's name. */
+  readonly name: string;
+  /** The Service's namespace. */
+  readonly namespace: string;
+  /** Its ports, if you want backends checked against them. @default unknown: not checked */
+  readonly ports?: readonly ServicePortRef[];
+  /** `spec.type`. @default "ClusterIP" */
+  readonly type?: IServiceRef['type'];
+  /** True for a headless Service (`clusterIP: None`), which a funnel or route cannot use. @default false */
+  readonly headless?: boolean;
+}
+
+/** @deprecated since 0.2: the attributes of `ServiceRef.fromName`; use `ServiceAttributes` and `ServiceRef.fromServiceAttributes`. */
 export interface ExistingServiceAttributes {
   /** The Service's namespace. */
   readonly namespace: string;
@@ -35,11 +49,24 @@ export interface ExistingServiceAttributes {
   readonly headless?: boolean;
 }
 
-/** References to Services. */
+/**
+ * References to Services. The library's one convention for objects that exist and are not this
+ * app's to emit (a Service, a Secret, a Gateway, an ObjectStore, a database): a static
+ * `fromXxxAttributes(attributes)` (or `fromXxxName(name)` where the name says everything) on the
+ * class of that kind, returning the same `IXxx` interface the library's own constructs implement,
+ * as a plain reference value. No scope and no id: a reference emits nothing, adds no node to the
+ * construct tree, and one value can be handed to any chart (a consumer app holds references to
+ * the platform app's objects). docs/constructs.md, "Existing objects".
+ */
 export class ServiceRef {
   /** A Service that exists in the cluster and is managed elsewhere: referenced, never emitted. */
+  public static fromServiceAttributes(attributes: ServiceAttributes): IServiceRef {
+    return { ...attributes };
+  }
+
+  /** @deprecated since 0.2: use `ServiceRef.fromServiceAttributes({ name, namespace, ... })`. */
   public static fromName(name: string, attributes: ExistingServiceAttributes): IServiceRef {
-    return { name, ...attributes };
+    return ServiceRef.fromServiceAttributes({ name, ...attributes });
   }
 
   private constructor() {}

@@ -2,7 +2,7 @@ import { checkDnsSubdomain } from './dns';
 import type { Environment } from './environment';
 import { list, record, text, type Manifest } from './manifest';
 import { checkSize, parseQuantity } from './quantity';
-import { isGroupKind, KINDS } from './kinds';
+import { isGroupKind, isSameKind, KINDS, type GroupKind } from './kinds';
 import { ownValue } from './user-keys';
 
 /**
@@ -75,12 +75,14 @@ export function storageClassProblems(environment: Pick<Environment, 'file' | 'ex
 
 /** The workload that mounts a claim, as far as the single-writer rule needs it. */
 export interface ClaimWriter {
-  /** Its kind: Deployment, StatefulSet, ReplicaSet, ... */
-  readonly kind: string;
+  /** Its kind, e.g. `{ group: 'apps', kind: 'Deployment' }` (`KINDS.Deployment` in lib/core/kinds.ts). */
+  readonly kind: GroupKind;
   /** Its replicas (1 when unset, the API's default); `'per-node'` for a DaemonSet, one pod on every node. */
   readonly replicas: number | 'per-node';
   /** A Deployment's `spec.strategy.type`; unset is the API's default, RollingUpdate. @default "RollingUpdate" */
   readonly strategy?: string;
+  /** A CronJob's `spec.concurrencyPolicy`; unset is the API's default, Allow. @default "Allow" */
+  readonly concurrencyPolicy?: string;
 }
 
 /**
@@ -107,9 +109,16 @@ export function singleWriterProblem(claim: string, accessModes: readonly string[
     return `mounts ${mode} claim ${claim} (${scope} at a time) from a pod on every node: all but one wait forever for the volume (Multi-Attach error)`;
   }
   if (writer.replicas > 1) {
-    return `mounts ${mode} claim ${claim} (${scope} at a time) with ${writer.replicas} replicas: the others wait forever for the volume on another node, or write it at the same time on the same node`;
+    const pods = isSameKind(writer.kind, KINDS.Job) || isSameKind(writer.kind, KINDS.CronJob) ? `parallelism ${writer.replicas}` : `${writer.replicas} replicas`;
+    return `mounts ${mode} claim ${claim} (${scope} at a time) with ${pods}: the others wait forever for the volume on another node, or write it at the same time on the same node`;
   }
-  if (writer.kind === 'Deployment' && (writer.strategy ?? 'RollingUpdate') !== 'Recreate') {
+  // Allow starts the next Job while the last one runs; Replace deletes the running Job and starts
+  // the next at once, so its pod may still be writing (kubernetes/website
+  // content/en/docs/concepts/workloads/controllers/cron-jobs.md, "Concurrency policy").
+  if (isSameKind(writer.kind, KINDS.CronJob) && (writer.concurrencyPolicy ?? 'Allow') !== 'Forbid') {
+    return `mounts ${mode} claim ${claim} (${scope} at a time) with concurrencyPolicy ${writer.concurrencyPolicy ?? 'Allow'}${writer.concurrencyPolicy ? '' : ' (the default)'}, which runs a Job while the previous one may still run: two writers, or a pod stuck waiting for the volume on another node`;
+  }
+  if (isSameKind(writer.kind, KINDS.Deployment) && (writer.strategy ?? 'RollingUpdate') !== 'Recreate') {
     return `mounts ${mode} claim ${claim} (${scope} at a time) with the ${writer.strategy ?? 'RollingUpdate'} strategy${writer.strategy ? '' : ' (the default)'}, which starts the new pod before the old one stops: every rollout has two writers, or a new pod stuck waiting for the volume on another node`;
   }
   return undefined;
@@ -117,6 +126,9 @@ export function singleWriterProblem(claim: string, accessModes: readonly string[
 
 /** How to satisfy the single-writer rule, for messages. */
 export const SINGLE_WRITER_FIX = 'run one replica with strategy Recreate, or give the claim a ReadWriteMany StorageClass that the environment lists';
+
+/** How a Job or CronJob satisfies the single-writer rule, for messages. */
+export const SINGLE_WRITER_JOB_FIX = 'run one pod at a time (parallelism 1; a CronJob with concurrencyPolicy Forbid), or give the claim a ReadWriteMany StorageClass that the environment lists';
 
 // Kubernetes' own rules for a claim, on the claim as rendered.
 

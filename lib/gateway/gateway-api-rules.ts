@@ -1,7 +1,6 @@
 import { list, record, text, type Manifest } from '../core/manifest';
 import { checkDuration, parseDuration } from './duration';
 import { checkGatewayHostname } from './hostname';
-import { isGroupKind, KINDS } from '../core/kinds';
 
 /**
  * Gateway API's rules for a Gateway and an HTTPRoute, on the objects as rendered: `Gateway` and
@@ -11,16 +10,6 @@ import { isGroupKind, KINDS } from '../core/kinds';
  * gateway_types.go, as pinned in imports/crds/), and cert-manager's gateway-shim
  * (pkg/controller/certificate-shim: validateGatewayListenerBlock, issuerForIngressLike).
  */
-
-/** Whether `manifest` is a Gateway API Gateway. */
-export function isGateway(manifest: Manifest): boolean {
-  return isGroupKind(manifest, KINDS.Gateway);
-}
-
-/** Whether `manifest` is a Gateway API HTTPRoute. */
-export function isHttpRoute(manifest: Manifest): boolean {
-  return isGroupKind(manifest, KINDS.HTTPRoute);
-}
 
 /** Every way a rendered Gateway breaks the rules, one message each. */
 export function checkGateway(gateway: Manifest): string[] {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
-import type { PodPeer } from '../core/network-peer';
+import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
 import { checkDnsSubdomain } from '../core/dns';
 import { checkGateway } from './gateway-api-rules';
 import type { IPolicyTarget } from './policy-target';
@@ -37,8 +37,12 @@ export interface GatewayListener {
   readonly allowedRoutes: AllowedRoutes;
 }
 
-/** A Gateway that routes attach to: one this app emits, or a shared one referenced by name. */
-export interface IGateway extends IPolicyTarget {
+/**
+ * A Gateway that routes attach to: one this app emits (`Gateway`), or one that exists and is
+ * referenced (`Gateway.fromGatewayAttributes`). Its `connections.peer` is the Envoy proxies that
+ * serve it, for admitting them to a route's backend.
+ */
+export interface IGateway extends IPolicyTarget, IConnectable {
   /** Always `Gateway`. */
   readonly kind: 'Gateway';
   /** Its listeners; routes attach to the HTTPS listeners serving their hostnames. */
@@ -106,9 +110,18 @@ export interface GatewayProps {
  * Secret (cert-manager pkg/controller/certificate-shim).
  */
 export class Gateway extends Construct implements IGateway {
-  /** References a Gateway this app does not emit, e.g. a shared platform Gateway. */
+  /**
+   * References a Gateway this app does not emit, e.g. a shared platform Gateway: a reference value
+   * (the library's convention for existing objects, docs/constructs.md), nothing is emitted.
+   */
+  public static fromGatewayAttributes(attributes: GatewayAttributes): IGateway {
+    const gateway = { group: 'gateway.networking.k8s.io', kind: 'Gateway', ...attributes } as const;
+    return { ...gateway, connections: proxyConnections(gateway, `Gateway ${attributes.namespace}/${attributes.name}`) };
+  }
+
+  /** @deprecated since 0.2: use `Gateway.fromGatewayAttributes`, the same reference under the library's one naming convention. */
   public static fromAttributes(attributes: GatewayAttributes): IGateway {
-    return { group: 'gateway.networking.k8s.io', kind: 'Gateway', ...attributes };
+    return Gateway.fromGatewayAttributes(attributes);
   }
 
   /** Gateway API's group, for policy target references. */
@@ -123,6 +136,8 @@ export class Gateway extends Construct implements IGateway {
   public readonly listeners: readonly GatewayListener[];
   /** The Secret cert-manager writes the certificate to. */
   public readonly tlsSecretName: string;
+  /** Its Envoy proxies as a peer (`connections.peer`), to admit where a route's backend has an ingress NetworkPolicy. */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: GatewayProps) {
     super(scope, id);
@@ -130,6 +145,7 @@ export class Gateway extends Construct implements IGateway {
     this.name = props.name;
     this.namespace = chart.namespace!;
     this.tlsSecretName = props.tlsSecretName ?? `${props.name}-tls`;
+    this.connections = proxyConnections(this, this.node.path);
     const allowedRoutes = props.allowedRoutes ?? { from: 'Same' };
     const className = props.gatewayClassName ?? chart.environment.gateway?.className;
     const issuer = props.issuer ?? (chart.environment.certManager
@@ -238,12 +254,29 @@ export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /**
  * The Envoy proxy pods that serve `gateway`, as a NetworkPolicy peer: in the default deployment
  * mode they run in Envoy Gateway's namespace, labelled with the Gateway they serve
- * (internal/infrastructure/kubernetes/proxy: the owning-gateway labels). Admit it where a route's
- * backend has an ingress NetworkPolicy; without one, nothing needs admitting.
+ * (envoyproxy/gateway internal/infrastructure/kubernetes/proxy: the owning-gateway labels).
+ * Admit it where a route's backend has an ingress NetworkPolicy; without one, nothing needs admitting.
  */
-export function gatewayProxyPeer(gateway: IGateway): PodPeer {
+function envoyProxyPeer(gateway: { readonly name: string; readonly namespace: string }): PodPeer {
   return {
     namespace: ENVOY_GATEWAY_NAMESPACE,
     podLabels: { 'gateway.envoyproxy.io/owning-gateway-name': gateway.name, 'gateway.envoyproxy.io/owning-gateway-namespace': gateway.namespace },
   };
+}
+
+/** A Gateway's connections: its Envoy proxies as a peer; it admits nothing itself (the proxies are Envoy Gateway's, not this app's). */
+function proxyConnections(gateway: { readonly name: string; readonly namespace: string }, where: string): Connections {
+  return new Connections({
+    peer: envoyProxyPeer(gateway),
+    where,
+    refusal: {
+      message: `is a Gateway: its Envoy proxies run in ${ENVOY_GATEWAY_NAMESPACE}, which this app does not manage, so it has no NetworkPolicy to admit peers through`,
+      hint: 'admit the peer where the traffic arrives (the backend\'s connections.allowFrom), or admit the Gateway there: backend.connections.allowFrom(gateway)',
+    },
+  });
+}
+
+/** @deprecated since 0.2: use `gateway.connections.peer`, or pass the Gateway itself to `connections.allowFrom`. */
+export function gatewayProxyPeer(gateway: IGateway): PodPeer {
+  return envoyProxyPeer(gateway);
 }

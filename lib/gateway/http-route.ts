@@ -35,7 +35,7 @@ export interface HttpRouteMatch {
 
 /** A Service backend. */
 export interface HttpBackend {
-  /** The Service: one this app emits (e.g. `WebService.service`) or `ServiceRef.fromName`; another namespace gets a ReferenceGrant. */
+  /** The Service: one this app emits (e.g. `WebService.service`) or `ServiceRef.fromServiceAttributes`; another namespace gets a ReferenceGrant. */
   readonly service: IServiceRef;
   /** The Service port number (required by Gateway API for Services). */
   readonly port: number;
@@ -114,7 +114,7 @@ export interface HttpRouteRule {
 export interface HttpRouteProps {
   /** The route's name. */
   readonly name: string;
-  /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromAttributes` for a shared one. */
+  /** The Gateway to attach to: this app's `Gateway`, or `Gateway.fromGatewayAttributes` for a shared one. */
   readonly gateway: IGateway;
   /**
    * The hostnames it serves; each must be served by an HTTPS listener of the Gateway.

@@ -9,6 +9,7 @@ import {
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
 import { UserError } from '../core/errors';
+import { parseSecretStoreId } from '../core/environment';
 import { isSecretKey, patternRule, SECRET_KEY_PATTERN } from '../core/values';
 import type { ISecretSource } from '../core/secret-source';
 
@@ -141,10 +142,9 @@ function dataOf(props: ExternalSecretProps): Record<string, ExternalSecretKeyRef
 function environmentStore(chart: AppChart, where: string): SecretStoreRef {
   const environment = chart.environment;
   const declared = environment.existing?.secretStores ?? [];
-  const usable = declared.flatMap((id): SecretStoreRef[] => {
-    const [kind, ...rest] = id.split('/');
-    if (kind === 'ClusterSecretStore') return [{ kind: 'ClusterSecretStore', name: rest[0] }];
-    return rest[0] === chart.namespace ? [{ kind: 'SecretStore', name: rest[1] }] : [];
+  const usable = declared.map(parseSecretStoreId).flatMap((store): SecretStoreRef[] => {
+    if (store.kind === 'ClusterSecretStore') return [{ kind: 'ClusterSecretStore', name: store.name }];
+    return store.namespace === chart.namespace ? [{ kind: 'SecretStore', name: store.name }] : [];
   });
   if (usable.length === 1) return usable[0];
   throw new UserError({

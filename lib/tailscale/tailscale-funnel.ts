@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
-import type { PodPeer } from '../core/network-peer';
+import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
 import { k8s } from '../core/k8s';
 import { checkServicePort, findServicePort, type IServiceRef } from '../core/service-ref';
 import { checkTailscaleIngress, TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LABEL } from './tailscale-ingress-rules';
@@ -20,7 +20,7 @@ export { TAILSCALE_ANNOTATION, TAILSCALE_INGRESS_CLASS, TAILSCALE_PROXY_CLASS_LA
 export interface TailscaleFunnelProps {
   /**
    * The Service to expose. It must live in the funnel's namespace: the operator looks backends
-   * up in the Ingress's own namespace. Use `ServiceRef.fromName` for a Service this repo does not emit.
+   * up in the Ingress's own namespace. Use `ServiceRef.fromServiceAttributes` for a Service this repo does not emit.
    */
   readonly backend: IServiceRef;
   /** The backend Service's port, by number or name (the Service port, not the targetPort). */
@@ -88,7 +88,7 @@ export const TAILSCALE_OPERATOR_NAMESPACE = 'tailscale';
  * Exposes a Service through the Tailscale Kubernetes operator's Ingress: on the tailnet only,
  * or to the internet through Funnel. Emits one Ingress; the backend Service is referenced.
  */
-export class TailscaleFunnel extends Construct {
+export class TailscaleFunnel extends Construct implements IConnectable {
   /** The device name on the tailnet (a single DNS label). */
   public readonly hostname: string;
   /** The name it is served under, `<hostname>.<tailnet domain>`. */
@@ -100,12 +100,19 @@ export class TailscaleFunnel extends Construct {
   /** The Ingress's namespace. */
   public readonly namespace: string;
   /**
-   * The operator's proxy pods for this Ingress, as a NetworkPolicy peer: they run in the
-   * operator's namespace, labelled with the Ingress they serve (cmd/k8s-operator sts.go:
-   * LabelParentType, LabelParentName, LabelParentNamespace). Admit it where the backend has an
-   * ingress NetworkPolicy; without one, nothing needs admitting.
+   * The operator's proxy pods for this Ingress, as a peer (`connections.peer`): they run in the
+   * operator's namespace, labelled with the Ingress they serve (tailscale/tailscale
+   * cmd/k8s-operator sts.go: LabelParentType, LabelParentName, LabelParentNamespace). Admit them
+   * where the backend has an ingress NetworkPolicy (`backend.connections.allowFrom(funnel)`);
+   * without one, nothing needs admitting. The funnel admits nothing itself: who reaches the proxy
+   * is the tailnet's ACLs' business.
    */
-  public readonly proxyPeer: PodPeer;
+  public readonly connections: Connections;
+
+  /** @deprecated since 0.2: use `connections.peer`, or pass the funnel itself to `connections.allowFrom`. */
+  public get proxyPeer(): PodPeer {
+    return this.connections.peer;
+  }
 
   constructor(scope: Construct, id: string, props: TailscaleFunnelProps) {
     super(scope, id);
@@ -115,10 +122,17 @@ export class TailscaleFunnel extends Construct {
     this.fqdn = `${this.hostname}.${tailnet ?? 'ts.net'}`;
     this.url = `https://${this.fqdn}`;
     this.ingressName = props.name ?? `${this.hostname}-funnel`;
-    this.proxyPeer = {
-      namespace: TAILSCALE_OPERATOR_NAMESPACE,
-      podLabels: { 'tailscale.com/parent-resource-type': 'ingress', 'tailscale.com/parent-resource': this.ingressName, 'tailscale.com/parent-resource-ns': AppChart.of(this).namespace! },
-    };
+    this.connections = new Connections({
+      peer: {
+        namespace: TAILSCALE_OPERATOR_NAMESPACE,
+        podLabels: { 'tailscale.com/parent-resource-type': 'ingress', 'tailscale.com/parent-resource': this.ingressName, 'tailscale.com/parent-resource-ns': chart.namespace! },
+      },
+      where: this.node.path,
+      refusal: {
+        message: `is a Tailscale Ingress: its proxy runs in ${TAILSCALE_OPERATOR_NAMESPACE} and receives tailnet traffic, which the tailnet's ACLs govern, not a NetworkPolicy of this app`,
+        hint: 'admit the funnel where its traffic arrives instead: backend.connections.allowFrom(funnel)',
+      },
+    });
     this.namespace = chart.namespace!;
     const paths = props.paths ?? ['/'];
     const funnel = props.funnel ?? false;

@@ -56,6 +56,24 @@ export function tailscaleDeviceName(ingress: Manifest): string {
   return host === undefined ? `${text(metadata.namespace) ?? ''}-${text(metadata.name) ?? ''}-ingress` : host.split('.')[0];
 }
 
+/** The MagicDNS domain a host names, `<tailnet>.ts.net`, or undefined when it is not under one. */
+function magicDnsDomainOf(host: string): string | undefined {
+  return /\.([a-z0-9-]+\.ts\.net)$/.exec(host)?.[1];
+}
+
+/**
+ * The host the operator serves an Ingress at: its device name (`tailscaleDeviceName`) under the
+ * tailnet's MagicDNS domain, `tailnetDomain` where the environment says it, else the domain of a
+ * TLS host under `<tailnet>.ts.net`; the device name alone when neither says the tailnet.
+ */
+export function tailscaleServedHost(ingress: Manifest, tailnetDomain?: string): string {
+  const device = tailscaleDeviceName(ingress);
+  const hosts = list(record(ingress.spec).tls)[0]?.hosts;
+  const tlsHost = Array.isArray(hosts) ? text(hosts[0]) : undefined;
+  const domain = tailnetDomain ?? (tlsHost === undefined ? undefined : magicDnsDomainOf(tlsHost));
+  return domain === undefined ? device : `${device}.${domain}`;
+}
+
 /**
  * Every way `ingress` (an Ingress of class `tailscale`, as rendered) breaks the operator's rules,
  * one message each: what is wrong, why, and what is allowed.
@@ -88,7 +106,7 @@ export function checkTailscaleIngress(ingress: Manifest, facts: TailnetFacts = {
   } else {
     // Where the environment does not say its tailnet, a host under a MagicDNS domain
     // (<tailnet>.ts.net) is the device name followed by that domain, as the operator serves it.
-    const domain = tailnet ?? /\.([a-z0-9-]+\.ts\.net)$/.exec(tlsHost)?.[1];
+    const domain = tailnet ?? magicDnsDomainOf(tlsHost);
     const hostname = domain && tlsHost.endsWith(`.${domain}`) ? tlsHost.slice(0, -(domain.length + 1)) : tlsHost;
     if (hostname.includes('.')) {
       const first = hostname.split('.')[0];

@@ -56,7 +56,7 @@ function webApp(name: string): AppDefinition {
         secretEnv: { DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri } },
         route: { gateway, hostnames: [values.hostname], requestTimeout: '30s' },
       });
-      db.allowConnectionsFrom({ podLabels: { ...web.selector } });
+      db.connections.allowFrom({ podLabels: { ...web.selector } });
     },
   }) as unknown as AppDefinition;
 }

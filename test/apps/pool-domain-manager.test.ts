@@ -25,12 +25,42 @@ describe('pool-domain-manager (reference deployment 5)', () => {
     expect(objects.some((o) => ['Ingress', 'HTTPRoute', 'Gateway'].includes(o.kind))).toBe(false);
   });
 
-  test('configuration comes from an ExternalSecret; PORT and PDM_DATABASE_URL are derived', () => {
-    const env = only(objects, 'ExternalSecret', 'pool-domain-manager-env');
-    expect(env.spec.data.map((d: any) => d.secretKey)).toEqual(['DYNADOT_API_KEY', 'DYNADOT_API_SECRET', 'DYNADOT_MANAGED_DOMAINS', 'PDM_RESERVATION_TTL', 'PDM_SWEEPER_INTERVAL']);
-    expect(container.envFrom).toEqual([{ configMapRef: { name: 'pool-domain-manager-env' } }, { secretRef: { name: 'pool-domain-manager-env' } }]);
+  test('the Dynadot keys come from the Secret openova keeps; defaulted settings are not set; PORT and PDM_DATABASE_URL are derived', () => {
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key } } });
+    expect(container.env).toEqual([
+      fromSecret('DYNADOT_API_KEY', 'api-key'),
+      fromSecret('DYNADOT_API_SECRET', 'api-secret'),
+      fromSecret('DYNADOT_MANAGED_DOMAINS', 'domains'),
+      { name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } },
+    ]);
+    // No store entry of this repository's invention, and nothing that fails whole when optional keys are missing.
+    expect(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.name)).toEqual(['pool-domain-manager-backup-s3']);
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'pool-domain-manager-env' } }]);
+    // PDM_RESERVATION_TTL and PDM_SWEEPER_INTERVAL keep the image's defaults (10m, 30s) unless set.
     expect(only(objects, 'ConfigMap', 'pool-domain-manager-env').data).toEqual({ PORT: '8080' });
-    expect(container.env).toEqual([{ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } }]);
+  });
+
+  /** The openova-prod overlays in a scratch directory, with pool-domain-manager.yaml edited. */
+  function editedOverlay(edit: (text: string) => string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'overlays-'));
+    cpSync(join(ROOT, 'overlays', 'openova-prod'), join(dir, 'openova-prod'), { recursive: true });
+    const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
+    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+    return dir;
+  }
+
+  test('a setting given in the overlay is set as the image reads it; a duration Go cannot parse is refused', () => {
+    const set = editedOverlay((t) => t.replace('# settings: { PDM_RESERVATION_TTL: 15m }', 'settings: { PDM_RESERVATION_TTL: 15m, PDM_SWEEPER_INTERVAL: 1m30s }'));
+    const env = only(synthesize({ apps, overlaysDir: set, environments: ['openova-prod'] }).apps[0].objects, 'ConfigMap', 'pool-domain-manager-env');
+    expect(env.data).toEqual({ PORT: '8080', PDM_RESERVATION_TTL: '15m', PDM_SWEEPER_INTERVAL: '1m30s' });
+    const bad = editedOverlay((t) => t.replace('# settings: { PDM_RESERVATION_TTL: 15m }', 'settings: { PDM_RESERVATION_TTL: 15 minutes }'));
+    expect(problemsOf(() => synthesize({ apps, overlaysDir: bad })).join('\n'))
+      .toMatch(/pool-domain-manager\.yaml:\d+:\d+ settings\.PDM_RESERVATION_TTL: .*must be a Go duration/);
+  });
+
+  test('the Dynadot Secret must be declared: another name the environment does not declare is refused', () => {
+    const dir = editedOverlay((t) => t.replace('dynadotSecret: dynadot-api-credentials', 'dynadotSecret: dynadot-keys'));
+    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n')).toMatch(/dynadot-keys/);
   });
 
   test('its own CNPG database: two instances with backups (production), admitting only its pods', () => {
@@ -60,19 +90,6 @@ describe('pool-domain-manager (reference deployment 5)', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('clients: [catalyst-api]', 'clients: [catalyst-api, billing]'));
     expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
       .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml clients\.1: names client "billing", which .*environment\.yaml does not declare/);
-  });
-
-  test('PORT or PDM_DATABASE_URL in the secret store is refused with the overlay field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'overlays-'));
-    cpSync(join(ROOT, 'overlays', 'openova-prod'), join(dir, 'openova-prod'), { recursive: true });
-    const file = join(dir, 'openova-prod', 'pool-domain-manager.yaml');
-    const text = readFileSync(file, 'utf8');
-    writeFileSync(file, text.replace('  properties:\n', '  data:\n    PDM_DATABASE_URL: { key: pool-domain-manager, property: PDM_DATABASE_URL }\n  properties:\n'));
-    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
-      .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml env\.data\.PDM_DATABASE_URL: PDM_DATABASE_URL must not come from the secret store/);
-    writeFileSync(file, text.replace('    - PDM_SWEEPER_INTERVAL\n', '    - PDM_SWEEPER_INTERVAL\n    - PORT\n'));
-    expect(problemsOf(() => synthesize({ apps, overlaysDir: dir })).join('\n'))
-      .toMatch(/overlays\/openova-prod\/pool-domain-manager\.yaml env\.properties\.3: PORT must not come from the secret store/);
   });
 
   test('a key renamed in the ExternalSecret that feeds the backups is refused: the ObjectStore reads ACCESS_KEY_ID', () => {

@@ -84,6 +84,22 @@ describe('PushDaemonApp', () => {
     expect(only(objects, 'HTTPRoute', 'cfp').spec.rules[0].backendRefs).toEqual([{ kind: 'Service', name: 'cfp', port: 3000 }]);
   });
 
+  test('takes the route options every workload construct takes, the request timeout included', () => {
+    const listeners = [
+      { name: 'https', protocol: 'HTTPS', port: 443, hostname: 'cfp.example.org', allowedRoutes: { from: 'Same' } },
+      { name: 'http', protocol: 'HTTP', port: 80, hostname: 'cfp.example.org', allowedRoutes: { from: 'Same' } },
+    ] as const;
+    const chart = app({ route: { gateway: Gateway.fromGatewayAttributes({ name: 'edge', namespace: 'cfp', listeners }), requestTimeout: '45s' } });
+    expect(only(render(chart), 'HTTPRoute', 'cfp').spec.rules[0].timeouts).toEqual({ request: '45s' });
+  });
+
+  test('admits peers through a NetworkPolicy of its own when given allowFrom, and none without', () => {
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    const policy = only(render(app({ allowFrom: [{ namespace: 'ops', podLabels: { app: 'bridge' } }] })), 'NetworkPolicy', 'cfp-ingress');
+    expect(policy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual({ app: 'bridge' });
+    expect(policy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
+  });
+
   test('a mutable tag outside production is pulled every start', () => {
     expect(container.imagePullPolicy).toBe('Always');
   });

@@ -74,6 +74,6 @@ describe('railiance01-prod: the platform layer and State Hub (reference deployme
     const overlays = editedOverlays('state-hub.yaml', (text) => text.replace('# tailnet: { hostname: state-hub }', 'tailnet: { hostname: state-hub, funnel: true }'));
     writeFileSync(join(overlays, 'railiance01-prod', 'environment.yaml'), `${readFileSync(join(overlays, 'railiance01-prod', 'environment.yaml'), 'utf8')}tailscale: { tailnetDomain: tail0000.ts.net }\n`);
     const problems = problemsOf(() => synthesize({ apps, overlaysDir: overlays, environments: ['railiance01-prod'] }));
-    expect(problems.join('\n')).toMatch(/^state-hub\/StateHub: State Hub is private: Tailscale Funnel .*overlays\/railiance01-prod\/state-hub\.yaml/m);
+    expect(problems.join('\n')).toMatch(/^apps\/state-hub\.ts:\d+:\d+ state-hub\/StateHub: State Hub is private: Tailscale Funnel .*overlays\/railiance01-prod\/state-hub\.yaml/m);
   });
 });

@@ -3,7 +3,7 @@ import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import { Gateway } from '../../lib/gateway/gateway';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
-const database = CnpgDatabase.connectionFor({ clusterName: 'state-hub-db', namespace: 'databases', database: 'statehub' });
+const database = CnpgDatabase.fromDatabaseAttributes({ name: 'state-hub-db', namespace: 'databases', database: 'statehub' });
 const IMAGE = `registry.example/state-hub@sha256:${'a'.repeat(64)}`;
 
 function stateHub(props: Partial<StateHubProps> = {}, environment = testEnvironment({ production: true })) {
@@ -39,7 +39,7 @@ describe('StateHub', () => {
   });
 
   test('uses the database Secret directly when the database shares its namespace', () => {
-    const local = CnpgDatabase.connectionFor({ clusterName: 'state-hub-db', namespace: 'railiance-apps', database: 'statehub' });
+    const local = CnpgDatabase.fromDatabaseAttributes({ name: 'state-hub-db', namespace: 'railiance-apps', database: 'statehub' });
     const same = render(stateHub({ database: local }));
     expect(same.some((o) => o.kind === 'ExternalSecret')).toBe(false);
     expect(only(same, 'Deployment').spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 'state-hub-db-app', key: 'uri' });
@@ -86,13 +86,13 @@ describe('StateHub', () => {
     });
     test('a public gateway route is refused without a reason', () => {
       const chart = testChart({ environment: testEnvironment({ production: true }), namespace: 'railiance-apps', app: 'state-hub' });
-      const gateway = Gateway.fromAttributes({ name: 'public', namespace: 'gateways', listeners: [{ name: 'https', hostname: 'hub.example.org', protocol: 'HTTPS', port: 443, allowedRoutes: { from: 'All' } }] });
+      const gateway = Gateway.fromGatewayAttributes({ name: 'public', namespace: 'gateways', listeners: [{ name: 'https', hostname: 'hub.example.org', protocol: 'HTTPS', port: 443, allowedRoutes: { from: 'All' } }] });
       new StateHub(chart, 'hub', { image: IMAGE, database, route: { gateway, hostnames: ['hub.example.org'] } });
       expect(problemsOf(() => render(chart)).join('\n')).toMatch(/State Hub is private: a public route for hub.example.org/);
     });
     test('with a reason, a public route is allowed, admits that Gateway\'s proxies and records the reason', () => {
       const chart = testChart({ environment: testEnvironment({ production: true }), namespace: 'railiance-apps', app: 'state-hub' });
-      const gateway = Gateway.fromAttributes({ name: 'public', namespace: 'gateways', listeners: [
+      const gateway = Gateway.fromGatewayAttributes({ name: 'public', namespace: 'gateways', listeners: [
         { name: 'https', hostname: 'hub.example.org', protocol: 'HTTPS', port: 443, allowedRoutes: { from: 'All' } },
         { name: 'http', hostname: 'hub.example.org', protocol: 'HTTP', port: 80, allowedRoutes: { from: 'All' } },
       ] });
@@ -116,7 +116,24 @@ describe('StateHub', () => {
     });
   });
 
-  test('snapshot', () => {
-    expect(objects).toMatchSnapshot();
+  test('emits exactly its workload, the credentials copy, the migration and the policy, all in its own namespace', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Deployment/state-hub',
+      'ExternalSecret/state-hub-db-app',
+      'Job/state-hub-migrate',
+      'NetworkPolicy/state-hub-ingress',
+      'SecretStore/state-hub-db-credentials',
+      'Service/state-hub',
+      'ServiceAccount/state-hub',
+      'ServiceAccount/state-hub-db-credentials',
+    ]);
+    expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['railiance-apps']));
+  });
+
+  test('runs the digest-pinned image without a service account token, in the migration Job too', () => {
+    expect(container.image).toBe(IMAGE);
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+    expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(only(objects, 'Job').spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 });

@@ -1,8 +1,12 @@
 import { WebService, type WebServiceProps } from '../../lib/apps/web-service';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
+import { SecretSource, type ISecretSource } from '../../lib/core/secret-source';
+import { ServiceRef } from '../../lib/core/service-ref';
+import { Gateway } from '../../lib/gateway/gateway';
+import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
-const db = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', database: 'api' });
+const db = CnpgDatabase.fromDatabaseAttributes({ name: 'api-db', namespace: 'demo', database: 'api' }).connection;
 
 function service(props: Partial<WebServiceProps> = {}) {
   const chart = testChart();
@@ -53,7 +57,7 @@ describe('WebService', () => {
 
   describe('refuses', () => {
     test('a Secret key the Secret does not have', () => {
-      const basicAuth = CnpgDatabase.connectionFor({ clusterName: 'api-db', namespace: 'demo', existingSecret: 'api-db-owner' });
+      const basicAuth = CnpgDatabase.fromDatabaseAttributes({ name: 'api-db', namespace: 'demo', existingSecret: SecretSource.fromSecretName('api-db-owner') }).connection;
       expect(errorsOf({ secretEnv: { DATABASE_URL: { secret: basicAuth.secret, key: basicAuth.secretKeys.uri } } }))
         .toMatch(/secretEnv.DATABASE_URL: reads key "uri" of Secret api-db-owner, which Secret api-db-owner writes without that key \(it has username, password\); use one of its keys/);
     });
@@ -120,5 +124,75 @@ describe('a persistent volume', () => {
 
   test('refuses a volume name given twice', () => {
     expect(errorsOf({ volumes: [data, data], strategy: 'Recreate' })).toMatch(/volume "data" is declared twice/);
+  });
+});
+
+describe('the default memory limit is twice the request', () => {
+  const limitOf = (resources: WebServiceProps['resources']) => only(render(service({ resources }).chart), 'Deployment').spec.template.spec.containers[0].resources.limits.memory;
+
+  test('for a whole request', () => {
+    expect(limitOf(undefined)).toBe('256Mi');
+    expect(limitOf({ memory: '1Gi' })).toBe('2Gi');
+  });
+  test('for a fractional request, exactly, in its own unit (1.5Gi gave 1.5Gi, a limit equal to the request)', () => {
+    expect(limitOf({ memory: '1.5Gi' })).toBe('3Gi');
+    expect(limitOf({ memory: '0.25Gi' })).toBe('0.5Gi');
+  });
+  test('unless a limit is given', () => {
+    expect(limitOf({ memory: '1.5Gi', memoryLimit: '2Gi' })).toBe('2Gi');
+  });
+});
+
+describe('network admission', () => {
+  const policyOf = (chart: ReturnType<typeof testChart>) => only(render(chart), 'NetworkPolicy', 'api-ingress');
+  const peer = (namespace: string, podLabels: Record<string, string>) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: podLabels } });
+
+  test('allowFrom emits a NetworkPolicy admitting those peers and those added through connections.allowFrom, to the port only', () => {
+    const { chart, web } = service({ allowFrom: [{ namespace: 'ops', podLabels: { app: 'bridge' } }] });
+    const gateway = new Gateway(chart, 'gw', { name: 'public', hostnames: ['api.example.org'] });
+    web.connections.allowFrom(gateway);
+    const policy = policyOf(chart);
+    expect(policy.spec.podSelector.matchLabels).toEqual(web.selector);
+    expect(policy.spec.ingress).toEqual([{
+      from: [peer('ops', { app: 'bridge' }), peer('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'demo' })],
+      ports: [{ protocol: 'TCP', port: 8000 }],
+    }]);
+  });
+
+  test('an empty allowFrom admits nobody', () => {
+    expect(policyOf(service({ allowFrom: [] }).chart).spec.ingress).toEqual([]);
+  });
+
+  test('without allowFrom there is no NetworkPolicy, and connections.allowFrom is refused rather than admitting nothing', () => {
+    const { chart, web } = service();
+    expect(render(chart).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    expect(() => web.connections.allowFrom({ podLabels: { app: 'x' } })).toThrow(/web: has no NetworkPolicy to admit a peer through[\s\S]*fix: set allowFrom on the WebService/);
+    expect(() => service({ allowFrom: [] }).web.connections.allowFrom({ podLabels: { app: 'x' } })).not.toThrow();
+  });
+
+  test('its own pods are a peer for other constructs: its namespace and selector', () => {
+    const { web } = service();
+    expect(web.connections.peer).toEqual({ namespace: 'demo', podLabels: web.selector });
+  });
+
+  test('a funnel and a Gateway admit nothing themselves: the peer is admitted where the traffic arrives', () => {
+    const { chart } = service();
+    const funnel = new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo' }), port: 8000, hostname: 'api' });
+    expect(() => funnel.connections.allowFrom({ podLabels: { app: 'x' } })).toThrow(/is a Tailscale Ingress[\s\S]*backend\.connections\.allowFrom\(funnel\)/);
+    const shared = Gateway.fromGatewayAttributes({ name: 'public', namespace: 'edge', listeners: [] });
+    expect(() => shared.connections.allowFrom({ podLabels: { app: 'x' } })).toThrow(/Gateway edge\/public: is a Gateway/);
+  });
+});
+
+describe('a Secret volume', () => {
+  test('reads its Secret through an ISecretSource, each key a file', () => {
+    const key = SecretSource.fromSecretName('tls-key');
+    const pod = only(render(service({ volumes: [{ name: 'key', mountPath: '/etc/key', readOnly: true, source: { secret: key, defaultMode: 0o400 } }] }).chart), 'Deployment').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'key', secret: { secretName: 'tls-key', defaultMode: 0o400 } });
+  });
+  test('refuses 0.1\'s bare Secret name, from a caller that bypasses the type, naming the replacement', () => {
+    const legacy = { secret: 'tls-key' } as unknown as { secret: ISecretSource };
+    expect(errorsOf({ volumes: [{ name: 'key', mountPath: '/etc/key', source: legacy }] }))
+      .toMatch(/volume "key": source.secret is the string "tls-key"; it takes an ISecretSource since 0.2 .*SecretSource.fromSecretName\("tls-key"\)/);
   });
 });

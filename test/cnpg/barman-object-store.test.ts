@@ -3,7 +3,7 @@ import { SecretSource } from '../../lib/core/secret-source';
 import { ExternalSecret } from '../../lib/secrets/external-secret';
 import { only, problemsOf, render, testChart } from '../helpers';
 
-const base: BarmanObjectStoreProps = { name: 'backups', destinationPath: 's3://railiance-backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } };
+const base: BarmanObjectStoreProps = { name: 'backups', destinationPath: 's3://railiance-backups/databases', s3Credentials: { secret: SecretSource.fromSecretName('backup-s3') } };
 
 function storeOf(props: Partial<BarmanObjectStoreProps> = {}) {
   const chart = testChart({ namespace: 'databases' });
@@ -43,8 +43,8 @@ describe('BarmanObjectStore', () => {
   test('points at an S3-compatible endpoint with its own CA, custom keys, region and encryption', () => {
     const store = objectStoreOf({
       endpointUrl: 'https://minio.storage.svc:9000',
-      endpointCa: { secret: SecretSource.fromName('minio-ca'), key: 'ca.crt' },
-      s3Credentials: { secret: SecretSource.fromName('minio'), accessKeyIdKey: 'user', secretAccessKeyKey: 'pass', regionKey: 'region', sessionTokenKey: 'token' },
+      endpointCa: { secret: SecretSource.fromSecretName('minio-ca'), key: 'ca.crt' },
+      s3Credentials: { secret: SecretSource.fromSecretName('minio'), accessKeyIdKey: 'user', secretAccessKeyKey: 'pass', regionKey: 'region', sessionTokenKey: 'token' },
       encryption: 'AES256',
       walCompression: 'zstd',
       dataCompression: 'lz4',
@@ -78,7 +78,7 @@ describe('BarmanObjectStore', () => {
     expect(construct.name).toBe('backups');
     expect(construct.namespace).toBe('databases');
     expect(construct.retentionPolicy).toBe('30d');
-    expect(BarmanObjectStore.fromName('old-store', 'databases')).toEqual({ name: 'old-store', namespace: 'databases' });
+    expect(BarmanObjectStore.fromObjectStoreAttributes({ name: 'old-store', namespace: 'databases' })).toEqual({ name: 'old-store', namespace: 'databases' });
   });
 
   describe('refuses', () => {
@@ -104,9 +104,9 @@ describe('BarmanObjectStore', () => {
 
     test('bad names and empty keys', () => {
       expect(errorsOf({ name: 'Backups' })).toMatch(/ObjectStore name "Backups"/);
-      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromName('Bad_Secret') } })).toMatch(/s3Credentials.secret name "Bad_Secret"/);
-      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromName('s'), accessKeyIdKey: '' } })).toMatch(/s3Credentials.accessKeyIdKey is empty/);
-      expect(errorsOf({ endpointCa: { secret: SecretSource.fromName('ca'), key: '' } })).toMatch(/endpointCa.key is empty/);
+      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromSecretName('Bad_Secret') } })).toMatch(/s3Credentials.secret name "Bad_Secret"/);
+      expect(errorsOf({ s3Credentials: { secret: SecretSource.fromSecretName('s'), accessKeyIdKey: '' } })).toMatch(/s3Credentials.accessKeyIdKey is empty/);
+      expect(errorsOf({ endpointCa: { secret: SecretSource.fromSecretName('ca'), key: '' } })).toMatch(/endpointCa.key is empty/);
     });
 
     test('a credentials key the ExternalSecret feeding the store does not write, naming both sides', () => {
@@ -124,7 +124,7 @@ describe('BarmanObjectStore', () => {
     });
 
     test('an endpoint CA key the source does not write', () => {
-      expect(errorsOf({ endpointCa: { secret: SecretSource.fromName('minio-ca', { keys: ['tls.crt'] }), key: 'ca.crt' } }))
+      expect(errorsOf({ endpointCa: { secret: SecretSource.fromSecretAttributes({ name: 'minio-ca', keys: ['tls.crt'] }), key: 'ca.crt' } }))
         .toMatch(/endpointCa.key reads key "ca.crt" of Secret minio-ca, which Secret minio-ca \(not emitted by this app\) writes without that key \(it has tls.crt\)/);
     });
 

@@ -67,8 +67,8 @@ describe('CnpgDatabaseValues', () => {
     const check = (secrets: string[]) => checkReferences(testEnvironment({ existing: { operators, namespaces: ['databases'], secrets } }), [{ app: { name: 'railiance-platform' }, objects }])
       .filter((p) => p.message.includes('state-hub-backup-s3')).map((p) => p.message);
     expect(check([])).toEqual([
-      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
-      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+      'reads Secret databases/state-hub-backup-s3, which nothing in environment test-sandbox writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
     ]);
     expect(check(['databases/state-hub-backup-s3'])).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { BarmanObjectStore } from '../../lib/cnpg/barman-object-store';
 import { SecretSource } from '../../lib/core/secret-source';
 import { checkBackupSchedule } from '../../lib/cnpg/backup-schedule';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
+import { WebService } from '../../lib/apps/web-service';
 import type { CnpgDatabaseProps } from '../../lib/cnpg/database-props';
 import type { AppChart } from '../../lib/core/app';
 import type { Environment } from '../../lib/core/environment';
@@ -12,7 +13,7 @@ const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 const base: CnpgDatabaseProps = { name: 'state-hub-db', postgresVersion: 17, imageName: IMAGE, storageSize: '10Gi' };
 
 function store(chart: AppChart, name = 'backups') {
-  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromName('backup-s3') } });
+  return new BarmanObjectStore(chart, `store-${name}`, { name, destinationPath: 's3://backups/databases', s3Credentials: { secret: SecretSource.fromSecretName('backup-s3') } });
 }
 
 /** Who scrapes the metrics where monitoring is on: a database with monitoring must name them. */
@@ -73,7 +74,7 @@ describe('CnpgDatabase', () => {
     });
 
     test('uses an existing basic-auth Secret for the owner when given', () => {
-      const { db, chart } = database({ existingSecret: SecretSource.fromName('state-hub-owner') });
+      const { db, chart } = database({ existingSecret: SecretSource.fromSecretName('state-hub-owner') });
       expect(only(render(chart), 'Cluster').spec.bootstrap.initdb.secret).toEqual({ name: 'state-hub-owner' });
       expect(db.connection.secretName).toBe('state-hub-owner');
       expect(db.connection.secretIsGenerated).toBe(false);
@@ -89,7 +90,7 @@ describe('CnpgDatabase', () => {
       const cluster = clusterOf({
         resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
         parameters: { max_connections: '200', shared_buffers: '128MB' },
-        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('reporting-password') }],
+        roles: [{ name: 'reporting', login: true, connectionLimit: 5, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromSecretName('reporting-password') }],
       });
       expect(cluster.spec.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
       expect(cluster.spec.postgresql).toEqual({ parameters: { max_connections: '200', shared_buffers: '128MB' } });
@@ -148,9 +149,16 @@ describe('CnpgDatabase', () => {
       });
     });
 
-    test('connectionFor gives another app the same facts from the name and namespace alone', () => {
+    test('fromDatabaseAttributes gives another app the same facts from the name and namespace alone', () => {
       const { db } = database({ database: 'statehub' });
-      expect(CnpgDatabase.connectionFor({ clusterName: 'state-hub-db', namespace: 'databases', database: 'statehub' })).toEqual(db.connection);
+      const reference = CnpgDatabase.fromDatabaseAttributes({ name: 'state-hub-db', namespace: 'databases', database: 'statehub' });
+      expect(reference).toEqual({ name: 'state-hub-db', namespace: 'databases', connection: db.connection });
+    });
+
+    test('fromDatabaseAttributes follows an existing Secret and owner as the construct does', () => {
+      const owner = SecretSource.fromSecretName('state-hub-owner');
+      const { db } = database({ database: 'statehub', owner: 'hub', existingSecret: owner });
+      expect(CnpgDatabase.fromDatabaseAttributes({ name: 'state-hub-db', namespace: 'databases', database: 'statehub', owner: 'hub', existingSecret: owner }).connection).toEqual(db.connection);
     });
 
     test('follows a custom cluster domain in the fully qualified names', () => {
@@ -229,7 +237,7 @@ describe('CnpgDatabase', () => {
     test('imports one database from an external PostgreSQL as a microservice', () => {
       const cluster = clusterOf({
         database: 'statehub',
-        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { secret: SecretSource.fromName('state-hub-source'), key: 'password' }, sslMode: 'require' },
+        importFrom: { host: 'workstation.tail0000.ts.net', user: 'statehub', database: 'state_hub', passwordSecret: { secret: SecretSource.fromSecretName('state-hub-source'), key: 'password' }, sslMode: 'require' },
       });
       expect(cluster.spec.bootstrap).toEqual({
         initdb: {
@@ -299,9 +307,9 @@ describe('CnpgDatabase', () => {
       ]);
     });
 
-    test('admits declared clients to 5432, from props and from allowConnectionsFrom, each by namespace and pod labels', () => {
-      const { chart, db } = database({ clients: [{ podLabels: { app: 'migrations' } }] });
-      db.allowConnectionsFrom({ namespace: 'railiance-apps', podLabels: { 'app.kubernetes.io/name': 'state-hub' } });
+    test('admits declared clients to 5432, from allowFrom and from connections.allowFrom, each by namespace and pod labels', () => {
+      const { chart, db } = database({ allowFrom: [{ podLabels: { app: 'migrations' } }] });
+      db.connections.allowFrom({ namespace: 'railiance-apps', podLabels: { 'app.kubernetes.io/name': 'state-hub' } });
       const policy = only(render(chart), 'NetworkPolicy');
       expect(policy.spec.ingress[2]).toEqual({
         from: [
@@ -331,6 +339,21 @@ describe('CnpgDatabase', () => {
 
     test('can be left out', () => {
       expect(objectsOf({ networkPolicy: false }).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+    });
+
+    test('left out, it refuses to admit a peer, which would admit nothing', () => {
+      const { db } = database({ networkPolicy: false });
+      expect(() => db.connections.allowFrom({ podLabels: { app: 'api' } })).toThrow(/has networkPolicy: false, so there is no NetworkPolicy to admit a peer through/);
+      expect(() => database({ networkPolicy: true }).db.connections.allowFrom({ podLabels: { app: 'api' } })).not.toThrow();
+    });
+
+    test('admits a WebService of the app by the labels that select its pods', () => {
+      const { chart, db } = database();
+      const web = new WebService(chart, 'web', { name: 'api', image: 'registry.example/api:1', port: 8000, healthPath: '/health' });
+      db.connections.allowFrom(web);
+      expect(only(render(chart), 'NetworkPolicy').spec.ingress[2].from).toEqual([
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } }, podSelector: { matchLabels: web.selector } },
+      ]);
     });
   });
 
@@ -452,10 +475,10 @@ describe('CnpgDatabase', () => {
       expect(errorsOf({ roles: [{ name: 'a' }, { name: 'a' }] })).toMatch(/role "a" is declared twice/);
       expect(errorsOf({ roles: [{ name: 'postgres' }] })).toMatch(/role "postgres" is reserved by the operator/);
       expect(errorsOf({ roles: [{ name: 'a', connectionLimit: -2 }] })).toMatch(/connectionLimit -2 must be a whole number, -1 \(no limit\) or more/);
-      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: SecretSource.fromName('s') }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
-      expect(errorsOf({ roles: [{ name: 'a', passwordSecret: SecretSource.fromName('s', { keys: ['password'] }) }] }))
+      expect(errorsOf({ roles: [{ name: 'a', disablePassword: true, passwordSecret: SecretSource.fromSecretName('s') }] })).toMatch(/disablePassword and passwordSecret are exclusive/);
+      expect(errorsOf({ roles: [{ name: 'a', passwordSecret: SecretSource.fromSecretAttributes({ name: 's', keys: ['password'] }) }] }))
         .toMatch(/role "a": passwordSecret \(a basic-auth Secret\) reads key "username" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has password\)/);
-      expect(errorsOf({ existingSecret: SecretSource.fromName('owner', { keys: ['user', 'password'] }) }))
+      expect(errorsOf({ existingSecret: SecretSource.fromSecretAttributes({ name: 'owner', keys: ['user', 'password'] }) }))
         .toMatch(/existingSecret \(the owner's basic-auth Secret\) reads key "username" of Secret owner/);
     });
 
@@ -471,7 +494,7 @@ describe('CnpgDatabase', () => {
     });
 
     test('an ObjectStore in another namespace', () => {
-      const objectStore = BarmanObjectStore.fromName('backups', 'elsewhere');
+      const objectStore = BarmanObjectStore.fromObjectStoreAttributes({ name: 'backups', namespace: 'elsewhere' });
       expect(errorsOf({ backup: { objectStore } })).toMatch(/backup.objectStore elsewhere\/backups is in another namespace than the Cluster \(databases\)/);
       expect(errorsOf({ recovery: { objectStore } })).toMatch(/recovery.objectStore elsewhere\/backups is in another namespace/);
     });
@@ -479,7 +502,7 @@ describe('CnpgDatabase', () => {
     test('recovery and import together', () => {
       const errors = errorsOf((chart) => ({
         recovery: { objectStore: store(chart) },
-        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' } },
+        importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromSecretName('s'), key: 'password' } },
       }));
       expect(errors).toMatch(/recovery and importFrom are both set.*Too many bootstrap types specified/);
     });
@@ -508,19 +531,19 @@ describe('CnpgDatabase', () => {
     });
 
     test('an import that is not one named database from a reachable host', () => {
-      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromName('s'), key: 'password' }, ...extra } });
+      const importOf = (extra: object) => ({ importFrom: { host: 'db.example', user: 'u', database: 'd', passwordSecret: { secret: SecretSource.fromSecretName('s'), key: 'password' }, ...extra } });
       expect(errorsOf(importOf({ database: '*' }))).toMatch(/import database "\*" is not allowed: a microservice import takes exactly one named database/);
       expect(errorsOf(importOf({ host: 'postgres://db' }))).toMatch(/importFrom.host "postgres:\/\/db" is not a host name/);
       expect(errorsOf(importOf({ port: 0 }))).toMatch(/importFrom.port 0 is not a port number/);
-      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s'), key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
-      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromName('s', { keys: ['pass'] }), key: 'password' } })))
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromSecretName('s'), key: '' } }))).toMatch(/importFrom.passwordSecret.key is empty/);
+      expect(errorsOf(importOf({ passwordSecret: { secret: SecretSource.fromSecretAttributes({ name: 's', keys: ['pass'] }), key: 'password' } })))
         .toMatch(/importFrom.passwordSecret.key reads key "password" of Secret s, which Secret s \(not emitted by this app\) writes without that key \(it has pass\)/);
     });
 
     test('clients without pod labels, or with invalid ones', () => {
-      expect(errorsOf({ clients: [{ namespace: 'railiance-apps', podLabels: {} }] })).toMatch(/client 1 has no podLabels; .* not every pod of railiance-apps is admitted/);
-      expect(errorsOf({ clients: [{ podLabels: { app: 'not valid!' } }] })).toMatch(/label value "not valid!" of app is not a valid label value/);
-      expect(errorsOf({ clients: [{ namespace: 'Apps', podLabels: { app: 'x' } }] })).toMatch(/client 1: namespace "Apps"/);
+      expect(errorsOf({ allowFrom: [{ namespace: 'railiance-apps', podLabels: {} }] })).toMatch(/client 1 has no podLabels; .* not every pod of railiance-apps is admitted/);
+      expect(errorsOf({ allowFrom: [{ podLabels: { app: 'not valid!' } }] })).toMatch(/label value "not valid!" of app is not a valid label value/);
+      expect(errorsOf({ allowFrom: [{ namespace: 'Apps', podLabels: { app: 'x' } }] })).toMatch(/client 1: namespace "Apps"/);
     });
 
     test('metrics scrapers or PodMonitor labels with monitoring turned off', () => {
@@ -578,8 +601,8 @@ describe('CnpgDatabase', () => {
         name: 'state-hub-backups',
         destinationPath: 's3://railiance-backups/databases',
         endpointUrl: 'https://minio.storage.svc:9000',
-        endpointCa: { secret: SecretSource.fromName('minio-ca'), key: 'ca.crt' },
-        s3Credentials: { secret: SecretSource.fromName('state-hub-backup-s3'), regionKey: 'REGION' },
+        endpointCa: { secret: SecretSource.fromSecretName('minio-ca'), key: 'ca.crt' },
+        s3Credentials: { secret: SecretSource.fromSecretName('state-hub-backup-s3'), regionKey: 'REGION' },
         retentionPolicy: '14d',
         walCompression: 'zstd',
         encryption: 'AES256',
@@ -597,13 +620,13 @@ describe('CnpgDatabase', () => {
         parameters: { max_connections: '200', shared_buffers: '256MB' },
         database: 'statehub',
         owner: 'statehub',
-        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromName('state-hub-reporting') }],
+        roles: [{ name: 'reporting', login: true, inRoles: ['pg_read_all_data'], passwordSecret: SecretSource.fromSecretName('state-hub-reporting') }],
         podAntiAffinity: 'required',
         monitoring: true,
         metricsScrapers: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
         backup: { objectStore, schedule: '0 0 2 * * *', serverName: 'state-hub-db-2', target: 'prefer-standby' },
         recovery: { objectStore, serverName: 'state-hub-db', target: { time: '2026-05-01T12:00:00Z' } },
-        clients: [{ namespace: 'railiance-apps', podLabels: { 'app.kubernetes.io/name': 'state-hub' } }],
+        allowFrom: [{ namespace: 'railiance-apps', podLabels: { 'app.kubernetes.io/name': 'state-hub' } }],
       });
       db.grantCredentialsTo({ namespace: 'railiance-apps' });
       expect(render(chart)).toMatchSnapshot();

@@ -3,7 +3,7 @@ import { databaseConnection } from '../../lib/cnpg/database-connection';
 import { DatabaseCredentials, type DatabaseCredentialsProps } from '../../lib/cnpg/database-credentials';
 import { only, problemsOf, render, testChart } from '../helpers';
 
-const connection = CnpgDatabase.connectionFor({ clusterName: 'state-hub-db', namespace: 'databases', database: 'statehub' });
+const { connection } = CnpgDatabase.fromDatabaseAttributes({ name: 'state-hub-db', namespace: 'databases', database: 'statehub' });
 
 function credentialsOf(props: Partial<DatabaseCredentialsProps> = {}) {
   const chart = testChart({ namespace: 'railiance-apps', app: 'state-hub' });

@@ -1,10 +1,10 @@
 import { conformance } from './record';
 
 /**
- * The pal-e-docs API funnel as its operators recorded it (shared reference deployment 1; no
- * public repository) and as the Tailscale operator 1.102 serves it.
+ * The pal-e-docs API funnel as its operators recorded it (no public repository: their record is
+ * docs/reference-records.md) and as the Tailscale operator 1.102 serves it.
  */
-const REFERENCE = 'shared/reference-deployments.md "1. pal-e-docs API funnel"';
+const REFERENCE = { record: 'pal-e-docs API funnel' };
 
 conformance('pal-e-docs API funnel', [['pal-e-prod', 'pal-e-docs-api']], [
   {
@@ -29,7 +29,7 @@ conformance('pal-e-docs API funnel', [['pal-e-prod', 'pal-e-docs-api']], [
     },
   },
   {
-    source: 'argoproj/argo-cd v3.5 docs/user-guide/sync-options.md',
+    source: { repository: 'argoproj/argo-cd', commit: 'v3.5.0', files: ['docs/user-guide/auto_sync.md "Automatic Retry with a limit"'] },
     says: 'a failed automated sync is retried only as often as syncPolicy.retry allows',
     holds: (m) => {
       const application = m.delivery.find((o) => o.kind === 'Application' && o.metadata.name === 'pal-e-prod-pal-e-docs-api')!;

@@ -1,16 +1,16 @@
-import { conformance, mainContainer } from './record';
+import { conformance, mainContainer, type UpstreamSource } from './record';
 
 /** pool-domain-manager as its authors run it: openova-io/openova at 585b046, core/pool-domain-manager/. */
-const AT = 'openova-io/openova@585b046 core/pool-domain-manager';
+const pdm = (...files: string[]): UpstreamSource => ({ repository: 'openova-io/openova', commit: '585b046', files: files.map((f) => `core/pool-domain-manager/${f}`) });
 
 conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
   {
-    source: `${AT}/Containerfile`,
+    source: pdm('Containerfile'),
     says: 'USER 65534:65534',
     holds: (m) => expect(mainContainer(m).pod.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534 }),
   },
   {
-    source: `${AT}/Containerfile; cmd/pdm/main.go`,
+    source: pdm('Containerfile', 'cmd/pdm/main.go'),
     says: 'EXPOSE 8080; listens on :$PORT (default 8080)',
     holds: (m) => {
       expect(mainContainer(m).container.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
@@ -18,18 +18,36 @@ conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
     },
   },
   {
-    source: `${AT}/cmd/pdm/main.go loadConfig`,
+    source: pdm('cmd/pdm/main.go loadConfig'),
     says: 'exits 2 without PDM_DATABASE_URL, DYNADOT_API_KEY or DYNADOT_API_SECRET',
     holds: (m) => {
       const { container } = mainContainer(m);
       expect(container.env).toContainEqual({ name: 'PDM_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'pool-domain-manager-db-app', key: 'uri' } } });
-      const keys = m.one('ExternalSecret', 'pool-domain-manager-env').spec.data.map((d: any) => d.secretKey);
-      expect(keys).toEqual(expect.arrayContaining(['DYNADOT_API_KEY', 'DYNADOT_API_SECRET']));
-      expect(container.envFrom).toContainEqual({ secretRef: { name: 'pool-domain-manager-env' } });
+      expect(container.env).toContainEqual({ name: 'DYNADOT_API_KEY', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'api-key' } } });
+      expect(container.env).toContainEqual({ name: 'DYNADOT_API_SECRET', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'api-secret' } } });
     },
   },
   {
-    source: `${AT}/api/openapi.yaml /healthz; internal/handler Healthz`,
+    source: pdm('cmd/pdm/main.go loadConfig'),
+    says: 'PDM_RESERVATION_TTL defaults to "10m", PDM_SWEEPER_INTERVAL to "30s": optional, so nothing that fails whole without them is required',
+    holds: (m) => {
+      const data = m.one('ConfigMap', 'pool-domain-manager-env').data;
+      expect(data.PDM_RESERVATION_TTL).toBeUndefined();
+      expect(data.PDM_SWEEPER_INTERVAL).toBeUndefined();
+      expect(m.all('ExternalSecret').map((o: any) => o.metadata.name)).not.toContain('pool-domain-manager-env');
+    },
+  },
+  {
+    source: [pdm('internal/dynadot/dynadot.go'), { repository: 'openova-io/openova', commit: '585b046', files: ['docs/SECRET-ROTATION.md'] }],
+    says: 'the Dynadot credentials live in Secret dynadot-api-credentials in openova-system, keys api-key and api-secret; the managed domains in its key domains',
+    holds: (m) => {
+      const { container } = mainContainer(m);
+      expect(container.env).toContainEqual({ name: 'DYNADOT_MANAGED_DOMAINS', valueFrom: { secretKeyRef: { name: 'dynadot-api-credentials', key: 'domains' } } });
+      expect(m.one('Deployment').metadata.namespace).toBe('openova-system');
+    },
+  },
+  {
+    source: pdm('api/openapi.yaml /healthz', 'internal/handler Healthz'),
     says: '/healthz pings the database: 503 while CNPG is unreachable; no endpoint is free of the database',
     holds: (m) => {
       const { container } = mainContainer(m);
@@ -39,13 +57,13 @@ conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
     },
   },
   {
-    source: `${AT}/cmd/pdm/main.go`,
+    source: pdm('cmd/pdm/main.go srv.Shutdown'),
     says: 'SIGTERM drains for up to 20 s',
     holds: (m) => expect(mainContainer(m).pod.terminationGracePeriodSeconds).toBeGreaterThan(20),
   },
   {
-    source: 'openova-io/openova catalyst-api (PDM_BASE_URL http://pool-domain-manager.openova-system.svc.cluster.local:8080)',
-    says: 'catalyst-api, in namespace catalyst, is PDM\'s only caller',
+    source: [pdm('api/openapi.yaml servers', 'internal/dynadot/dynadot.go'), { repository: 'openova-io/openova', commit: '585b046', files: ['docs/DEMO-RUNBOOK.md'] }],
+    says: 'its in-cluster caller is catalyst-api ("In-cluster catalyst-api → PDM call path"), which runs in namespace catalyst',
     holds: (m) => {
       const policy = m.one('NetworkPolicy', 'pool-domain-manager-ingress');
       expect(policy.spec.ingress).toEqual([{
@@ -55,12 +73,12 @@ conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
     },
   },
   {
-    source: `${AT}/internal/store/migrations.sql; store.go`,
+    source: pdm('internal/store/migrations.sql', 'internal/store/store.go'),
     says: 'migrations run at every start (CREATE TABLE IF NOT EXISTS): the user must own the database',
     holds: (m) => expect(m.one('Cluster').spec.bootstrap.initdb).toMatchObject({ database: 'pdm', owner: 'pdm' }),
   },
   {
-    source: 'cloudnative-pg/cloudnative-pg v1.30.0 release manifest; cloudnative-pg/artifacts image-catalogs',
+    source: [{ repository: 'cloudnative-pg/cloudnative-pg', commit: 'v1.30.0', files: ['releases/cnpg-1.30.0.yaml'] }, { repository: 'cloudnative-pg/artifacts', commit: '0b1123d', files: ['image-catalogs/catalog-minimal-trixie.yaml'] }],
     says: 'the operator installs no image catalog: a Cluster needs its image pinned or a catalog that exists',
     holds: (m) => {
       const cluster = m.one('Cluster');

@@ -1,15 +1,18 @@
 import { conformance, mainContainer } from './record';
 
 /**
- * The Railiance platform layer and State Hub (shared reference deployments 3 and 4; the State
- * Hub plan, seed 004) on railiance01, and the operators' own rules (CloudNativePG 1.30,
- * plugin-barman-cloud 0.14, ArgoCD 3.5).
+ * The Railiance platform layer and State Hub on railiance01, as their operators recorded them (no
+ * public repository: their record is docs/reference-records.md), and the operators' own rules
+ * (CloudNativePG 1.30, plugin-barman-cloud 0.14, ArgoCD 3.5).
  */
-const REFERENCE = 'shared/reference-deployments.md';
+const PLATFORM = { record: 'Railiance platform layer' };
+const STATE_HUB = { record: 'State Hub' };
+const cnpg = (...files: string[]) => ({ repository: 'cloudnative-pg/cloudnative-pg', commit: 'v1.30.0', files });
+const barman = (...files: string[]) => ({ repository: 'cloudnative-pg/plugin-barman-cloud', commit: 'v0.14.0', files });
 
 conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platform']], [
   {
-    source: `${REFERENCE} "3. Railiance platform layer"`,
+    source: PLATFORM,
     says: 'the platform owns the database servers, in namespace databases; apps never manage one',
     holds: (m) => {
       expect(m.one('Cluster', 'state-hub-db').metadata.namespace).toBe('databases');
@@ -21,7 +24,7 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
     },
   },
   {
-    source: `${REFERENCE} "3."; plugin-barman-cloud v0.14 docs`,
+    source: [PLATFORM, barman('web/docs/usage.md')],
     says: 'backups are mandatory: WAL archived through the plugin, a scheduled base backup, neither pruned',
     holds: (m) => {
       const cluster = m.one('Cluster', 'state-hub-db');
@@ -31,7 +34,7 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
     },
   },
   {
-    source: 'cloudnative-pg/cloudnative-pg v1.30.0 release manifest; cloudnative-pg/artifacts@0b1123d image-catalogs/catalog-minimal-trixie.yaml',
+    source: [cnpg('releases/cnpg-1.30.0.yaml'), { repository: 'cloudnative-pg/artifacts', commit: '0b1123d', files: ['image-catalogs/catalog-minimal-trixie.yaml'] }],
     says: 'the operator installs no image catalog; the official catalog pins each major by digest',
     holds: (m) => {
       const cluster = m.one('Cluster', 'state-hub-db');
@@ -40,7 +43,7 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
     },
   },
   {
-    source: 'cloudnative-pg docs resource_management.md',
+    source: cnpg('docs/src/resource_management.md'),
     says: '"For a PostgreSQL workload it is recommended to set a Guaranteed QoS" (requests = limits)',
     holds: (m) => {
       const { requests, limits } = m.one('Cluster', 'state-hub-db').spec.resources;
@@ -49,8 +52,8 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
     },
   },
   {
-    source: 'State Hub plan (seed 004, T08); cloudnative-pg docs monitoring.md; plugin-barman-cloud observability',
-    says: 'cluster health and backup success are monitored: a PodMonitor on port metrics, alerts on archiving and backup age',
+    source: [PLATFORM, cnpg('docs/src/monitoring.md "Creating a PodMonitor"'), barman('web/docs/observability.md')],
+    says: 'backups are mandatory, so their success is watched: a PodMonitor of our own on port metrics, alerts on archiving and backup age',
     holds: (m) => {
       expect(m.one('PodMonitor').spec).toEqual({ selector: { matchLabels: { 'cnpg.io/cluster': 'state-hub-db' } }, podMetricsEndpoints: [{ port: 'metrics' }] });
       expect(m.one('PodMonitor').metadata.name).not.toBe('state-hub-db');
@@ -62,7 +65,7 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
 
 conformance('State Hub', [['railiance01-prod', 'state-hub']], [
   {
-    source: `${REFERENCE} "4. State Hub"`,
+    source: STATE_HUB,
     says: 'port 8000; DATABASE_URL; probes GET /state/health, which reports the database',
     holds: (m) => {
       const { container } = mainContainer(m);
@@ -74,7 +77,7 @@ conformance('State Hub', [['railiance01-prod', 'state-hub']], [
     },
   },
   {
-    source: `${REFERENCE} "4."`,
+    source: STATE_HUB,
     says: 'migrations by Alembic, shipped in the same image, before the new version serves',
     holds: (m) => {
       const job = m.one('Job');
@@ -83,7 +86,7 @@ conformance('State Hub', [['railiance01-prod', 'state-hub']], [
     },
   },
   {
-    source: `${REFERENCE} "4."`,
+    source: STATE_HUB,
     says: 'never public; reached over a private tunnel to a ClusterIP Service',
     holds: (m) => {
       expect(m.one('Service').spec.type).toBe('ClusterIP');
@@ -94,7 +97,7 @@ conformance('State Hub', [['railiance01-prod', 'state-hub']], [
     },
   },
   {
-    source: `${REFERENCE} "3." (apps never manage database servers)`,
+    source: PLATFORM,
     says: 'the credentials are copied from the platform\'s Secret, not created here',
     holds: (m) => {
       const copy = m.one('ExternalSecret', 'state-hub-db-app');

@@ -7,11 +7,52 @@ import { ROOT } from '../helpers';
  * A conformance record: the upstream facts a reference system was checked against, each with
  * where it is written (repository, commit, file) and what the file says, and a check that the
  * committed dist/ meets it. Where dist/ deliberately differs from upstream, the entry says why
- * and checks what keeps the system running anyway.
+ * and checks what keeps the system running anyway. Every source is readable from a clone: a
+ * public repository at a commit, or, for the systems that have none, their operators' record in
+ * this repository (docs/reference-records.md). Nothing outside the repository is read.
  */
+
+/** Files of a public GitHub repository at one commit or release tag. */
+export interface UpstreamSource {
+  /** `owner/name`, e.g. "CodeForPhilly/codeforphilly-ng". */
+  readonly repository: string;
+  /** The commit (7 or more hex digits) or release tag (`v1.30.0`) the files were read at. */
+  readonly commit: string;
+  /** Paths in the repository, each optionally followed by what in it, e.g. "cmd/pdm/main.go loadConfig". */
+  readonly files: readonly string[];
+}
+
+/** A section of docs/reference-records.md: what the operators of a system without a public repository recorded. */
+export interface RecordedSource {
+  /** The section's heading, e.g. "State Hub". */
+  readonly record: string;
+}
+
+/** Where a fact is written. */
+export type Source = UpstreamSource | RecordedSource;
+
+/** The file that holds the operators' records, relative to the repository root. */
+export const RECORDS = 'docs/reference-records.md';
+
+/** A source as a test title cites it. */
+export function cite(sources: Source | readonly Source[]): string {
+  return ([] as Source[]).concat(sources).map((s) => ('record' in s ? `${RECORDS} "${s.record}"` : `${s.repository}@${s.commit} ${s.files.join(', ')}`)).join('; ');
+}
+
+/** What is wrong with how `source` is cited, if anything: each must be findable from a clone. */
+export function sourceProblem(source: Source, recordHeadings: readonly string[]): string | undefined {
+  if ('record' in source) return recordHeadings.includes(source.record) ? undefined : `${RECORDS} has no section "${source.record}"`;
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(source.repository)) return `"${source.repository}" is not owner/name`;
+  if (!/^([0-9a-f]{7,40}|v\d+\.\d+\.\d+)$/.test(source.commit)) return `${source.repository}: "${source.commit}" is neither a commit nor a release tag`;
+  if (source.files.length === 0) return `${source.repository}@${source.commit}: no file named`;
+  const outside = source.files.find((f) => f.startsWith('/') || f.startsWith('..'));
+  return outside === undefined ? undefined : `${source.repository}@${source.commit}: "${outside}" is not a path in the repository`;
+}
+
+/** One upstream fact, and the check that dist/ meets it. */
 export interface UpstreamFact {
-  /** Repository@commit and file, e.g. "CodeForPhilly/codeforphilly-ng@930d035 Dockerfile". */
-  readonly source: string;
+  /** Where it is written: a repository at a commit and its files, or an operators' record. */
+  readonly source: Source | readonly Source[];
   /** What the file says, in a few words. */
   readonly says: string;
   /** Asserts that the manifests meet it. */
@@ -67,10 +108,15 @@ export function mainContainer(m: Manifests, deployment?: string): { pod: Record<
 /** The tests of one reference system's record, for each environment it deploys to. */
 export function conformance(system: string, targets: ReadonlyArray<readonly [environment: string, app: string]>, facts: readonly UpstreamFact[], differences: readonly Difference[] = []): void {
   describe(`${system}: conformance with its upstream sources`, () => {
+    test('cites every source as a repository at a commit, or a section of the operators\' records', () => {
+      const headings = readFileSync(join(ROOT, RECORDS), 'utf8').split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3).trim());
+      const problems = facts.flatMap((f) => ([] as Source[]).concat(f.source)).map((s) => sourceProblem(s, headings)).filter((p) => p !== undefined);
+      expect(problems).toEqual([]);
+    });
     for (const [environment, app] of targets) {
       const m = manifests(environment, app);
       describe(`dist/${environment}/${app}`, () => {
-        test.each(facts.map((f) => [`${f.source}: ${f.says}`, f] as const))('%s', (_, fact) => fact.holds(m));
+        test.each(facts.map((f) => [`${cite(f.source)}: ${f.says}`, f] as const))('%s', (_, fact) => fact.holds(m));
         if (differences.length > 0) test.each(differences.map((d) => [`differs from ${d.upstream}: ${d.why}`, d] as const))('%s', (_, d) => d.stillRuns(m));
       });
     }

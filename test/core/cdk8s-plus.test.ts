@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -8,6 +8,7 @@ import { Gateway } from '../../lib/gateway/gateway';
 import { HttpRoute } from '../../lib/gateway/http-route';
 import { synthesize } from '../../lib/pipeline/engine/synth';
 import { TailscaleFunnel } from '../../lib/tailscale/tailscale-funnel';
+import { guideSource } from '../guide-files';
 import { only, problemsOf, render, ROOT, testChart } from '../helpers';
 
 /** A cdk8s-plus Deployment on stable labels, exposed by a Service with an "http" port. */
@@ -48,14 +49,6 @@ describe('cdk8s-plus-28 interop', () => {
   });
 });
 
-/** The ```ts <path> block of a guide, with the package's imports pointing at lib/. */
-function guideFile(guide: string, path: string): string {
-  const text = readFileSync(join(ROOT, guide), 'utf8');
-  const block = new RegExp('```ts ' + path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '\\n([\\s\\S]*?)```').exec(text);
-  if (!block) throw new Error(`${guide} has no \`\`\`ts ${path} block`);
-  return block[1].replace(/'@platform\/cdk8s-constructs\/([a-z]+)'/g, (_, entry: string) => `'${join(ROOT, 'lib', entry)}'`);
-}
-
 describe('docs/cdk8s-plus.md', () => {
   test('a kplus Service or workload outside any namespace is refused, with where to create it', () => {
     const app = new App();
@@ -70,7 +63,7 @@ describe('docs/cdk8s-plus.md', () => {
   test('its app synthesizes through the whole pipeline: schema, policy, references', () => {
     const dir = mkdtempSync(join(ROOT, '.build', 'guide-'));
     try {
-      writeFileSync(join(dir, 'worker.ts'), guideFile('docs/cdk8s-plus.md', 'apps/worker.ts'));
+      writeFileSync(join(dir, 'worker.ts'), guideSource(ROOT, 'docs/cdk8s-plus.md', 'apps/worker.ts'));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { worker } = require(join(dir, 'worker.ts')) as { worker: AppDefinition };
       const overlays = join(dir, 'overlays');

@@ -1,4 +1,4 @@
-import { apiGroupOf, dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, LONG_RUNNING_KINDS, POD_TEMPLATE_KINDS, STATEFUL_KINDS } from '../../lib/core/kinds';
+import { ANY_KIND, apiGroupOf, dataLostOnDelete, groupKindKey, groupKindOf, IMAGE_REFERENCING_KINDS, inScope, isGroupKind, isSameKind, KIND_GROUPS, KINDS, LONG_RUNNING_KINDS, POD_TEMPLATE_KINDS, scopeEntryName, STATEFUL_KINDS, VOLUME_CLAIM_KINDS } from '../../lib/core/kinds';
 
 describe('kind identity', () => {
   test('the API group of an apiVersion: "" for the core group, any version', () => {
@@ -26,6 +26,24 @@ describe('kind identity', () => {
     expect(LONG_RUNNING_KINDS.has({ apiVersion: 'apps/v1', kind: 'DaemonSet' })).toBe(true);
     expect(LONG_RUNNING_KINDS.has({ apiVersion: 'batch/v1', kind: 'Job' })).toBe(false);
     expect(STATEFUL_KINDS.memberKeys).toEqual(expect.arrayContaining(['PersistentVolumeClaim', 'Namespace', 'postgresql.cnpg.io/Cluster']));
+  });
+
+  test('a scope is named groups and single kinds; the group of every kind holds any object', () => {
+    const scope = [LONG_RUNNING_KINDS, KINDS.ServiceAccount];
+    expect(inScope({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, scope)).toBe(true);
+    expect(inScope({ apiVersion: 'v1', kind: 'ServiceAccount' }, scope)).toBe(true);
+    expect(inScope({ apiVersion: 'example.com/v1', kind: 'ServiceAccount' }, scope)).toBe(false);
+    expect(inScope({ apiVersion: 'batch/v1', kind: 'Job' }, scope)).toBe(false);
+    expect(scope.map(scopeEntryName)).toEqual(['long-running', 'ServiceAccount']);
+    expect(ANY_KIND.has({ apiVersion: 'example.com/v1', kind: 'Widget' })).toBe(true);
+    expect(ANY_KIND.has({})).toBe(true);
+    expect(IMAGE_REFERENCING_KINDS.has({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ClusterImageCatalog' })).toBe(true);
+    expect(IMAGE_REFERENCING_KINDS.has({ apiVersion: 'v1', kind: 'ConfigMap' })).toBe(false);
+    expect(VOLUME_CLAIM_KINDS.memberKeys).toEqual(['PersistentVolumeClaim', 'apps/StatefulSet']);
+    expect(isSameKind(KINDS.Deployment, { group: 'apps', kind: 'Deployment' })).toBe(true);
+    expect(isSameKind(KINDS.Deployment, { group: 'extensions', kind: 'Deployment' })).toBe(false);
+    // Every group has a distinct name: the docs link a rule's scope to it by name.
+    expect(new Set(KIND_GROUPS.map((g) => g.name)).size).toBe(KIND_GROUPS.length);
   });
 
   test('what a deletion loses, from the one table the policy and the review read', () => {

@@ -11,7 +11,7 @@ describe('the one key check between a Secret\'s reader and its writer', () => {
 
   test('keys known only in the cluster, or a key that is there, pass', () => {
     expect(secretKeyProblem('x', 'db/s', { by: 'ExternalSecret db/s' })).toBeUndefined();
-    expect(secretKeyMessage('reader', 'x', SecretSource.fromName('s'))).toBeUndefined();
-    expect(secretKeyMessage('reader', 'x', SecretSource.fromName('s', { keys: ['x'] }))).toBeUndefined();
+    expect(secretKeyMessage('reader', 'x', SecretSource.fromSecretName('s'))).toBeUndefined();
+    expect(secretKeyMessage('reader', 'x', SecretSource.fromSecretAttributes({ name: 's', keys: ['x'] }))).toBeUndefined();
   });
 });

@@ -110,7 +110,11 @@ describe('docs/gitea-example.md', () => {
     for (const [dir, name] of [[replicas, 'replicas'], [size, 'size']] as const) {
       const result = synth(dir);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(shown(name));
+      // The line of apps/gitea.ts is compared as a line of that file: jest maps the stacks of code
+      // it transformed a few lines off, so the exact number is checked where the real CLI runs
+      // (test/pipeline/engine/bundle-errors.e2e.test.ts).
+      const anyLine = (text: string) => text.replace(/apps\/gitea\.ts:\d+:\d+ /g, 'apps/gitea.ts:<line>:<column> ');
+      expect(anyLine(result.stderr)).toBe(anyLine(shown(name)));
     }
   });
 

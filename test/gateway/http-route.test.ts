@@ -3,7 +3,7 @@ import { Gateway } from '../../lib/gateway/gateway';
 import { HttpRoute, type HttpRouteProps } from '../../lib/gateway/http-route';
 import { only, problemsOf, render, testChart } from '../helpers';
 
-const api = ServiceRef.fromName('api', { namespace: 'shop', ports: [{ name: 'http', port: 3000 }] });
+const api = ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'shop', ports: [{ name: 'http', port: 3000 }] });
 
 /** Topology 1: the app owns its Gateway (the codeforphilly sandbox). */
 function appOwned(props: Partial<HttpRouteProps> = {}) {
@@ -14,7 +14,7 @@ function appOwned(props: Partial<HttpRouteProps> = {}) {
 }
 
 /** Topology 2: routes attach to a shared platform Gateway in another namespace. */
-const shared = Gateway.fromAttributes({
+const shared = Gateway.fromGatewayAttributes({
   name: 'public',
   namespace: 'gateway-system',
   listeners: [
@@ -24,7 +24,7 @@ const shared = Gateway.fromAttributes({
 });
 function onShared(props: Partial<HttpRouteProps> = {}, namespace = 'shop') {
   const chart = testChart({ namespace });
-  new HttpRoute(chart, 'route', { name: 'shop', gateway: shared, hostnames: ['shop.example.org'], rules: [{ backends: [{ service: ServiceRef.fromName('api', { namespace }), port: 3000 }] }], ...props });
+  new HttpRoute(chart, 'route', { name: 'shop', gateway: shared, hostnames: ['shop.example.org'], rules: [{ backends: [{ service: ServiceRef.fromServiceAttributes({ name: 'api', namespace }), port: 3000 }] }], ...props });
   return chart;
 }
 
@@ -105,7 +105,7 @@ describe('HttpRoute on a shared Gateway in another namespace', () => {
   });
 
   test('a backend in another namespace gets a ReferenceGrant in that namespace, for that Service only', () => {
-    const other = ServiceRef.fromName('catalog', { namespace: 'backends' });
+    const other = ServiceRef.fromServiceAttributes({ name: 'catalog', namespace: 'backends' });
     const objects = render(onShared({ rules: [{ backends: [{ service: other, port: 8080 }] }] }));
     expect(only(objects, 'HTTPRoute', 'shop').spec.rules[0].backendRefs).toEqual([{ kind: 'Service', name: 'catalog', namespace: 'backends', port: 8080 }]);
     const grant = only(objects, 'ReferenceGrant');
@@ -114,7 +114,7 @@ describe('HttpRoute on a shared Gateway in another namespace', () => {
   });
 
   test('matches its snapshot', () => {
-    expect(render(onShared({ rules: [{ backends: [{ service: ServiceRef.fromName('catalog', { namespace: 'backends' }), port: 8080 }] }] }))).toMatchSnapshot();
+    expect(render(onShared({ rules: [{ backends: [{ service: ServiceRef.fromServiceAttributes({ name: 'catalog', namespace: 'backends' }), port: 8080 }] }] }))).toMatchSnapshot();
   });
 
   test('a namespace the Gateway does not admit cannot attach', () => {

@@ -8,7 +8,7 @@ import { only, problemsOf, render, testChart } from '../helpers';
 function setup() {
   const chart = testChart({ namespace: 'api' });
   const gateway = new Gateway(chart, 'gw', { name: 'api', hostnames: ['api.example.org'] });
-  const route = new HttpRoute(chart, 'route', { name: 'api', gateway, hostnames: ['api.example.org'], rules: [{ backends: [{ service: ServiceRef.fromName('api', { namespace: 'api' }), port: 8000 }] }] });
+  const route = new HttpRoute(chart, 'route', { name: 'api', gateway, hostnames: ['api.example.org'], rules: [{ backends: [{ service: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'api' }), port: 8000 }] }] });
   return { chart, gateway, route };
 }
 
@@ -52,7 +52,7 @@ describe('CorsPolicy', () => {
 
   test('refuses a target in another namespace', () => {
     const chart = testChart({ namespace: 'api' });
-    const shared = Gateway.fromAttributes({ name: 'public', namespace: 'gateway-system', listeners: [] });
+    const shared = Gateway.fromGatewayAttributes({ name: 'public', namespace: 'gateway-system', listeners: [] });
     new CorsPolicy(chart, 'cors', { target: shared, allowOrigins: ['https://a.example.org'] });
     expect(problemsOf(() => render(chart)).join('\n')).toMatch(/attach only to targets in their own namespace/);
   });

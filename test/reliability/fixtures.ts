@@ -14,7 +14,7 @@ export const echo = defineApp({
   description: 'test app',
   values: Type.Object({ hostname: dnsLabel() }, { additionalProperties: false }),
   build(chart, values) {
-    new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('echo', { namespace: values.namespace }), port: 80, hostname: values.hostname });
+    new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'echo', namespace: values.namespace }), port: 80, hostname: values.hostname });
   },
 });
 

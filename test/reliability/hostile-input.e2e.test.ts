@@ -434,7 +434,7 @@ describe('invalid construct props are rejected with the construct path', () => {
       .filter((p) => !(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(p.name) && p.name.length <= 63 && p.port >= 1 && p.port <= 65535 && p.cpu === '100m'))
       .map((p) => ({ id: 'web', build: (chart: ReturnType<typeof testChart>) => new WebService(chart, 'web', { name: p.name, image: 'ghcr.io/example/web:1.0.0', port: p.port, healthPath: '/healthz', resources: { cpu: p.cpu } }) }));
     const funnel = fc.oneof(badLabel.filter((l) => l !== ''), fc.tuple(goodLabel, goodLabel).map(([a, b]) => `${a}.${b}`))
-      .map((hostname) => ({ id: 'funnel', build: (chart: ReturnType<typeof testChart>) => new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('svc', { namespace: 'demo' }), port: 80, hostname }) }));
+      .map((hostname) => ({ id: 'funnel', build: (chart: ReturnType<typeof testChart>) => new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'svc', namespace: 'demo' }), port: 80, hostname }) }));
     const sealed = fc.tuple(plaintext, goodLabel).map(([value, name]) => ({ id: 'secret', build: (chart: ReturnType<typeof testChart>) => new SealedSecret(chart, 'secret', { name, scope: 'strict', encryptedData: { TOKEN: value } }) }));
 
     fc.assert(fc.property(fc.oneof(web, funnel, sealed), ({ id, build }) => {

@@ -10,6 +10,7 @@ import { applyExceptions } from '../../lib/pipeline/checks/exceptions';
 import { objectMetadataProblems } from '../../lib/pipeline/checks/object-metadata';
 import { objectNameProblems } from '../../lib/pipeline/checks/object-names';
 import { noSecretData, noSecretStrings, secretKind } from '../../lib/pipeline/checks/secrets';
+import { findViolations } from '../../lib/pipeline/checks/rules';
 import type { KubeObject } from '../../lib/pipeline/checks/schema-validation';
 import type { PolicyException } from '../../lib/pipeline/checks/types';
 import { readTree, refuseEscapingPaths, writeTreeAtomically } from '../../lib/pipeline/engine/output';
@@ -180,7 +181,7 @@ describe('4. the secret scan: every string and key, URLs with credentials in any
     const application = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x', namespace: 'argocd' }, spec: { source: { repoURL: 'https://deploy:s3cr3t@git.example.org/deployments.git' } } } as unknown as KubeObject;
     const project = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'x', namespace: 'argocd' }, spec: { sourceRepos: ['https://x-access-token:s3cr3t@github.com/o/r.git'] } } as unknown as KubeObject;
     const excepted = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'demo', annotations: { 'policy.platform.internal/pss-restricted': 'vendor needs it: postgres://a:b@db/x' } } } as unknown as KubeObject;
-    const found = noSecretStrings.check([application, project, excepted], { production: false });
+    const found = findViolations([application, project, excepted], { production: false }, [noSecretStrings]);
     expect(found.map((f) => `${f.object.kind} ${f.message}`)).toEqual([
       'Application spec.source.repoURL holds what looks like a URL with a password in it (user:password@) (value not shown)',
       'AppProject spec.sourceRepos[0] holds what looks like a URL with a password in it (user:password@) (value not shown)',
@@ -194,12 +195,12 @@ describe('4. the secret scan: every string and key, URLs with credentials in any
     expect(isSealedCiphertext(ciphertext)).toBe(true);
     const sealed = (encryptedData: Record<string, string>, template: Record<string, unknown> = {}) => ({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's', namespace: 'demo' }, spec: { encryptedData, template: { metadata: { name: 's' }, ...template } } }) as unknown as KubeObject;
     fc.assert(fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b).toString('base64'))).filter((v) => !isSealedCiphertext(v)), (plaintext) => {
-      expect(noSecretData.check([sealed({ TOKEN: plaintext })], { production: false }).map((f) => f.message)).toEqual([expect.stringMatching(/^spec\.encryptedData\.TOKEN is not Sealed Secrets ciphertext/)]);
+      expect(findViolations([sealed({ TOKEN: plaintext })], { production: false }, [noSecretData]).map((f) => f.message)).toEqual([expect.stringMatching(/^spec\.encryptedData\.TOKEN is not Sealed Secrets ciphertext/)]);
     }), params(60));
     for (const field of ['data', 'stringData']) {
-      expect(noSecretData.check([sealed({ TOKEN: ciphertext }, { [field]: { password: 'hunter2' } })], { production: false })[0].message).toMatch(new RegExp(`spec.template carries ${field}`));
+      expect(findViolations([sealed({ TOKEN: ciphertext }, { [field]: { password: 'hunter2' } })], { production: false }, [noSecretData])[0].message).toMatch(new RegExp(`spec.template carries ${field}`));
     }
-    expect(noSecretData.check([sealed({ TOKEN: ciphertext })], { production: false })).toEqual([]);
+    expect(findViolations([sealed({ TOKEN: ciphertext })], { production: false }, [noSecretData])).toEqual([]);
   });
 });
 

@@ -1,9 +1,9 @@
-import { Gateway, gatewayProxyPeer } from '../../lib/gateway/gateway';
+import { Gateway } from '../../lib/gateway/gateway';
 import { ServiceRef } from '../../lib/core/service-ref';
 import { TailscaleFunnel, type TailscaleFunnelProps } from '../../lib/tailscale/tailscale-funnel';
 import { only, problemsOf, render, testChart, testEnvironment } from '../helpers';
 
-const backend = ServiceRef.fromName('api', { namespace: 'demo', ports: [{ name: 'http', port: 8000 }, { name: 'https', port: 443 }] });
+const backend = ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo', ports: [{ name: 'http', port: 8000 }, { name: 'https', port: 443 }] });
 
 function funnel(props: Partial<TailscaleFunnelProps> = {}, environment = testEnvironment()) {
   const chart = testChart({ environment });
@@ -106,12 +106,12 @@ describe('TailscaleFunnel', () => {
     });
 
     test('a backend in another namespace', () => {
-      expect(errorsOf({ backend: ServiceRef.fromName('api', { namespace: 'other' }) })).toMatch(/only looks up backends in the Ingress's namespace/);
+      expect(errorsOf({ backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'other' }) })).toMatch(/only looks up backends in the Ingress's namespace/);
     });
 
     test('a headless or ExternalName backend', () => {
-      expect(errorsOf({ backend: ServiceRef.fromName('api', { namespace: 'demo', headless: true }) })).toMatch(/no cluster IP \(headless\)/);
-      expect(errorsOf({ backend: ServiceRef.fromName('api', { namespace: 'demo', type: 'ExternalName' }) })).toMatch(/no cluster IP \(ExternalName\)/);
+      expect(errorsOf({ backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo', headless: true }) })).toMatch(/no cluster IP \(headless\)/);
+      expect(errorsOf({ backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo', type: 'ExternalName' }) })).toMatch(/no cluster IP \(ExternalName\)/);
     });
 
     test('a port the Service does not have', () => {
@@ -153,12 +153,12 @@ describe('TailscaleFunnel', () => {
 describe('ready-made peers for what fronts an app', () => {
   test('a funnel\'s proxy and a Gateway\'s Envoy proxies, with the operators\' labels', () => {
     const chart = testChart();
-    const funnel = new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('api', { namespace: 'demo' }), port: 80, hostname: 'api' });
-    expect(funnel.proxyPeer).toEqual({
+    const funnel = new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo' }), port: 80, hostname: 'api' });
+    expect(funnel.connections.peer).toEqual({
       namespace: 'tailscale',
       podLabels: { 'tailscale.com/parent-resource-type': 'ingress', 'tailscale.com/parent-resource': 'api-funnel', 'tailscale.com/parent-resource-ns': 'demo' },
     });
-    expect(gatewayProxyPeer(Gateway.fromAttributes({ name: 'public', namespace: 'edge', listeners: [] }))).toEqual({
+    expect(Gateway.fromGatewayAttributes({ name: 'public', namespace: 'edge', listeners: [] }).connections.peer).toEqual({
       namespace: 'envoy-gateway-system',
       podLabels: { 'gateway.envoyproxy.io/owning-gateway-name': 'public', 'gateway.envoyproxy.io/owning-gateway-namespace': 'edge' },
     });

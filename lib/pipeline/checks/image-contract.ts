@@ -1,9 +1,10 @@
 import type { ImageContract } from '../../core/image-contract';
-import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record, type Json } from './objects';
-import { secretsProducedBy } from './references';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS } from '../../core/kinds';
+import type { ObjectIndex } from './objects';
+import { podReadsOf, type PodRead } from './pod-reads';
+import { ProducedIndex } from './producers';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { KINDS, POD_TEMPLATE_KINDS, sameGroupKind } from '../../core/kinds';
 
 /**
  * `image-contract`: every container running an image whose contract the app declared
@@ -12,28 +13,40 @@ import { isGroupKind, KINDS } from '../../core/kinds';
  * its ready endpoint, and liveness and startup on an endpoint that does not depend on another
  * service. Checked on the rendered pods, so a raw Deployment of the same image is held to it too.
  */
-export const imageContract: PolicyRule = {
+export const imageContract: RuleDeclaration = {
   name: 'image-contract',
-  summary: 'pods running an image with a declared ImageContract meet it: user, required environment, writable and persistent paths, ports, readiness and liveness endpoints',
+  summary: 'every container running an image whose ImageContract the app declared runs as the image\'s user, gets every variable the image requires (from env, or the keys of the ConfigMaps and Secrets of its envFrom), has a writable volume at each path the image writes (a PersistentVolumeClaim where it must persist), a read-only root unless the contract says why not, only the image\'s ports, readiness on its ready endpoint, and liveness and startup never on an endpoint that depends on another service',
+  scope: [POD_TEMPLATE_KINDS],
   sources: ['each contract\'s own `source`: the image\'s Dockerfile, entrypoint and code at a named commit'],
-  check(objects, context) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      for (const template of podTemplatesOf(object)) {
-        for (const { container, label, field } of containersOf(template.spec, ['initContainers', 'containers'])) {
-          const image = String(container.image ?? '');
-          const contract = (context.contracts ?? []).find((c) => c.matches(image));
-          if (!contract) continue;
-          const problems = containerProblems(contract, container, template.spec, objects, field === 'containers');
-          findings.push(...problems.map(([message, fix]) => ({ object, message: `${label} runs ${contract.repository}, whose contract (${contract.props.source}) ${message}`, fix })));
-        }
+  fix: 'give the container what its image needs, as the message says (WebService and PushDaemonApp read the contract themselves)',
+  check(object, context) {
+    if (!context.contracts?.length) return [];
+    const problems: RuleProblem[] = [];
+    const produced = producedIn(context.objects);
+    const reads = podReadsOf(object);
+    for (const template of podTemplatesOf(object)) {
+      for (const { container, label, field, name } of containersOf(template.spec, ['initContainers', 'containers'])) {
+        const image = String(container.image ?? '');
+        const contract = (context.contracts ?? []).find((c) => c.matches(image));
+        if (!contract) continue;
+        const envFrom = reads.filter((r) => r.envPrefix !== undefined && r.containers.includes(name));
+        const found = containerProblems(contract, container, template.spec, providedEnv(container, envFrom, produced), field === 'containers');
+        problems.push(...found.map(([message, fix]) => ({ message: `${label} runs ${contract.repository}, whose contract (${contract.props.source}) ${message}`, fix })));
       }
     }
-    return findings;
+    return problems;
   },
 };
 
-function containerProblems(contract: ImageContract, container: Json, pod: Json, objects: readonly KubeObject[], longRunning: boolean): Array<[string, string]> {
+/** What the app's objects produce, indexed once per app (the rule checks each pod template on its own). */
+const producedIndexes = new WeakMap<ObjectIndex, ProducedIndex>();
+function producedIn(objects: ObjectIndex): ProducedIndex {
+  let index = producedIndexes.get(objects);
+  if (!index) producedIndexes.set(objects, (index = new ProducedIndex(objects.all)));
+  return index;
+}
+
+function containerProblems(contract: ImageContract, container: Json, pod: Json, provided: ProvidedEnv, longRunning: boolean): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const { props } = contract;
   const sc = record(container.securityContext);
@@ -43,7 +56,6 @@ function containerProblems(contract: ImageContract, container: Json, pod: Json, 
     out.push([`says it runs as uid ${props.user}, but the pod runs it as uid ${String(user)}: the files and HOME the image ships belong to ${props.user}`, `set runAsUser: ${props.user}`]);
   }
 
-  const provided = providedEnv(container, objects);
   for (const [name, why] of Object.entries(props.requiredEnv ?? {})) {
     if (provided.names.has(name) || provided.unknownSources.length > 0) continue;
     out.push([`requires ${name} (${why}), which the container does not get`, `set ${name} in the app's env, or add it to a Secret the container reads (${provided.sources.join(', ') || 'none today'})`]);
@@ -90,28 +102,25 @@ function containerProblems(contract: ImageContract, container: Json, pod: Json, 
   return out;
 }
 
-/** The variables a container gets: env, and the keys of the ConfigMaps and Secrets of its envFrom. */
-function providedEnv(container: Json, objects: readonly KubeObject[]): { names: Set<string>; sources: string[]; unknownSources: string[] } {
+interface ProvidedEnv {
+  readonly names: ReadonlySet<string>;
+  readonly sources: readonly string[];
+  readonly unknownSources: readonly string[];
+}
+
+/** The variables a container gets: env, and the keys of the ConfigMaps and Secrets its envFrom reads (`envFrom`, from pod-reads.ts). */
+function providedEnv(container: Json, envFrom: readonly PodRead[], produced: ProducedIndex): ProvidedEnv {
   const names = new Set(list(container.env).map((e) => String(e.name)));
   const sources: string[] = [];
   const unknownSources: string[] = [];
-  const produced = new Map(objects.flatMap((o) => secretsProducedBy(o)));
-  for (const from of list(container.envFrom)) {
-    const prefix = typeof from.prefix === 'string' ? from.prefix : '';
-    const configMap = record(from.configMapRef).name;
-    const secret = record(from.secretRef).name;
-    if (typeof configMap === 'string') {
-      const object = objects.find((o) => isGroupKind(o, KINDS.ConfigMap) && o.metadata.name === configMap);
-      sources.push(`ConfigMap ${configMap}`);
-      if (!object) unknownSources.push(`ConfigMap ${configMap}`);
-      for (const key of Object.keys(record(object?.data))) names.add(prefix + key);
-    }
-    if (typeof secret === 'string') {
-      const producer = [...produced.entries()].find(([key]) => key.endsWith(`/${secret}`))?.[1];
-      sources.push(`Secret ${secret}`);
-      if (!producer?.keys) unknownSources.push(`Secret ${secret}`);
-      for (const key of producer?.keys ?? []) names.add(prefix + key);
-    }
+  for (const read of envFrom) {
+    const label = `${read.kind.kind} ${read.target.name}`;
+    const producer = produced.find(read.kind, read.target);
+    // envFrom takes a ConfigMap's `data` only; binaryData is skipped (kubernetes pkg/kubelet/kubelet_pods.go).
+    const keys = producer && sameGroupKind(read.kind, KINDS.ConfigMap) ? Object.keys(record(producer.source.data)) : producer?.keys;
+    sources.push(label);
+    if (!keys) unknownSources.push(label);
+    for (const key of keys ?? []) names.add((read.envPrefix ?? '') + key);
   }
   return { names, sources, unknownSources };
 }

@@ -1,8 +1,8 @@
 import { parseImage } from '../../core/image';
 import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record } from './objects';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS } from '../../core/kinds';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { IMAGE_REFERENCING_KINDS, isGroupKind, KINDS } from '../../core/kinds';
 
 /**
  * Every image reference of an object: the containers of its pod templates, a CloudNativePG
@@ -24,50 +24,46 @@ function imagesOf(object: KubeObject): Array<{ image: string; where: string }> {
   return out;
 }
 
+const PIN_IT = 'pin a version tag (repository:1.2.3) or a digest (repository@sha256:<digest>)';
+
 /** `image-pinned`: no `latest` and no untagged images. */
-export const imagePinned: PolicyRule = {
+export const imagePinned: RuleDeclaration = {
   name: 'image-pinned',
-  summary: 'every image has a tag other than "latest", or a digest: an untagged image means "latest", and what runs changes with every push',
+  summary: 'every image (containers, init and ephemeral containers, a CNPG Cluster\'s imageName, image catalogs) is a valid reference with a tag other than "latest", or a digest: an untagged image means "latest", and what runs changes with every push',
+  scope: [IMAGE_REFERENCING_KINDS],
   sources: [
     'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy (avoid the :latest tag in production: which version runs becomes hard to track and to roll back)',
     'https://kubernetes.io/docs/concepts/configuration/overview/#container-images',
     'https://github.com/distribution/reference/blob/main/reference.go (the reference grammar; lib/core/image.ts)',
   ],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      for (const { image, where } of imagesOf(object)) {
-        const parsed = parseImage(image);
-        const fix = 'pin a version tag (repository:1.2.3) or a digest (repository@sha256:<digest>)';
-        if (!parsed) findings.push({ object, message: `${where} has image "${image}", which is not a valid image reference`, fix: `write repository[:tag][@sha256:<64 hex>]; ${fix}` });
-        else if (!parsed.tag && !parsed.digest) findings.push({ object, message: `${where} has untagged image "${image}", which means "latest"`, fix });
-        else if (parsed.tag === 'latest' && !parsed.digest) findings.push({ object, message: `${where} uses image "${image}" with the "latest" tag`, fix });
-      }
-    }
-    return findings;
+  fix: PIN_IT,
+  check(object) {
+    return imagesOf(object).flatMap(({ image, where }): RuleProblem[] => {
+      const parsed = parseImage(image);
+      if (!parsed) return [{ message: `${where} has image "${image}", which is not a valid image reference`, fix: `write repository[:tag][@sha256:<64 hex>]; ${PIN_IT}` }];
+      if (!parsed.tag && !parsed.digest) return [{ message: `${where} has untagged image "${image}", which means "latest"` }];
+      if (parsed.tag === 'latest' && !parsed.digest) return [{ message: `${where} uses image "${image}" with the "latest" tag` }];
+      return [];
+    });
   },
 };
 
 /** `image-digest-in-production`: digests only, in production. */
-export const imageDigestInProduction: PolicyRule = {
+export const imageDigestInProduction: RuleDeclaration = {
   name: 'image-digest-in-production',
-  summary: 'in a production environment every image is pinned by digest, so the build that was reviewed is the one that runs',
+  summary: 'in a production environment (production: true) every image is pinned by digest, so the build that was reviewed is the one that runs',
+  scope: [IMAGE_REFERENCING_KINDS],
   sources: [
     'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy (to make sure a pod always runs the same image, specify its digest)',
     'lib/core/image.ts imagePolicy (the constructs refuse tags without digests in production)',
   ],
-  check(objects, context) {
+  fix: 'pin it as repository@sha256:<digest> (a tag may stay in front of the digest)',
+  check(object, context) {
     if (!context.production) return [];
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      for (const { image, where } of imagesOf(object)) {
-        const parsed = parseImage(image);
-        // An invalid reference is image-pinned's finding; one problem per mistake.
-        if (parsed && !parsed.digest) {
-          findings.push({ object, message: `${where} has image "${image}" without a digest in a production environment`, fix: 'pin it as repository@sha256:<digest> (a tag may stay in front of the digest)' });
-        }
-      }
-    }
-    return findings;
+    // An invalid reference is image-pinned's finding; one problem per mistake.
+    return imagesOf(object).flatMap(({ image, where }): RuleProblem[] => {
+      const parsed = parseImage(image);
+      return parsed && !parsed.digest ? [{ message: `${where} has image "${image}" without a digest in a production environment` }] : [];
+    });
   },
 };

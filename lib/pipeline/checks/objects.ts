@@ -1,6 +1,6 @@
 import { isRecord, list, record, type Manifest } from '../../core/manifest';
 import type { KubeObject } from './schema-validation';
-import { isGroupKind, KINDS, POD_TEMPLATE_KINDS } from '../../core/kinds';
+import { groupKindKey, groupKindOf, inScope, isGroupKind, KindGroup, KINDS, POD_TEMPLATE_KINDS, type GroupKind, type KindScope } from '../../core/kinds';
 
 /**
  * Read-only views of rendered objects for the rules. Rendered objects are plain JSON; these
@@ -17,6 +17,32 @@ export type Json = Manifest;
 export function objectId(object: KubeObject): string {
   const ns = object.metadata?.namespace;
   return `${object.kind} ${ns ? `${ns}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
+}
+
+/**
+ * An object's identity within its kind: its namespace and name. Maps keyed by objects use
+ * `objectKeyId`; nothing parses it back. The namespace is "" when the object has none (a
+ * cluster-scoped object, or one that deploys into its Application's destination namespace).
+ */
+export interface ObjectKey {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The namespace and name of a rendered object. */
+export function objectKeyOf(object: KubeObject): ObjectKey {
+  const ns = object.metadata?.namespace;
+  return { namespace: typeof ns === 'string' ? ns : '', name: String(object.metadata?.name ?? '') };
+}
+
+/** `namespace/name` (`name` without a namespace), for messages. */
+export function formatObjectKey(key: ObjectKey): string {
+  return key.namespace === '' ? key.name : `${key.namespace}/${key.name}`;
+}
+
+/** A map key for an object of a kind; opaque, never parsed. */
+export function objectKeyId(kind: GroupKind, key: ObjectKey): string {
+  return JSON.stringify([kind.group, kind.kind, key.namespace, key.name]);
 }
 
 /** The object's annotations (empty when it has none). */
@@ -67,6 +93,8 @@ export interface ContainerRef {
   readonly label: string;
   /** `containers`, `initContainers` or `ephemeralContainers`. */
   readonly field: string;
+  /** Its index in that field. */
+  readonly index: number;
 }
 
 /** The containers of a pod spec, init containers first, from the given fields. */
@@ -74,6 +102,31 @@ export function containersOf(spec: Json, fields: readonly string[] = ['initConta
   const labels: Record<string, string> = { containers: 'container', initContainers: 'init container', ephemeralContainers: 'ephemeral container' };
   return fields.flatMap((field) => list(spec[field]).map((container, i) => {
     const name = typeof container.name === 'string' ? container.name : `#${i}`;
-    return { container, name, field, label: `${labels[field]} "${name}"` };
+    return { container, name, field, index: i, label: `${labels[field]} "${name}"` };
   }));
+}
+
+/**
+ * An app's rendered objects by kind, for the rules that look across objects: built once per app
+ * and handed to every rule's check (`RuleContext.objects`).
+ */
+export class ObjectIndex {
+  private readonly byKind = new Map<string, KubeObject[]>();
+
+  /** @param all every object, in render order */
+  constructor(readonly all: readonly KubeObject[]) {
+    for (const object of all) {
+      const key = groupKindKey(groupKindOf(object));
+      const same = this.byKind.get(key);
+      if (same) same.push(object);
+      else this.byKind.set(key, [object]);
+    }
+  }
+
+  /** The objects of a kind in `scope`, in render order. */
+  of(...scope: KindScope): readonly KubeObject[] {
+    const [only] = scope;
+    if (scope.length === 1 && !(only instanceof KindGroup)) return this.byKind.get(groupKindKey(only)) ?? [];
+    return this.all.filter((object) => inScope(object, scope));
+  }
 }

@@ -1,9 +1,10 @@
-import { checkCnpgCluster, isCnpgCluster } from '../../cnpg/cluster-rules';
+import { checkCnpgCluster } from '../../cnpg/cluster-rules';
 import { checkVolumeClaims } from '../../core/volume-claim';
-import { checkGateway, checkHttpRoute, isGateway, isHttpRoute } from '../../gateway/gateway-api-rules';
+import { checkGateway, checkHttpRoute } from '../../gateway/gateway-api-rules';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from './schema-validation';
-import type { Finding, PolicyContext, PolicyRule } from './types';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { isGroupKind, KINDS, VOLUME_CLAIM_KINDS } from '../../core/kinds';
 
 /**
  * The operators' rules on every rendered object of the kinds the library's constructs emit,
@@ -12,67 +13,59 @@ import type { Finding, PolicyContext, PolicyRule } from './types';
  * construct runs on its own object, so either route gives the same message.
  */
 
-/** A rule that runs `check` on every object `applies` to, one finding per message. */
-function perObject(
-  name: PolicyRule['name'],
-  summary: string,
-  sources: readonly string[],
-  applies: (object: KubeObject) => boolean,
-  check: (object: KubeObject, context: PolicyContext) => string[],
-  fix: string,
-): PolicyRule {
-  return {
-    name,
-    summary,
-    sources,
-    check(objects, context) {
-      return objects.filter(applies).flatMap((object): Finding[] => check(object, context).map((message) => ({ object, message, fix })));
-    },
-  };
-}
-
 const manifest = (object: KubeObject) => object as unknown as Record<string, unknown>;
+const problems = (messages: readonly string[]): RuleProblem[] => messages.map((message) => ({ message }));
 
 /** `tailscale-ingress`: an Ingress of class `tailscale` is one the operator serves as written. */
-export const tailscaleIngress = perObject(
-  'tailscale-ingress',
-  'every Ingress of class tailscale meets the Tailscale operator\'s rules: one single-label device name, Service backends on host-less rules, each path once, valid tags, no Funnel on a ProxyGroup',
-  ['tailscale/tailscale cmd/k8s-operator/ingress.go (hostnameForIngress, handlersForIngress) and ingress-for-pg.go'],
-  (object) => isTailscaleIngress(manifest(object)),
-  (object, context) => checkTailscaleIngress(manifest(object), {
-    tailnetDomain: context.environment?.tailscale?.tailnetDomain,
-    reservedHostnames: context.environment?.tailscale?.reservedHostnames,
-    environment: context.environment?.name,
-  }),
-  'change the Ingress as the message says, or build it with TailscaleFunnel',
-);
+export const tailscaleIngress: RuleDeclaration = {
+  name: 'tailscale-ingress',
+  summary: 'every Ingress of class tailscale is served as written: one TLS host whose first label is the device name (a host with more labels, other than <name>.<tailnet domain>, is cut to its first label), a valid DNS label not among the environment\'s tailscale.reservedHostnames; no rule with a host other than the TLS host (the operator ignores it); every path a Service backend, each path once, pathType not Exact (routed as Prefix); tailscale.com/funnel and http-redirect "true" or "false"; tags tag:<name> without spaces; valid ProxyClass and ProxyGroup names; no Funnel on a ProxyGroup',
+  // An Ingress of another class is not the Tailscale operator's: the check reads the class.
+  scope: [KINDS.Ingress],
+  sources: ['tailscale/tailscale cmd/k8s-operator/ingress.go (hostnameForIngress, handlersForIngress) and ingress-for-pg.go'],
+  fix: 'change the Ingress as the message says, or build it with TailscaleFunnel',
+  check(object, context) {
+    if (!isTailscaleIngress(manifest(object))) return [];
+    return problems(checkTailscaleIngress(manifest(object), {
+      tailnetDomain: context.environment?.tailscale?.tailnetDomain,
+      reservedHostnames: context.environment?.tailscale?.reservedHostnames,
+      environment: context.environment?.name,
+    }));
+  },
+};
 
 /** `gateway-api`: Gateways and HTTPRoutes meet the CRDs' CEL rules and cert-manager's. */
-export const gatewayApi = perObject(
-  'gateway-api',
-  'every Gateway and HTTPRoute meets Gateway API\'s CEL rules (which schema validation does not evaluate) and cert-manager\'s rules for the listeners it issues for',
-  ['kubernetes-sigs/gateway-api apis/v1 httproute_types.go, gateway_types.go (CEL validations)', 'cert-manager pkg/controller/certificate-shim'],
-  (object) => isGateway(manifest(object)) || isHttpRoute(manifest(object)),
-  (object) => (isGateway(manifest(object)) ? checkGateway(manifest(object)) : checkHttpRoute(manifest(object))),
-  'change the object as the message says, or build it with Gateway and HttpRoute',
-);
+export const gatewayApi: RuleDeclaration = {
+  name: 'gateway-api',
+  summary: 'every Gateway and HTTPRoute meets Gateway API\'s CEL rules (which schema validation does not evaluate) and cert-manager\'s rules for the listeners it issues for: unique listeners and names, valid hostnames, an HTTPS listener with a hostname, Terminate mode and a certificate Secret in the Gateway\'s namespace when cert-manager issues; paths, redirects, rewrites, weights, header actions and timeouts the CRD accepts',
+  scope: [KINDS.Gateway, KINDS.HTTPRoute],
+  sources: ['kubernetes-sigs/gateway-api apis/v1 httproute_types.go, gateway_types.go (CEL validations)', 'cert-manager pkg/controller/certificate-shim'],
+  fix: 'change the object as the message says, or build it with Gateway and HttpRoute',
+  check(object) {
+    return problems(isGroupKind(object, KINDS.Gateway) ? checkGateway(manifest(object)) : checkHttpRoute(manifest(object)));
+  },
+};
 
 /** `cnpg-cluster`: a Cluster the CloudNativePG webhook would admit. */
-export const cnpgCluster = perObject(
-  'cnpg-cluster',
-  'every CloudNativePG Cluster meets the operator\'s admission webhook rules: its name, a versioned image tag, no fixed parameters, valid managed roles, one bootstrap method',
-  ['cloudnative-pg/cloudnative-pg v1.30.0 internal/webhook/v1/cluster_webhook.go'],
-  (object) => isCnpgCluster(manifest(object)),
-  (object) => checkCnpgCluster(manifest(object)),
-  'change the Cluster as the message says, or build it with CnpgDatabase',
-);
+export const cnpgCluster: RuleDeclaration = {
+  name: 'cnpg-cluster',
+  summary: 'every CloudNativePG Cluster meets the operator\'s admission webhook rules: a DNS-1035 name of at most 50 characters, an imageName whose tag is a PostgreSQL version (not together with imageCatalogRef), no parameter the operator fixes, valid managed roles, one bootstrap method, a valid recovery target',
+  scope: [KINDS.CnpgCluster],
+  sources: ['cloudnative-pg/cloudnative-pg v1.30.0 internal/webhook/v1/cluster_webhook.go'],
+  fix: 'change the Cluster as the message says, or build it with CnpgDatabase',
+  check(object) {
+    return problems(checkCnpgCluster(manifest(object)));
+  },
+};
 
 /** `volume-claim`: a claim Kubernetes would accept, with a positive size. */
-export const volumeClaim = perObject(
-  'volume-claim',
-  'every PersistentVolumeClaim (and StatefulSet claim template) asks for a positive size and valid access modes',
-  ['kubernetes pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec'],
-  (object) => object.kind === 'PersistentVolumeClaim' || object.kind === 'StatefulSet',
-  (object) => checkVolumeClaims(manifest(object)),
-  'change the claim as the message says',
-);
+export const volumeClaim: RuleDeclaration = {
+  name: 'volume-claim',
+  summary: 'every PersistentVolumeClaim and StatefulSet claim template asks for a storage size larger than zero (a limit not below it) and at least one valid access mode (ReadWriteOncePod alone)',
+  scope: [VOLUME_CLAIM_KINDS],
+  sources: ['kubernetes pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimSpec'],
+  fix: 'change the claim as the message says',
+  check(object) {
+    return problems(checkVolumeClaims(manifest(object)));
+  },
+};

@@ -1,7 +1,7 @@
-import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record, type ContainerRef, type Json, type PodTemplate } from './objects';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS, LONG_RUNNING_KINDS } from '../../core/kinds';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { isGroupKind, KINDS, LONG_RUNNING_KINDS, POD_TEMPLATE_KINDS, RUN_TO_COMPLETION_KINDS } from '../../core/kinds';
+import type { KubeObject } from './schema-validation';
 
 /**
  * Rules over pod templates: the Pod Security Standards "restricted" profile, no mounted
@@ -22,16 +22,14 @@ const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost'];
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
 /** `pss-restricted`: the Pod Security Standards "restricted" profile, on every pod template. */
-export const pssRestricted: PolicyRule = {
+export const pssRestricted: RuleDeclaration = {
   name: 'pss-restricted',
-  summary: 'every pod template (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, ...) meets the Pod Security Standards "restricted" profile',
+  summary: 'every pod template meets the Pod Security Standards "restricted" profile: runAsNonRoot true (pod, or every container), no runAsUser 0, allowPrivilegeEscalation false, capabilities drop [ALL] and nothing added but NET_BIND_SERVICE, seccomp RuntimeDefault or Localhost, not privileged, no hostNetwork, hostPID, hostIPC or host ports, volumes only of types configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret (so no hostPath), and the baseline controls (safe sysctls, AppArmor, SELinux, procMount, Windows host process)',
+  scope: [POD_TEMPLATE_KINDS],
   sources: [PSS],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      for (const template of podTemplatesOf(object)) findings.push(...restrictedProblems(template).map(([message, fix]) => ({ object, message, fix })));
-    }
-    return findings;
+  fix: 'set the pod\'s and containers\' securityContext as the restricted profile asks (WebService and PushDaemonApp do), and use only the volume types it allows',
+  check(object) {
+    return podTemplatesOf(object).flatMap((template) => restrictedProblems(template).map(([message, fix]) => ({ message, fix })));
   },
 };
 
@@ -118,57 +116,59 @@ function seLinuxProblems(options: Json, who: string): Array<[string, string]> {
 }
 
 /** `no-token-automount`: no pod mounts a service account token it was not explicitly given. */
-export const noTokenAutomount: PolicyRule = {
+export const noTokenAutomount: RuleDeclaration = {
   name: 'no-token-automount',
   summary: 'pod templates and ServiceAccounts set automountServiceAccountToken: false: no pod holds API credentials it was not explicitly given',
+  scope: [POD_TEMPLATE_KINDS, KINDS.ServiceAccount],
   sources: [
     'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting',
     'https://kubernetes.io/docs/concepts/security/rbac-good-practices/ ("Workload creation": a token mounted in every pod widens what a compromise reaches)',
   ],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      if (isGroupKind(object, KINDS.ServiceAccount) && object.automountServiceAccountToken !== false) {
-        findings.push({ object, message: 'the ServiceAccount lets pods mount its token by default (automountServiceAccountToken is not false)', fix: 'set automountServiceAccountToken: false on the ServiceAccount' });
-      }
-      for (const template of podTemplatesOf(object)) {
-        if (template.spec.automountServiceAccountToken !== false) {
-          findings.push({ object, message: `the pod template mounts a service account token (${template.path}.automountServiceAccountToken is not false)`, fix: `set ${template.path}.automountServiceAccountToken: false (WebService: leave serviceAccountToken unset)` });
-        }
+  fix: 'set automountServiceAccountToken: false on the pod spec and the ServiceAccount; mount a token only into the pod that calls the API',
+  check(object) {
+    const problems: RuleProblem[] = [];
+    if (isGroupKind(object, KINDS.ServiceAccount) && object.automountServiceAccountToken !== false) {
+      problems.push({ message: 'the ServiceAccount lets pods mount its token by default (automountServiceAccountToken is not false)', fix: 'set automountServiceAccountToken: false on the ServiceAccount' });
+    }
+    for (const template of podTemplatesOf(object)) {
+      if (template.spec.automountServiceAccountToken !== false) {
+        problems.push({ message: `the pod template mounts a service account token (${template.path}.automountServiceAccountToken is not false)`, fix: `set ${template.path}.automountServiceAccountToken: false (WebService: leave serviceAccountToken unset)` });
       }
     }
-    return findings;
+    return problems;
   },
 };
 
-/** Long-running workloads: what the scheduler and the rollout need from every container. */
+/**
+ * Whether `object`'s pods run until stopped: a long-running controller's, or a bare Pod whose
+ * restartPolicy is Always (the API default); Jobs, CronJobs and other Pods run to completion.
+ */
+function runsUntilStopped(object: KubeObject): boolean {
+  if (isGroupKind(object, KINDS.Pod)) return (record(object.spec).restartPolicy ?? 'Always') === 'Always';
+  return LONG_RUNNING_KINDS.has(object);
+}
 
-/** `probes-and-requests`: long-running containers have probes and requests. */
-export const probesAndRequests: PolicyRule = {
+/** `probes-and-requests`: containers have requests, and long-running ones probes. */
+export const probesAndRequests: RuleDeclaration = {
   name: 'probes-and-requests',
-  summary: 'every container of a Deployment, StatefulSet or DaemonSet has a readiness and a liveness probe and cpu and memory requests',
+  summary: 'every container of a long-running workload (and of a bare Pod with restartPolicy Always, the default) has a readiness and a liveness probe and cpu and memory requests: the rollout waits for readiness, the kubelet restarts what hangs, the scheduler places pods by their requests; every container of a Job, CronJob or other Pod, which run to completion, has cpu and memory requests',
+  scope: [LONG_RUNNING_KINDS, RUN_TO_COMPLETION_KINDS, KINDS.Pod],
   sources: [
     'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes',
     'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ (the scheduler places pods by their requests)',
   ],
-  check(objects: readonly KubeObject[]) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      if (!LONG_RUNNING_KINDS.has(object)) continue;
-      for (const template of podTemplatesOf(object)) {
-        for (const ref of containersOf(template.spec, ['containers'])) {
-          const missing: string[] = [];
-          if (!ref.container.readinessProbe) missing.push('a readinessProbe');
-          if (!ref.container.livenessProbe) missing.push('a livenessProbe');
-          const requests = record(record(ref.container.resources).requests);
-          if (requests.cpu === undefined) missing.push('a cpu request');
-          if (requests.memory === undefined) missing.push('a memory request');
-          if (missing.length > 0) {
-            findings.push({ object, message: `${ref.label} lacks ${missing.join(', ')}`, fix: `give ${ref.label} ${missing.join(' and ')}` });
-          }
-        }
-      }
-    }
-    return findings;
+  fix: 'give every container cpu and memory requests, and every container of a long-running workload a readinessProbe and a livenessProbe',
+  check(object) {
+    // A probe on a pod that runs to completion proves nothing: readiness gates no traffic.
+    const longRunning = runsUntilStopped(object);
+    return podTemplatesOf(object).flatMap((template) => containersOf(template.spec, ['containers']).flatMap((ref): RuleProblem[] => {
+      const missing: string[] = [];
+      if (longRunning && !ref.container.readinessProbe) missing.push('a readinessProbe');
+      if (longRunning && !ref.container.livenessProbe) missing.push('a livenessProbe');
+      const requests = record(record(ref.container.resources).requests);
+      if (requests.cpu === undefined) missing.push('a cpu request');
+      if (requests.memory === undefined) missing.push('a memory request');
+      return missing.length > 0 ? [{ message: `${ref.label} lacks ${missing.join(', ')}`, fix: `give ${ref.label} ${missing.join(' and ')}` }] : [];
+    }));
   },
 };

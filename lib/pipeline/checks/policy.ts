@@ -2,20 +2,12 @@ import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { UserError } from '../../core/errors';
 import type { KubeObject } from './schema-validation';
-import { imageDigestInProduction, imagePinned } from './images';
-import { noTokenAutomount, probesAndRequests, pssRestricted } from './pod-security';
-import { noSecretData, noSecretStrings } from './secrets';
-import { databaseGuaranteed, databaseWatched } from './databases';
-import { imageContract } from './image-contract';
-import { stableSelectors } from './selectors';
-import { syncOrder } from './sync-order';
-import { singleWriter } from './claims';
-import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
-import { databaseNamespaceGuarded, statefulProtected } from './stateful';
-import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
+import { findViolations } from './rules';
 import { applyExceptions } from './exceptions';
 import { yamlPositions } from './yaml-positions';
-import { type Finding, type PolicyContext, type PolicyException, type PolicyRule, type RuleName } from './types';
+import type { PolicyException } from './types';
+
+export { findViolations, RULES, type Violation } from './rules';
 
 /**
  * The policy: named rules checked at synth over every rendered object of every app, after the
@@ -25,49 +17,11 @@ import { type Finding, type PolicyContext, type PolicyException, type PolicyRule
  *
  * A violation is a UserError naming the construct path, the rule, what is wrong and how to fix
  * it. The only way past a rule is an entry in the app's overlay, `policyExceptions: [{ rule,
- * kind, name, reason }]`; the reason is echoed into the object's `policy.platform.internal/<rule>`
+ * kind, name, namespace, reason }]` (exceptions.ts); the reason is echoed into the object's `policy.platform.internal/<rule>`
  * annotation, so the exception is visible in dist/ and in the cluster. An entry that matches no
  * object, or an object that does not break the rule, is an error too: exceptions do not outlive
  * the reason they were granted for.
  */
-
-/** Every rule, by name. */
-export const RULES: Readonly<Record<RuleName, PolicyRule>> = {
-  'pss-restricted': pssRestricted,
-  'no-secret-data': noSecretData,
-  'no-secret-strings': noSecretStrings,
-  'image-pinned': imagePinned,
-  'image-digest-in-production': imageDigestInProduction,
-  'probes-and-requests': probesAndRequests,
-  'no-token-automount': noTokenAutomount,
-  'stateful-protected': statefulProtected,
-  'database-namespace-guarded': databaseNamespaceGuarded,
-  'image-contract': imageContract,
-  'database-guaranteed': databaseGuaranteed,
-  'database-watched': databaseWatched,
-  'stable-selectors': stableSelectors,
-  'sync-order': syncOrder,
-  'single-writer': singleWriter,
-  'tailscale-ingress': tailscaleIngress,
-  'gateway-api': gatewayApi,
-  'cnpg-cluster': cnpgCluster,
-  'volume-claim': volumeClaim,
-  'cluster-admin-role-binding': clusterAdminRoleBinding,
-  'wildcard-in-rules': wildcardInRules,
-  'access-to-secrets': accessToSecrets,
-  'unauthenticated-binding': unauthenticatedBinding,
-};
-
-/** A finding with its rule. */
-export interface Violation extends Finding {
-  /** The rule it breaks. */
-  readonly rule: RuleName;
-}
-
-/** Every violation among one app's objects in one environment, exceptions not applied. */
-export function findViolations(objects: readonly KubeObject[], context: PolicyContext): Violation[] {
-  return Object.values(RULES).flatMap((rule) => rule.check(objects, context).map((f) => ({ ...f, rule: rule.name })));
-}
 
 /** Where the exceptions come from. */
 export interface PolicyOptions {

@@ -1,12 +1,14 @@
 import upstream from '../../../imports/UPSTREAM.json';
-import { OPERATORS, type Environment, type OperatorName } from '../../core/environment';
+import { OPERATORS, secretStoreId, type Environment, type OperatorName, type SecretStoreKey } from '../../core/environment';
 import type { Problem } from '../../core/errors';
 import { secretKeyProblem } from '../../core/secret-source';
 import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
 import type { RenderedApp } from './rendered';
 import type { KubeObject } from './schema-validation';
-import { containersOf, list, objectId, podTemplatesOf, record, type Json } from './objects';
-import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
+import { formatObjectKey, list, objectId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
+import { podReadsOf } from './pod-reads';
+import { ProducedIndex } from './producers';
+import { groupKindOf, isGroupKind, KINDS, sameGroupKind } from '../../core/kinds';
 
 /**
  * The environment's reference check: every object in `dist/<env>/` may point only at things the
@@ -21,15 +23,6 @@ import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
  * environment has one (reference deployment 3), and no two Clusters archive into one folder
  * (plugin-barman-cloud refuses to archive into a non-empty WAL archive).
  */
-
-/** What is known to write a Secret: its keys, or undefined when only the cluster knows them. */
-export interface SecretProducer {
-  readonly by: string;
-  readonly keys?: readonly string[];
-}
-
-/** The keys CloudNativePG writes into `<cluster>-app` (docs/src/applications.md, "Secrets"). */
-export const CNPG_APP_SECRET_KEYS = ['dbname', 'fqdn-jdbc-uri', 'fqdn-uri', 'host', 'jdbc-uri', 'password', 'pgpass', 'port', 'uri', 'user', 'username'] as const;
 
 /** Which apps a check reports on, and how much of the environment it sees. */
 export interface ReferenceScope {
@@ -113,48 +106,55 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     });
   }
 
-  // Secrets: who writes each, with which keys.
-  const secrets = new Map<string, SecretProducer>();
-  for (const entry of existing.secrets ?? []) secrets.set(entry, { by: `${environment.file} existing.secrets` });
-  for (const { object } of all) for (const [key, producer] of secretsProducedBy(object)) secrets.set(key, producer);
-  const checkSecret = (object: KubeObject, app: { name: string }, field: string, namespace: string, name: string, key: string | undefined, optional: boolean) => {
+  // Secrets: who writes each (producers.ts), with which keys; what reads them (pod-reads.ts and
+  // the operators' own references below).
+  const produced = new ProducedIndex(all.map(({ object }) => object));
+  const declaredSecrets = new Set(existing.secrets ?? []);
+  const checkSecret = (object: KubeObject, app: { name: string }, field: string, secret: ObjectKey, key: string | undefined, optional: boolean) => {
     if (optional) return;
-    const producer = secrets.get(`${namespace}/${name}`);
+    const id = formatObjectKey(secret);
+    const producer = produced.find(KINDS.Secret, secret) ?? (declaredSecrets.has(id) ? { by: `${environment.file} existing.secrets` } : undefined);
     if (!producer) {
       report(app, {
         where: where(object, app, field),
-        message: `reads Secret ${namespace}/${name}, which nothing in environment ${environment.name} writes (no SealedSecret, ExternalSecret, database or Gateway certificate of that name)`,
-        hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', `${namespace}/${name}`)}`,
+        message: `reads Secret ${id}, which nothing in environment ${environment.name} writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)`,
+        hint: `emit it (a SealedSecret or ExternalSecret), or, if another system writes it, ${declare('secrets', id)}`,
       });
     } else if (key !== undefined) {
       // The same check the constructs run on their ISecretSource (lib/core/secret-source.ts).
-      const problem = secretKeyProblem(key, `${namespace}/${name}`, producer);
+      const problem = secretKeyProblem(key, id, producer);
       if (problem) report(app, { where: where(object, app, field), ...problem });
     }
   };
   for (const { object, app } of all) {
-    const ns = String(object.metadata.namespace ?? '');
-    for (const ref of secretReferences(object)) checkSecret(object, app, ref.field, ns, ref.name, ref.key, ref.optional);
+    for (const read of podReadsOf(object)) {
+      if (sameGroupKind(read.kind, KINDS.Secret)) checkSecret(object, app, read.path, read.target, read.key, read.optional);
+    }
+    for (const ref of operatorSecretReferences(object)) checkSecret(object, app, ref.field, { namespace: objectKeyOf(object).namespace, name: ref.name }, ref.key, false);
   }
 
   // External Secrets: the store, and what a Kubernetes-provider store reads in its remote namespace.
+  // Keyed by the form environment.yaml declares stores in (secretStoreId), so emitted and declared compare.
   const stores = new Map<string, Json>();
   for (const { object } of all) {
-    if (isGroupKind(object, KINDS.SecretStore)) stores.set(`SecretStore/${object.metadata.namespace}/${object.metadata.name}`, record(object.spec));
-    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(`ClusterSecretStore/${object.metadata.name}`, record(object.spec));
+    const { namespace, name } = objectKeyOf(object);
+    if (isGroupKind(object, KINDS.SecretStore)) stores.set(secretStoreId({ kind: 'SecretStore', namespace, name }), record(object.spec));
+    if (isGroupKind(object, KINDS.ClusterSecretStore)) stores.set(secretStoreId({ kind: 'ClusterSecretStore', name }), record(object.spec));
   }
   const declaredStores = new Set(existing.secretStores ?? []);
   for (const { object, app } of all) {
     if (!isGroupKind(object, KINDS.ExternalSecret)) continue;
     const spec = record(object.spec);
     const ref = record(spec.secretStoreRef);
-    const kind = ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
-    const id = kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${object.metadata.namespace}/${ref.name}`;
+    const storeKey: SecretStoreKey = ref.kind === 'ClusterSecretStore'
+      ? { kind: 'ClusterSecretStore', name: String(ref.name) }
+      : { kind: 'SecretStore', namespace: objectKeyOf(object).namespace, name: String(ref.name) };
+    const id = secretStoreId(storeKey);
     const store = stores.get(id);
     if (!store && !declaredStores.has(id)) {
       report(app, {
         where: where(object, app, 'spec.secretStoreRef'),
-        message: `reads from ${id.replace(/\//, ' ')}, which no app emits and ${environment.file} does not declare`,
+        message: `reads from ${storeKey.kind} ${storeKey.kind === 'SecretStore' ? `${storeKey.namespace}/` : ''}${storeKey.name}, which no app emits and ${environment.file} does not declare`,
         hint: `emit the store, or, if the cluster has it, ${declare('secretStores', id)}`,
       });
       continue;
@@ -164,7 +164,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     list(spec.data).forEach((item, i) => {
       const remoteRef = record(item.remoteRef);
       if (typeof remoteRef.key !== 'string') return;
-      checkSecret(object, app, `spec.data[${i}].remoteRef`, remote, remoteRef.key, typeof remoteRef.property === 'string' ? remoteRef.property : undefined, false);
+      checkSecret(object, app, `spec.data[${i}].remoteRef`, { namespace: remote, name: remoteRef.key }, typeof remoteRef.property === 'string' ? remoteRef.property : undefined, false);
     });
   }
 
@@ -236,7 +236,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
         report(app, {
           where: where(object, app, 'kind'),
           message: `is a database server in application app ${app.name}, but environment ${environment.name} has a platform layer, which owns every database server`,
-          hint: 'move the CnpgDatabase to the platform app and reach it with CnpgDatabase.connectionFor and DatabaseCredentials',
+          hint: 'move the CnpgDatabase to the platform app and reach it with CnpgDatabase.fromDatabaseAttributes and DatabaseCredentials',
         }, true);
       }
     }
@@ -244,98 +244,35 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   return problems;
 }
 
-/** The Secrets `object` makes appear in the cluster, by "namespace/name". */
-export function secretsProducedBy(object: KubeObject): Array<[string, SecretProducer]> {
-  const ns = String(object.metadata.namespace ?? '');
-  const name = String(object.metadata.name);
-  const spec = record(object.spec);
-  if (isGroupKind(object, KINDS.SealedSecret)) {
-    const template = record(spec.template);
-    const target = typeof record(template.metadata).name === 'string' ? String(record(template.metadata).name) : name;
-    return [[`${ns}/${target}`, { by: `SealedSecret ${ns}/${name}`, keys: [...Object.keys(record(spec.encryptedData)), ...Object.keys(record(template.data))].sort() }]];
-  }
-  if (isGroupKind(object, KINDS.ExternalSecret)) {
-    const target = typeof record(spec.target).name === 'string' ? String(record(spec.target).name) : name;
-    const templated = Object.keys(record(record(record(spec.target).template).data));
-    // dataFrom extracts whatever the remote entry holds: keys known only in the cluster.
-    const keys = list(spec.dataFrom).length > 0 ? undefined : [...list(spec.data).map((d) => String(d.secretKey)), ...templated].sort();
-    return [[`${ns}/${target}`, { by: `ExternalSecret ${ns}/${name}`, keys }]];
-  }
-  if (isGroupKind(object, KINDS.CnpgCluster)) {
-    const by = `Cluster ${ns}/${name}`;
-    const ownSecret = typeof record(record(record(spec.bootstrap).initdb).secret).name === 'string';
-    return [
-      ...(ownSecret ? [] : [[`${ns}/${name}-app`, { by, keys: [...CNPG_APP_SECRET_KEYS] }] as [string, SecretProducer]]),
-      [`${ns}/${name}-ca`, { by }],
-      [`${ns}/${name}-server`, { by }],
-      [`${ns}/${name}-replication`, { by }],
-      ...(spec.enableSuperuserAccess === true ? [[`${ns}/${name}-superuser`, { by }] as [string, SecretProducer]] : []),
-    ];
-  }
-  if (isGroupKind(object, KINDS.Gateway)) {
-    // cert-manager's gateway-shim issues a Certificate per listener certificateRef when the
-    // Gateway carries an issuer annotation (cert-manager docs, usage/gateway).
-    const annotations = record(object.metadata.annotations);
-    if (!('cert-manager.io/cluster-issuer' in annotations || 'cert-manager.io/issuer' in annotations)) return [];
-    return list(spec.listeners).flatMap((l) => list(record(l.tls).certificateRefs))
-      .map((ref) => [`${typeof ref.namespace === 'string' ? ref.namespace : ns}/${String(ref.name)}`, { by: `cert-manager, for Gateway ${ns}/${name}`, keys: ['ca.crt', 'tls.crt', 'tls.key'] }]);
-  }
-  if (isGroupKind(object, KINDS.Certificate)) {
-    return [[`${ns}/${String(spec.secretName)}`, { by: `Certificate ${ns}/${name}`, keys: ['ca.crt', 'tls.crt', 'tls.key'] }]];
-  }
-  return [];
-}
-
-interface SecretReference {
+/** A Secret an operator's object reads in its own namespace (pods' reads are in pod-reads.ts). */
+interface OperatorSecretReference {
   readonly field: string;
   readonly name: string;
-  readonly key?: string;
-  readonly optional: boolean;
+  readonly key: string;
 }
 
-/** The Secrets an object reads in its own namespace: pods' env, envFrom and volumes; stores' credentials. */
-function secretReferences(object: KubeObject): SecretReference[] {
-  const refs: SecretReference[] = [];
-  for (const template of podTemplatesOf(object)) {
-    for (const { container, field, name } of containersOf(template.spec)) {
-      const at = `${template.path}.${field}[${name}]`;
-      for (const env of list(container.env)) {
-        const ref = record(record(env.valueFrom).secretKeyRef);
-        if (typeof ref.name === 'string') refs.push({ field: `${at}.env[${String(env.name)}]`, name: ref.name, key: String(ref.key), optional: ref.optional === true });
-      }
-      for (const from of list(container.envFrom)) {
-        const ref = record(from.secretRef);
-        if (typeof ref.name === 'string') refs.push({ field: `${at}.envFrom`, name: ref.name, optional: ref.optional === true });
-      }
-    }
-    for (const volume of list(template.spec.volumes)) {
-      const secret = record(volume.secret);
-      if (typeof secret.secretName === 'string') {
-        const items = list(secret.items);
-        if (items.length === 0) refs.push({ field: `${template.path}.volumes[${String(volume.name)}]`, name: secret.secretName, optional: secret.optional === true });
-        for (const item of items) refs.push({ field: `${template.path}.volumes[${String(volume.name)}]`, name: secret.secretName, key: String(item.key), optional: secret.optional === true });
-      }
-    }
-  }
+/** The Secrets an operator's object reads: an ObjectStore's credentials and CA, a Cluster's external clusters' passwords and initdb secret. */
+function operatorSecretReferences(object: KubeObject): OperatorSecretReference[] {
+  const refs: OperatorSecretReference[] = [];
   if (isGroupKind(object, KINDS.BarmanObjectStore)) {
     const configuration = record(record(object.spec).configuration);
     // endpointCA: the CA bundle barman-cloud trusts for the endpoint (ObjectStore CRD, plugin-barman-cloud v0.14.0).
     const ca = record(configuration.endpointCA);
-    if (typeof ca.name === 'string' && typeof ca.key === 'string') refs.push({ field: 'spec.configuration.endpointCA', name: ca.name, key: ca.key, optional: false });
+    if (typeof ca.name === 'string' && typeof ca.key === 'string') refs.push({ field: 'spec.configuration.endpointCA', name: ca.name, key: ca.key });
     for (const provider of ['s3Credentials', 'azureCredentials', 'googleCredentials']) {
       for (const [field, value] of Object.entries(record(configuration[provider]))) {
         const ref = record(value);
-        if (typeof ref.name === 'string' && typeof ref.key === 'string') refs.push({ field: `spec.configuration.${provider}.${field}`, name: ref.name, key: ref.key, optional: false });
+        if (typeof ref.name === 'string' && typeof ref.key === 'string') refs.push({ field: `spec.configuration.${provider}.${field}`, name: ref.name, key: ref.key });
       }
     }
   }
   if (isGroupKind(object, KINDS.CnpgCluster)) {
     list(record(object.spec).externalClusters).forEach((cluster, i) => {
       const password = record(cluster.password);
-      if (typeof password.name === 'string') refs.push({ field: `spec.externalClusters[${i}].password`, name: password.name, key: String(password.key), optional: false });
+      if (typeof password.name === 'string') refs.push({ field: `spec.externalClusters[${i}].password`, name: password.name, key: String(password.key) });
     });
     const secret = record(record(record(record(object.spec).bootstrap).initdb).secret);
-    if (typeof secret.name === 'string') refs.push({ field: 'spec.bootstrap.initdb.secret', name: secret.name, key: 'password', optional: false });
+    if (typeof secret.name === 'string') refs.push({ field: 'spec.bootstrap.initdb.secret', name: secret.name, key: 'password' });
   }
   return refs;
 }

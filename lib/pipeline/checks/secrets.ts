@@ -1,6 +1,6 @@
 import { isRecord, record } from './objects';
-import type { Finding, PolicyRule } from './types';
-import { isGroupKind, KINDS } from '../../core/kinds';
+import type { RuleDeclaration, RuleProblem } from './types';
+import { ANY_KIND, isGroupKind, KINDS } from '../../core/kinds';
 import { isSealedCiphertext } from '../../secrets/sealed-secret';
 import type { KubeObject } from './schema-validation';
 
@@ -14,28 +14,20 @@ const SECRET_GOOD_PRACTICES = 'https://kubernetes.io/docs/concepts/security/secr
 const MOVE_IT = 'keep the value out of the code and overlays: seal it into a SealedSecret (kubeseal --raw) or fetch it with an ExternalSecret, and reference that Secret (secretKeyRef, envFrom); rotate it if it was ever committed';
 
 /** `no-secret-data`: no Secret carries its values in dist/. */
-export const noSecretData: PolicyRule = {
+export const noSecretData: RuleDeclaration = {
   name: 'no-secret-data',
-  summary: 'no Secret object with data or stringData, and every SealedSecret holds only kubeseal ciphertext (no plaintext values, no data or stringData in spec.template): secret values never appear in dist/',
+  summary: 'no Secret object with data or stringData (a Secret manifest is only base64), and every SealedSecret holds only kubeseal ciphertext (no plaintext values, no data or stringData in spec.template): secret values never appear in dist/',
+  scope: [KINDS.Secret, KINDS.SealedSecret],
   sources: [
     SECRET_GOOD_PRACTICES,
     'https://github.com/bitnami-labs/sealed-secrets#overview (only the in-cluster controller can decrypt a SealedSecret)',
     'bitnami-labs/sealed-secrets pkg/crypto/crypto.go HybridEncrypt (the shape of kubeseal ciphertext); pkg/apis/sealedsecrets/v1alpha1 SecretTemplateSpec (template.data is copied into the Secret as plaintext)',
   ],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      if (isGroupKind(object, KINDS.SealedSecret)) {
-        findings.push(...sealedSecretFindings(object));
-        continue;
-      }
-      if (!isGroupKind(object, KINDS.Secret)) continue;
-      const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
-      if (fields.length > 0) {
-        findings.push({ object, message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/`, fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}` });
-      }
-    }
-    return findings;
+  fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}`,
+  check(object) {
+    if (isGroupKind(object, KINDS.SealedSecret)) return sealedSecretProblems(object);
+    const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
+    return fields.length > 0 ? [{ message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/` }] : [];
   },
 };
 
@@ -45,18 +37,18 @@ export const noSecretData: PolicyRule = {
  * kubeseal ciphertext, and the template carries no data or stringData, which the controller would
  * copy into the Secret as they stand, so they would be plaintext in dist/.
  */
-function sealedSecretFindings(object: KubeObject): Finding[] {
-  const findings: Finding[] = [];
+function sealedSecretProblems(object: KubeObject): RuleProblem[] {
+  const findings: RuleProblem[] = [];
   const spec = record(object.spec);
   for (const [key, value] of Object.entries(record(spec.encryptedData))) {
     if (typeof value !== 'string' || !isSealedCiphertext(value)) {
-      findings.push({ object, message: `spec.encryptedData.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64; value not shown)`, fix: `seal it with \`kubeseal --raw\` and paste the output; ${MOVE_IT}` });
+      findings.push({ message: `spec.encryptedData.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64; value not shown)`, fix: `seal it with \`kubeseal --raw\` and paste the output; ${MOVE_IT}` });
     }
   }
   const template = record(spec.template);
   const fields = ['data', 'stringData'].filter((f) => Object.keys(record(template[f])).length > 0);
   if (fields.length > 0) {
-    findings.push({ object, message: `spec.template carries ${fields.join(' and ')}, which the controller copies into the Secret as plaintext: they are in dist/ unencrypted`, fix: `move every value into spec.encryptedData (kubeseal --raw); ${MOVE_IT}` });
+    findings.push({ message: `spec.template carries ${fields.join(' and ')}, which the controller copies into the Secret as plaintext: they are in dist/ unencrypted`, fix: `move every value into spec.encryptedData (kubeseal --raw); ${MOVE_IT}` });
   }
   return findings;
 }
@@ -131,22 +123,22 @@ export function secretKind(value: string): SecretPattern | undefined {
 }
 
 /** `no-secret-strings`: no rendered string looks like a secret. */
-export const noSecretStrings: PolicyRule = {
+export const noSecretStrings: RuleDeclaration = {
   name: 'no-secret-strings',
-  summary: 'no string or key anywhere in a rendered object (env, args, ConfigMaps, annotations, ArgoCD repoURLs, exception reasons, ...) looks like a private key, an AWS key, a GitHub or Slack token, a URL with a password or a credential in its query, or a connection string with a password; SealedSecret ciphertext is exempt',
+  summary: 'no string or map key anywhere in a rendered object (env, args, ConfigMaps, annotations, the generated ArgoCD objects\' repoURLs, exception reasons) looks like a private key, an AWS access key id, a GitHub or Slack token, a URL with a password in any scheme or a credential in its query, or a connection string with a password (a $(VAR) or ${VAR} password reference is fine); a SealedSecret\'s spec.encryptedData values are exempt: they are ciphertext',
+  scope: [ANY_KIND],
   sources: [SECRET_GOOD_PRACTICES, ...SECRET_PATTERNS.map((p) => `${p.what}: ${p.source}`)],
-  check(objects) {
-    const findings: Finding[] = [];
-    for (const object of objects) {
-      const sealed = isGroupKind(object, KINDS.SealedSecret);
-      walkStrings(object, [], (value, path, isKey) => {
-        // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
-        if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;
-        const kind = secretKind(value);
-        if (kind) findings.push({ object, message: `${isKey ? `a key of ${formatPath(path.slice(0, -1))}` : formatPath(path)} holds what looks like ${kind.what} (value not shown)`, fix: MOVE_IT });
-      });
-    }
-    return findings;
+  fix: MOVE_IT,
+  check(object) {
+    const problems: RuleProblem[] = [];
+    const sealed = isGroupKind(object, KINDS.SealedSecret);
+    walkStrings(object, [], (value, path, isKey) => {
+      // kubeseal ciphertext is the one place secret material belongs (it is encrypted).
+      if (sealed && !isKey && path.length === 3 && path[0] === 'spec' && path[1] === 'encryptedData') return;
+      const kind = secretKind(value);
+      if (kind) problems.push({ message: `${isKey ? `a key of ${formatPath(path.slice(0, -1))}` : formatPath(path)} holds what looks like ${kind.what} (value not shown)` });
+    });
+    return problems;
   },
 };
 

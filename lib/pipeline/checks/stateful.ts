@@ -1,50 +1,45 @@
 import { ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS } from '../../core/argocd-sync';
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, list, record, type Json } from './objects';
-import type { Finding, PolicyRule } from './types';
+import type { RuleDeclaration, RuleProblem } from './types';
 import { isGroupKind, KINDS, STATEFUL_KINDS } from '../../core/kinds';
 
+const PROTECT_IT = `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`;
 
 /** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
-export const statefulProtected: PolicyRule = {
+export const statefulProtected: RuleDeclaration = {
   name: 'stateful-protected',
   summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, and neither Force=true nor Replace=true, so no ArgoCD sync or Application deletion removes data`,
+  scope: [STATEFUL_KINDS],
   sources: [
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
     'https://cloudnative-pg.io/documentation/current/storage/ (deleting a Cluster deletes its PVCs)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#replace-resource-instead-of-applying-changes (Replace=true: kubectl replace/create instead of apply, which may delete and recreate the resource) and the Force=true sync option (kubectl --force: delete and recreate)',
   ],
-  check(objects) {
-    const findings: Finding[] = [];
+  fix: PROTECT_IT,
+  check(object, context) {
     // A Namespace holds data when stateful objects live in it: deleting it deletes them.
-    const holding = new Set(objects.filter((o) => STATEFUL_KINDS.has(o) && !isGroupKind(o, KINDS.Namespace) && !isGroupKind(o, KINDS.PersistentVolume) && o.metadata.namespace).map((o) => o.metadata.namespace));
-    for (const object of objects) {
-      if (!STATEFUL_KINDS.has(object)) continue;
-      if (isGroupKind(object, KINDS.Namespace) && !holding.has(object.metadata.name)) continue;
-      // A StatefulSet's claims outlive it unless its retention policy deletes them with it
-      // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention).
-      if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') continue;
-      const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
-      const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
-      const recreating = recreatingSyncOptions(options);
-      if (recreating.length > 0) {
-        findings.push({
-          object,
-          message: `${isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
-          fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
-        });
-      }
-      const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
-      if (missing.length > 0) {
-        findings.push({
-          object,
-          message: `${isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})`,
-          fix: `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`,
-        });
-      }
+    const holdsData = (namespace: unknown) => context.objects.of(STATEFUL_KINDS)
+      .some((o) => !isGroupKind(o, KINDS.Namespace) && !isGroupKind(o, KINDS.PersistentVolume) && Boolean(o.metadata.namespace) && o.metadata.namespace === namespace);
+    if (isGroupKind(object, KINDS.Namespace) && !holdsData(object.metadata.name)) return [];
+    // A StatefulSet's claims outlive it unless its retention policy deletes them with it
+    // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention).
+    if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') return [];
+    const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
+    const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
+    const holds = isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`;
+    const problems: RuleProblem[] = [];
+    const recreating = recreatingSyncOptions(options);
+    if (recreating.length > 0) {
+      problems.push({
+        message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
+        fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
+      });
     }
-    return findings;
+    const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
+    if (missing.length > 0) problems.push({ message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})` });
+    return problems;
   },
 };
 
@@ -106,28 +101,28 @@ function admitsEveryone(policy: Json): boolean {
 }
 
 /** `database-namespace-guarded`: every CNPG Cluster's pods are behind an ingress NetworkPolicy. */
-export const databaseNamespaceGuarded: PolicyRule = {
+export const databaseNamespaceGuarded: RuleDeclaration = {
   name: 'database-namespace-guarded',
-  summary: 'every CloudNativePG Cluster has, in its namespace, an ingress NetworkPolicy selecting all its pods, and none of those policies admits every source',
+  summary: 'every CloudNativePG Cluster has, in its namespace, an ingress NetworkPolicy whose podSelector selects all its instance pods (cnpg.io/cluster: <name>), and none of those policies has an ingress rule without from (which would admit every source)',
+  scope: [KINDS.CnpgCluster],
   sources: [
     'https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation (a pod no policy selects accepts every connection)',
     'https://cloudnative-pg.io/documentation/current/security/#network-policies and labels_annotations/ (cnpg.io/cluster on every instance pod)',
   ],
-  check(objects) {
-    const findings: Finding[] = [];
-    const policies = objects.filter((o) => isGroupKind(o, KINDS.NetworkPolicy));
-    for (const cluster of objects.filter((o) => isGroupKind(o, KINDS.CnpgCluster))) {
-      const namespace = cluster.metadata.namespace;
-      const labels = clusterPodLabels(cluster);
-      const selecting = policies.filter((p) => p.metadata.namespace === namespace && governsIngress(p) && selectsAll(record(record(p.spec).podSelector), labels));
-      const fix = `emit an ingress NetworkPolicy in namespace ${namespace ?? '(none)'} with podSelector cnpg.io/cluster: ${String(cluster.metadata.name)} and a from list (CnpgDatabase emits one; allowConnectionsFrom adds clients)`;
-      if (selecting.length === 0) {
-        findings.push({ object: cluster, message: `no ingress NetworkPolicy in namespace ${namespace ?? '(none)'} selects the Cluster's pods (cnpg.io/cluster=${String(cluster.metadata.name)}), so every pod of the cluster network reaches its 5432`, fix });
-      } else if (selecting.some(admitsEveryone)) {
-        // Policies add up: one rule that admits everyone opens the pods to everyone.
-        findings.push({ object: cluster, message: `NetworkPolicy ${selecting.filter(admitsEveryone).map((p) => p.metadata.name).join(', ')} selects the Cluster's pods but admits every source (an ingress rule without from)`, fix });
-      }
+  fix: 'emit an ingress NetworkPolicy in the Cluster\'s namespace with podSelector cnpg.io/cluster: <name> and a from list (CnpgDatabase emits one; its allowFrom and connections.allowFrom add clients)',
+  check(cluster, context) {
+    const namespace = cluster.metadata.namespace;
+    const labels = clusterPodLabels(cluster);
+    const selecting = context.objects.of(KINDS.NetworkPolicy)
+      .filter((p) => p.metadata.namespace === namespace && governsIngress(p) && selectsAll(record(record(p.spec).podSelector), labels));
+    const fix = `emit an ingress NetworkPolicy in namespace ${namespace ?? '(none)'} with podSelector cnpg.io/cluster: ${String(cluster.metadata.name)} and a from list (CnpgDatabase emits one; its allowFrom and connections.allowFrom add clients)`;
+    if (selecting.length === 0) {
+      return [{ message: `no ingress NetworkPolicy in namespace ${namespace ?? '(none)'} selects the Cluster's pods (cnpg.io/cluster=${String(cluster.metadata.name)}), so every pod of the cluster network reaches its 5432`, fix }];
     }
-    return findings;
+    if (selecting.some(admitsEveryone)) {
+      // Policies add up: one rule that admits everyone opens the pods to everyone.
+      return [{ message: `NetworkPolicy ${selecting.filter(admitsEveryone).map((p) => p.metadata.name).join(', ')} selects the Cluster's pods but admits every source (an ingress rule without from)`, fix }];
+    }
+    return [];
   },
 };

@@ -2,13 +2,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import { dnsLabel, patternRule } from '../../core/values';
 import type { Environment } from '../../core/environment';
 import type { ImageContract } from '../../core/image-contract';
+import type { KindScope } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
+import type { ObjectIndex } from './objects';
 
 /**
  * The names of the policy rules, in the order they are documented (docs/security.md). An
- * overlay's `policyExceptions[].rule` must be one of these; each names one rule in
- * `lib/pipeline/checks/rules.ts`. Kept apart from the rules so that lib/core/app.ts can build the overlay
- * schema without loading them.
+ * overlay's `policyExceptions[].rule` must be one of these; each names one declaration in the
+ * registry (`RULES`, lib/pipeline/checks/rules.ts), in the same order (a test holds them
+ * together, and the compiler refuses a declaration whose name is not here). Kept apart from the
+ * rules so that the overlay schema (lib/pipeline/engine/overlay-schema.ts) is built without
+ * loading any rule's code.
  */
 export const RULE_NAMES = [
   'pss-restricted',
@@ -30,6 +34,8 @@ export const RULE_NAMES = [
   'gateway-api',
   'cnpg-cluster',
   'volume-claim',
+  'cron-schedule',
+  'autoscaling',
   'cluster-admin-role-binding',
   'wildcard-in-rules',
   'access-to-secrets',
@@ -97,7 +103,53 @@ export interface Finding {
   readonly fix: string;
 }
 
-/** A named rule over the rendered objects of one app in one environment. */
+/**
+ * A policy rule, declared as data (kube-linter's checks are the model: a name, a description, a
+ * remediation, a scope of named object kinds, and a template): the registry (`RULES`) calls
+ * `check` with each rendered object of one app whose kind is in `scope`, one at a time, and the
+ * docs' rule table (docs/security.md) is generated from these fields.
+ */
+export interface RuleDeclaration {
+  /** The rule's name, as written in messages, exceptions and the docs. */
+  readonly name: RuleName;
+  /** What the rule guarantees, in one sentence: the docs' "what it guarantees". */
+  readonly summary: string;
+  /**
+   * The kinds the rule applies to: named groups (lib/core/kinds.ts, such as `POD_TEMPLATE_KINDS`)
+   * and single kinds (`KINDS.Secret`). No other object reaches `check`.
+   */
+  readonly scope: KindScope;
+  /** Where the rule comes from: the upstream documents and code it implements. */
+  readonly sources: readonly string[];
+  /** How to comply, in general; a problem may say it more precisely for its case. */
+  readonly fix: string;
+  /**
+   * Every way `object` (of a kind in `scope`) breaks the rule. `context.objects` holds all the
+   * app's objects, by kind, for rules that look across objects (a claim's access modes, the
+   * NetworkPolicies around a database).
+   */
+  check(object: KubeObject, context: RuleContext): RuleProblem[];
+}
+
+/** One way an object breaks a rule. */
+export interface RuleProblem {
+  /** What is wrong, in one sentence, without secret values. */
+  readonly message: string;
+  /** How to comply in this case. @default the rule's `fix` */
+  readonly fix?: string;
+}
+
+/** What a rule's check knows: where the objects deploy, and every object of the app. */
+export interface RuleContext extends PolicyContext {
+  /** Every rendered object of the app (in scope or not), by kind. */
+  readonly objects: ObjectIndex;
+}
+
+/**
+ * A rule written as one check over all of an app's objects, without a declared scope: the shape
+ * rules had before they were declarations. `fromPolicyRule` (lib/pipeline/checks/rules.ts) adds
+ * the scope and the fix and makes it a `RuleDeclaration`; new rules are written as declarations.
+ */
 export interface PolicyRule {
   /** The rule's name, as written in messages and exceptions. */
   readonly name: RuleName;

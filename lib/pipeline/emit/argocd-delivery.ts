@@ -8,6 +8,7 @@ import type { Environment } from '../../core/environment';
 import { UserError } from '../../core/errors';
 import type { KubeObject } from '../checks/schema-validation';
 import { compareStrings } from '../../core/order';
+import { groupKindOf, type GroupKind } from '../../core/kinds';
 import type { SynthesizedApp } from '../checks/rendered';
 
 /**
@@ -165,11 +166,11 @@ function namespaceOf(app: SynthesizedApp): string {
   return app.namespace;
 }
 
-function uniqueKinds(objects: readonly KubeObject[]): Array<{ group: string; kind: string }> {
-  const seen = new Map<string, { group: string; kind: string }>();
+function uniqueKinds(objects: readonly KubeObject[]): GroupKind[] {
+  const seen = new Map<string, GroupKind>();
   for (const o of objects) {
-    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-    seen.set(`${group}/${o.kind}`, { group, kind: o.kind });
+    const { group, kind } = groupKindOf(o);
+    seen.set(`${group}/${kind}`, { group, kind });
   }
   return [...seen.values()].sort((a, b) => compareStrings(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
 }

@@ -3,6 +3,15 @@ import type { KubeObject } from '../checks/schema-validation';
 import { byKey, compareStrings } from '../../core/order';
 import type { SynthesizedApp } from '../checks/rendered';
 import { applicationName, DELIVERY_DIRECTORY } from './argocd-delivery';
+import { isGroupKind, KindGroup, KINDS, sameGroupKind } from '../../core/kinds';
+import { isTailscaleIngress, tailscaleServedHost } from '../../tailscale/tailscale-ingress-rules';
+import { podReadsOf } from '../checks/pod-reads';
+import { ProducedIndex } from '../checks/producers';
+
+/** The workloads the picture draws behind a Service (what WebService and PushDaemonApp emit). */
+const PICTURED_SERVERS = new KindGroup('pictured-servers', 'workloads the picture draws behind Services', [KINDS.Deployment, KINDS.StatefulSet]);
+/** The workloads the picture draws with their claims and databases (a Job migrates one). */
+const PICTURED_WORKLOADS = new KindGroup('pictured-workloads', 'workloads the picture draws with their claims and databases', [...PICTURED_SERVERS.members, KINDS.Job]);
 
 /**
  * `dist/<env>/README.md`: one environment at a glance for reviewers. A Mermaid flowchart of the
@@ -16,7 +25,7 @@ import { applicationName, DELIVERY_DIRECTORY } from './argocd-delivery';
  * clients by name), and a policy that admits no one is drawn as blocking its Service.
  */
 export function environmentReadme(environment: Environment, apps: readonly SynthesizedApp[]): string {
-  const objects = apps.flatMap((a) => a.objects.map((o: KubeObject) => ({ app: a.app.name, object: o as Obj })));
+  const objects = apps.flatMap((a) => a.objects.map((o: KubeObject) => ({ app: a.app.name, object: o as Obj, kube: o })));
   const graph = new Graph();
   const entries: string[][] = [];
   const data: string[][] = [];
@@ -29,15 +38,16 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
   for (const ns of environment.existing?.namespaces ?? []) graph.externalNamespace(ns);
   for (const { object: o } of objects) {
     const ns = o.metadata.namespace ?? '';
-    if (o.kind === 'Ingress' && o.spec?.ingressClassName === 'tailscale') {
-      const host = `${o.spec.tls?.[0]?.hosts?.[0] ?? `${ns}-${o.metadata.name}-ingress`}${tailnet ? `.${tailnet}` : ''}`;
+    if (isTailscaleIngress(o)) {
+      // The host the operator serves, as the tailscale-ingress rule reads it: one function.
+      const host = tailscaleServedHost(o, tailnet);
       const isPublic = o.metadata.annotations?.['tailscale.com/funnel'] === 'true';
       const entry = graph.entry(`https://${host}`, isPublic ? 'public, Tailscale Funnel' : 'tailnet only');
       const backends = [o.spec.defaultBackend, ...(o.spec.rules ?? []).flatMap((r: Obj) => (r.http?.paths ?? []).map((p: Obj) => p.backend))].filter(Boolean);
       for (const b of backends) graph.edge(entry, serviceNode(ns, b.service.name));
       entries.push([`https://${host}`, isPublic ? 'public (Funnel)' : 'tailnet only', `Ingress ${ns}/${o.metadata.name}`]);
     }
-    if (o.kind === 'HTTPRoute') {
+    if (isGroupKind(o, KINDS.HTTPRoute)) {
       const backends = (o.spec?.rules ?? []).flatMap((r: Obj) => r.backendRefs ?? []);
       if (backends.length === 0) continue; // the HTTP-to-HTTPS redirect route
       const parents = (o.spec.parentRefs ?? []).map((p: Obj) => `${p.namespace ?? ns}/${p.name}`).join(', ');
@@ -49,24 +59,24 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     }
   }
 
-  // Indexes, so the picture stays linear in the number of objects.
-  const clusterBySecret = new Map<string, Obj>();
+  // Indexes, so the picture stays linear in the number of objects. Who writes which Secret is
+  // the reference check's model (producers.ts); what a pod reads, its walker (pod-reads.ts).
+  const produced = new ProducedIndex(objects.map(({ kube }) => kube));
   const storeDestinations = new Map<string, string>();
   for (const { object: o } of objects) {
-    if (o.kind === 'Cluster') clusterBySecret.set(`${o.metadata.name}-app`, o);
-    if (o.kind === 'ObjectStore') storeDestinations.set(`${o.metadata.namespace}/${o.metadata.name}`, o.spec?.configuration?.destinationPath);
+    if (isGroupKind(o, KINDS.BarmanObjectStore)) storeDestinations.set(`${o.metadata.namespace}/${o.metadata.name}`, o.spec?.configuration?.destinationPath);
   }
   const workloadsByNamespace = new Map<string, Obj[]>();
   for (const { object: o } of objects) {
-    if (!['Deployment', 'StatefulSet'].includes(o.kind)) continue;
+    if (!PICTURED_SERVERS.has(o)) continue;
     const list = workloadsByNamespace.get(o.metadata.namespace) ?? [];
     list.push(o);
     workloadsByNamespace.set(o.metadata.namespace, list);
   }
-  const policies = objects.map(({ object: o }) => o).filter((o) => o.kind === 'NetworkPolicy' && (o.spec?.policyTypes ?? ['Ingress']).includes('Ingress'));
-  for (const { object: o } of objects) {
+  const policies = objects.map(({ object: o }) => o).filter((o) => isGroupKind(o, KINDS.NetworkPolicy) && (o.spec?.policyTypes ?? ['Ingress']).includes('Ingress'));
+  for (const { object: o, kube } of objects) {
     const ns = o.metadata.namespace ?? '';
-    if (o.kind === 'Service') {
+    if (isGroupKind(o, KINDS.Service)) {
       const service = graph.node('Service', ns, o.metadata.name);
       for (const w of workloadsByNamespace.get(ns) ?? []) {
         const labels = w.spec?.template?.metadata?.labels ?? {};
@@ -86,20 +96,17 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
         for (const peer of peers) graph.edge(peerNode(graph, environment, peer, ns), workload, 'admitted');
       }
     }
-    if (['Deployment', 'StatefulSet', 'Job'].includes(o.kind)) {
+    if (PICTURED_WORKLOADS.has(o)) {
       const workload = graph.node(o.kind, ns, o.metadata.name);
-      const pod = o.spec?.template?.spec ?? {};
-      for (const v of pod.volumes ?? []) {
-        if (v.persistentVolumeClaim) graph.edge(workload, graph.node('PersistentVolumeClaim', ns, v.persistentVolumeClaim.claimName));
-      }
-      // A database is used through its application Secret, `<cluster>-app` (or a copy of it).
-      const secrets = (pod.containers ?? []).flatMap((c: Obj) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name)).filter(Boolean);
-      for (const secret of secrets) {
-        const c = clusterBySecret.get(secret);
-        if (c) graph.edge(workload, graph.node('Cluster', c.metadata.namespace, c.metadata.name), o.kind === 'Job' ? 'migrates' : undefined);
+      for (const read of podReadsOf(kube)) {
+        if (sameGroupKind(read.kind, KINDS.PersistentVolumeClaim)) graph.edge(workload, graph.node('PersistentVolumeClaim', ns, read.target.name));
+        // A database is used through a Secret its Cluster writes (`<cluster>-app`, its CA...), or
+        // a copy of one in the app's namespace.
+        const writer = produced.origin(read.kind, read.target)?.source;
+        if (writer && isGroupKind(writer, KINDS.CnpgCluster)) graph.edge(workload, graph.node('Cluster', String(writer.metadata.namespace), String(writer.metadata.name)), isGroupKind(o, KINDS.Job) ? 'migrates' : undefined);
       }
     }
-    if (o.kind === 'Cluster') {
+    if (isGroupKind(o, KINDS.CnpgCluster)) {
       const cluster = graph.node('Cluster', ns, o.metadata.name, `${o.spec?.instances ?? 1} instance${(o.spec?.instances ?? 1) === 1 ? '' : 's'}`);
       const archives = (o.spec?.plugins ?? []).filter((p: Obj) => p.parameters?.barmanObjectName);
       for (const p of archives) {
@@ -110,7 +117,7 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
       }
       if (archives.length === 0) data.push([`CNPG Cluster ${ns}/${o.metadata.name}`, '**not backed up**']);
     }
-    if (o.kind === 'PersistentVolumeClaim') {
+    if (isGroupKind(o, KINDS.PersistentVolumeClaim)) {
       data.push([`PersistentVolumeClaim ${ns}/${o.metadata.name} (${o.spec?.resources?.requests?.storage ?? '?'}, ${o.spec?.storageClassName ?? 'default class'})`, 'not backed up by this repository: kept from pruning and deletion; back it up with the storage class or a snapshot schedule']);
     }
   }

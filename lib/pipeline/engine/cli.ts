@@ -76,6 +76,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     const result: SynthResult = synthesize({
       apps: context.apps,
       overlaysDir,
+      root: context.root,
       environments: args.env,
       appNames: args.app,
       outputDir: outDir,

@@ -8,7 +8,7 @@ import { synthesize } from '../engine/synth';
 import { readGitBase, RISK_ACCEPTED_TRAILER } from './git-base';
 import { restartNotes, type RestartNote } from './restart-notes';
 import { renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';
-import { diffManifests, parseManifestTrees, refOfChange, riskId, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
+import { diffManifests, parseManifestTrees, refOfChange, RISK_CLASS, riskId, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
 
 /**
  * Exit codes of `npm run diff`. 0, 2 and 70 mean what they mean for synth; 3 is new and
@@ -45,8 +45,12 @@ Options:
                   the base branch's review this way, so a change to the rules cannot review itself
   --help          show this help
 
+A change the API server or an operator's webhook refuses (an immutable field, a smaller volume,
+a [kube-apiserver] refusal) fails the sync: it cannot be accepted, only fixed. A change that
+loses data or availability (a removal, a rename, a namespace move) can be accepted.
+
 Exit codes: 0 no change, only safe changes, or every risk accepted (--accept, ${RISK_ACCEPTED_TRAILER}:,
-or --accept-risk), 3 a risky change not accepted, 2 bad input (overlay, construct props, unreadable
+or --accept-risk), 3 a risky change not accepted or one that fails the sync, 2 bad input (overlay, construct props, unreadable
 dist/, a --base that is not a commit), 70 internal error. An acceptance that matches no risk is
 reported as stale and does not change the exit code.`;
 
@@ -81,6 +85,7 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
         files: synthesize({
           apps: context.apps,
           overlaysDir: join(context.root, 'overlays'),
+          root: context.root,
           environments: args.env,
           appNames: args.app,
           // A narrowed run (--app) checks references against the other apps' committed output.
@@ -116,7 +121,10 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
     const acceptances: Acceptance[] = [...args.accept.map((id) => ({ id, from: '--accept' })), ...(base?.accepted.map((a) => ({ id: a.id, from: `commit ${a.commit}` })) ?? [])];
     const refused = server?.kind === 'checked' ? server.refused : [];
     const ids = [...diff.risks.map((r) => riskId(r)), ...refused.map((f) => serverRiskId(f))];
-    const accepted = new Set(acceptances.map((a) => a.id).filter((id) => ids.includes(id)));
+    // What the server or a webhook refuses fails the sync whatever a reviewer says: such a risk
+    // cannot be accepted, only fixed (RISK_CLASS).
+    const failing = [...diff.risks.filter((r) => RISK_CLASS[r.rule] === 'sync-fails').map((r) => riskId(r)), ...refused.map((f) => serverRiskId(f))];
+    const accepted = new Set(acceptances.map((a) => a.id).filter((id) => ids.includes(id) && !failing.includes(id)));
     if (diff.risks.length > 0) {
       out('');
       for (const line of renderRisks(diff.risks, paint, accepted)) out(line);
@@ -128,8 +136,15 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
     }
     if (ids.length === 0) return DIFF_EXIT.ok;
 
-    const open = ids.filter((id) => !accepted.has(id));
     const count = (n: number) => `${n} risky change${n === 1 ? '' : 's'}`;
+    if (failing.length > 0) {
+      const tried = acceptances.filter((a) => failing.includes(a.id));
+      err(paint.red(`error: ${failing.length === 1 ? '1 change fails' : `${failing.length} changes fail`} the sync (exit ${DIFF_EXIT.riskNotAccepted}): the API server or an operator's webhook refuses ${failing.length === 1 ? 'it' : 'them'}, so ${failing.length === 1 ? 'it' : 'they'} cannot be accepted, only fixed`));
+      for (const id of failing) err(`    ${id}${tried.some((a) => a.id === id) ? ` (an acceptance names it: ${tried.filter((a) => a.id === id).map((a) => a.from).join(', ')}; it accepts nothing)` : ''}`);
+      err('  fix: follow each warning\'s fix: line (a new name for an object whose immutable fields change, a larger volume instead of a smaller one)');
+      return DIFF_EXIT.riskNotAccepted;
+    }
+    const open = ids.filter((id) => !accepted.has(id));
     if (open.length === 0) {
       out(paint.yellow(`${count(ids.length)} accepted by name: ${acceptances.filter((a) => accepted.has(a.id)).map((a) => `${a.id} (${a.from})`).join(', ')}.`));
       return DIFF_EXIT.ok;
@@ -191,13 +206,14 @@ export function renderRisks(risks: readonly Risk[], paint: Painter = painter(fal
   const lines = [paint.red(`warning: ${risks.length} risky change${risks.length === 1 ? '' : 's'}: a sync cannot apply ${risks.length === 1 ? 'it' : 'them'}, or ${risks.length === 1 ? 'it loses' : 'they lose'} data`)];
   for (const risk of risks) {
     const id = riskId(risk);
-    lines.push(`${paint.red('!')} ${location(risk.object)} ${describe(risk.object)} [${risk.rule}]${accepted.has(id) ? ' (accepted)' : ''}`);
+    const failing = RISK_CLASS[risk.rule] === 'sync-fails';
+    lines.push(`${paint.red('!')} ${location(risk.object)} ${describe(risk.object)} [${risk.rule}]${failing ? ' (fails the sync: fix it)' : accepted.has(id) ? ' (accepted)' : ''}`);
     lines.push(`    ${risk.message}`);
     // The other rules name their values in the message already.
     if (risk.rule === 'immutable-field') for (const field of risk.fields) lines.push(`      ${formatField(field)}`);
     lines.push(`    fix: ${risk.hint}`);
     lines.push(`    see: ${risk.source}`);
-    lines.push(`    id: ${id}`);
+    if (!failing) lines.push(`    id: ${id}`);
   }
   return lines;
 }

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
+import { apiGroupOf, dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../engine/output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
@@ -48,6 +48,26 @@ export type ObjectChange =
 
 /** The kinds of risk a change can carry; see docs/reviewing-changes.md. */
 export type RiskRule = 'immutable-field' | 'volume-shrink' | 'stateful-removal' | 'likely-rename' | 'namespace-move';
+
+/**
+ * The two classes of risk. `sync-fails`: the API server or an operator's webhook will refuse the
+ * change, so the sync fails whatever a reviewer says; it cannot be accepted, only fixed.
+ * `data-or-availability`: the sync succeeds and loses data or availability (a removal, a rename, a
+ * move); a reviewer who has handled the consequences may accept it.
+ */
+export type RiskClass = 'sync-fails' | 'data-or-availability';
+
+/** The class of each risk rule (docs/reviewing-changes.md). */
+export const RISK_CLASS: Readonly<Record<RiskRule, RiskClass>> = {
+  // The API server refuses updates of immutable fields ("field is immutable"), and the
+  // CloudNativePG webhook refuses its own (validateClusterChanges): the sync fails.
+  'immutable-field': 'sync-fails',
+  // ValidatePersistentVolumeClaimUpdate refuses a smaller request.
+  'volume-shrink': 'sync-fails',
+  'stateful-removal': 'data-or-availability',
+  'likely-rename': 'data-or-availability',
+  'namespace-move': 'data-or-availability',
+};
 
 /** A change a sync cannot apply, or that loses data. */
 export interface Risk {
@@ -204,8 +224,7 @@ export function riskId(risk: Pick<Risk, 'rule' | 'object'>): string {
 
 /** `Kind[.group]/[namespace/]name`, as kubectl names a resource type (`Cluster.postgresql.cnpg.io`). */
 export function objectPath(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespace' | 'name'>): string {
-  const slash = ref.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  const group = apiGroupOf(ref.apiVersion);
   return `${ref.kind}${group ? `.${group}` : ''}/${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
 }
 

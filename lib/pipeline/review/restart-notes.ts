@@ -1,8 +1,8 @@
-import { containersOf, list, podTemplatesOf, record } from '../checks/objects';
-import { secretsProducedBy } from '../checks/references';
+import { podReadsOf, type PodReadUse } from '../checks/pod-reads';
+import { producedBy } from '../checks/producers';
 import type { KubeObject } from '../checks/schema-validation';
 import type { FieldChange, Manifest, ObjectChange, ObjectRef } from './manifest-diff';
-import { isGroupKind, KINDS, ROLLING_KINDS } from '../../core/kinds';
+import { KINDS, ROLLING_KINDS, sameGroupKind } from '../../core/kinds';
 
 // A Deployment rolls its pods only when its pod template changes
 // (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#updating-a-deployment:
@@ -48,12 +48,15 @@ export interface RestartNote {
   readonly command: string;
 }
 
-/** Workloads that keep pods running and roll them on a template change; a Job's or CronJob's next pods read the new content anyway. */
-
 interface Source {
   readonly reads: RestartNote['reads'];
   readonly content: readonly string[];
   readonly writtenBy?: string;
+}
+
+/** The uses of a Secret or ConfigMap whose changes running pods do not see or do not re-read (an image pull secret is read at the next pull). */
+function isReadBy(use: PodReadUse): use is ReadBy {
+  return use === 'environment variables' || use === 'mounted files';
 }
 
 /**
@@ -72,68 +75,56 @@ export function restartNotes(changes: readonly ObjectChange[], after: readonly M
   for (const change of changes) {
     if (change.type !== 'changed') continue;
     const manifest = manifestOf.get(change.after);
-    const source = manifest && sourceOf(kube(manifest));
-    if (!manifest || !source) continue;
-    const fields = change.fields.filter((f) => source.content.some((prefix) => under(f.path, prefix)));
-    if (fields.length === 0) continue;
-    for (const workload of workloads) {
-      if (workload.ref.environment !== manifest.ref.environment) continue;
-      const how = readsOf(kube(workload), source.reads);
-      if (how.length === 0) continue;
-      const own = changeOf.get(workload.ref);
-      // A new or moved workload starts new pods; a changed template rolls them.
-      if (own && (own.type !== 'changed' || own.fields.some((f) => under(f.path, 'spec.template')))) continue;
-      notes.push({
-        reads: source.reads,
-        source: manifest.ref,
-        fields,
-        workload: workload.ref,
-        how,
-        ...(source.writtenBy ? { writtenBy: source.writtenBy } : {}),
-        command: `kubectl rollout restart ${workload.ref.kind.toLowerCase()}/${workload.ref.name} -n ${workload.ref.namespace ?? 'default'}`,
-      });
+    if (!manifest) continue;
+    for (const source of sourcesOf(kube(manifest))) {
+      const fields = change.fields.filter((f) => source.content.some((prefix) => under(f.path, prefix)));
+      if (fields.length === 0) continue;
+      for (const workload of workloads) {
+        if (workload.ref.environment !== manifest.ref.environment) continue;
+        const how = readsOf(kube(workload), source.reads);
+        if (how.length === 0) continue;
+        const own = changeOf.get(workload.ref);
+        // A new or moved workload starts new pods; a changed template rolls them.
+        if (own && (own.type !== 'changed' || own.fields.some((f) => under(f.path, 'spec.template')))) continue;
+        notes.push({
+          reads: source.reads,
+          source: manifest.ref,
+          fields,
+          workload: workload.ref,
+          how,
+          ...(source.writtenBy ? { writtenBy: source.writtenBy } : {}),
+          command: `kubectl rollout restart ${workload.ref.kind.toLowerCase()}/${workload.ref.name} -n ${workload.ref.namespace ?? 'default'}`,
+        });
+      }
     }
   }
   return notes;
 }
 
-/** What a changed object makes pods read, and which of its fields are that content. */
-function sourceOf(object: KubeObject): Source | undefined {
-  const namespace = String(object.metadata.namespace ?? 'default');
-  const name = String(object.metadata.name);
-  if (isGroupKind(object, KINDS.ConfigMap)) return { reads: { kind: 'ConfigMap', namespace, name }, content: ['data', 'binaryData'] };
-  if (isGroupKind(object, KINDS.Secret)) return { reads: { kind: 'Secret', namespace, name }, content: ['data', 'stringData'] };
-  const writers: Record<string, string> = { SealedSecret: 'the sealed-secrets controller', ExternalSecret: 'the External Secrets Operator' };
-  if (isGroupKind(object, KINDS.SealedSecret) || isGroupKind(object, KINDS.ExternalSecret)) {
-    // The Secret's name as the reference check reads it: one implementation of who writes what.
-    const [produced] = secretsProducedBy(object);
-    if (!produced) return undefined;
-    const slash = produced[0].indexOf('/');
-    return { reads: { kind: 'Secret', namespace: produced[0].slice(0, slash) || namespace, name: produced[0].slice(slash + 1) }, content: ['spec'], writtenBy: Object.hasOwn(writers, object.kind) ? writers[object.kind] : undefined };
-  }
-  return undefined;
+/**
+ * What a changed object makes pods read, and which of its fields are that content: the Secrets
+ * and ConfigMaps it produces (producers.ts, the one model of who writes what) whose content is
+ * in dist/.
+ */
+function sourcesOf(object: KubeObject): Source[] {
+  return producedBy(object).flatMap((p): Source[] => {
+    const kind = sameGroupKind(p.kind, KINDS.Secret) ? 'Secret' : sameGroupKind(p.kind, KINDS.ConfigMap) ? 'ConfigMap' : undefined;
+    if (!kind || !p.producer.content) return [];
+    return [{
+      reads: { kind, namespace: p.key.namespace || 'default', name: p.key.name },
+      content: p.producer.content,
+      ...(p.producer.writtenBy ? { writtenBy: p.producer.writtenBy } : {}),
+    }];
+  });
 }
 
-/** How the pods of `workload` read `target` (none when they do not). */
+/** How the pods of `workload` read `target` (none when they do not): pod-reads.ts, the one walker of what a pod reads. */
 function readsOf(workload: KubeObject, target: RestartNote['reads']): ReadBy[] {
-  if (String(workload.metadata.namespace ?? 'default') !== target.namespace) return [];
-  const secret = target.kind === 'Secret';
   const how = new Set<ReadBy>();
-  for (const template of podTemplatesOf(workload)) {
-    for (const { container } of containersOf(template.spec)) {
-      for (const env of list(container.env)) {
-        const ref = record(record(env.valueFrom)[secret ? 'secretKeyRef' : 'configMapKeyRef']);
-        if (ref.name === target.name) how.add('environment variables');
-      }
-      for (const from of list(container.envFrom)) {
-        if (record(from[secret ? 'secretRef' : 'configMapRef']).name === target.name) how.add('environment variables');
-      }
-    }
-    for (const volume of list(template.spec.volumes)) {
-      const direct = secret ? record(volume.secret).secretName : record(volume.configMap).name;
-      const projected = list(record(volume.projected).sources).some((s) => record(s[secret ? 'secret' : 'configMap']).name === target.name);
-      if (direct === target.name || projected) how.add('mounted files');
-    }
+  for (const read of podReadsOf(workload)) {
+    if (!sameGroupKind(read.kind, target.kind === 'Secret' ? KINDS.Secret : KINDS.ConfigMap)) continue;
+    if ((read.target.namespace || 'default') !== target.namespace || read.target.name !== target.name) continue;
+    if (isReadBy(read.field.use)) how.add(read.field.use);
   }
   return [...how].sort();
 }

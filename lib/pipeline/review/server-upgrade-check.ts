@@ -115,16 +115,16 @@ export function renderServerOutcome(outcome: ServerCheckOutcome, display: string
   } else {
     lines.push(`kube-apiserver (real server) refused ${outcome.refused.length} object${outcome.refused.length === 1 ? '' : 's'} as an upgrade from ${display}/:`);
     for (const f of outcome.refused) {
-      lines.push(`! ${f.file} ${f.object}${f.update ? ' (update)' : ''} [kube-apiserver, HTTP ${f.status}]`);
+      // The server refuses it, so the sync fails: a refusal cannot be accepted, only fixed.
+      lines.push(`! ${f.file} ${f.object}${f.update ? ' (update)' : ''} [kube-apiserver, HTTP ${f.status}] (fails the sync: fix it)`);
       for (const line of f.message.split('\n')) lines.push(`    ${line}`);
-      lines.push(`    id: ${serverRiskId(f)}`);
     }
   }
   for (const f of outcome.baseRefused) lines.push(`  note: ${display}/ itself was refused: ${f.file} ${f.object}: ${f.message}`);
   return lines;
 }
 
-/** The id a refusal of the real server is accepted by: `kube-apiserver:<environment>/<Kind>/<namespace>/<name>`. */
+/** The id of a refusal of the real server, as the diff lists it: `kube-apiserver:<environment>/<Kind>/<namespace>/<name>`. */
 export function serverRiskId(finding: ServerFinding): string {
   return `kube-apiserver:${finding.environment}/${finding.object.replace(' ', '/')}`;
 }

@@ -92,3 +92,22 @@ describe('single writer: a ReadWriteOnce claim is written by one pod at a time, 
     expect(problemsOf(() => render(chart))).toEqual([`demo/web: ${policy.replace(/^Deployment\/gitea: /, '')}`]);
   });
 });
+
+describe('single writer, for an autoscaled workload', () => {
+  const autoscaledWriter = (maxReplicas: number) => {
+    const chart = rawChart('ReadWriteOnce', { strategy: 'Recreate' });
+    new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', {
+      metadata: { name: 'gitea' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gitea' }, minReplicas: 1, maxReplicas },
+    });
+    return render(chart);
+  };
+
+  test('a Deployment its autoscaler may scale beyond one pod is held to the autoscaler\'s maximum, not its manifest', () => {
+    expect(findings(autoscaledWriter(4))).toEqual([expect.stringMatching(/^Deployment\/gitea: volume "data" mounts ReadWriteOnce claim gitea-data \(one node at a time\) with 4 replicas/)]);
+  });
+
+  test('an autoscaler capped at one pod passes', () => {
+    expect(findings(autoscaledWriter(1))).toEqual([]);
+  });
+});

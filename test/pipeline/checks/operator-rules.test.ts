@@ -46,7 +46,7 @@ describe('the operators\' rules hold on raw objects', () => {
       spec: { ingressClassName: 'tailscale', defaultBackend: { service: { name: 'api', port: { name: 'http' } } }, tls: [{ hosts: ['api'] }] },
     });
     const construct = testChart();
-    new TailscaleFunnel(construct, 'funnel', { backend: ServiceRef.fromName('api', { namespace: 'demo' }), port: 'http', hostname: 'api', tags: ['k8s'] });
+    new TailscaleFunnel(construct, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo' }), port: 'http', hostname: 'api', tags: ['k8s'] });
     expectSameRefusal(raw, construct, 'tailscale-ingress', /^tag "k8s" is not a Tailscale tag/);
   });
 
@@ -79,7 +79,7 @@ describe('the operators\' rules hold on raw objects', () => {
     const gateway = new Gateway(construct, 'gw', { name: 'shop', hostnames: ['shop.example.org'] });
     new HttpRoute(construct, 'route', {
       name: 'shop', gateway, hostnames: ['shop.example.org'],
-      rules: [{ matches: [{ path: { value: '/a//b' } }], backends: [{ service: ServiceRef.fromName('api', { namespace: 'shop' }), port: 3000 }] }],
+      rules: [{ matches: [{ path: { value: '/a//b' } }], backends: [{ service: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'shop' }), port: 3000 }] }],
     });
     expectSameRefusal(raw, construct, 'gateway-api', /^rules\[0\]\.matches\[0\]\.path "\/a\/\/b" must not contain "\/\/"/);
   });
@@ -134,7 +134,7 @@ describe('one tailnet device name per environment, however the Ingress was built
     const funnelApp = defineApp({
       name: 'api', description: 'a funnel', values: Type.Object({}),
       build(chart) {
-        new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('api', { namespace: 'shared' }), port: 'http', hostname: 'api' });
+        new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'shared' }), port: 'http', hostname: 'api' });
       },
     });
     const rawApp = defineApp({

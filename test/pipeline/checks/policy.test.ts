@@ -83,7 +83,7 @@ function databaseWatch(chart: AppChart, name: string): void {
   new PodMonitor(chart, `${name}-metrics`, { metadata: { name: `${name}-metrics` }, spec: { selector: { matchLabels: { 'cnpg.io/cluster': name } }, podMetricsEndpoints: [{ port: 'metrics' }] } });
   new PrometheusRule(chart, `${name}-alerts`, {
     metadata: { name: `${name}-alerts` },
-    spec: { groups: [{ name: `${name}.rules`, rules: [{ alert: 'CnpgWalArchivingFailing', expr: PrometheusRuleSpecGroupsRulesExpr.fromString(`max(cnpg_pg_stat_archiver_last_failed_time{pod=~"${name}-[0-9]+"}) > 0`), for: '5m' }] }] },
+    spec: { groups: [{ name: `${name}.rules`, rules: [{ alert: 'CnpgWalArchivingFailing', expr: PrometheusRuleSpecGroupsRulesExpr.fromString(`max(cnpg_pg_stat_archiver_last_failed_time{pod=~"${name}-[0-9]+"}) > 0`), for: '5m', labels: { cnpg_cluster: name } }] }] },
   });
 }
 

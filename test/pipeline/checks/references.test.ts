@@ -75,8 +75,48 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     new Cluster(chart, 'db', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' }, imageName: 'x:17' } as never });
     const problems = messages(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0' } }), [{ app: { name: 'demo' }, objects: render(chart) }]));
     expect(problems).toEqual([
-      expect.stringMatching(/env\[A\].*reads key "url" of Secret demo\/db-app, which Cluster demo\/db writes without that key/),
+      expect.stringMatching(/spec\.template\.spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef .*reads key "url" of Secret demo\/db-app, which Cluster demo\/db writes without that key/),
       expect.stringMatching(/envFrom.*reads Secret demo\/missing, which nothing in environment test-sandbox writes/),
+    ]);
+  });
+
+  test('a Secret read through a projected volume or as an image pull secret is held to the same check as one read through a plain volume', () => {
+    const deployment = (volumes: unknown[], imagePullSecrets: unknown[] = []) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { imagePullSecrets, containers: [{ name: 'web', image: 'example/web:1' }], volumes } } },
+    });
+    const projected = { name: 'bundle', projected: { sources: [{ serviceAccountToken: { path: 'token' } }, { secret: { name: 'bundle' } }] } };
+    const check = (objects: unknown[]) => messages(checkReferences(environment(), [{ app: { name: 'demo' }, objects: objects as never }]));
+    expect(check([deployment([projected])])).toEqual([
+      'Deployment demo/web spec.template.spec.volumes[0].projected.sources[1].secret (app demo, environment test-sandbox): reads Secret demo/bundle, which nothing in environment test-sandbox writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+    ]);
+    expect(check([deployment([{ name: 'bundle', secret: { secretName: 'bundle' } }])])).toEqual([
+      expect.stringContaining('spec.template.spec.volumes[0].secret (app demo, environment test-sandbox): reads Secret demo/bundle, which nothing'),
+    ]);
+    expect(check([deployment([], [{ name: 'registry' }])])).toEqual([
+      expect.stringContaining('spec.template.spec.imagePullSecrets[0] (app demo, environment test-sandbox): reads Secret demo/registry, which nothing'),
+    ]);
+    // The corrected twins: the Secret is written (here by a raw Secret), or declared as another system's.
+    const bundle = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bundle', namespace: 'demo' }, type: 'Opaque' };
+    expect(check([deployment([projected]), bundle])).toEqual([]);
+    expect(messages(checkReferences(environment({ secrets: ['demo/registry'] }), [{ app: { name: 'demo' }, objects: [deployment([], [{ name: 'registry' }])] as never }]))).toEqual([]);
+  });
+
+  test('a projected key the Secret\'s writer does not write is refused; an optional source or variable is not', () => {
+    const deployment = (secretSource: unknown, env: unknown[] = []) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example/web:1', env }], volumes: [{ name: 'b', projected: { sources: [{ secret: secretSource }] } }] } } },
+    });
+    const sealed = { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'creds', namespace: 'demo' }, spec: { encryptedData: { token: 'AgA' } } };
+    const check = (objects: unknown[]) => messages(checkReferences(environment({ operators: { 'sealed-secrets': '0.36.0' } }), [{ app: { name: 'demo' }, objects: objects as never }]));
+    expect(check([deployment({ name: 'creds', items: [{ key: 'password', path: 'p' }] }), sealed])).toEqual([
+      expect.stringContaining('spec.template.spec.volumes[0].projected.sources[0].secret.items[0] (app demo, environment test-sandbox): reads key "password" of Secret demo/creds, which SealedSecret demo/creds writes without that key'),
+    ]);
+    expect(check([deployment({ name: 'creds', items: [{ key: 'token', path: 't' }] }), sealed])).toEqual([]);
+    // optional: true on the source or the variable: the pod starts without it (core/v1 SecretProjection, SecretKeySelector).
+    expect(check([deployment({ name: 'absent', optional: true }, [{ name: 'A', valueFrom: { secretKeyRef: { name: 'absent', key: 'a', optional: true } } }]), sealed])).toEqual([]);
+    expect(check([deployment({ name: 'creds' }, [{ name: 'A', valueFrom: { secretKeyRef: { name: 'absent', key: 'a' } } }]), sealed])).toEqual([
+      expect.stringContaining('spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef (app demo, environment test-sandbox): reads Secret demo/absent, which nothing'),
     ]);
   });
 

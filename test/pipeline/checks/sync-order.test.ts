@@ -28,3 +28,33 @@ describe('sync order holds on hand-written waves', () => {
     ]);
   });
 });
+
+describe('sync order sees every field a pod reads', () => {
+  // Raw objects: the rule reads the rendered output, however it was built.
+  const reader = (wave: string | undefined, pod: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'demo', ...(wave ? { annotations: { 'argocd.argoproj.io/sync-wave': wave } } : {}) },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }], ...pod } } },
+  });
+  const sealed = { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'bundle', namespace: 'demo' }, spec: { encryptedData: { token: CIPHERTEXT } } };
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ca', namespace: 'demo' }, data: { 'ca.crt': 'x' } };
+  const elsewhere = { ...configMap, metadata: { name: 'ca', namespace: 'other' } };
+  const projected = { volumes: [{ name: 'b', projected: { sources: [{ serviceAccountToken: { path: 't' } }, { secret: { name: 'bundle' } }, { configMap: { name: 'ca' } }] } }] };
+  const objects = (...o: unknown[]) => o as ReturnType<typeof render>;
+
+  test('a Secret and a ConfigMap read through a projected volume must come first', () => {
+    expect(findings(objects(reader('-5', projected), sealed, configMap))).toEqual([
+      'Deployment web: it is in sync wave -5, not after SealedSecret bundle (wave -3), which it reads: ArgoCD would start its pods before that exists',
+      'Deployment web: it is in sync wave -5, not after ConfigMap ca (wave -3), which it reads: ArgoCD would start its pods before that exists',
+    ]);
+    expect(findings(objects(reader(undefined, projected), sealed, configMap))).toEqual([]);
+  });
+
+  test('a ConfigMap read through envFrom must come first; one of that name in another namespace is not what it reads', () => {
+    const envFrom = { containers: [{ name: 'web', image: 'web:1', envFrom: [{ configMapRef: { name: 'ca' } }] }] };
+    expect(findings(objects(reader('-5', envFrom), configMap))).toEqual([
+      'Deployment web: it is in sync wave -5, not after ConfigMap ca (wave -3), which it reads: ArgoCD would start its pods before that exists',
+    ]);
+    expect(findings(objects(reader('-5', envFrom), elsewhere))).toEqual([]);
+  });
+});

@@ -50,7 +50,7 @@ describe('the policy in the synth pipeline', () => {
 
   test('a violation in an app\'s raw objects stops synth, naming construct path, rule and overlay', () => {
     expect(problemsOf('namespace: raw\nescalate: true\n')).toEqual([
-      'raw/web (Deployment raw/web): [rule pss-restricted] container "web" allows privilege escalation\n'
+      'raw/web (Deployment raw/web): [rule pss-restricted] container "web" allows privilege escalation (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)\n'
       + '  fix: set allowPrivilegeEscalation: false in the securityContext of container "web"; or, if it must stay, '
       + 'add { rule: pss-restricted, kind: Deployment, name: web, namespace: raw, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
     ]);
@@ -64,7 +64,7 @@ describe('the policy in the synth pipeline', () => {
 
   test('a stale exception is an error pointing at its overlay line', () => {
     expect(problemsOf(`namespace: raw\nescalate: false\npolicyExceptions:\n  - rule: pss-restricted\n    kind: Deployment\n    name: web\n    namespace: raw\n    reason: ${REASON}\n`)).toEqual([
-      'overlays/cfp-sandbox/raw.yaml:4:5 policyExceptions.0: excepts Deployment raw/web from rule pss-restricted, but it does not break that rule\n'
+      'overlays/cfp-sandbox/raw.yaml:4:5 policyExceptions.0: excepts Deployment raw/web from rule pss-restricted, but it does not break that rule (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)\n'
       + '  fix: remove the stale entry: the exception is no longer needed',
     ]);
   });

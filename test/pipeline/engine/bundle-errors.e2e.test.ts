@@ -27,6 +27,22 @@ export const broken = defineApp({
 });
 `;
 
+const REFUSED_APP = `import { Type } from '@sinclair/typebox';
+import { Construct } from 'constructs';
+import { defineApp } from '../lib/core/app';
+
+/** An app one of whose constructs refuses its props when the chart is validated. */
+export const refused = defineApp({
+  name: 'refused',
+  description: 'an app with a construct that refuses its props',
+  values: Type.Object({}),
+  build(chart) {
+    const checked = new Construct(chart, 'Checked'); // CREATED HERE
+    checked.node.addValidation({ validate: () => ['Checked refuses its props'] });
+  },
+});
+`;
+
 describe('errors of the bundled CLI', () => {
   let root: string;
   beforeAll(() => {
@@ -39,8 +55,9 @@ describe('errors of the bundled CLI', () => {
       symlinkSync(join(ROOT, 'node_modules', entry), join(root, 'node_modules', entry));
     }
     writeFileSync(join(root, 'apps', 'broken.ts'), BROKEN_APP);
+    writeFileSync(join(root, 'apps', 'refused.ts'), REFUSED_APP);
     const index = readFileSync(join(root, 'apps', 'index.ts'), 'utf8');
-    writeFileSync(join(root, 'apps', 'index.ts'), index.replace("import { stateHub } from '../cli/state-hub';", "import { stateHub } from '../cli/state-hub';\nimport { broken } from '../cli/broken';").replace('stateHub] as readonly', 'stateHub, broken] as readonly'));
+    writeFileSync(join(root, 'apps', 'index.ts'), index.replace("import { stateHub } from './state-hub';", "import { stateHub } from './state-hub';\nimport { broken } from './broken';\nimport { refused } from './refused';").replace('stateHub] as readonly', 'stateHub, broken, refused] as readonly'));
     writeFileSync(join(root, 'overlays', 'cfp-sandbox', 'broken.yaml'), 'namespace: broken\n');
     const built = spawnSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: root, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
@@ -53,13 +70,28 @@ describe('errors of the bundled CLI', () => {
     const line = BROKEN_APP.split('\n').findIndex((l) => l.includes('THROWS HERE')) + 1;
     const result = synth('--env', 'cfp-sandbox');
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^apps/broken\\.ts:${line}:\\d+: app broken threw TypeError: Cannot read properties of undefined \\(reading 'port'\\) while building for environment cfp-sandbox \\(values from overlays/cfp-sandbox/broken\\.yaml\\)$`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`^apps/broken\\.ts:${line}:\\d+: app broken threw TypeError: Cannot read properties of undefined \\(reading 'port'\\) \\(app broken, environment cfp-sandbox, values from overlays/cfp-sandbox/broken\\.yaml\\)$`, 'm'));
     expect(result.stderr).not.toMatch(/bundle\.js/);
     expect(result.stderr).not.toMatch(/internal error/);
   });
 
-  test('--target terraform without cdktf: exit 2 with the install command', () => {
+  test('a construct that refuses its props at validation names the line of apps/refused.ts that created it, once for both environments', () => {
     rmSync(join(root, 'overlays', 'cfp-sandbox', 'broken.yaml'));
+    for (const env of ['cfp-sandbox', 'cfp-staging']) writeFileSync(join(root, 'overlays', env, 'refused.yaml'), 'namespace: refused\n');
+    try {
+      const line = REFUSED_APP.split('\n').findIndex((l) => l.includes('CREATED HERE')) + 1;
+      const result = synth('--env', 'cfp-sandbox,cfp-staging');
+      expect(result.status).toBe(2);
+      const lines = result.stderr.split('\n').filter((l) => l.includes('Checked refuses its props'));
+      expect(lines).toEqual([
+        `apps/refused.ts:${line}:21 refused/Checked: Checked refuses its props (app refused, environments cfp-sandbox, cfp-staging, values from overlays/cfp-sandbox/refused.yaml, overlays/cfp-staging/refused.yaml)`,
+      ]);
+    } finally {
+      for (const env of ['cfp-sandbox', 'cfp-staging']) rmSync(join(root, 'overlays', env, 'refused.yaml'));
+    }
+  });
+
+  test('--target terraform without cdktf: exit 2 with the install command', () => {
     const result = synth('--target', 'terraform', '--env', 'pal-e-prod');
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^--target terraform: needs the package cdktf, which is not installed in this project$/m);

@@ -101,7 +101,10 @@ describe('misuse of overlays/ and dist/', () => {
     expect(result.code).toBe(EXIT.ok);
     expect(lstatSync(dist).isSymbolicLink()).toBe(true);
     expect(readlinkSync(dist)).toBe('shared/checkout/dist');
-    expect(readFileSync(join(shared, 'dist', 'cfp-sandbox', 'codeforphilly', 'kustomization.yaml'), 'utf8')).toBeDefined();
+    // The kustomization behind the link is this run's: it lists the renamed Namespace's file, not the old one.
+    const kustomization = readFileSync(join(shared, 'dist', 'cfp-sandbox', 'codeforphilly', 'kustomization.yaml'), 'utf8');
+    expect(kustomization).toMatch(/^ {2}- namespace-cfp-relinked\.yaml$/m);
+    expect(kustomization).not.toMatch(/namespace-codeforphilly-sandbox\.yaml/);
     expect([...readTree(join(shared, 'dist'))].some(([path, content]) => path.startsWith('cfp-sandbox/codeforphilly/') && content.includes('namespace: cfp-relinked'))).toBe(true);
     expect(readdirSync(shared)).toEqual(['dist']);
     expect(readdirSync(root).filter((f) => f.startsWith('.dist'))).toEqual([]);
@@ -238,21 +241,21 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
     withFault('two-named-alike');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^faulty\/second: ConfigMap "settings" in namespace faulty is also rendered by faulty\/first: two objects with one name \(app faulty, environment cfp-sandbox, values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+ faulty\/second: ConfigMap "settings" in namespace faulty is also rendered by faulty\/first: two objects with one name \(app faulty, environment cfp-sandbox, values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
   });
 
   test('an object with no name: its construct path', () => {
     withFault('unnamed');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^faulty\/nameless: ConfigMap has no metadata\.name; every object needs an explicit name \(app faulty, environment cfp-sandbox, values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+ faulty\/nameless: ConfigMap has no metadata\.name; every object needs an explicit name \(app faulty, environment cfp-sandbox, values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
   });
 
   test('a TypeError in build(): the app, the environment and the file it was thrown in, no stack', () => {
     withFault('type-error');
     const result = run(root, ['--env', 'cfp-sandbox'], apps);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) while building for environment cfp-sandbox \(values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
+    expect(result.stderr).toMatch(/^test\/pipeline\/engine\/misuse\.e2e\.test\.ts:\d+:\d+: app faulty threw TypeError: Cannot read properties of undefined \(reading 'port'\) \(app faulty, environment cfp-sandbox, values from overlays\/cfp-sandbox\/faulty\.yaml\)$/m);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 

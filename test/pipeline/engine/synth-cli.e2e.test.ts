@@ -17,7 +17,7 @@ const echo = defineApp({
   description: 'test app',
   values: Type.Object({ hostname: dnsLabel() }, { additionalProperties: false }),
   build(chart, values) {
-    new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromName('echo', { namespace: values.namespace }), port: 80, hostname: values.hostname });
+    new TailscaleFunnel(chart, 'funnel', { backend: ServiceRef.fromServiceAttributes({ name: 'echo', namespace: values.namespace }), port: 80, hostname: values.hostname });
   },
 });
 const apps = [...repoApps, echo] as readonly AppDefinition[];
@@ -83,7 +83,7 @@ describe('npm run synth', () => {
     writeFileSync(join(root, 'overlays/pal-e-prod/pal-e-docs-api.yaml'), 'namespace: pal-e-docs\nbackend: {service: pal-e-docs, port: 443}\nhostname: pal-e-docs-api\nfunnel: true\n');
     const result = run(root);
     expect(result.code).toBe(EXIT.badInput);
-    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/pal-e-docs-api\.yaml:2:38 backend\.port: backend port 443 .* \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\) \(refused by pal-e-docs-api\/api-funnel\)$/m);
+    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/pal-e-docs-api\.yaml:2:38 backend\.port: backend port 443 .* \(refused by pal-e-docs-api\/api-funnel\) \(app pal-e-docs-api, environment pal-e-prod, values from overlays\/pal-e-prod\/pal-e-docs-api.yaml\)$/m);
   });
 
   test('an overlay file for an app that does not exist is an error', () => {
@@ -122,9 +122,21 @@ describe('npm run synth', () => {
     expect(result.stderr).toMatch(/pal-e-docs-api\/api-funnel: tailnet hostname "pal-e-docs-api" is already taken in environment pal-e-prod by echo\/funnel \(app echo\); app pal-e-docs-api claims it too/);
   });
 
-  test('an environment directory without environment.yaml is an error', () => {
+  test('an environment directory without environment.yaml is an error naming the directory, and dist/ is unchanged', () => {
+    const before = readTree(join(root, 'dist'));
+    unlinkSync(join(root, 'overlays/pal-e-prod/environment.yaml'));
+    const result = run(root);
+    expect(result.code).toBe(EXIT.badInput);
+    expect(result.stderr).toMatch(/^overlays\/pal-e-prod\/: has no environment.yaml$/m);
+    expect(result.stderr).toMatch(/fix: every environment directory needs the cluster facts in environment.yaml/);
+    expect(readTree(join(root, 'dist'))).toEqual(before);
+  });
+
+  test('an environment.yaml without stage is an error at its file, line and key', () => {
     writeFileSync(join(root, 'overlays/pal-e-prod/environment.yaml'), 'cluster: pal-e\n');
-    expect(run(root).stderr).toMatch(/overlays\/pal-e-prod\/environment.yaml:1:1 stage: is required but missing/);
+    const result = run(root);
+    expect(result.code).toBe(EXIT.badInput);
+    expect(result.stderr).toMatch(/overlays\/pal-e-prod\/environment.yaml:1:1 stage: is required but missing/);
   });
 
   test('--help prints usage; unknown options are bad input', () => {

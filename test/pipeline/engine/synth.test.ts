@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
 import { defineApp, type AppDefinition } from '../../../lib/core/app';
 import { synthesize } from '../../../lib/pipeline/engine/synth';
 import { problemsOf, restrictedDeployment, ROOT } from '../../helpers';
@@ -15,7 +16,7 @@ import { problemsOf, restrictedDeployment, ROOT } from '../../helpers';
 const faulty = (name: string): AppDefinition => defineApp({
   name,
   description: 'test app whose overlay chooses its fault',
-  values: Type.Object({ fault: Type.Union(['none', 'construct', 'schema', 'policy', 'bug-in-render', 'bug-in-build'].map((f) => Type.Literal(f))) }, { additionalProperties: false }),
+  values: Type.Object({ fault: Type.Union(['none', 'construct', 'schema', 'policy', 'bug-in-render', 'bug-in-build', 'late-validation'].map((f) => Type.Literal(f))) }, { additionalProperties: false }),
   build(chart, values) {
     restrictedDeployment(chart, name, { escalate: values.fault === 'schema' || values.fault === 'policy' });
     if (values.fault === 'schema') new ApiObject(chart, 'odd', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-odd` }, spec: { replicas: 1 } });
@@ -23,6 +24,10 @@ const faulty = (name: string): AppDefinition => defineApp({
     // Two objects one file would hold: a bug renderAppFiles finds.
     if (values.fault === 'bug-in-render') for (const id of ['one', 'two']) new ApiObject(chart, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-twice` } });
     if (values.fault === 'bug-in-build') throw new Error(`${name}: a bug in build()`);
+    if (values.fault === 'late-validation') {
+      const checked = new Construct(chart, 'checked');
+      checked.node.addValidation({ validate: () => ['checked refuses its props'] });
+    }
   },
 });
 
@@ -57,8 +62,8 @@ describe('synthesize', () => {
         'c/web (Deployment c/c)',
         'd',
       ]);
-      expect(problems[0]).toBe('a/web (Deployment a/a): [rule pss-restricted] container "web" allows privilege escalation');
-      expect(problems[1]).toBe('b/odd (ConfigMap b/b-odd) spec: is not a field of this kind in the pinned upstream schema; the API server would drop or reject it');
+      expect(problems[0]).toBe('a/web (Deployment a/a): [rule pss-restricted] container "web" allows privilege escalation (app a, environment cfp-sandbox, values from overlays/cfp-sandbox/a.yaml)');
+      expect(problems[1]).toBe('b/odd (ConfigMap b/b-odd) spec: is not a field of this kind in the pinned upstream schema; the API server would drop or reject it (app b, environment cfp-sandbox, values from overlays/cfp-sandbox/b.yaml)');
     } finally {
       rmSync(join(overlays, 'cfp-sandbox', 'nope.yaml'));
     }
@@ -69,8 +74,19 @@ describe('synthesize', () => {
     write('cfp-staging', { a: 'none', b: 'none', c: 'none', d: 'none' });
     const problems = problemsOf(() => synthesize({ apps, overlaysDir: overlays }));
     expect(problems).toEqual([
-      expect.stringMatching(/^a\/two: ConfigMap "a-twice" in namespace a is also rendered by a\/one: two objects with one name/),
-      expect.stringMatching(/app b threw Error: b: a bug in build\(\) while building for environment cfp-sandbox/),
+      // Where the second object was created in the app's code, then its construct path.
+      expect.stringMatching(/^test\/pipeline\/engine\/synth\.test\.ts:\d+:\d+ a\/two: ConfigMap "a-twice" in namespace a is also rendered by a\/one: two objects with one name/),
+      expect.stringMatching(/^test\/pipeline\/engine\/synth\.test\.ts:\d+:\d+: app b threw Error: b: a bug in build\(\) \(app b, environment cfp-sandbox, values from overlays\/cfp-sandbox\/b\.yaml\)$/),
     ]);
+  });
+
+  test('one mistake in several environments is reported once, naming them all; a construct error names the line that created the construct', () => {
+    write('cfp-sandbox', { a: 'none', b: 'none', c: 'none', d: 'late-validation' });
+    write('cfp-staging', { a: 'none', b: 'none', c: 'none', d: 'late-validation' });
+    const problems = problemsOf(() => synthesize({ apps, overlaysDir: overlays }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^test\/pipeline\/engine\/synth\.test\.ts:\d+:\d+ d\/checked: checked refuses its props \(app d, environments cfp-sandbox, cfp-staging, values from overlays\/cfp-sandbox\/d\.yaml, overlays\/cfp-staging\/d\.yaml\)$/),
+    ]);
+    // (The exact line, through the CLI's bundle and its source map: bundle-errors.e2e.test.ts.)
   });
 });

@@ -57,7 +57,8 @@ describe('the CI workflow template', () => {
 });
 
 describe('the review step in a scratch repository', () => {
-  const PVC = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
+  const PVC = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-old';
+  const SHRINK = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
   let workspace: string;
   /** The pull request's checkout (change/), a git repository. */
   let root: string;
@@ -70,8 +71,8 @@ describe('the review step in a scratch repository', () => {
     if (edit) {
       const file = join(root, 'overlays/cfp-sandbox/codeforphilly.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace(edit[0], edit[1]));
-      if (synth) expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
     }
+    if (synth) expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
     git('add', '-A');
     git('commit', '-q', '--allow-empty', '-m', message);
   }
@@ -110,15 +111,41 @@ describe('the review step in a scratch repository', () => {
     return join(scratchRoot({ dist: false }), 'overlays');
   }
 
+  /**
+   * The base branch's dist/ holds a claim the code no longer writes (`codeforphilly-old`): any pull
+   * request's review then reports its removal, a data risk a trailer may accept.
+   */
+  function strandClaimOnBase(): void {
+    git('checkout', '-q', 'main');
+    const dir = join(root, 'dist/cfp-sandbox/codeforphilly');
+    writeFileSync(join(dir, 'persistentvolumeclaim-codeforphilly-old.yaml'), readFileSync(join(dir, 'persistentvolumeclaim-codeforphilly-private.yaml'), 'utf8').replace('name: codeforphilly-private', 'name: codeforphilly-old'));
+    // As synth would have written it: listed in the directory's kustomization.yaml.
+    const kustomization = join(dir, 'kustomization.yaml');
+    writeFileSync(kustomization, readFileSync(kustomization, 'utf8').replace('resources:\n', 'resources:\n  - persistentvolumeclaim-codeforphilly-old.yaml\n'));
+    git('add', '-A');
+    git('commit', '-q', '--amend', '-m', 'base');
+    git('update-ref', 'refs/remotes/origin/main', 'HEAD');
+    git('checkout', '-q', '-B', 'pull-request');
+  }
+
+  test('a change that fails the sync fails the step, and no trailer accepts it', () => {
+    commit([/^ {2}data: 10Gi$/m, '  data: 8Gi'], `Smaller sandbox volume\n\nRisk-Accepted: ${SHRINK} data copied`);
+    const refused = runReviewStep();
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink] (fails the sync: fix it)');
+    expect(refused.stderr).toContain(`${SHRINK} (an acceptance names it: commit ${git('rev-parse', '--short', 'HEAD').trim()}; it accepts nothing)`);
+  }, 60_000);
+
   test('a risky change fails the step, naming the trailer that accepts it; with that trailer in a commit, it passes', () => {
-    commit([/^ {2}data: 10Gi$/m, '  data: 8Gi'], 'Smaller sandbox volume');
+    strandClaimOnBase();
+    commit(undefined, 'Drop the old claim');
     const refused = runReviewStep();
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(refused.stdout).toMatch(/^Comparing with dist\/ at [0-9a-f]{12}, the merge base of origin\/main and HEAD; 1 commit since, 0 Risk-Accepted trailers\.$/m);
-    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink]');
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-old [stateful-removal]');
     expect(refused.stderr).toContain(`    Risk-Accepted: ${PVC}`);
 
-    commit(undefined, `Accept the sandbox volume shrink\n\nThe data was copied to a new claim first.\n\nRisk-Accepted: ${PVC} data copied`);
+    commit(undefined, `Accept the removal of the old claim\n\nIts data was copied to the data claim first.\n\nRisk-Accepted: ${PVC} data copied`);
     const accepted = runReviewStep();
     expect(accepted.code).toBe(DIFF_EXIT.ok);
     const sha = git('rev-parse', '--short', 'HEAD').trim();
@@ -127,8 +154,9 @@ describe('the review step in a scratch repository', () => {
   }, 60_000);
 
   test('a trailer accepts only the risk it names: another claim\'s id leaves the step failing, reported stale', () => {
-    const other = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-private';
-    commit([/^ {2}data: 10Gi$/m, '  data: 8Gi'], `Smaller sandbox volume\n\nRisk-Accepted: ${other}`);
+    const other = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-older';
+    strandClaimOnBase();
+    commit(undefined, `Drop the old claim\n\nRisk-Accepted: ${other}`);
     const result = runReviewStep();
     expect(result.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(result.stdout).toContain(`  ${other} (commit ${git('rev-parse', '--short', 'HEAD').trim()}); did you mean ${PVC}?`);

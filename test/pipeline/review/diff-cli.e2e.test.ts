@@ -62,26 +62,55 @@ describe('npm run diff', () => {
     expect(readTree(join(root, 'dist'))).toEqual(before);
   });
 
-  test('a shrinking volume exits 3 with the warning; --accept-risk exits 0 and still warns', () => {
+  test('a shrinking volume fails the sync: exit 3, and neither --accept-risk nor its id passes it', () => {
+    const id = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
     editSandboxOverlay(root, /^ {2}data: 10Gi$/m, '  data: 8Gi');
     const refused = diff(root);
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(refused.code).toBe(3);
     expect(refused.stdout).toContain('warning: 1 risky change: a sync cannot apply it, or it loses data');
-    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink]');
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink] (fails the sync: fix it)');
     expect(refused.stdout).toContain('spec.resources.requests.storage shrinks from 10Gi to 8Gi: Kubernetes refuses to shrink a claim, so the sync fails');
+    expect(refused.stderr).toMatch(/^error: 1 change fails the sync \(exit 3\): the API server or an operator's webhook refuses it, so it cannot be accepted, only fixed/);
+    // No trailer is offered for it: there is nothing to accept.
+    expect(refused.stderr).not.toContain('Risk-Accepted:');
+
+    for (const flags of [['--accept-risk'], ['--accept', id]]) {
+      const attempt = diff(root, ...flags);
+      expect(attempt.code).toBe(DIFF_EXIT.riskNotAccepted);
+      expect(attempt.stdout).not.toContain('(accepted)');
+      expect(attempt.stderr).toContain(`    ${id}`);
+    }
+    expect(diff(root, '--accept', id).stderr).toContain(`${id} (an acceptance names it: --accept; it accepts nothing)`);
+
+    // Its corrected twin, a larger volume, is no risk at all.
+    editSandboxOverlay(root, /^ {2}data: 8Gi$/m, '  data: 12Gi');
+    expect(diff(root).code).toBe(DIFF_EXIT.ok);
+  });
+
+  /** Leaves an extra claim in the scratch dist/ that synth no longer writes: its removal loses data. */
+  function strandClaim(name: string): string {
+    const file = join(root, 'dist/cfp-sandbox/codeforphilly', `persistentvolumeclaim-${name}.yaml`);
+    writeFileSync(file, readFileSync(join(root, 'dist/cfp-sandbox/codeforphilly/persistentvolumeclaim-codeforphilly-private.yaml'), 'utf8').replace('name: codeforphilly-private', `name: ${name}`));
+    return `stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/${name}`;
+  }
+
+  test('a removal that loses data exits 3 with the warning; --accept-risk exits 0 and still warns', () => {
+    strandClaim('codeforphilly-old');
+    const refused = diff(root);
+    expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-old [stateful-removal]');
     expect(refused.stderr).toMatch(/^error: 1 risky change not acknowledged \(exit 3\)/);
 
     const accepted = diff(root, '--accept-risk');
     expect(accepted.code).toBe(DIFF_EXIT.ok);
-    expect(accepted.stdout).toContain('[volume-shrink]');
+    expect(accepted.stdout).toContain('[stateful-removal]');
     expect(accepted.stdout).toContain('1 risky change acknowledged with --accept-risk.');
     expect(accepted.stderr).toBe('');
   });
 
   test('a risk is accepted by its id alone: another object\'s id accepts nothing and is reported stale', () => {
-    const id = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
-    editSandboxOverlay(root, /^ {2}data: 10Gi$/m, '  data: 8Gi');
+    const id = strandClaim('codeforphilly-old');
     const refused = diff(root);
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(refused.stdout).toContain(`    id: ${id}`);
@@ -90,11 +119,11 @@ describe('npm run diff', () => {
 
     const accepted = diff(root, '--accept', id);
     expect(accepted.code).toBe(DIFF_EXIT.ok);
-    expect(accepted.stdout).toContain('[volume-shrink] (accepted)');
+    expect(accepted.stdout).toContain('[stateful-removal] (accepted)');
     expect(accepted.stdout).toContain(`1 risky change accepted by name: ${id} (--accept).`);
     expect(accepted.stdout).not.toContain('stale');
 
-    const other = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-private';
+    const other = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-older';
     const wrong = diff(root, '--accept', other);
     expect(wrong.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(wrong.stdout).toContain('note: 1 acceptance matches no risky change of this diff (stale, or misspelt); it accepts nothing');
@@ -198,21 +227,23 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
     expect(refused.calls).toHaveLength(1);
     expect(refused.calls[0].before).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
     expect(refused.calls[0].after).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
-    expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422]');
+    expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422] (fails the sync: fix it)');
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
   });
 
-  test('a refusal is accepted by its own id, like the static rules\' risks', () => {
+  test('a refusal fails the sync: it cannot be accepted, not even by its own id', () => {
     const id = 'kube-apiserver:cfp-sandbox/Deployment/codeforphilly-sandbox/codeforphilly';
     const outcome: ServerCheckOutcome = {
       kind: 'checked', objects: 12, baseRefused: [],
       refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'field is immutable' }],
     };
-    expect(diffWithServer(outcome).stdout).toContain(`    id: ${id}`);
-    const accepted = diffWithServer(outcome, '--accept', id);
-    expect(accepted.code).toBe(DIFF_EXIT.ok);
-    expect(accepted.stdout).toContain(`1 risky change accepted by name: ${id} (--accept).`);
+    expect(diffWithServer(outcome).stdout).toContain('[kube-apiserver, HTTP 422] (fails the sync: fix it)');
+    for (const flags of [['--accept', id], ['--accept-risk']]) {
+      const attempt = diffWithServer(outcome, ...flags);
+      expect(attempt.code).toBe(DIFF_EXIT.riskNotAccepted);
+      expect(attempt.stdout).not.toContain('accepted by name');
+    }
   });
 
   test('unavailable: says it was skipped, and the static rules decide alone', () => {

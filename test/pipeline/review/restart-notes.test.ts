@@ -93,6 +93,18 @@ describe('a changed Secret or ConfigMap whose readers will not restart', () => {
     expect(result[0].writtenBy).toBe('the External Secrets Operator');
   });
 
+  test('a changed raw Secret: noted for an init container reading it and a projected ConfigMap beside it; not for an image pull secret, read at the next pull', () => {
+    const secret = (token: string): Obj => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry', namespace: 'demo' }, stringData: { token } });
+    const puller = workload('Deployment', 'puller', { imagePullSecrets: [{ name: 'registry' }], containers: [{ name: 'web', image: 'web:1' }] });
+    const init = workload('StatefulSet', 'init', {
+      initContainers: [{ name: 'wait', image: 'wait:1', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'registry', key: 'token' } } }] }],
+      containers: [{ name: 'web', image: 'web:1' }],
+      volumes: [{ name: 'b', projected: { sources: [{ configMap: { name: 'settings' } }] } }],
+    });
+    expect(summary(notes([secret('a'), puller, init], [secret('b'), puller, init]))).toEqual(['StatefulSet/init reads Secret registry as environment variables (source Secret)']);
+    expect(summary(notes([configMap('settings', { mode: 'a' }), init], [configMap('settings', { mode: 'b' }), init]))).toEqual(['StatefulSet/init reads ConfigMap settings as mounted files (source ConfigMap)']);
+  });
+
   test('not noted: a new workload, a workload whose template changes, another namespace, a Job, a change outside the content', () => {
     const reader = (image: string, namespace?: string) => workload('Deployment', 'web', { containers: [{ name: 'web', image, envFrom: [{ configMapRef: { name: 'settings' } }] }] }, { namespace });
     const job = workload('Job', 'migrate', envFromConfigMap('settings'));

@@ -1,0 +1,92 @@
+import { inScope, KINDS, POD_TEMPLATE_KINDS, type KindScope } from '../../core/kinds';
+import { ARGOCD_SYNC_WAVE } from '../../core/argocd-sync';
+import { ObjectIndex } from './objects';
+import type { KubeObject } from './schema-validation';
+import { singleWriter } from './claims';
+import { databaseGuaranteed, databaseWatched } from './databases';
+import { imageContract } from './image-contract';
+import { imageDigestInProduction, imagePinned } from './images';
+import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
+import { noTokenAutomount, probesAndRequests, pssRestricted } from './pod-security';
+import { noSecretData, noSecretStrings } from './secrets';
+import { stableSelectors } from './selectors';
+import { databaseNamespaceGuarded, statefulProtected } from './stateful';
+import { syncOrder } from './sync-order';
+import { autoscaling, cronSchedule } from './workloads';
+import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
+import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleName } from './types';
+
+/**
+ * The registry of policy rules: every rule is a declaration (types.ts `RuleDeclaration`: name,
+ * summary, scope, sources, fix, check), written beside the code it runs, and listed here once.
+ * The registry hands each rule only the objects of its scope; docs/security.md's rule table is
+ * generated from it (`npm run docs:rules`). How to add a rule: lib/pipeline/checks/README.md.
+ */
+
+/**
+ * A rule written as one check over all of an app's objects (`PolicyRule`), as a declaration:
+ * `scope` says which objects it reports on and `fix` how to comply in general. Its check still
+ * reads every object; a finding on an object outside `scope` is dropped.
+ */
+export function fromPolicyRule(rule: PolicyRule, declared: { readonly scope: KindScope; readonly fix: string }): RuleDeclaration {
+  return {
+    name: rule.name,
+    summary: rule.summary,
+    sources: rule.sources,
+    scope: declared.scope,
+    fix: declared.fix,
+    check: (object, context) => rule.check(context.objects.all, context).filter((f) => f.object === object).map(({ message, fix }) => ({ message, fix })),
+  };
+}
+
+/** Every rule, by name, in the order of RULE_NAMES (the order of the docs). */
+export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
+  'pss-restricted': pssRestricted,
+  'no-secret-data': noSecretData,
+  'no-secret-strings': noSecretStrings,
+  'image-pinned': imagePinned,
+  'image-digest-in-production': imageDigestInProduction,
+  'probes-and-requests': probesAndRequests,
+  'no-token-automount': noTokenAutomount,
+  'stateful-protected': statefulProtected,
+  'database-namespace-guarded': databaseNamespaceGuarded,
+  'image-contract': imageContract,
+  'database-guaranteed': databaseGuaranteed,
+  'database-watched': databaseWatched,
+  'stable-selectors': stableSelectors,
+  'sync-order': fromPolicyRule(syncOrder, {
+    scope: [POD_TEMPLATE_KINDS],
+    fix: `remove the hand-written ${ARGOCD_SYNC_WAVE} annotation (the wave of a kind is derived: lib/core/argocd-sync.ts), or give the workload a wave after what it reads`,
+  }),
+  'single-writer': singleWriter,
+  'tailscale-ingress': tailscaleIngress,
+  'gateway-api': gatewayApi,
+  'cnpg-cluster': cnpgCluster,
+  'volume-claim': volumeClaim,
+  'cron-schedule': cronSchedule,
+  'autoscaling': autoscaling,
+  // The RBAC rules (rbac.ts) are written as checks over all of an app's objects.
+  'cluster-admin-role-binding': fromPolicyRule(clusterAdminRoleBinding, { scope: [KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'bind a Role (or ClusterRole) that grants only the resources and verbs needed' }),
+  'wildcard-in-rules': fromPolicyRule(wildcardInRules, { scope: [KINDS.Role, KINDS.ClusterRole], fix: 'name the verbs and resources the subject needs' }),
+  'access-to-secrets': fromPolicyRule(accessToSecrets, { scope: [KINDS.Role, KINDS.ClusterRole, KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'grant get on the Secrets needed, by name (resourceNames), or read them through an ExternalSecret' }),
+  'unauthenticated-binding': fromPolicyRule(unauthenticatedBinding, { scope: [KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'bind the ServiceAccount, user or group that needs the role' }),
+};
+
+/** The rules in the order of the docs. */
+export const RULE_LIST: readonly RuleDeclaration[] = RULE_NAMES.map((name) => RULES[name]);
+
+/** A finding with its rule. */
+export interface Violation extends Finding {
+  /** The rule it breaks. */
+  readonly rule: RuleName;
+}
+
+/**
+ * Every violation among one app's objects in one environment, exceptions not applied: each rule's
+ * check over each object of its scope, rule by rule in the order of the docs.
+ */
+export function findViolations(objects: readonly KubeObject[], context: PolicyContext, rules: readonly RuleDeclaration[] = RULE_LIST): Violation[] {
+  const ruleContext = { ...context, objects: new ObjectIndex(objects) };
+  return rules.flatMap((rule) => objects.filter((object) => inScope(object, rule.scope)).flatMap((object) => rule.check(object, ruleContext)
+    .map((problem): Violation => ({ object, message: problem.message, fix: problem.fix ?? rule.fix, rule: rule.name }))));
+}
