@@ -101,7 +101,9 @@ function matches(p: Problem, e: Expect): boolean {
   if ('anyOf' in e) return e.anyOf.some((x) => matches(p, x));
   if ('construct' in e) {
     // A construct's problem about a value from the overlay is placed at the overlay's line, with the construct after the message.
-    const constructPath = /\(refused by (\S+)\)$/.exec(p.message)?.[1] ?? p.where;
+    // The construct path follows the line of app code that made it (`apps/x.ts:1:2 x/Web`), or the
+    // overlay's line when the problem was placed there (`... (refused by x/Web) (app x, ...)`).
+    const constructPath = /\(refused by (\S+)\)/.exec(p.message)?.[1] ?? p.where.replace(/^\S+:\d+:\d+ /, '');
     const fromOverlay = e.overlay === undefined || p.message.includes(`values from overlays/${e.overlay}`);
     return e.construct.test(constructPath) && fromOverlay && e.message.test(p.message);
   }
