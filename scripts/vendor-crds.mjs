@@ -1,107 +1,78 @@
 #!/usr/bin/env node
-// Copies the pinned upstream CRDs the library uses into imports/crds/, unchanged: a one-time step
-// when an upstream version changes, not part of any other command (docs/server-check.md).
+// Copies the pinned upstream CRD releases into imports/crds/, unchanged: a one-time step when an
+// upstream version changes, not part of any other command (docs/server-check.md). Every
+// CustomResourceDefinition of each release file is vendored, not only the kinds today's apps
+// emit: a user's app may use any of them, and synth validates every vendored kind.
 //
-//   node scripts/vendor-crds.mjs --from DIR [--k8s-schema FILE]
+//   node scripts/vendor-crds.mjs --from DIR
 //   node scripts/vendor-crds.mjs --verify --from DIR
 //
-// DIR holds the upstream release files named in imports/UPSTREAM.json (e.g. cnpg-v1.30.0.yaml).
-// For each such file, every document that defines a kind listed there is written to
-// imports/crds/<file without .yaml>/<CRD name>.yaml as the exact bytes of the upstream file from
-// that document's `---` line up to the next one: byte range [offset, offset + length) of the
-// upstream file, so `tail -c +$((offset+1)) FILE | head -c length` reproduces it. The other
-// documents (kinds the library does not emit) are left out. imports/crds/VENDORED.json records,
-// per upstream file, its release and sha256, and per document the kind, offset, length and sha256.
-// The Kubernetes API schema (one JSON file) is copied whole to imports/schemas/.
+// DIR holds the upstream release files named in PINNED below (e.g. cnpg-v1.30.0.yaml). Each
+// document is written to imports/crds/<file without .yaml>/<CRD name>.yaml as the exact bytes of
+// the upstream file from its `---` line up to the next one; imports/crds/VENDORED.json records
+// them (scripts/import/vendor.mjs). Entries a user added with `npm run import -- FILE` are kept.
+// Then run `npm run import` to regenerate imports/.
 //
 // --verify re-reads DIR and checks that every recorded sha256, offset and length still holds.
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { readVendored, sha256, vendorFile, withEntry, writeVendored } from './import/vendor.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const from = option('--from');
-if (!from) {
-  console.error('usage: node scripts/vendor-crds.mjs [--verify] --from DIR-OF-UPSTREAM-CRD-FILES [--k8s-schema FILE]');
-  process.exit(2);
-}
-const crdsOut = join(root, 'imports', 'crds');
-const schemasOut = join(root, 'imports', 'schemas');
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const crdsDir = join(root, 'imports', 'crds');
 
-/** Splits a multi-document YAML file at its `---` lines, keeping each document's exact bytes. */
-export function documentRanges(bytes) {
-  const starts = [];
-  let lineStart = 0;
-  while (lineStart < bytes.length) {
-    const newline = bytes.indexOf(0x0a, lineStart);
-    const lineEnd = newline < 0 ? bytes.length : newline;
-    if (/^---[ \t\r]*$/.test(bytes.subarray(lineStart, lineEnd).toString('latin1'))) starts.push(lineStart);
-    lineStart = lineEnd + 1;
-  }
-  if (starts[0] !== 0) starts.unshift(0);
-  return starts.map((offset, i) => ({ offset, length: (starts[i + 1] ?? bytes.length) - offset }));
+/**
+ * The operator releases the project pins, with the kinds that get typed L1 classes (imports/<group>.ts,
+ * the ones the library's constructs build, at the version they emit). Every other kind of these
+ * files is validated without a class; `npm run import -- FILE` gives a user's CRDs classes too.
+ */
+export const PINNED = [
+  { file: 'cnpg-v1.30.0.yaml', upstream: 'cloudnative-pg/cloudnative-pg v1.30.0', classes: { Cluster: 'v1', ScheduledBackup: 'v1', Backup: 'v1' } },
+  { file: 'barman-cloud-v0.14.0.yaml', upstream: 'cloudnative-pg/plugin-barman-cloud v0.14.0', classes: { ObjectStore: 'v1' } },
+  { file: 'gateway-api-standard-v1.6.1.yaml', upstream: 'kubernetes-sigs/gateway-api v1.6.1 (standard channel)', classes: { Gateway: 'v1', HTTPRoute: 'v1', ReferenceGrant: 'v1' } },
+  { file: 'envoy-gateway-v1.9.0.yaml', upstream: 'envoyproxy/gateway v1.9.0', classes: { SecurityPolicy: 'v1alpha1', BackendTrafficPolicy: 'v1alpha1' } },
+  { file: 'sealed-secrets-v0.36.6.yaml', upstream: 'bitnami-labs/sealed-secrets v0.36.6', classes: { SealedSecret: 'v1alpha1' } },
+  { file: 'external-secrets-v2.9.0.yaml', upstream: 'external-secrets/external-secrets v2.9.0', classes: { ExternalSecret: 'v1', SecretStore: 'v1' } },
+  { file: 'argo-cd-v3.5.1.yaml', upstream: 'argoproj/argo-cd v3.5.1', classes: { Application: 'v1alpha1', AppProject: 'v1alpha1' } },
+  { file: 'prometheus-operator-v0.93.0.yaml', upstream: 'prometheus-operator/prometheus-operator v0.93.0', classes: { PodMonitor: 'v1', PrometheusRule: 'v1' } },
+  { file: 'cert-manager-v1.21.1.yaml', upstream: 'cert-manager/cert-manager v1.21.1 (deploy/crds)', classes: {} },
+  { file: 'tailscale-operator-v1.102.3.yaml', upstream: 'tailscale/tailscale v1.102.3 (cmd/k8s-operator/deploy/crds)', classes: {} },
+  { file: 'flux-v2.4.0.yaml', upstream: 'fluxcd/flux2 v2.4.0 (source-controller v1.4.1, kustomize-controller v1.4.0 config/crd/bases)', classes: {} },
+];
+
+const args = process.argv.slice(2);
+const from = args.includes('--from') ? args[args.indexOf('--from') + 1] : undefined;
+if (!from) {
+  console.error('usage: node scripts/vendor-crds.mjs [--verify] --from DIR-OF-UPSTREAM-CRD-FILES');
+  process.exit(2);
 }
 
 function vendor() {
-  const upstream = JSON.parse(readFileSync(join(root, 'imports', 'UPSTREAM.json'), 'utf8'));
-  const record = [];
-  rmSync(crdsOut, { recursive: true, force: true });
-  for (const entry of upstream.filter((e) => e.file.endsWith('.yaml'))) {
-    const bytes = readFileSync(join(from, entry.file));
-    const dir = entry.file.replace(/\.yaml$/, '');
-    const documents = [];
-    for (const { offset, length } of documentRanges(bytes)) {
-      const slice = bytes.subarray(offset, offset + length);
-      const crd = parse(slice.toString('utf8'));
-      if (!crd || crd.kind !== 'CustomResourceDefinition' || !(crd.spec.names.kind in entry.kinds)) continue;
-      const file = join(dir, `${crd.metadata.name}.yaml`);
-      mkdirSync(join(crdsOut, dir), { recursive: true });
-      writeFileSync(join(crdsOut, file), slice);
-      documents.push({ kind: crd.spec.names.kind, file, offset, length, sha256: sha256(slice) });
-    }
-    const missing = Object.keys(entry.kinds).filter((k) => !documents.some((d) => d.kind === k));
-    if (missing.length) throw new Error(`${entry.file}: no CustomResourceDefinition for ${missing.join(', ')}`);
-    record.push({ upstreamFile: entry.file, upstream: entry.upstream, sha256: sha256(bytes), documents });
+  let record = readVendored(crdsDir);
+  for (const pin of PINNED) {
+    record = withEntry(record, vendorFile(crdsDir, pin.file, readFileSync(join(from, pin.file)), { upstream: pin.upstream, classes: pin.classes }));
   }
-  writeFileSync(join(crdsOut, 'VENDORED.json'), `${JSON.stringify(record, null, 2)}\n`);
-
-  const schema = option('--k8s-schema') ?? join(from, '..', 'schemas', 'kubernetes-v1.28.0-definitions.json');
-  rmSync(schemasOut, { recursive: true, force: true });
-  mkdirSync(schemasOut, { recursive: true });
-  copyFileSync(schema, join(schemasOut, basename(schema)));
-  const schemaRecord = [{ upstreamFile: basename(schema), upstream: 'Kubernetes API v1.28.0 (definitions published for cdk8s import k8s@1.28.0)', sha256: sha256(readFileSync(schema)), copiedWhole: true }];
-  writeFileSync(join(schemasOut, 'VENDORED.json'), `${JSON.stringify(schemaRecord, null, 2)}\n`);
-  console.log(`imports/crds/: ${record.reduce((n, r) => n + r.documents.length, 0)} documents from ${record.length} upstream files; imports/schemas/: ${basename(schema)}`);
+  writeVendored(crdsDir, record);
+  console.log(`imports/crds/: ${record.reduce((n, r) => n + r.documents.length, 0)} CRDs from ${record.length} upstream files; now run \`npm run import\``);
 }
 
 function verify() {
   const problems = [];
-  for (const entry of JSON.parse(readFileSync(join(crdsOut, 'VENDORED.json'), 'utf8'))) {
+  for (const entry of readVendored(crdsDir).filter((e) => PINNED.some((p) => p.file === e.upstreamFile))) {
     const bytes = readFileSync(join(from, entry.upstreamFile));
     if (sha256(bytes) !== entry.sha256) problems.push(`${entry.upstreamFile}: upstream sha256 differs from the one recorded`);
     for (const doc of entry.documents) {
-      const vendored = readFileSync(join(crdsOut, doc.file));
-      const slice = bytes.subarray(doc.offset, doc.offset + doc.length);
+      const vendored = readFileSync(join(crdsDir, doc.file));
       if (sha256(vendored) !== doc.sha256) problems.push(`${doc.file}: sha256 differs from the one recorded`);
-      if (!slice.equals(vendored)) problems.push(`${doc.file}: not byte-identical to ${entry.upstreamFile} bytes ${doc.offset}..${doc.offset + doc.length}`);
+      if (!bytes.subarray(doc.offset, doc.offset + doc.length).equals(vendored)) problems.push(`${doc.file}: not byte-identical to ${entry.upstreamFile} bytes ${doc.offset}..${doc.offset + doc.length}`);
     }
-  }
-  for (const entry of JSON.parse(readFileSync(join(schemasOut, 'VENDORED.json'), 'utf8'))) {
-    if (sha256(readFileSync(join(schemasOut, entry.upstreamFile))) !== entry.sha256) problems.push(`imports/schemas/${entry.upstreamFile}: sha256 differs from the one recorded`);
   }
   if (problems.length) {
     console.error(problems.join('\n'));
     process.exit(1);
   }
-  console.log('imports/crds/ and imports/schemas/: every vendored file is byte-identical to its upstream range');
+  console.log('imports/crds/: every vendored file is byte-identical to its upstream range');
 }
 
 if (args.includes('--verify')) verify();

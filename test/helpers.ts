@@ -21,6 +21,7 @@ export function testEnvironment(overrides: Partial<EnvironmentValues> & { name?:
     cluster: 'test',
     stage: 'sandbox',
     production: false,
+    kubernetes: '1.34',
     argocd: { server: 'https://kubernetes.default.svc', repoURL: 'https://git.example.org/deployments.git' },
     storageClass: 'standard',
     gateway: { className: 'eg' },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { UserError } from './errors';
+import { KUBERNETES_MINORS, OLDEST_MINOR, VALIDATED_MINOR } from './kubernetes-releases';
 import type { PodPeer } from './network-peer';
 import { dnsLabel, dnsSubdomain, labelMap, patternRule, quantity } from './values';
 import { ownValue } from './user-keys';
@@ -111,6 +112,16 @@ export const EnvironmentSchema = Type.Object({
   cluster: dnsLabel({ description: 'the cluster this environment runs on, a DNS label such as "railiance01"' }),
   stage: dnsLabel({ description: 'the stage, a DNS label such as "sandbox", "staging" or "prod"' }),
   production: Type.Boolean({ description: 'true for production: stricter rules apply (image digests, backups, HA databases)' }),
+  /**
+   * The Kubernetes minor the cluster runs, quoted, e.g. "1.34" (`kubectl version`, Server Version
+   * without the patch): synth refuses a built-in API that release does not serve yet or no longer
+   * serves (lib/core/kubernetes-releases.ts). One of `KUBERNETES_MINORS`.
+   */
+  kubernetes: Type.Unsafe<string>({
+    type: 'string',
+    enum: [...KUBERNETES_MINORS],
+    description: `a Kubernetes minor from "${OLDEST_MINOR}" to "${VALIDATED_MINOR}", quoted: the one the cluster runs (\`kubectl version\` Server Version without the patch); synth refuses an API that release does not serve`,
+  }),
   argocd: Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
     repoURL: Type.String({ ...patternRule('^(https://|ssh://|git@)', 'must be a git URL starting with https://, ssh:// or git@'), description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),

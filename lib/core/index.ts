@@ -20,6 +20,7 @@ export { podPeerFromKplus, serviceRefFromKplus } from './cdk8s-plus';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
 export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
 export { formatProblems, UserError, type Problem } from './errors';
+export { compareMinors, INTRODUCED_APIS, KUBERNETES_MINORS, OLDEST_MINOR, REMOVED_APIS, removedApi, VALIDATED_MINOR, type RemovedApi } from './kubernetes-releases';
 export { imagePolicy, parseImage, type ImageReference } from './image';
 export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';

@@ -9,7 +9,7 @@
 export { EXIT, runCli, type CliContext } from './engine/cli';
 export { loadEnvironment, parseOverlay, readOverlay } from './engine/overlay';
 export { overlaySchema } from './engine/overlay-schema';
-export { UNVALIDATED_KINDS, validateObject, type KubeObject } from './checks/schema-validation';
+export { UNVALIDATED_KINDS, validateObject, type KubeObject, type TargetCluster } from './checks/schema-validation';
 export { renderChart, type SynthesizedApp } from './engine/render';
 export { synthesize, type SynthOptions, type SynthResult } from './engine/synth';
 export { runDiffCli } from './review/diff-cli';

@@ -69,7 +69,7 @@ describe('docs/cdk8s-plus.md', () => {
       const overlays = join(dir, 'overlays');
       mkdirSync(join(overlays, 'lab'), { recursive: true });
       writeFileSync(join(overlays, 'lab', 'environment.yaml'), [
-        'cluster: lab', 'stage: sandbox', 'production: false',
+        'cluster: lab', 'stage: sandbox', 'production: false', 'kubernetes: "1.34"',
         'argocd: { server: https://kubernetes.default.svc, repoURL: https://git.example.org/deployments.git }',
         'storageClass: block',
         'tailscale: { tailnetDomain: tail0000.ts.net }',

@@ -1,6 +1,9 @@
 import type { ErrorObject } from 'ajv';
-import { validators } from '../../../imports/validators';
+import { closest } from 'fastest-levenshtein';
+import { sources, validators } from '../../../imports/validators';
 import type { Problem } from '../../core/errors';
+import { apiGroupOf } from '../../core/kinds';
+import { compareMinors, introducedIn, REMOVED_API_GROUPS, removedApi, VALIDATED_MINOR } from '../../core/kubernetes-releases';
 
 /** A rendered Kubernetes object. */
 export interface KubeObject {
@@ -19,40 +22,99 @@ export interface KubeObject {
   readonly [key: string]: unknown;
 }
 
+/** The cluster an object is for: the Kubernetes minor it runs and the file that says so. */
+export interface TargetCluster {
+  /** e.g. "1.31" (environment.yaml `kubernetes`). */
+  readonly kubernetes: string;
+  /** The environment file, for messages. */
+  readonly file: string;
+}
+
 /**
- * Kinds that may be written without a schema, each with the reason. Empty: every kind the
- * library emits has a strict validator generated from its pinned upstream schema.
+ * Kinds that may be written without a schema, each with the reason. Empty: every kind built into
+ * the vendored Kubernetes release and every kind of a vendored CRD has a strict validator.
  */
 export const UNVALIDATED_KINDS: Readonly<Record<string, string>> = {};
 
-/** Validators already taken from their API group's module, by "apiVersion/Kind". */
+/** How a user adds the schema of a kind no vendored source serves (README, docs/first-app.md). */
+const IMPORT_COMMAND = 'npm run import -- <the operator\'s CRD manifest>.yaml --source "<owner>/<repo> <release tag>"';
+
+/** Validators already taken from their module, by "apiVersion/Kind". */
 const loaded = new Map<string, ReturnType<(typeof validators)[string]>>();
 
+/** Every validated "apiVersion/Kind", for messages about the others. */
+const KNOWN = Object.keys(validators);
+
 /**
- * Checks one object against the strict schema of its apiVersion and kind (see
- * scripts/import.mjs). `where` names the construct that made it.
+ * Checks one object against the strict schema of its apiVersion and kind (scripts/import.mjs):
+ * the schema kube-apiserver serves for a built-in kind, the vendored CRD's for the others.
+ * `where` names the construct that made it; `cluster`, when given, holds built-in kinds to the
+ * APIs its Kubernetes minor serves.
  */
-export function validateObject(object: KubeObject, where: string): Problem[] {
+export function validateObject(object: KubeObject, where: string, cluster?: TargetCluster): Problem[] {
   const key = `${object.apiVersion}/${object.kind}`;
+  const id = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
+  const at = `${where} (${id})`;
   let validate = loaded.get(key);
   if (validate === undefined) {
+    // Object.hasOwn: the key is made of the object's apiVersion and kind ("constructor" is a kind name).
     const load = Object.hasOwn(validators, key) ? validators[key] : undefined;
-    if (load) loaded.set(key, (validate = load()));
+    if (!load) return Object.hasOwn(UNVALIDATED_KINDS, key) ? [] : [unservedProblem(object, at, cluster)];
+    loaded.set(key, (validate = load()));
   }
-  if (validate && validate(object)) return [];
-  const id = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name ?? '(unnamed)'}`;
-  if (!validate) {
-    if (Object.hasOwn(UNVALIDATED_KINDS, key)) return [];
+  const since = introducedIn(key);
+  if (cluster && since && compareMinors(cluster.kubernetes, since) < 0) {
     return [{
-      where: `${where} (${id})`,
-      message: `${key} has no upstream schema, so it cannot be validated`,
-      hint: 'add the kind to scripts/import.mjs and run `npm run import`, or list it in UNVALIDATED_KINDS with a reason',
+      where: at,
+      message: `${object.apiVersion} ${object.kind} is served from Kubernetes ${since} on; the cluster runs ${cluster.kubernetes} (${cluster.file}: kubernetes)`,
+      hint: `leave the ${object.kind} out of this environment, or raise \`kubernetes\` in ${cluster.file} once the cluster is upgraded`,
     }];
   }
+  if (validate(object)) return [];
   return (validate.errors ?? []).map((error) => ({
-    where: `${where} (${id}) ${fieldPath(error)}`,
+    where: `${at} ${fieldPath(error)}`,
     message: describe(error),
   }));
+}
+
+/** Why no schema serves `object`: a removed API, a kind or version its API does not have, or an unknown API group. */
+function unservedProblem(object: KubeObject, at: string, cluster: TargetCluster | undefined): Problem {
+  const { apiVersion, kind } = object;
+  const group = apiGroupOf(apiVersion);
+  const removal = removedApi(apiVersion, kind);
+  if (removal) {
+    const stillServedBy = cluster && compareMinors(cluster.kubernetes, removal.removedIn) < 0 ? cluster.kubernetes : undefined;
+    return {
+      where: at,
+      message: stillServedBy
+        ? `${apiVersion} ${kind} is removed in Kubernetes ${removal.removedIn} (Deprecated API Migration Guide); ${stillServedBy} still serves it, but this library validates against the APIs of ${VALIDATED_MINOR} and has no schema for it`
+        : `${apiVersion} ${kind} is no longer served: Kubernetes ${removal.removedIn} removed it (Deprecated API Migration Guide)`,
+      allowed: removal.replacement,
+      hint: 'change apiVersion (and any field the new version renamed): https://kubernetes.io/docs/reference/using-api/deprecation-guide/',
+    };
+  }
+  const sameGroup = KNOWN.filter((k) => apiGroupOf(k.slice(0, k.lastIndexOf('/'))) === group);
+  if (sameGroup.length === 0 && group !== '' && !REMOVED_API_GROUPS.has(group)) {
+    return {
+      where: at,
+      message: `${apiVersion} ${kind} is neither built into Kubernetes ${VALIDATED_MINOR} nor served by a vendored CRD, so it cannot be validated`,
+      hint: `vendor the CustomResourceDefinition of ${group} ${kind} from its operator's release and regenerate imports/: ${IMPORT_COMMAND}`,
+    };
+  }
+  const vendored = sameGroup.length > 0 && sources[sameGroup[0]] !== 'kubernetes' ? sources[sameGroup[0]] : undefined;
+  const split = (k: string) => [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
+  const guess = sameGroup.length > 0 ? split(closest(`${apiVersion}/${kind}`, sameGroup)) : undefined;
+  return {
+    where: at,
+    message: vendored
+      ? `the vendored CRDs of ${group} (imports/crds/${vendored.replace(/\.ya?ml$/, '')}/) serve no ${kind} in ${apiVersion}`
+      : `Kubernetes ${VALIDATED_MINOR} serves no ${kind} in ${apiVersion}`,
+    allowed: sameGroup.length > 0 ? sameGroup.map((k) => split(k).join(' ')).join(', ') : undefined,
+    hint: [
+      guess ? `did you mean ${guess.join(' ')}?` : undefined,
+      vendored ? `for a kind or version of another release of these CRDs: ${IMPORT_COMMAND}` : undefined,
+    ].filter(Boolean).join('; ') || undefined,
+  };
 }
 
 function fieldPath(error: ErrorObject): string {

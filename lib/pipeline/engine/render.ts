@@ -6,7 +6,7 @@ import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
 import { renderAppFiles } from './output';
-import { validateObject, type KubeObject } from '../checks/schema-validation';
+import { validateObject, type KubeObject, type TargetCluster } from '../checks/schema-validation';
 import type { SynthesizedApp } from '../checks/rendered';
 
 export type { SynthesizedApp };
@@ -24,7 +24,7 @@ export type { SynthesizedApp };
  */
 export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
   const { objects, wheres } = renderObjects(chart, suffix);
-  const problems = schemaProblems(objects, wheres);
+  const problems = schemaProblems(objects, wheres, chart.environment);
   if (problems.length > 0) throw new UserError(problems);
   return objects;
 }
@@ -74,9 +74,12 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
   return { objects, wheres };
 }
 
-/** Every object's problems against its upstream schema, in order; `wheres[i]` made `objects[i]`. */
-function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[]): Problem[] {
-  return objects.flatMap((object, i) => validateObject(object, wheres[i]));
+/**
+ * Every object's problems against its upstream schema and the APIs the environment's Kubernetes
+ * minor serves, in order; `wheres[i]` made `objects[i]`.
+ */
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[], cluster: TargetCluster): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i], cluster));
 }
 
 /**
@@ -98,7 +101,7 @@ export function renderChecked(
   } catch (error) {
     policyError = error;
   }
-  const problems = schemaProblems(objects, wheres);
+  const problems = schemaProblems(objects, wheres, chart.environment);
   if (problems.length > 0) throw new UserError(problems);
   if (!checked) throw policyError;
   return { objects: checked, files: renderAppFiles(checked, header) };

@@ -51,7 +51,7 @@ describe('the reference check on a run narrowed by --app', () => {
     root = mkdtempSync(join(tmpdir(), 'narrowed-'));
     overlays = join(root, 'overlays');
     write('overlays/lab/environment.yaml', [
-      'cluster: lab', 'stage: sandbox', 'production: false',
+      'cluster: lab', 'stage: sandbox', 'production: false', 'kubernetes: "1.34"',
       'argocd: { server: https://kubernetes.default.svc, repoURL: https://git.example.org/deployments.git }',
       'storageClass: block',
       'existing: { storageClasses: { block: { accessModes: [ReadWriteOnce] } } }', '',

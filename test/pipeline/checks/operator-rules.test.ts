@@ -150,7 +150,7 @@ describe('one tailnet device name per environment, however the Ingress was built
     try {
       mkdirSync(join(root, 'lab'));
       writeFileSync(join(root, 'lab', 'environment.yaml'), [
-        'cluster: lab', 'stage: sandbox', 'production: false',
+        'cluster: lab', 'stage: sandbox', 'production: false', 'kubernetes: "1.34"',
         'argocd: { server: https://kubernetes.default.svc, repoURL: https://git.example.org/deployments.git }',
         'storageClass: block', 'tailscale: { tailnetDomain: tail0000.ts.net }',
         'existing: { namespaces: [shared], services: [shared/api], operators: { tailscale: "1.102.3" } }', '',

@@ -85,13 +85,26 @@ describe('overlay files', () => {
   });
 
   test('the environment schema rejects unknown keys too', () => {
-    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorgeClass: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
-    expect(problems).toEqual([expect.stringMatching(/^overlays\/c-s\/environment.yaml:5:1 storgeClass: unknown key "storgeClass" .*did you mean "storageClass"/)]);
+    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nkubernetes: "1.34"\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorgeClass: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
+    expect(problems).toEqual([expect.stringMatching(/^overlays\/c-s\/environment.yaml:6:1 storgeClass: unknown key "storgeClass" .*did you mean "storageClass"/)]);
   });
 
   test('a key written as Kubernetes names it suggests the overlay\'s own (storageClassName -> storageClass)', () => {
-    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorageClassName: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
+    const problems = problemsOf(() => parseOverlay('cluster: c\nstage: s\nproduction: false\nkubernetes: "1.34"\nargocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\nstorageClassName: fast\n', 'overlays/c-s/environment.yaml', EnvironmentSchema));
     expect(problems).toEqual([expect.stringMatching(/storageClassName: unknown key "storageClassName" .*did you mean "storageClass"/)]);
+  });
+
+  const environment = (kubernetes: string) => `cluster: c\nstage: s\nproduction: false\n${kubernetes}argocd: {server: "https://x", repoURL: "https://git.example.org/d.git"}\n`;
+
+  test('an environment must say which Kubernetes minor its cluster runs', () => {
+    expect(problemsOf(() => parseOverlay(environment(''), 'overlays/c-s/environment.yaml', EnvironmentSchema))).toEqual([expect.stringMatching(/kubernetes/)]);
+  });
+
+  test('the Kubernetes minor is one the library knows the APIs of, written as a string', () => {
+    const tooOld = problemsOf(() => parseOverlay(environment('kubernetes: "1.27"\n'), 'overlays/c-s/environment.yaml', EnvironmentSchema));
+    expect(tooOld).toEqual([expect.stringMatching(/^overlays\/c-s\/environment.yaml:4:\d+ kubernetes: "1\.27" must be equal to one of the allowed values \[allowed: a Kubernetes minor from "1\.28" to "1\.34"/)]);
+    expect(problemsOf(() => parseOverlay(environment('kubernetes: 1.30\n'), 'overlays/c-s/environment.yaml', EnvironmentSchema))).toHaveLength(1);
+    expect(parseOverlay(environment('kubernetes: "1.31"\n'), 'overlays/c-s/environment.yaml', EnvironmentSchema).kubernetes).toBe('1.31');
   });
 });
 

@@ -1,0 +1,83 @@
+// `npm run import -- FILE`: a user's CRD file is vendored byte for byte with its source and
+// sha256, every kind of it gets classes, and a file that is not a CRD manifest is refused before
+// anything is written. (The full regeneration, cdk8s import included, takes minutes: it is run
+// by hand, docs/synth.md "imports/".) Time budget: a few seconds (one node process).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './helpers';
+
+const WIDGETS = `# the operator's release file, with a comment before the first document
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: { kind: Widget, plural: widgets }
+  scope: Namespaced
+  versions:
+    - { name: v1beta1, served: true, storage: false, schema: { openAPIV3Schema: { type: object } } }
+    - { name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names: { kind: Gadget, plural: gadgets }
+  scope: Cluster
+  versions:
+    - { name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }
+`;
+
+interface Entry { upstreamFile: string; upstream: string; sha256: string; classes: Record<string, string>; documents: { kind: string; group: string; file: string; offset: number; length: number; sha256: string }[] }
+
+describe('npm run import -- FILE', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'import-command-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('vendors each CRD of the file byte for byte, with the source and the sha256, and classes for every kind', () => {
+    const file = join(dir, 'widgets.yaml');
+    writeFileSync(file, WIDGETS);
+    const script = `import { vendorFile } from ${JSON.stringify(join(ROOT, 'scripts/import/vendor.mjs'))};
+      import { readFileSync } from 'node:fs';
+      console.log(JSON.stringify(vendorFile(${JSON.stringify(join(dir, 'crds'))}, 'widgets.yaml', readFileSync(${JSON.stringify(file)}), { upstream: 'example/widget-operator v2.1.0', classes: 'all' })));`;
+    const entry = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Entry;
+    const bytes = readFileSync(file);
+    expect(entry.upstream).toBe('example/widget-operator v2.1.0');
+    expect(entry.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    // Classes for every kind, at its storage version.
+    expect(entry.classes).toEqual({ Widget: 'v1', Gadget: 'v1' });
+    expect(entry.documents.map((d) => [d.group, d.kind, d.file])).toEqual([
+      ['example.com', 'Widget', 'widgets/widgets.example.com.yaml'],
+      ['example.com', 'Gadget', 'widgets/gadgets.example.com.yaml'],
+    ]);
+    for (const doc of entry.documents) {
+      const copy = readFileSync(join(dir, 'crds', doc.file));
+      expect(copy.equals(bytes.subarray(doc.offset, doc.offset + doc.length))).toBe(true);
+      expect(createHash('sha256').update(copy).digest('hex')).toBe(doc.sha256);
+    }
+  });
+
+  test('a file without a CustomResourceDefinition is refused (exit 2) and nothing is vendored', () => {
+    const file = join(dir, 'configmap.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n');
+    const before = readFileSync(join(ROOT, 'imports/crds/VENDORED.json'), 'utf8');
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/import.mjs'), file], { encoding: 'utf8' });
+    expect([run.status, run.stderr.trim()]).toEqual([2, 'npm run import: configmap.yaml: no CustomResourceDefinition in it (a CRD has apiVersion apiextensions.k8s.io/v1 and kind CustomResourceDefinition)']);
+    expect(readFileSync(join(ROOT, 'imports/crds/VENDORED.json'), 'utf8')).toBe(before);
+  });
+
+  test('a file that does not exist is refused (exit 2)', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/import.mjs'), join(dir, 'missing.yaml')], { encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([2, expect.stringMatching(/missing\.yaml: no such file/)]);
+  });
+});
