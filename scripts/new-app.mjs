@@ -44,9 +44,27 @@ function identifierOf(name) {
   return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 
+/**
+ * Words an app's identifier cannot be (`export const <identifier> = ...` in an ES module, which is
+ * strict code): ECMAScript reserved words and the strict-mode ones (ECMA-262 §13.1.1 and
+ * §12.7.2 "ReservedWord"; `let`, `static`, `implements`, `interface`, `package`, `private`,
+ * `protected`, `public`, `yield`, `await` in modules), names strict code may not bind (`arguments`,
+ * `eval`), globals a declaration would shadow to confusion (`undefined`, `NaN`, `Infinity`), and
+ * the names the generated file itself imports.
+ */
+const RESERVED = new Set([
+  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends',
+  'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this',
+  'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package',
+  'private', 'protected', 'public', 'await', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity',
+  'defineApp', 'portNumber', 'WebService', 'Type',
+]);
+
 function checkName(name) {
   if (name.length > 63) return `is ${name.length} characters long; at most 63 are allowed`;
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) return 'is not a DNS-1035 label: lower-case letters, digits and "-", starting with a letter and ending with a letter or digit';
+  const identifier = identifierOf(name);
+  if (RESERVED.has(identifier)) return `would be exported as \`${identifier}\`, which ${/^[a-z]+$/.test(identifier) && identifier === name ? 'is a reserved word of JavaScript' : 'the generated code cannot declare'}: apps/${name}.ts would not compile`;
   return undefined;
 }
 

@@ -222,7 +222,7 @@ export class WebService extends Construct implements IConnectable {
 
     const claims: Record<string, PersistentClaim> = {};
     for (const v of props.volumes ?? []) {
-      if ('claim' in v.source && !(v.name in claims)) claims[v.name] = new PersistentClaim(this, `Claim-${v.name}`, { name: `${props.name}-${v.name}`, ...v.source.claim });
+      if ('claim' in v.source && !Object.hasOwn(claims, v.name)) claims[v.name] = new PersistentClaim(this, `Claim-${v.name}`, { name: `${props.name}-${v.name}`, ...v.source.claim });
     }
     this.claims = claims;
     this.node.addValidation({ validate: () => validateWebService(props, settings, claims) });

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Construct } from 'constructs';
 import { AppChart } from '../core/app';
 import { UserError } from '../core/errors';
-import { dnsLabel, dnsSubdomain, patternRule, portNumber, POSTGRES_IDENTIFIER_PATTERN, quantity, serviceName } from '../core/values';
+import { dnsLabel, dnsSubdomain, labelMap, patternRule, portNumber, POSTGRES_IDENTIFIER_PATTERN, quantity, serviceName } from '../core/values';
 import { SecretSource, type ISecretSource } from '../core/secret-source';
 import { BarmanObjectStore, RETENTION_POLICY_PATTERN, type BarmanObjectStoreProps, type IBarmanObjectStore } from './barman-object-store';
 import { CnpgDatabase } from './cnpg-database';
@@ -22,7 +22,7 @@ const secretKeyRef = (description: string) => Type.Object({
 }, { additionalProperties: false, description });
 const client = Type.Object({
   namespace: Type.Optional(dnsLabel({ description: 'the client pods\' namespace (default: the database\'s)' })),
-  podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1, description: 'labels the client pods carry, at least one' }),
+  podLabels: labelMap({ minProperties: 1, description: 'labels the client pods carry, at least one' }),
 }, { additionalProperties: false });
 
 /** An S3-compatible Barman Cloud ObjectStore, as overlay values (see `BarmanObjectStoreProps`). */
@@ -135,7 +135,7 @@ export const CnpgDatabaseValues = Type.Object({
   podAntiAffinity: Type.Optional(Type.Union([Type.Literal('preferred'), Type.Literal('required')])),
   podDisruptionBudget: Type.Optional(Type.Boolean({ description: 'default: true with 2 or more instances, false with 1' })),
   monitoring: Type.Optional(Type.Boolean({ description: 'emit a PodMonitor' })),
-  podMonitorLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra labels a Prometheus selects PodMonitors by' })),
+  podMonitorLabels: Type.Optional(labelMap({ description: 'extra labels a Prometheus selects PodMonitors by' })),
   metricsScrapers: Type.Optional(Type.Array(client, { description: 'who may scrape port 9187; required where monitoring is on (production, by default)' })),
   clients: Type.Optional(Type.Array(client, { description: 'pods admitted to port 5432' })),
   /** Continuous backup to an ObjectStore, plus scheduled base backups (see `DatabaseBackup`); production requires it. */

@@ -69,7 +69,7 @@ const WAVE_BY_KIND: Readonly<Record<string, number>> = {
 
 /** The sync wave of an object of `kind`: workloads (wave 0) unless the kind is listed above. */
 export function syncWaveOf(kind: string): number {
-  return WAVE_BY_KIND[kind] ?? SYNC_WAVE.workloads;
+  return Object.hasOwn(WAVE_BY_KIND, kind) ? WAVE_BY_KIND[kind] : SYNC_WAVE.workloads;
 }
 
 /**

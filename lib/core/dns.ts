@@ -33,6 +33,17 @@ export function checkDnsSubdomain(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A path segment name: what RBAC objects' names must be (IsValidPathSegmentName,
+ * k8s.io/apimachinery/pkg/api/validation/path/name.go): not "." or "..", no "/" or "%".
+ */
+export function checkPathSegmentName(value: string): string | undefined {
+  if (value.length === 0) return 'must not be empty';
+  if (value === '.' || value === '..') return `may not be "${value}"`;
+  if (/[/%]/.test(value)) return 'may not contain "/" or "%"';
+  return undefined;
+}
+
 /** A DNS hostname that may start with a single "*." wildcard label (Gateway API `Hostname`). */
 export function checkHostname(value: string, options: { wildcard: boolean }): string | undefined {
   if (/^\d+(\.\d+){3}$/.test(value) || value.includes(':')) return 'is an IP address; a DNS name is required';

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { UserError } from './errors';
 import { KUBERNETES_MINORS, OLDEST_MINOR, VALIDATED_MINOR } from './kubernetes-releases';
 import type { PodPeer } from './network-peer';
-import { dnsLabel, dnsSubdomain, patternRule, quantity } from './values';
+import { dnsLabel, dnsSubdomain, labelMap, patternRule, quantity } from './values';
+import { ownValue } from './user-keys';
 
 /**
  * The operators an environment's cluster can run, by the name `existing.operators` uses, with the
@@ -73,7 +74,7 @@ export const ExistingSchema = Type.Object({
   /** In-cluster callers others run, by the name apps use. */
   clients: Type.Optional(Type.Record(dnsLabel(), Type.Object({
     namespace: dnsLabel({ description: 'the namespace the client\'s pods run in' }),
-    podLabels: Type.Record(Type.String(), Type.String(), { minProperties: 1, description: 'labels that select the client\'s pods' }),
+    podLabels: labelMap({ minProperties: 1, description: 'labels that select the client\'s pods' }),
     description: Type.Optional(Type.String({ description: 'what the client is (shown in the environment picture)' })),
   }, { additionalProperties: false }), { description: 'in-cluster callers others run (a tunnel, an ops bridge, another team\'s service), by a name apps use in `clients`' })),
 }, { additionalProperties: false, description: 'what the cluster already has that this repository does not emit' });
@@ -185,7 +186,7 @@ export interface Environment extends EnvironmentValues {
  * NetworkPolicy. `where` names the overlay key that asked for it, for the error.
  */
 export function declaredClient(environment: Environment, name: string, where: string): PodPeer {
-  const client = environment.existing?.clients?.[name];
+  const client = ownValue(environment.existing?.clients, name);
   if (client) return { namespace: client.namespace, podLabels: client.podLabels };
   const known = Object.keys(environment.existing?.clients ?? {});
   throw new UserError({

@@ -35,10 +35,34 @@ export function formatProblems(problems: readonly Problem[]): string {
 }
 
 function formatProblem(problem: Problem): string {
-  const lines = [`${problem.where}: ${problem.message}`];
-  if (problem.allowed) lines.push(`  allowed: ${problem.allowed}`);
-  if (problem.hint) lines.push(`  fix: ${problem.hint}`);
-  return lines.join('\n');
+  const lines = [`${printable(problem.where)}: ${printable(problem.message)}`];
+  if (problem.allowed) lines.push(`  allowed: ${printable(problem.allowed)}`);
+  if (problem.hint) lines.push(`  fix: ${printable(problem.hint)}`);
+  return lines.join('\n').split('\n').map(inertLine).join('\n');
+}
+
+/**
+ * `text` safe to print to a terminal or a CI log: problems quote what users wrote (overlay keys
+ * and values, names), and a quoted string must not act on the reader's terminal or the CI runner.
+ * Control characters (ESC sequences that recolour, move the cursor or retitle the terminal; CR
+ * that overwrites a line; BEL), Unicode format characters (bidi overrides, zero-width) and line
+ * separators are shown as `\u{...}` escapes. A line break is kept only where the library indents
+ * the next line (a multi-line hint); any other is escaped, so a value cannot start a line of its own.
+ */
+export function printable(text: string): string {
+  return text
+    .replace(/\n(?! {2})/g, '\\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/**
+ * A printed line that no CI runner reads as a command: GitHub Actions takes a line starting with
+ * "::" as a workflow command (`::set-output`, `::add-mask::`, `::stop-commands::`; docs
+ * "Workflow commands for GitHub Actions"), Azure Pipelines one starting with "##vso[" and "##["
+ * (docs "Logging commands"). Such a line gets a backslash before its second character.
+ */
+function inertLine(line: string): string {
+  return line.replace(/^(\s*)(::|##)/, (_m, space: string, prefix: string) => `${space}${prefix[0]}\\${prefix[1]}`);
 }
 
 /**

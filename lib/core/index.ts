@@ -32,7 +32,7 @@ export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecre
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServiceAttributes, type ServicePortRef } from './service-ref';
 export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';
 export { CRONJOB_NAME_MAX, CRONJOB_SCHEDULE_FORM, cronJobNameProblem, cronJobScheduleProblem, timeZoneProblem } from './cron-schedule';
-export { dnsLabel, dnsSubdomain, portNumber, quantity, serviceName } from './values';
+export { dnsLabel, dnsSubdomain, labelMap, portNumber, quantity, serviceName } from './values';
 /**
  * TypeBox, which app values schemas are written with: the library's own copy, so an app's schema
  * and the library's building blocks (`dnsLabel`, `CnpgDatabaseValues`, ...) are one TypeBox.

@@ -254,8 +254,33 @@ export const CLUSTER_SCOPED_KINDS = new KindGroup('cluster-scoped', 'kinds whose
   KINDS.ClusterImageCatalog, KINDS.ClusterSecretStore, KINDS.ClusterIssuer,
 ]);
 
+/** Kinds whose names are DNS labels: a Namespace (ValidateNamespaceName = NameIsDNSLabel, k8s.io/apimachinery pkg/api/validation/generic.go). */
+export const DNS_LABEL_NAME_KINDS = new KindGroup('dns-label-name', 'kinds whose names must be DNS labels (RFC 1123, at most 63 characters)', [KINDS.Namespace]);
+
+/** Kinds whose names are RFC 1035 labels: a Service (ValidateServiceName = NameIsDNS1035Label, kubernetes pkg/apis/core/validation/validation.go). */
+export const DNS1035_NAME_KINDS = new KindGroup('dns1035-name', 'kinds whose names must be RFC 1035 labels (starting with a letter, at most 63 characters)', [KINDS.Service]);
+
+/** Kinds whose names are path segments: RBAC roles and bindings (ValidateRBACName = path.IsValidPathSegmentName, kubernetes pkg/apis/rbac/validation/validation.go). */
+export const PATH_SEGMENT_NAME_KINDS = new KindGroup('path-segment-name', 'kinds whose names may be any path segment (no "/" or "%", not "." or "..")', [
+  KINDS.Role, KINDS.ClusterRole, KINDS.RoleBinding, KINDS.ClusterRoleBinding,
+]);
+
+/**
+ * The name format the API server holds an object of `object`'s kind to: the groups above, and a
+ * DNS subdomain for every other kind, built-in (ValidatePodName, ValidateSecretName, ... =
+ * NameIsDNSSubdomain) or custom (apiextensions-apiserver pkg/registry/customresource/validator.go
+ * validates custom resources' names with NameIsDNSSubdomain).
+ */
+export function nameFormatOf(object: Typed): 'dns-label' | 'dns1035-label' | 'path-segment' | 'dns-subdomain' {
+  if (DNS_LABEL_NAME_KINDS.has(object)) return 'dns-label';
+  if (DNS1035_NAME_KINDS.has(object)) return 'dns1035-label';
+  if (PATH_SEGMENT_NAME_KINDS.has(object)) return 'path-segment';
+  return 'dns-subdomain';
+}
+
 /** Every named group, for docs generated from the registry. */
 export const KIND_GROUPS: readonly KindGroup[] = [
   ANY_KIND, POD_TEMPLATE_KINDS, REPLICATED_KINDS, LONG_RUNNING_KINDS, ROLLING_KINDS, IMMUTABLE_SELECTOR_KINDS, RUN_TO_COMPLETION_KINDS,
   IMAGE_REFERENCING_KINDS, VOLUME_CLAIM_KINDS, STATEFUL_KINDS, CLUSTER_SCOPED_KINDS,
+  DNS_LABEL_NAME_KINDS, DNS1035_NAME_KINDS, PATH_SEGMENT_NAME_KINDS,
 ];

@@ -125,5 +125,5 @@ export const REMOVED_API_GROUPS: ReadonlySet<string> = new Set(REMOVED_APIS.map(
  * accepts does not serve it yet; undefined when every accepted minor serves it.
  */
 export function introducedIn(key: string): string | undefined {
-  return INTRODUCED_APIS[key];
+  return Object.hasOwn(INTRODUCED_APIS, key) ? INTRODUCED_APIS[key] : undefined;
 }

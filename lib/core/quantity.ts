@@ -34,7 +34,7 @@ export function parseExactQuantity(value: unknown): Quantity | undefined {
   const [whole, fraction = ''] = number.split('.');
   let numerator = BigInt(`${whole}${fraction}` || '0') * (sign === '-' ? -1n : 1n);
   let denominator = 10n ** BigInt(fraction.length);
-  const { base, exponent } = SUFFIXES[suffix] ?? { base: 10n, exponent: suffix ? Number(suffix.slice(1)) : 0 };
+  const { base, exponent } = (Object.hasOwn(SUFFIXES, suffix) ? SUFFIXES[suffix] : undefined) ?? { base: 10n, exponent: suffix ? Number(suffix.slice(1)) : 0 };
   if (exponent >= 0) numerator *= base ** BigInt(exponent);
   else denominator *= base ** BigInt(-exponent);
   return { numerator, denominator };

@@ -1,5 +1,6 @@
 import { Type, type TString, type TInteger, type StringOptions } from '@sinclair/typebox';
 import { DNS_LABEL_PATTERN, DNS1035_LABEL_PATTERN } from './dns';
+import { LABEL_VALUE_PATTERN, LABEL_VALUE_RULE, QUALIFIED_NAME_PATTERN, QUALIFIED_NAME_RULE } from './labels';
 
 /**
  * Schema building blocks for overlay files. An app declares its overlay with these (TypeBox), so
@@ -18,6 +19,9 @@ import { DNS_LABEL_PATTERN, DNS1035_LABEL_PATTERN } from './dns';
 export function patternRule(pattern: string, rule: string): { readonly pattern: string; readonly patternErrorMessage: string } {
   return { pattern, patternErrorMessage: rule };
 }
+
+/** A label or annotation key (a qualified name), for the keys of label maps. */
+const LABEL_KEY_PATTERN_RULE = patternRule(QUALIFIED_NAME_PATTERN, QUALIFIED_NAME_RULE);
 
 /** A Secret key: the rule of the API server's IsConfigMapKey (k8s.io/apimachinery validation.go). */
 export const SECRET_KEY_PATTERN = patternRule('^[-._a-zA-Z0-9]+$', 'must be a Secret key: letters, digits, "-", "_" and "." only');
@@ -46,7 +50,16 @@ export const DNS_LABEL_RULE = 'must be a DNS label: lower-case letters, digits a
  * a JSON Schema `patternProperties` has no place for the key schema's `patternErrorMessage`, so
  * the overlay reader looks the pattern up here to explain a refused key.
  */
-export const KEY_PATTERN_RULES: ReadonlyMap<string, string> = new Map([SECRET_KEY_PATTERN, ENV_VAR_NAME_PATTERN].map((p) => [p.pattern, p.patternErrorMessage]));
+export const KEY_PATTERN_RULES: ReadonlyMap<string, string> = new Map([SECRET_KEY_PATTERN, ENV_VAR_NAME_PATTERN, LABEL_KEY_PATTERN_RULE].map((p) => [p.pattern, p.patternErrorMessage]));
+
+/**
+ * A map of Kubernetes labels (pod labels of a client, extra labels of an object): keys qualified
+ * names, values label values, as the API server validates them (ValidateLabels,
+ * k8s.io/apimachinery pkg/apis/meta/v1/validation).
+ */
+export function labelMap(options: { description?: string; minProperties?: number } = {}) {
+  return Type.Record(Type.String(LABEL_KEY_PATTERN_RULE), Type.String({ ...patternRule(LABEL_VALUE_PATTERN, LABEL_VALUE_RULE), maxLength: 63 }), { additionalProperties: false, ...options });
+}
 
 /** An RFC 1123 label: namespace and object names. */
 export function dnsLabel(options: StringOptions = {}): TString {

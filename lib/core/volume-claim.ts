@@ -3,6 +3,7 @@ import type { Environment } from './environment';
 import { list, record, text, type Manifest } from './manifest';
 import { checkSize, parseQuantity } from './quantity';
 import { isGroupKind, isSameKind, KINDS, type GroupKind } from './kinds';
+import { ownValue } from './user-keys';
 
 /**
  * The rules every PersistentVolumeClaim is held to, as pure functions over its facts, so that a
@@ -48,7 +49,7 @@ export interface ClaimProblem {
 export function storageClassProblems(environment: Pick<Environment, 'file' | 'existing'>, claim: ClaimRequest): ClaimProblem[] {
   const classes = environment.existing?.storageClasses;
   if (!classes) return [];
-  const capabilities = claim.storageClass === undefined ? undefined : classes[claim.storageClass];
+  const capabilities = claim.storageClass === undefined ? undefined : ownValue(classes, claim.storageClass);
   if (!capabilities) {
     return [{
       message: `asks StorageClass ${claim.storageClass === undefined ? '(the cluster default)' : `"${claim.storageClass}"`}, which ${environment.file} does not list under existing.storageClasses`,

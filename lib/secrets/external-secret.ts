@@ -130,7 +130,8 @@ export class ExternalSecret extends Construct implements ISecretSource {
 /** `data` with `properties` folded in: every Secret key and where it comes from. */
 function dataOf(props: ExternalSecretProps): Record<string, ExternalSecretKeyRef> {
   const data: Record<string, ExternalSecretKeyRef> = { ...props.data };
-  for (const name of props.properties ?? []) data[name] ??= { property: name };
+  // Object.hasOwn: a property named "constructor" or "toString" is a key like any other.
+  for (const name of props.properties ?? []) if (!Object.hasOwn(data, name)) data[name] = { property: name };
   return data;
 }
 
@@ -167,7 +168,7 @@ function validateExternalSecret(props: ExternalSecretProps, data: Readonly<Recor
     errors.push(`ExternalSecret ${props.name} fetches nothing: give data (Secret key → remote key), properties (of remoteKey) or extract (a remote entry whose properties become keys)`);
   }
   for (const name of props.properties ?? []) {
-    if (props.data && name in props.data) errors.push(`${name} of ${props.name} is both in data and in properties; keep one`);
+    if (props.data && Object.hasOwn(props.data, name)) errors.push(`${name} of ${props.name} is both in data and in properties; keep one`);
   }
   if (props.properties?.length && props.remoteKey === undefined) errors.push(`properties of ${props.name} need remoteKey: the secret-manager entry they are properties of`);
   if (props.remoteKey !== undefined && props.remoteKey.trim() === '') errors.push(`remoteKey of ${props.name} is empty; name the entry in the secret manager`);

@@ -117,6 +117,15 @@ describe('npm run new-app', () => {
       expect(untouched(() => newApp(root, 'a'.repeat(64), '--env', 'cfp-sandbox'))).toMatch(/is 64 characters long; at most 63 are allowed/);
     }, SPAWNS);
 
+    test('a name it cannot turn into valid code: reserved words, strict-mode words, the generated file\'s own imports (corrected twin: a longer name is fine)', () => {
+      const names = ['delete', 'class', 'new', 'in', 'if', 'do', 'for', 'default', 'enum', 'let', 'static', 'yield', 'await', 'public', 'interface', 'arguments', 'eval', 'undefined', 'define-app', 'port-number'];
+      for (const name of names) {
+        expect(untouched(() => newApp(root, name, '--env', 'cfp-sandbox'))).toMatch(new RegExp(`^app name "${name}": would be exported as \`[A-Za-z]+\`, which .*: apps/${name}\\.ts would not compile$`, 'm'));
+      }
+      // "deleter" exports `deleter`: valid code; checked up to the write (an unknown environment keeps the tree untouched).
+      expect(untouched(() => newApp(root, 'deleter', '--env', 'nowhere'))).not.toMatch(/would not compile/);
+    }, SPAWNS * 2);
+
     test('an unknown environment, listing the known ones', () => {
       const stderr = untouched(() => newApp(root, 'queue', '--env', 'cfp-dev'));
       expect(stderr).toMatch(/^--env: names no environment "cfp-dev"\n {2}allowed: cfp-prod, cfp-sandbox, cfp-staging, /m);

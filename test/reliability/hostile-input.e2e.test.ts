@@ -1,5 +1,9 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { defineApp, type AppDefinition } from '../../lib/core/app';
+import { k8s } from '../../lib/core/k8s';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { WebService } from '../../lib/apps/web-service';
@@ -96,10 +100,10 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function matches(p: Problem, e: Expect): boolean {
   if ('anyOf' in e) return e.anyOf.some((x) => matches(p, x));
   if ('construct' in e) {
-    // A construct's problem about a value from the overlay is placed at the overlay's line, with
-    // the construct after the message; another is placed at the line of the app's code that
-    // created the construct, then its path.
-    const constructPath = /\(refused by (\S+)\)/.exec(p.message)?.[1] ?? p.where.replace(/^\S+\.ts:\d+:\d+ /, '');
+    // A construct's problem about a value from the overlay is placed at the overlay's line, with the construct after the message.
+    // The construct path follows the line of app code that made it (`apps/x.ts:1:2 x/Web`), or the
+    // overlay's line when the problem was placed there (`... (refused by x/Web) (app x, ...)`).
+    const constructPath = /\(refused by (\S+)\)/.exec(p.message)?.[1] ?? p.where.replace(/^\S+:\d+:\d+ /, '');
     const fromOverlay = e.overlay === undefined || p.message.includes(`values from overlays/${e.overlay}`);
     return e.construct.test(constructPath) && fromOverlay && e.message.test(p.message);
   }
@@ -493,4 +497,275 @@ describe('bugs the generated cases found, fixed', () => {
       expect(problemsFor(file, mutated(file, ['volumes', 'data'], size)).some((p) => p.where.startsWith('codeforphilly/') || p.where.startsWith('overlays/cfp-sandbox/codeforphilly.yaml'))).toBe(true);
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 29: hostile input never weakens isolation, leaks a secret or writes outside dist/. Each
+// class through the CLI, over many variants: exit 2 (or the correct output), dist/ and overlays/
+// byte-identical, nothing written outside dist/, and a corrected twin that passes.
+
+/** An app that passes an overlay string on as a ConfigMap's name, as an app may. */
+const namesApp = defineApp({
+  name: 'names',
+  description: 'test app: an overlay string becomes an object name',
+  values: Type.Object({ configName: Type.String() }, { additionalProperties: false }),
+  build(chart, values) {
+    new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: values.configName }, data: { a: 'b' } });
+  },
+});
+const issueApps = [...testApps, namesApp] as readonly AppDefinition[];
+
+describe('issue 29: hostile input through the CLI', () => {
+  let scratch: string;
+  let overlays: string;
+  let sources: Map<string, string>;
+  let dist: Map<string, string>;
+
+  beforeAll(() => {
+    scratch = scratchRoot();
+    overlays = join(scratch, 'overlays');
+    writeFileSync(join(overlays, ECHO_OVERLAY.file), ECHO_OVERLAY.text);
+    declareExisting(overlays, 'pal-e-prod', ECHO_EXISTING);
+    declareExisting(overlays, 'cfp-sandbox', { namespaces: ['names'] });
+    writeFileSync(join(overlays, 'cfp-sandbox/names.yaml'), 'namespace: names\nconfigName: settings\n');
+    expect(cli([]).code).toBe(EXIT.ok);
+    sources = readTree(overlays);
+    dist = readTree(join(scratch, 'dist'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  function cli(argv: string[]) {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const code = runCli(argv, { root: scratch, apps: issueApps, stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, color: false });
+    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+  }
+
+  /** Runs the CLI with `files` (relative to overlays/) written, then restores them; nothing may have changed. */
+  function refused(files: Readonly<Record<string, string>>, argv: string[] = []): string {
+    const saved = new Map(Object.keys(files).map((f) => [f, sources.get(f)]));
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(overlays, file), text);
+    let result;
+    try {
+      result = cli(argv);
+    } finally {
+      for (const [file, text] of saved) {
+        if (text === undefined) rmSync(join(overlays, file), { force: true });
+        else writeFileSync(join(overlays, file), text);
+      }
+    }
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: EXIT.badInput, stderr: expect.stringMatching(/^error: .*nothing was written/) });
+    expect(result.stderr).not.toMatch(/internal error|^\s+at /m);
+    expect(readTree(join(scratch, 'dist'))).toEqual(dist);
+    expect(readTree(overlays)).toEqual(sources);
+    expect(readdirSync(scratch).sort()).toEqual(['dist', 'overlays']);
+    return result.stderr;
+  }
+
+  test('2. an overlay string that becomes an object name is held to the name format: never a path (property; corrected twin writes)', () => {
+    const names = fc.oneof(
+      fc.constantFrom('../../../../overlays/cfp-prod/codeforphilly', '../x', '..', '.', '/etc/passwd', 'a/b', 'a\\b', '', 'UPPER', 'x_y', '-x', 'x'.repeat(254), 'a b', 'a\u0000b', '\u202e'),
+      fc.tuple(goodLabel, fc.constantFrom('/', '\\', '/../', ':', '%', '#', '?', '*'), goodLabel).map(([a, s, b]) => `${a}${s}${b}`),
+    );
+    fc.assert(fc.property(names, (name) => {
+      const stderr = refused({ 'cfp-sandbox/names.yaml': `namespace: names\nconfigName: ${JSON.stringify(name)}\n` });
+      expect(stderr).toMatch(/ConfigMap name .* must be a DNS subdomain|ConfigMap has no metadata\.name/);
+    }), params(25));
+    // Corrected twin: a valid name is written where names go.
+    writeFileSync(join(overlays, 'cfp-sandbox/names.yaml'), 'namespace: names\nconfigName: app.settings\n');
+    try {
+      expect(cli([]).code).toBe(EXIT.ok);
+      expect(readTree(join(scratch, 'dist')).has('cfp-sandbox/names/configmap-app.settings.yaml')).toBe(true);
+    } finally {
+      writeFileSync(join(overlays, 'cfp-sandbox/names.yaml'), sources.get('cfp-sandbox/names.yaml')!);
+      expect(cli([]).code).toBe(EXIT.ok);
+      expect(readTree(join(scratch, 'dist'))).toEqual(dist);
+    }
+  }, 300_000);
+
+  test('3. a client named by a prototype key is an undeclared client, never "every pod"; label keys and values of declared clients are validated (property; corrected twin: a declared "constructor")', () => {
+    const file = 'openova-prod/pool-domain-manager.yaml';
+    const env = 'openova-prod/environment.yaml';
+    for (const key of ['constructor', 'toString', 'valueof', 'prototype', '__proto__', 'hasOwnProperty']) {
+      const stderr = refused({ [file]: sources.get(file)!.replace('clients: [catalyst-api]', `clients: [${JSON.stringify(key)}]`) });
+      expect(stderr).toMatch(/clients\.0/);
+    }
+    const badKeys = fc.constantFrom('${file("/etc/passwd")}', '%{ for x in y }', '-x', 'a b', 'a/b/c', '\u001b[31m', 'x'.repeat(64), '__proto__');
+    fc.assert(fc.property(badKeys, fc.boolean(), (bad, asValue) => {
+      const labels = asValue ? `{app: ${JSON.stringify(bad)}}` : `{${JSON.stringify(bad)}: x}`;
+      const text = sources.get(env)!.replace('podLabels: { app.kubernetes.io/name: catalyst-api }', `podLabels: ${labels}`);
+      expect(text).not.toBe(sources.get(env));
+      const stderr = refused({ [env]: text });
+      expect(stderr).toMatch(/podLabels/);
+    }), params(16));
+    // Corrected twin: "constructor" declared as a client is a client like any other.
+    const declared = sources.get(env)!.replace(/( {2}clients:\n)/, '$1    constructor: { namespace: ops, podLabels: { app: ops-bridge } }\n');
+    writeFileSync(join(overlays, env), declared);
+    writeFileSync(join(overlays, file), sources.get(file)!.replace('clients: [catalyst-api]', 'clients: [constructor]'));
+    try {
+      expect(cli(['--env', 'openova-prod', '--out', '.twin']).code).toBe(EXIT.ok);
+      const policy = [...readTree(join(scratch, '.twin')).entries()].find(([p, text]) => p.startsWith('openova-prod/pool-domain-manager/networkpolicy-') && text.includes('ops-bridge'));
+      expect(policy?.[1]).toMatch(/podSelector:\n\s+matchLabels:\n\s+app: ops-bridge/);
+    } finally {
+      writeFileSync(join(overlays, env), sources.get(env)!);
+      writeFileSync(join(overlays, file), sources.get(file)!);
+      rmSync(join(scratch, '.twin'), { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test('3. prototype keys and words fed into every overlay map and every name: refused, or taken as plain values; never a crash, never a selector of every pod (property)', () => {
+    const words = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty'];
+    const files = [...sources.keys()].filter((f) => f.endsWith('.yaml')).sort();
+    /** Every object (a map) and every string leaf of a value, by path. */
+    const places = (value: unknown, path: Path = []): Array<{ path: Path; map: boolean }> => {
+      if (Array.isArray(value)) return value.flatMap((v, i) => places(v, [...path, i]));
+      if (value !== null && typeof value === 'object') return [{ path, map: true }, ...Object.entries(value).flatMap(([k, v]) => places(v, [...path, k]))];
+      return typeof value === 'string' ? [{ path, map: false }] : [];
+    };
+    const arb = fc.tuple(fc.constantFrom(...files), fc.nat(), fc.constantFrom(...words)).map(([file, i, word]) => {
+      const value = parse(sources.get(file)!) as Json;
+      const all = places(value);
+      const { path, map } = all[i % all.length];
+      if (map) {
+        const node = (path.length ? getIn(value, path) : value) as Record<string, unknown>;
+        const sibling = Object.values(node)[0];
+        Object.defineProperty(node, word, { value: sibling ?? 'x', enumerable: true, writable: true, configurable: true });
+      } else {
+        setIn(value, path, word);
+      }
+      return { file, text: stringify(value), where: `${path.join('.')}${map ? `.${word}` : ` = ${word}`}` };
+    });
+    let refusedCount = 0;
+    fc.assert(fc.property(arb, ({ file, text }) => {
+      writeFileSync(join(overlays, file), text);
+      try {
+        const result = synthesize({ apps: issueApps, overlaysDir: overlays, environments: [file.split('/')[0]] });
+        // Accepted as a plain value: no NetworkPolicy peer may select every pod.
+        for (const app of result.apps) {
+          for (const object of app.objects.filter((o) => o.kind === 'NetworkPolicy')) {
+            const peers = ((object.spec as { ingress?: Array<{ from?: Array<{ podSelector?: { matchLabels?: object; matchExpressions?: unknown[] } }> }> }).ingress ?? []).flatMap((r) => r.from ?? []);
+            for (const peer of peers) {
+              if (peer.podSelector) expect(Object.keys(peer.podSelector.matchLabels ?? {}).length + (peer.podSelector.matchExpressions?.length ?? 0)).toBeGreaterThan(0);
+            }
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof UserError)) throw new Error(`not a UserError: ${error instanceof Error ? error.stack : String(error)}`);
+        refusedCount++;
+      } finally {
+        writeFileSync(join(overlays, file), sources.get(file)!);
+      }
+    }), params(120));
+    expect(refusedCount).toBeGreaterThan(0);
+  }, 600_000);
+
+  test('4. a repoURL with credentials, in any form the schema lets through, stops synth without being echoed', () => {
+    const env = 'cfp-sandbox/environment.yaml';
+    const urls = fc.tuple(fc.constantFrom('https://', 'ssh://'), fc.stringMatching(/^[a-z]{0,6}$/), fc.stringMatching(/^[A-Za-z0-9]{6,12}$/), fc.boolean())
+      .map(([scheme, user, secret, query]) => ({ secret, url: query ? `${scheme}git.example.org/deployments.git?access_token=${secret}` : `${scheme}${user}:${secret}@git.example.org/deployments.git` }));
+    fc.assert(fc.property(urls, ({ secret, url }) => {
+      const stderr = refused({ [env]: sources.get(env)!.replace(/repoURL: \S+/, `repoURL: ${url}`) });
+      expect(stderr).toMatch(/\[rule no-secret-strings\]/);
+      expect(stderr).not.toContain(secret);
+    }), params(12));
+  }, 300_000);
+
+  test('5. an exception without a namespace, or with an invisible reason, is refused', () => {
+    const file = 'cfp-sandbox/names.yaml';
+    const base = sources.get(file)!;
+    expect(refused({ [file]: `${base}policyExceptions:\n  - { rule: no-token-automount, kind: ConfigMap, name: settings, reason: a reason long enough }\n` })).toMatch(/policyExceptions\.0: names no namespace/);
+    expect(refused({ [file]: `${base}policyExceptions:\n  - { rule: no-token-automount, kind: ConfigMap, name: settings, namespace: names, reason: "\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b\\u200b" }\n` })).toMatch(/policyExceptions\.0\.reason: .* must be a reason in visible text/);
+  }, 120_000);
+
+  test('6. --out that is not a directory of synth\'s own is exit 2 and deletes nothing; stray files in dist/ are reported (variants; corrected twin: a fresh directory)', () => {
+    // A directory of someone's sources, outside the project.
+    const appsLike = mkdtempSync(join(tmpdir(), 'apps-like-'));
+    mkdirSync(join(appsLike, 'lib'));
+    writeFileSync(join(appsLike, 'index.ts'), 'export {};\n');
+    writeFileSync(join(appsLike, 'lib', 'a.ts'), 'export {};\n');
+    const variants = ['overlays', 'overlays/cfp-prod', 'overlays/new', '.', '..', '/', appsLike, join(appsLike, 'lib')];
+    try {
+      for (const out of variants) {
+        const before = readTree(appsLike);
+        const stderr = refused({}, ['--out', out]);
+        expect(stderr).toMatch(/is the project directory or holds it|is the overlays directory or inside it|was not written by synth/);
+        expect(readTree(appsLike)).toEqual(before);
+      }
+    } finally {
+      rmSync(appsLike, { recursive: true, force: true });
+    }
+    for (const stray of ['notes.txt', 'cfp-prod/NOTES.md', 'cfp-prod/codeforphilly/extra.yaml', 'cfp-prod/codeforphilly/deep/x.yaml']) {
+      const path = join(scratch, 'dist', stray);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, 'mine\n');
+      dist = readTree(join(scratch, 'dist'));
+      try {
+        // A directory deeper than synth writes is named as a directory, found before anything is read.
+        const named = stray.split('/').length > 3 ? 'cfp-prod/codeforphilly/deep/' : stray;
+        expect(refused({})).toContain(`dist/${named}: was not written by synth`);
+      } finally {
+        rmSync(join(scratch, 'dist', stray.split('/').length > 3 ? 'cfp-prod/codeforphilly/deep' : stray), { recursive: true, force: true });
+        dist = readTree(join(scratch, 'dist'));
+      }
+    }
+    expect(cli(['--out', '.fresh']).code).toBe(EXIT.ok);
+    expect(cli(['--out', '.fresh']).code).toBe(EXIT.ok); // its own output, again
+    rmSync(join(scratch, '.fresh'), { recursive: true, force: true });
+  }, 300_000);
+
+  test('9. overlay keys with terminal escapes or CI workflow commands are printed inert', () => {
+    const file = 'cfp-sandbox/names.yaml';
+    for (const key of ['\u001b[2Jx', '"\\n::set-output name=pwned::1"', '"\\r##vso[task.setvariable variable=x]1"', '\u202eevil', '"::add-mask::x"']) {
+      const stderr = refused({ [file]: `${sources.get(file)!}${key}: 1\n` });
+      expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+      for (const line of stderr.split('\n')) expect(line).not.toMatch(/^\s*(::|##)/);
+    }
+  }, 120_000);
+
+  test('10. overlays, environment directories and overlay files that link out of the repository are refused; links inside are followed; environment names are DNS labels', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+    try {
+      cpSync(join(overlays, 'cfp-sandbox'), join(outside, 'cfp-sandbox'), { recursive: true });
+      writeFileSync(join(outside, 'names.yaml'), 'namespace: names\nconfigName: settings\n');
+      const links: Array<[string, string]> = [
+        ['cfp-linked', join(outside, 'cfp-sandbox')],
+        ['cfp-sandbox/names.yaml', join(outside, 'names.yaml')],
+        ['cfp-dangling', join(outside, 'nothing-here')],
+      ];
+      for (const [link, target] of links) {
+        const path = join(overlays, link);
+        const original = link.includes('/') ? readFileSync(path, 'utf8') : undefined;
+        if (original !== undefined) rmSync(path);
+        symlinkSync(target, path);
+        try {
+          const result = cli([]);
+          expect(result.code).toBe(EXIT.badInput);
+          expect(result.stderr).toMatch(/symbolic link to .* outside the repository|cannot be resolved/);
+          expect(readTree(join(scratch, 'dist'))).toEqual(dist);
+        } finally {
+          rmSync(path);
+          if (original !== undefined) writeFileSync(path, original);
+        }
+      }
+      // Corrected twin: a link inside the repository is followed.
+      symlinkSync(join(overlays, 'cfp-sandbox', 'names.yaml'), join(overlays, 'cfp-sandbox', 'names-alias.yaml'));
+      try {
+        const result = cli(['--check']);
+        expect(result.stderr).not.toMatch(/outside the repository/);
+      } finally {
+        rmSync(join(overlays, 'cfp-sandbox', 'names-alias.yaml'));
+      }
+      for (const name of ['Bad_Env', 'with space', 'a.b']) {
+        cpSync(join(overlays, 'cfp-sandbox'), join(overlays, name), { recursive: true });
+        try {
+          expect(cli([]).stderr).toMatch(/is not an environment name/);
+        } finally {
+          rmSync(join(overlays, name), { recursive: true, force: true });
+        }
+      }
+      expect(readTree(join(scratch, 'dist'))).toEqual(dist);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -38,7 +38,7 @@ function walk(raw: unknown, typed: unknown, path: string, dropped: string[]): vo
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const field = path ? `${path}.${key}` : key;
-    const match = key in typed ? key : byLowerCase.get(key.toLowerCase());
+    const match = Object.hasOwn(typed, key) ? key : byLowerCase.get(key.toLowerCase());
     if (match === undefined) dropped.push(field);
     else walk(value, typed[match], field, dropped);
   }

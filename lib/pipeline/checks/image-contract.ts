@@ -93,7 +93,7 @@ function containerProblems(contract: ImageContract, container: Json, pod: Json, 
   for (const name of ['livenessProbe', 'startupProbe']) {
     const p = path(name);
     if (typeof p !== 'string') continue;
-    const dependency = props.dependentEndpoints?.[p];
+    const dependency = props.dependentEndpoints && Object.hasOwn(props.dependentEndpoints, p) ? props.dependentEndpoints[p] : undefined;
     if (dependency) {
       const alive = props.alive === 'tcp' ? 'a tcpSocket probe on the port' : props.alive.path;
       out.push([`answers ${p} according to ${dependency}: a ${name} there restarts every pod whenever that blinks`, `probe ${alive} for ${name === 'livenessProbe' ? 'liveness' : 'startup'}`]);

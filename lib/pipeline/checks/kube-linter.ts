@@ -27,13 +27,6 @@ export interface KubeLinterCheck {
 const rule = (name: string): Enforcement => ({ rule: name });
 const reference = (id: string): Enforcement => ({ reference: id });
 
-/**
- * Rules that land with another branch (i-security's RBAC rules in lib/pipeline/checks/rbac.ts):
- * named here, and not yet in RULE_NAMES; the drift test fails once they are, so this list is
- * emptied on the merge.
- */
-export const RULES_LANDING_ELSEWHERE: readonly string[] = ['cluster-admin-role-binding', 'wildcard-in-rules', 'access-to-secrets'];
-
 const PSS = 'the Pod Security Standards "restricted" profile, which pss-restricted enforces on every pod template';
 
 /** kube-linter's checks, in the order of its catalog. */

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { ApiObject } from 'cdk8s';
-import { LineCounter, parseDocument } from 'yaml';
 import type { AppChart } from '../../core/app';
-import { UserError, type Problem } from '../../core/errors';
+import { UserError } from '../../core/errors';
 import type { KubeObject } from './schema-validation';
-import { findViolations, type Violation } from './rules';
-import { EXCEPTION_ANNOTATION_PREFIX, type PolicyException } from './types';
+import { findViolations } from './rules';
+import { applyExceptions } from './exceptions';
+import { yamlPositions } from './yaml-positions';
+import type { PolicyException } from './types';
 
 export { findViolations, RULES, type Violation } from './rules';
 
@@ -17,7 +17,7 @@ export { findViolations, RULES, type Violation } from './rules';
  *
  * A violation is a UserError naming the construct path, the rule, what is wrong and how to fix
  * it. The only way past a rule is an entry in the app's overlay, `policyExceptions: [{ rule,
- * kind, name, reason }]`; the reason is echoed into the object's `policy.platform.internal/<rule>`
+ * kind, name, namespace, reason }]` (exceptions.ts); the reason is echoed into the object's `policy.platform.internal/<rule>`
  * annotation, so the exception is visible in dist/ and in the cluster. An entry that matches no
  * object, or an object that does not break the rule, is an error too: exceptions do not outlive
  * the reason they were granted for.
@@ -44,44 +44,15 @@ export function enforcePolicy(chart: AppChart, objects: readonly KubeObject[], o
   const where = objectLocator(chart, objects);
   const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts, environment: chart.environment });
 
-  const problems: Problem[] = [];
-  const excepted = new Set<Violation>();
-  const annotations = new Map<KubeObject, Record<string, string>>();
-  const exceptionProblem = (index: number, message: string, hint: string) => {
-    problems.push({ where: `${overlayFile}${positionOf(options.overlayPath, index)} policyExceptions.${index}`, message, hint });
-  };
-  exceptions.forEach((exception, index) => {
-    const { rule, kind, name, reason } = exception;
-    const earlier = exceptions.findIndex((e) => e.rule === rule && e.kind === kind && e.name === name);
-    if (earlier !== index) {
-      exceptionProblem(index, `repeats policyExceptions.${earlier} (rule ${rule}, ${kind}/${name})`, 'keep one entry per rule and object');
-      return;
-    }
-    const targets = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-    if (targets.length === 0) {
-      const sameName = objects.filter((o) => o.metadata.name === name).map((o) => `${o.kind}/${name}`);
-      exceptionProblem(index, `excepts ${kind}/${name} from rule ${rule}, but the app renders no ${kind} named "${name}"`,
-        `remove the stale entry${sameName.length ? `, or correct its kind (this app renders ${sameName.join(', ')})` : ''}`);
-      return;
-    }
-    const matched = violations.filter((v) => v.rule === rule && targets.includes(v.object));
-    if (matched.length === 0) {
-      exceptionProblem(index, `excepts ${kind}/${name} from rule ${rule}, but it does not break that rule`, 'remove the stale entry: the exception is no longer needed');
-      return;
-    }
-    for (const v of matched) {
-      excepted.add(v);
-      annotations.set(v.object, { ...annotations.get(v.object), [`${EXCEPTION_ANNOTATION_PREFIX}${rule}`]: reason });
-    }
-  });
-
+  const positions = overlayPositions(options.overlayPath);
+  const { excepted, annotations, problems } = applyExceptions(exceptions, objects, violations, (index) => `${overlayFile}${positions(['policyExceptions', index])} policyExceptions.${index}`);
   for (const v of violations) {
     if (excepted.has(v)) continue;
     const name = String(v.object.metadata.name);
     problems.push({
       where: where(v.object),
       message: `[rule ${v.rule}] ${v.message}`,
-      hint: `${v.fix}; or, if it must stay, add { rule: ${v.rule}, kind: ${v.object.kind}, name: ${name}, reason: <why> } to policyExceptions in ${overlayFile}`,
+      hint: `${v.fix}; or, if it must stay, add { rule: ${v.rule}, kind: ${v.object.kind}, name: ${name}, ${v.object.metadata.namespace ? `namespace: ${v.object.metadata.namespace}` : 'clusterScoped: true'}, reason: <why> } to policyExceptions in ${overlayFile}`,
     });
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -122,19 +93,18 @@ function objectLocator(chart: AppChart, objects: readonly KubeObject[]): (object
   };
 }
 
-/** `:line:col` of `policyExceptions[index]` in the overlay file, or "" when it cannot be found. */
-function positionOf(overlayPath: string | undefined, index: number): string {
-  if (!overlayPath) return '';
-  try {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(readFileSync(overlayPath, 'utf8'), { lineCounter });
-    const node = doc.getIn(['policyExceptions', index], true) as { range?: [number, number, number] } | undefined;
-    if (!node?.range) return '';
-    const pos = lineCounter.linePos(node.range[0]);
-    return `:${pos.line}:${pos.col}`;
-  } catch {
-    return '';
-  }
+/**
+ * `:line:col` of a node of the overlay file by its key path, or "" when it cannot be found. The
+ * file is read and parsed once, on the first lookup, into one map of every node's position: a
+ * run that reports a thousand stale exceptions parses the overlay once, not a thousand times.
+ */
+function overlayPositions(overlayPath: string | undefined): (path: ReadonlyArray<string | number>) => string {
+  let positions: Map<string, string> | undefined;
+  return (path) => {
+    if (!overlayPath) return '';
+    positions ??= yamlPositions(overlayPath);
+    return positions.get(path.join('\u0000')) ?? '';
+  };
 }
 
 /** The object with `extra` added to its annotations (annotations first in metadata, as cdk8s writes them). */

@@ -1,4 +1,4 @@
-import { ANY_KIND, inScope, type KindScope } from '../../core/kinds';
+import { ANY_KIND, inScope, KINDS, type KindScope } from '../../core/kinds';
 import { ARGOCD_SYNC_WAVE } from '../../core/argocd-sync';
 import { ObjectIndex } from './objects';
 import type { KubeObject } from './schema-validation';
@@ -13,6 +13,7 @@ import { stableSelectors } from './selectors';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { syncOrder } from './sync-order';
 import { autoscaling, cronSchedule } from './workloads';
+import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
 import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleName } from './types';
 
 /**
@@ -64,6 +65,11 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'volume-claim': volumeClaim,
   'cron-schedule': cronSchedule,
   'autoscaling': autoscaling,
+  // The RBAC rules (rbac.ts) are written as checks over all of an app's objects.
+  'cluster-admin-role-binding': fromPolicyRule(clusterAdminRoleBinding, { scope: [KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'bind a Role (or ClusterRole) that grants only the resources and verbs needed' }),
+  'wildcard-in-rules': fromPolicyRule(wildcardInRules, { scope: [KINDS.Role, KINDS.ClusterRole], fix: 'name the verbs and resources the subject needs' }),
+  'access-to-secrets': fromPolicyRule(accessToSecrets, { scope: [KINDS.Role, KINDS.ClusterRole, KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'grant get on the Secrets needed, by name (resourceNames), or read them through an ExternalSecret' }),
+  'unauthenticated-binding': fromPolicyRule(unauthenticatedBinding, { scope: [KINDS.RoleBinding, KINDS.ClusterRoleBinding], fix: 'bind the ServiceAccount, user or group that needs the role' }),
 };
 
 /** The rules in the order of the docs. */

@@ -57,8 +57,9 @@ export function validateObject(object: KubeObject, where: string, cluster?: Targ
   const at = `${where} (${id})`;
   let validate = loaded.get(key);
   if (validate === undefined) {
-    const load = validators[key];
-    if (!load) return UNVALIDATED_KINDS[key] !== undefined ? [] : [unservedProblem(object, at, cluster)];
+    // Object.hasOwn: the key is made of the object's apiVersion and kind ("constructor" is a kind name).
+    const load = Object.hasOwn(validators, key) ? validators[key] : undefined;
+    if (!load) return Object.hasOwn(UNVALIDATED_KINDS, key) ? [] : [unservedProblem(object, at, cluster)];
     loaded.set(key, (validate = load()));
   }
   const since = introducedIn(key);

@@ -1,6 +1,8 @@
 import { isRecord, record } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
 import { ANY_KIND, isGroupKind, KINDS } from '../../core/kinds';
+import { isSealedCiphertext } from '../../secrets/sealed-secret';
+import type { KubeObject } from './schema-validation';
 
 /**
  * dist/ is committed and read by everyone with access to the repository: it must hold no secret
@@ -14,15 +16,42 @@ const MOVE_IT = 'keep the value out of the code and overlays: seal it into a Sea
 /** `no-secret-data`: no Secret carries its values in dist/. */
 export const noSecretData: RuleDeclaration = {
   name: 'no-secret-data',
-  summary: 'no Secret object with data or stringData: a Secret manifest is only base64, so secret values never appear in dist/',
-  scope: [KINDS.Secret],
-  sources: [SECRET_GOOD_PRACTICES, 'https://github.com/bitnami-labs/sealed-secrets#overview (only the in-cluster controller can decrypt a SealedSecret)'],
+  summary: 'no Secret object with data or stringData (a Secret manifest is only base64), and every SealedSecret holds only kubeseal ciphertext (no plaintext values, no data or stringData in spec.template): secret values never appear in dist/',
+  scope: [KINDS.Secret, KINDS.SealedSecret],
+  sources: [
+    SECRET_GOOD_PRACTICES,
+    'https://github.com/bitnami-labs/sealed-secrets#overview (only the in-cluster controller can decrypt a SealedSecret)',
+    'bitnami-labs/sealed-secrets pkg/crypto/crypto.go HybridEncrypt (the shape of kubeseal ciphertext); pkg/apis/sealedsecrets/v1alpha1 SecretTemplateSpec (template.data is copied into the Secret as plaintext)',
+  ],
   fix: `emit a SealedSecret (lib/secrets/sealed-secret.ts) or an ExternalSecret instead; ${MOVE_IT}`,
   check(object) {
+    if (isGroupKind(object, KINDS.SealedSecret)) return sealedSecretProblems(object);
     const fields = ['data', 'stringData'].filter((f) => Object.keys(record(object[f])).length > 0);
     return fields.length > 0 ? [{ message: `the Secret carries its values in ${fields.join(' and ')}, in plain base64 in dist/` }] : [];
   },
 };
+
+/**
+ * A SealedSecret from anywhere (the SealedSecret construct, a raw L1 object, a patch) held to what
+ * the construct checks of its own (lib/secrets/sealed-secret.ts): every encryptedData value is
+ * kubeseal ciphertext, and the template carries no data or stringData, which the controller would
+ * copy into the Secret as they stand, so they would be plaintext in dist/.
+ */
+function sealedSecretProblems(object: KubeObject): RuleProblem[] {
+  const findings: RuleProblem[] = [];
+  const spec = record(object.spec);
+  for (const [key, value] of Object.entries(record(spec.encryptedData))) {
+    if (typeof value !== 'string' || !isSealedCiphertext(value)) {
+      findings.push({ message: `spec.encryptedData.${key} is not Sealed Secrets ciphertext (it looks like plaintext or plain base64; value not shown)`, fix: `seal it with \`kubeseal --raw\` and paste the output; ${MOVE_IT}` });
+    }
+  }
+  const template = record(spec.template);
+  const fields = ['data', 'stringData'].filter((f) => Object.keys(record(template[f])).length > 0);
+  if (fields.length > 0) {
+    findings.push({ message: `spec.template carries ${fields.join(' and ')}, which the controller copies into the Secret as plaintext: they are in dist/ unencrypted`, fix: `move every value into spec.encryptedData (kubeseal --raw); ${MOVE_IT}` });
+  }
+  return findings;
+}
 
 /** What a secret looks like, with where the format is defined. */
 interface SecretPattern {
@@ -62,10 +91,25 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     source: 'https://api.slack.com/concepts/token-types (xoxb bot, xoxp user, xoxa/xoxr app and refresh tokens)',
   },
   {
-    what: 'a PostgreSQL URL with an inline password',
-    pattern: /\bpostgres(?:ql)?:\/\/[^\s:@/]+:([^\s@/]+)@/i,
-    source: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS (postgresql://user:password@host)',
+    // Any scheme (https://user:token@git..., postgres://, mysql://, redis://:password@, amqp://,
+    // mongodb+srv://): the userinfo's password part (RFC 3986 §3.2.1, "user:password" is
+    // deprecated exactly because it exposes the password). The user may be empty (redis://:pw@).
+    what: 'a URL with a password in it (user:password@)',
+    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:([^\s@/?#]+)@/i,
+    source: 'RFC 3986 §3.2.1 (userinfo "user:password" in a URI); https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS (postgresql://user:password@host)',
     accept: (match) => !VARIABLE_REFERENCE.test(match[1]),
+  },
+  {
+    what: 'a URL with a credential in its query (password=, token=, api_key=, a signature)',
+    pattern: /[?&;](?:password|passwd|pwd|pass|secret|client_secret|token|access_token|refresh_token|id_token|api[_-]?key|apikey|auth|sig|signature|x-amz-signature|x-goog-signature|sslpassword)=([^&#\s'"]+)/i,
+    source: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS (password, sslpassword as URI query parameters); RFC 6750 §2.3 (access_token in a URI query); AWS SigV4 and GCS signed URLs (X-Amz-Signature, X-Goog-Signature)',
+    accept: (match) => !VARIABLE_REFERENCE.test(match[1]),
+  },
+  {
+    what: 'a connection string with a password (password=...)',
+    pattern: /(?:^|[\s;])(?:password|pwd|sslpassword)\s*=\s*('(?:[^'\\]|\\.)+'|[^\s;'"]+)/i,
+    source: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-KEYWORD-VALUE (host=... password=...); ADO.NET/JDBC "Password=...;" connection strings',
+    accept: (match) => !VARIABLE_REFERENCE.test(match[1].replace(/^'|'$/g, '')),
   },
 ];
 
@@ -81,7 +125,7 @@ export function secretKind(value: string): SecretPattern | undefined {
 /** `no-secret-strings`: no rendered string looks like a secret. */
 export const noSecretStrings: RuleDeclaration = {
   name: 'no-secret-strings',
-  summary: 'no string anywhere in a rendered object (env, args, ConfigMaps, annotations, URLs, map keys) looks like a private key, an AWS access key id, a GitHub or Slack token, or a PostgreSQL URL with an inline password (a $(VAR) or ${VAR} password reference is fine); a SealedSecret\'s spec.encryptedData values are exempt: they are ciphertext',
+  summary: 'no string or map key anywhere in a rendered object (env, args, ConfigMaps, annotations, the generated ArgoCD objects\' repoURLs, exception reasons) looks like a private key, an AWS access key id, a GitHub or Slack token, a URL with a password in any scheme or a credential in its query, or a connection string with a password (a $(VAR) or ${VAR} password reference is fine); a SealedSecret\'s spec.encryptedData values are exempt: they are ciphertext',
   scope: [ANY_KIND],
   sources: [SECRET_GOOD_PRACTICES, ...SECRET_PATTERNS.map((p) => `${p.what}: ${p.source}`)],
   fix: MOVE_IT,

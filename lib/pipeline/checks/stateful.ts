@@ -1,7 +1,7 @@
 import { ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS } from '../../core/argocd-sync';
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, list, record, type Json } from './objects';
-import type { RuleDeclaration } from './types';
+import type { RuleDeclaration, RuleProblem } from './types';
 import { isGroupKind, KINDS, STATEFUL_KINDS } from '../../core/kinds';
 
 const PROTECT_IT = `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`;
@@ -9,12 +9,13 @@ const PROTECT_IT = `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS
 /** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
 export const statefulProtected: RuleDeclaration = {
   name: 'stateful-protected',
-  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, so no ArgoCD sync or Application deletion removes data`,
+  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, and neither Force=true nor Replace=true, so no ArgoCD sync or Application deletion removes data`,
   scope: [STATEFUL_KINDS],
   sources: [
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
     'https://cloudnative-pg.io/documentation/current/storage/ (deleting a Cluster deletes its PVCs)',
+    'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#replace-resource-instead-of-applying-changes (Replace=true: kubectl replace/create instead of apply, which may delete and recreate the resource) and the Force=true sync option (kubectl --force: delete and recreate)',
   ],
   fix: PROTECT_IT,
   check(object, context) {
@@ -27,11 +28,29 @@ export const statefulProtected: RuleDeclaration = {
     if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') return [];
     const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
     const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
+    const holds = isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`;
+    const problems: RuleProblem[] = [];
+    const recreating = recreatingSyncOptions(options);
+    if (recreating.length > 0) {
+      problems.push({
+        message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
+        fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
+      });
+    }
     const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
-    if (missing.length === 0) return [];
-    return [{ message: `${isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})` }];
+    if (missing.length > 0) problems.push({ message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})` });
+    return problems;
   },
 };
+
+/**
+ * The sync options that make ArgoCD delete and recreate an object (`Force=true`, `Replace=true`,
+ * ArgoCD sync-options docs): on an object that holds data, a recreation loses it. Option names
+ * and values are matched as ArgoCD parses them, case-sensitively, `key=value` split at commas.
+ */
+export function recreatingSyncOptions(options: readonly string[]): string[] {
+  return ['Force=true', 'Replace=true'].filter((o) => options.includes(o));
+}
 
 /**
  * Labels the CloudNativePG operator puts on every instance pod of a Cluster (docs
@@ -52,7 +71,7 @@ function clusterPodLabels(cluster: KubeObject): Record<string, string> {
 /** Whether a LabelSelector selects every pod carrying exactly `labels` (plus per-pod varying ones). */
 export function selectsAll(selector: Json, labels: Readonly<Record<string, string>>): boolean {
   for (const [key, value] of Object.entries(record(selector.matchLabels))) {
-    if (labels[key] !== String(value)) return false;
+    if (!Object.hasOwn(labels, key) || labels[key] !== String(value)) return false;
   }
   for (const expression of list(selector.matchExpressions)) {
     const key = String(expression.key);

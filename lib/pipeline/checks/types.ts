@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { patternRule } from '../../core/values';
+import { dnsLabel, patternRule } from '../../core/values';
 import type { Environment } from '../../core/environment';
 import type { ImageContract } from '../../core/image-contract';
 import type { KindScope } from '../../core/kinds';
@@ -36,6 +36,10 @@ export const RULE_NAMES = [
   'volume-claim',
   'cron-schedule',
   'autoscaling',
+  'cluster-admin-role-binding',
+  'wildcard-in-rules',
+  'access-to-secrets',
+  'unauthenticated-binding',
 ] as const;
 
 /** The name of a policy rule. */
@@ -45,23 +49,35 @@ export type RuleName = (typeof RULE_NAMES)[number];
 export const EXCEPTION_ANNOTATION_PREFIX = 'policy.platform.internal/';
 
 /**
+ * A reason a reviewer can read: at least 10 letters or digits, no control or invisible (format)
+ * characters, no line breaks, not starting or ending with white space. A reason made of
+ * zero-width spaces, bidi controls or terminal escapes would pass a length check and say nothing
+ * (or something else) in the review.
+ */
+export const VISIBLE_REASON_PATTERN = '^(?=(?:[^\\p{L}\\p{N}]*[\\p{L}\\p{N}]){10})(?!\\s)[^\\p{C}\\u2028\\u2029]*(?<!\\s)$';
+
+/**
  * The overlay shape of `policyExceptions`: every app overlay may list exceptions to the policy,
- * one object and one rule each, with the reason a reviewer reads.
+ * one object and one rule each, with the reason a reviewer reads. The object is named by kind,
+ * name and namespace (or `clusterScoped: true`), so one entry never reaches objects of several
+ * namespaces; synth refuses an entry that names both or neither, or matches more than one object.
  */
 export const PolicyExceptionValues = Type.Object({
   rule: Type.Unsafe<RuleName>(Type.String({ enum: [...RULE_NAMES], description: `a policy rule: ${RULE_NAMES.join(', ')}` })),
   kind: Type.String({ ...patternRule('^[A-Z][A-Za-z0-9]*$', 'must be a kind: letters and digits, starting with a capital letter'), description: 'the kind of the excepted object, as rendered, e.g. Deployment' }),
   name: Type.String({ ...patternRule('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', 'must be an object name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit'), maxLength: 253, description: 'the metadata.name of the excepted object' }),
+  namespace: Type.Optional(dnsLabel({ description: 'the namespace of the excepted object; give it, or clusterScoped: true for an object without a namespace' })),
+  clusterScoped: Type.Optional(Type.Literal(true, { description: 'true when the excepted object has no namespace (a Namespace, a ClusterRole...); instead of namespace' })),
   reason: Type.String({
     minLength: 10,
-    ...patternRule('^\\S[\\s\\S]*\\S$', 'must not start or end with white space'),
-    description: `why the object may break the rule, at least 10 characters; echoed into the object's ${EXCEPTION_ANNOTATION_PREFIX}<rule> annotation`,
+    ...patternRule(VISIBLE_REASON_PATTERN, 'must be a reason in visible text: at least 10 letters or digits, on one line, with no control or invisible characters, not starting or ending with white space'),
+    description: `why the object may break the rule, at least 10 letters or digits of visible text; echoed into the object's ${EXCEPTION_ANNOTATION_PREFIX}<rule> annotation`,
   }),
 }, { additionalProperties: false });
 
 /** The overlay shape of the whole `policyExceptions` list. */
 export const PolicyExceptionsValues = Type.Array(PolicyExceptionValues, {
-  description: 'exceptions to the policy (docs/security.md): [{ rule, kind, name, reason }], each matching a violation of a rendered object',
+  description: 'exceptions to the policy (docs/security.md): [{ rule, kind, name, namespace (or clusterScoped: true), reason }], each matching exactly one rendered object that breaks the rule',
 });
 
 /** One exception, as read from an overlay. */

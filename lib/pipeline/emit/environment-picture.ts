@@ -80,9 +80,9 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
       const service = graph.node('Service', ns, o.metadata.name);
       for (const w of workloadsByNamespace.get(ns) ?? []) {
         const labels = w.spec?.template?.metadata?.labels ?? {};
-        if (!Object.entries(o.spec?.selector ?? {}).every(([k, v]) => labels[k] === v)) continue;
+        if (!Object.entries(o.spec?.selector ?? {}).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v)) continue;
         const workload = graph.node(w.kind, ns, w.metadata.name);
-        const selecting = policies.filter((p) => p.metadata.namespace === ns && Object.entries(p.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+        const selecting = policies.filter((p) => p.metadata.namespace === ns && Object.entries(p.spec?.podSelector?.matchLabels ?? {}).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v));
         if (selecting.length === 0) {
           graph.edge(service, workload);
           continue;
@@ -183,7 +183,7 @@ function peerNode(graph: Graph, environment: Environment, peer: Obj, policyNames
   const ns = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? policyNamespace;
   const labels: Record<string, string> = peer.podSelector?.matchLabels ?? {};
   const client = Object.entries(environment.existing?.clients ?? {})
-    .find(([, c]) => c.namespace === ns && Object.entries(c.podLabels).every(([k, v]) => labels[k] === v) && Object.keys(labels).length === Object.keys(c.podLabels).length);
+    .find(([, c]) => c.namespace === ns && Object.entries(c.podLabels).every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v) && Object.keys(labels).length === Object.keys(c.podLabels).length);
   if (client) return graph.node('Client', ns, client[0], 'not managed here', true);
   const described = Object.entries(labels).sort(byKey).map(([k, v]) => `${k}=${v}`).join(', ');
   return graph.node('Pods', ns, described || 'any', undefined, !graph.has('Deployment', ns, labels['app.kubernetes.io/name'] ?? ''));

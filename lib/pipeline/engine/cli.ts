@@ -1,11 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AppDefinition } from '../../core/app';
 import { checkEnvironmentRemovals } from './environment-removal';
-import { formatProblems, internalErrorLines, UserError } from '../../core/errors';
+import { formatProblems, internalErrorLines, printable, UserError } from '../../core/errors';
 import { requireOptional } from './optional-dependency';
-import { diffTrees, readOutput, recoverInterruptedWrite, writeTreeAtomically } from './output';
+import { diffTrees, readOutput, recoverInterruptedWrite, refuseEscapingPaths, writeTreeAtomically } from './output';
+import { foreignPaths, outputPlacementProblem, strayFiles, strayFilesError } from './output-ownership';
 import { clockMs, synthesize, type SynthResult } from './synth';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
@@ -85,10 +86,15 @@ export function runCli(argv: readonly string[], context: CliContext): number {
       : undefined;
     if (terraform && terraform.problems.length > 0) throw new UserError(terraform.problems);
     const files = terraform?.files ?? result.files;
+    if (!args.check) refuseForeignOutput(outDir, { root: context.root, overlaysDir, display: args.out });
     const repaired = recoverInterruptedWrite(outDir, { show });
-    for (const line of repaired.notes) if (!args.quiet) out(`note: ${line}`);
-    for (const line of repaired.warnings) err(`warning: ${line}`);
+    for (const line of repaired.notes) if (!args.quiet) out(`note: ${printable(line)}`);
+    for (const line of repaired.warnings) err(`warning: ${printable(line)}`);
     const current = readOutput(outDir, show);
+    // What synth did not write is never deleted: refused, listed (lib/pipeline/engine/output-ownership.ts).
+    // A file at a path this run writes is replaced, as generated files are ("Do not edit").
+    const stray = args.check ? [] : strayFiles(current).filter((path) => !files.has(path) && !lstatSync(join(outDir, path), { throwIfNoEntry: false })?.isSymbolicLink());
+    if (stray.length > 0) throw strayFilesError(stray, args.out);
     const inScope = scopeOf(result, args.env !== undefined, args.app !== undefined);
     const next = new Map([...current].filter(([path]) => !inScope(path)));
     for (const [path, content] of files) next.set(path, content);
@@ -101,7 +107,7 @@ export function runCli(argv: readonly string[], context: CliContext): number {
         return EXIT.ok;
       }
       err(red(`${args.out}/ differs from a fresh synth of the code (${drifted.length} files):`));
-      for (const line of drifted) err(`  ${line}`);
+      for (const line of drifted) err(`  ${printable(line)}`);
       err(terraform ? 'Run `npm run synth -- --target terraform`.' : 'Run `npm run synth` and commit dist/.');
       return EXIT.drift;
     }
@@ -109,11 +115,17 @@ export function runCli(argv: readonly string[], context: CliContext): number {
     if (drifted.length > 0) {
       const removals = checkEnvironmentRemovals({ current, next, overlaysDir, overlaysDisplay: 'overlays', outDisplay: args.out, prune: args.pruneEnvironments });
       const written = writeTreeAtomically(outDir, next, { show });
-      for (const line of [...removals, ...written.notes]) if (!args.quiet) out(`note: ${line}`);
-      for (const line of written.warnings) err(`warning: ${line}`);
+      for (const line of [...removals, ...written.notes]) if (!args.quiet) out(`note: ${printable(line)}`);
+      for (const line of written.warnings) err(`warning: ${printable(line)}`);
     }
     const cdk8sOut = (context.env ?? process.env).CDK8S_OUTDIR;
-    if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) mirror(resolve(context.root, cdk8sOut), result.files);
+    if (cdk8sOut && !terraform && resolve(context.root, cdk8sOut) !== outDir) {
+      const mirrorDir = resolve(context.root, cdk8sOut);
+      refuseForeignOutput(mirrorDir, { root: context.root, overlaysDir, display: `CDK8S_OUTDIR ${cdk8sOut}` });
+      const strayMirror = strayFiles(readOutput(mirrorDir, show));
+      if (strayMirror.length > 0) throw strayFilesError(strayMirror, cdk8sOut);
+      mirror(mirrorDir, result.files);
+    }
     if (!args.quiet) {
       const ms = Math.round(clockMs() - started);
       for (const line of terraform?.summary ?? []) out(line);
@@ -257,8 +269,17 @@ function scopeOf(result: SynthResult, byEnv: boolean, byApp: boolean): (path: st
   };
 }
 
+/** Refuses an output directory that is the project, holds it, lies in overlays/, or holds paths synth never writes. */
+function refuseForeignOutput(outDir: string, where: { readonly root: string; readonly overlaysDir: string; readonly display: string }): void {
+  const placement = outputPlacementProblem(outDir, where.root, where.overlaysDir, where.display);
+  if (placement) throw new UserError(placement);
+  const foreign = foreignPaths(outDir);
+  if (foreign.length > 0) throw strayFilesError(foreign, where.display);
+}
+
 /** `cdk8s synth` expects manifests in its own output directory; give it a copy of this run's. */
 function mirror(dir: string, files: ReadonlyMap<string, string>): void {
+  refuseEscapingPaths(files, dir);
   rmSync(dir, { recursive: true, force: true });
   for (const [path, content] of files) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

@@ -1,5 +1,5 @@
 import { constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { dump, type DumpOptions } from 'js-yaml';
 import { UserError, type Problem } from '../../core/errors';
 import { byKey } from '../../core/order';
@@ -171,6 +171,7 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
 function writeTree(outDir: string, tree: FileTree, options: WriteOptions): WriteReport {
   const fs = options.fs ?? NODE_FS;
   const show = options.show ?? ((path: string) => path);
+  refuseEscapingPaths(tree, show(outDir));
   const target = outputLocation(outDir, options);
   const repaired = repair(outDir, target, options);
   const parent = dirname(target);
@@ -223,6 +224,28 @@ function writeTree(outDir: string, tree: FileTree, options: WriteOptions): Write
     }
   }
   return { notes: repaired.notes, warnings };
+}
+
+/**
+ * Defence in depth behind the name checks (lib/pipeline/checks/object-names.ts): every path of the
+ * tree must stay inside the output directory. A path is "/"-separated segments, none empty, "."
+ * or "..", with no "\\" or NUL, and not absolute; anything else is refused before anything is
+ * written (a UserError naming the path, as the name that made it came from the input).
+ */
+export function refuseEscapingPaths(tree: FileTree, outDisplay: string): void {
+  const problems: Problem[] = [];
+  for (const path of tree.keys()) {
+    const segments = path.split('/');
+    const bad = isAbsolute(path) || /[\\\0]/.test(path) || segments.some((s) => s === '' || s === '.' || s === '..');
+    if (bad || relative('/out', resolve('/out', path)).startsWith('..')) {
+      problems.push({
+        where: `${outDisplay}/${JSON.stringify(path)}`,
+        message: 'is not a path inside the output directory (empty, ".", ".." or absolute segments, or a backslash); nothing was written',
+        hint: 'object names become file names: give the object a name of its kind\'s format',
+      });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
 }
 
 /**

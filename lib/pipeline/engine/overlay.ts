@@ -9,6 +9,7 @@ import { EnvironmentSchema, type Environment } from '../../core/environment';
 import { KEY_PATTERN_RULES } from '../../core/values';
 import { UserError, type Problem } from '../../core/errors';
 import { OverlaySource } from './overlay-source';
+import { hasOwnKey, withoutPrototypes } from '../../core/user-keys';
 
 /**
  * Reads one overlay file and checks it against its schema. Every error names the file, the line,
@@ -110,7 +111,9 @@ export function parseOverlayWithSource<S extends TSchema>(text: string, displayP
     throw new UserError({ where: displayPath, message: `is not valid YAML: ${(error as Error).message.split('\n')[0]}`, hint: 'overlays need no YAML anchors or aliases; write the values out' });
   }
   const validate = compile(schema);
-  if (validate(value)) return { values: value as Static<S>, source: OverlaySource.fromDocument(displayPath, doc, lineCounter) };
+  // Overlay maps have no prototype: a key from the overlay ("constructor", "toString") looked up in
+  // them finds only what the overlay holds (lib/core/user-keys.ts).
+  if (validate(value)) return { values: withoutPrototypes(value) as Static<S>, source: OverlaySource.fromDocument(displayPath, doc, lineCounter) };
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
 }
 
@@ -251,14 +254,15 @@ function pointerSegments(pointer: string): string[] {
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' && hasOwnKey(v, k) ? (v as Record<string, unknown>)[k] : undefined), value);
 }
 
 function subSchema(root: TSchema, path: readonly string[]): TSchema | undefined {
   let schema: TSchema | undefined = root;
   for (const k of path) {
     if (!schema) return undefined;
-    schema = (schema.properties as Record<string, TSchema> | undefined)?.[k] ?? (schema.items as TSchema | undefined);
+    const properties = schema.properties as Record<string, TSchema> | undefined;
+    schema = (hasOwnKey(properties, k) ? properties?.[k] : undefined) ?? (schema.items as TSchema | undefined);
   }
   return schema;
 }

@@ -4,6 +4,7 @@ import { withSyncWave } from '../../core/argocd-sync';
 import { droppedFields, rawJson } from '../checks/dropped-fields';
 import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
+import { objectMetadataProblems } from '../checks/object-metadata';
 import { renderAppFiles } from './output';
 import { validateObject, type KubeObject, type TargetCluster } from '../checks/schema-validation';
 import type { SynthesizedApp } from '../checks/rendered';
@@ -65,8 +66,11 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
     wheres.push(construct.node.path);
   }
   if (problems.length > 0) throw new UserError(problems);
+  // Names (their kind's format: they become file names), labels and annotations, before anything is written.
   const unnamed = objectNameProblems(objects, wheres, suffix);
   if (unnamed.length > 0) throw new UserError(unnamed);
+  const metadata = objectMetadataProblems(objects, wheres, suffix);
+  if (metadata.length > 0) throw new UserError(metadata);
   return { objects, wheres };
 }
 

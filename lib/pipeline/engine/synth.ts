@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, isAbsolute } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { AppChart, type AppDefinition, type Claim } from '../../core/app';
@@ -16,6 +16,7 @@ import type { KubeObject } from '../checks/schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from '../checks/policy';
 import { checkReferences } from '../checks/references';
 import { isTailscaleIngress, tailscaleDeviceName } from '../../tailscale/tailscale-ingress-rules';
+import { checkDnsLabel } from '../../core/dns';
 
 /** What to synthesize and from where. */
 export interface SynthOptions {
@@ -112,6 +113,11 @@ export function synthesize(options: SynthOptions): SynthResult {
       }
       if (options.appNames && !options.appNames.includes(appName)) {
         others.push(app);
+        continue;
+      }
+      const outside = outsideRepository(join(options.overlaysDir, envName, file), dirname(options.overlaysDir), `${display}/${envName}/${file}`);
+      if (outside) {
+        problems.push(outside);
         continue;
       }
       try {
@@ -342,7 +348,8 @@ function overlaySchemaOf(app: AppDefinition): ReturnType<typeof overlaySchema> {
 function listEnvironments(overlaysDir: string, display: string, only?: readonly string[]): string[] {
   if (!existsSync(overlaysDir)) throw new UserError({ where: display, message: 'does not exist', hint: 'run from the project root, or create overlays/<env>/environment.yaml' });
   // Hidden directories (an editor's, a tool's) are not environments.
-  const all = readdirSync(overlaysDir).filter((d) => !d.startsWith('.') && statSync(join(overlaysDir, d)).isDirectory()).sort();
+  // A link that points nowhere is kept, to be reported below rather than skipped.
+  const all = readdirSync(overlaysDir).filter((d) => !d.startsWith('.') && (statSync(join(overlaysDir, d), { throwIfNoEntry: false })?.isDirectory() || lstatSync(join(overlaysDir, d)).isSymbolicLink())).sort();
   if (all.length === 0) {
     // A run over no environment would replace all of dist/ with nothing.
     throw new UserError({
@@ -353,7 +360,21 @@ function listEnvironments(overlaysDir: string, display: string, only?: readonly 
     });
   }
   const problems: Problem[] = [];
+  const repository = dirname(overlaysDir);
+  const overlaysOutside = outsideRepository(overlaysDir, repository, display);
+  if (overlaysOutside) throw new UserError(overlaysOutside);
   for (const d of all) {
+    const nameProblem = checkDnsLabel(d);
+    if (nameProblem) {
+      // The name becomes dist/<env>/, the ArgoCD project and the Terraform state's suffix.
+      problems.push({ where: `${display}/${JSON.stringify(d).slice(1, -1)}/`, message: `is not an environment name: it ${nameProblem}`, allowed: 'a DNS label, e.g. cfp-prod', hint: 'rename the directory' });
+      continue;
+    }
+    const outside = outsideRepository(join(overlaysDir, d), repository, `${display}/${d}/`) ?? outsideRepository(join(overlaysDir, d, 'environment.yaml'), repository, `${display}/${d}/environment.yaml`);
+    if (outside) {
+      problems.push(outside);
+      continue;
+    }
     if (!existsSync(join(overlaysDir, d, 'environment.yaml'))) {
       problems.push({ where: `${display}/${d}/`, message: 'has no environment.yaml', hint: 'every environment directory needs the cluster facts in environment.yaml' });
     }
@@ -363,6 +384,31 @@ function listEnvironments(overlaysDir: string, display: string, only?: readonly 
   }
   if (problems.length > 0) throw new UserError(mergeAppProblems(problems));
   return only ? all.filter((d) => only.includes(d)) : all;
+}
+
+/**
+ * A problem when `path` is a symbolic link (or lies under one) that resolves outside
+ * `repository`: overlays are reviewed as files of the repository, and a link would feed synth a
+ * file no pull request shows (another checkout's overlay, /etc/passwd, a secret on the CI runner).
+ * Links that stay inside the repository are followed.
+ */
+function outsideRepository(path: string, repository: string, display: string): Problem | undefined {
+  if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
+  let real: string;
+  let root: string;
+  try {
+    real = realpathSync(path);
+    root = realpathSync(repository);
+  } catch (error) {
+    return { where: display, message: `cannot be resolved (${(error as NodeJS.ErrnoException).code ?? String(error)}): a symbolic link to nowhere, or a loop`, hint: 'replace the link by the directory or file itself' };
+  }
+  const rel = relative(root, real);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return undefined;
+  return {
+    where: display,
+    message: `is a symbolic link to ${real}, outside the repository (${root}); synth reads overlays only from the repository, where a review sees them`,
+    hint: 'copy the file or directory into overlays/ instead of linking it, and commit it',
+  };
 }
 
 /** Two apps (or two constructs) of one environment claiming the same hostname is an error naming both. */

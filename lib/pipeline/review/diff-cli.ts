@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import { EXIT, parseCommandLine, type CliContext } from '../engine/cli';
@@ -38,6 +39,10 @@ Options:
   --accept ID     accept one risky change by the id its warning prints (repeat or comma-separate)
   --accept-risk   acknowledge every risky change: still print the warnings, but exit 0
   --out DIR       the output directory to compare with (default: dist)
+  --change DIR    review another checkout's committed output directory (DIR/dist, e.g. a pull
+                  request's) with this checkout's rules, instead of synthesizing this checkout;
+                  with --base, the base and the trailers are read from DIR's git history. CI runs
+                  the base branch's review this way, so a change to the rules cannot review itself
   --help          show this help
 
 A change the API server or an operator's webhook refuses (an immutable field, a smaller volume,
@@ -70,19 +75,30 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
       out(HELP);
       return DIFF_EXIT.ok;
     }
-    const result = synthesize({
-      apps: context.apps,
-      overlaysDir: join(context.root, 'overlays'),
-      root: context.root,
-      environments: args.env,
-      appNames: args.app,
-      // A narrowed run (--app) checks references against the other apps' committed output.
-      outputDir: resolve(context.root, args.out),
-    });
-    const base = args.base === undefined ? undefined : readGitBase(context.root, args.base, args.out);
+    // --change DIR: the change is another checkout's committed output (a pull request's), reviewed
+    // by this checkout's code (the base branch's), which the change cannot alter; else a fresh
+    // synth of this checkout.
+    const changeRoot = args.change === undefined ? undefined : resolve(context.root, args.change);
+    const changed: { readonly files: FileTree; readonly display: string } = changeRoot
+      ? { files: inScope(readChangeOutput(changeRoot, args.out, args.change!), args.env, args.app), display: `${args.change}/${args.out}` }
+      : {
+        files: synthesize({
+          apps: context.apps,
+          overlaysDir: join(context.root, 'overlays'),
+          root: context.root,
+          environments: args.env,
+          appNames: args.app,
+          // A narrowed run (--app) checks references against the other apps' committed output.
+          outputDir: resolve(context.root, args.out),
+        }).files,
+        display: 'synth',
+      };
+    // The base and the trailers that accept risks are read from the change's repository.
+    const base = args.base === undefined ? undefined : readGitBase(changeRoot ?? context.root, args.base, args.out);
     const display = base ? `${args.base}:${args.out}` : args.out;
     const committed = inScope(base ? base.tree : readTree(resolve(context.root, args.out)), args.env, args.app);
-    const parsed = parseManifestTrees(committed, result.files, { beforeDisplay: display, afterDisplay: 'synth' });
+    const result = { files: changed.files };
+    const parsed = parseManifestTrees(committed, result.files, { beforeDisplay: display, afterDisplay: changed.display });
     const diff = diffManifests(parsed.before, parsed.after);
 
     if (base) {
@@ -91,7 +107,7 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
       out('');
     }
     for (const line of renderChanges(diff, display, paint)) out(line);
-    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: display, after: 'synth' }) : undefined;
+    const server = serverCheck && diff.changes.length > 0 ? serverCheck(committed, result.files, { before: display, after: changed.display }) : undefined;
     if (server) {
       out('');
       for (const line of renderServerOutcome(server, display)) out(line);
@@ -279,6 +295,7 @@ function inScope(tree: FileTree, environments?: readonly string[], apps?: readon
 }
 
 interface DiffArgs {
+  readonly change?: string;
   readonly env?: string[];
   readonly app?: string[];
   readonly base?: string;
@@ -294,6 +311,7 @@ function parseDiffArgs(argv: readonly string[]): DiffArgs {
     accept: { type: 'string', multiple: true },
     base: { type: 'string' },
     out: { type: 'string', default: 'dist' },
+    change: { type: 'string' },
   }, 'npm run diff -- --help');
   return {
     env: parsed.env,
@@ -303,7 +321,16 @@ function parseDiffArgs(argv: readonly string[]): DiffArgs {
     acceptRisk: parsed.flag('accept-risk'),
     help: parsed.help,
     out: (parsed.text('out') ?? 'dist').replace(/\/+$/, ''),
+    change: parsed.text('change')?.replace(/\/+$/, ''),
   };
+}
+
+/** The committed output of the checkout at `root` (`--change`): a UserError when there is none. */
+function readChangeOutput(root: string, out: string, display: string): FileTree {
+  if (!existsSync(join(root, out))) {
+    throw new UserError({ where: 'command line --change', message: `${display}/${out} does not exist: --change names a checkout of the change, whose committed ${out}/ is reviewed`, hint: 'check the change out there first (in CI: actions/checkout with path: change)' });
+  }
+  return readTree(join(root, out));
 }
 
 /** ANSI colours, or none: colour only when writing to a terminal. */

@@ -17,7 +17,7 @@ export function diffValues(before: unknown, after: unknown, path: readonly Segme
   const walk = (b: unknown, a: unknown, at: readonly Segment[]) => {
     if (deepEqual(b, a)) return;
     if (isRecord(b) && isRecord(a)) {
-      for (const key of unionKeys(Object.keys(b), Object.keys(a))) walk(b[key], a[key], [...at, key]);
+      for (const key of unionKeys(Object.keys(b), Object.keys(a))) walk(Object.hasOwn(b, key) ? b[key] : undefined, Object.hasOwn(a, key) ? a[key] : undefined, [...at, key]);
       return;
     }
     if (Array.isArray(b) && Array.isArray(a)) {
@@ -65,7 +65,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
   if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -80,7 +80,7 @@ export function asArray(value: unknown): unknown[] {
 /** The value at `path` (keys) inside `value`, or undefined where the path leaves the objects. */
 export function getIn(value: unknown, path: readonly string[]): unknown {
   let current = value;
-  for (const key of path) current = isRecord(current) ? current[key] : undefined;
+  for (const key of path) current = isRecord(current) && Object.hasOwn(current, key) ? current[key] : undefined;
   return current;
 }
 

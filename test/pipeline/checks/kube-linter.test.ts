@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KUBE_LINTER_CHECKS, RULES_LANDING_ELSEWHERE } from '../../../lib/pipeline/checks/kube-linter';
+import { KUBE_LINTER_CHECKS } from '../../../lib/pipeline/checks/kube-linter';
 import { REFERENCE_FIELDS } from '../../../lib/pipeline/checks/reference-model';
 import { RULE_NAMES } from '../../../lib/pipeline/checks/types';
 import { ROOT } from '../../helpers';
@@ -19,7 +19,7 @@ describe('kube-linter\'s catalog', () => {
 
   test('what enforces a check exists: a rule of the registry, a row of the reference model, or a named check', () => {
     const references = new Set(REFERENCE_FIELDS.map((r) => r.id));
-    const rules = new Set<string>([...RULE_NAMES, ...RULES_LANDING_ELSEWHERE]);
+    const rules = new Set<string>(RULE_NAMES);
     for (const { check, enforcedBy } of KUBE_LINTER_CHECKS) {
       for (const e of enforcedBy) {
         if ('rule' in e) expect([check, rules.has(e.rule)]).toEqual([check, true]);
@@ -32,7 +32,4 @@ describe('kube-linter\'s catalog', () => {
     for (const c of KUBE_LINTER_CHECKS.filter((k) => k.enforcedBy.length === 0)) expect([c.check, (c.note ?? '').length > 40]).toEqual([c.check, true]);
   });
 
-  test('the rules landing with another branch are not in the registry yet (empty the list when they are)', () => {
-    for (const name of RULES_LANDING_ELSEWHERE) expect((RULE_NAMES as readonly string[]).includes(name)).toBe(false);
-  });
 });

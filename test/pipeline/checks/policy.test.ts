@@ -168,7 +168,7 @@ describe('policy', () => {
       expect(found).toEqual([{
         where: 'demo/web (Deployment demo/web)',
         message: '[rule pss-restricted] container "web" allows privilege escalation',
-        hint: `set allowPrivilegeEscalation: false in the securityContext of container "web"; or, if it must stay, add { rule: pss-restricted, kind: Deployment, name: web, reason: <why> } to policyExceptions in ${OVERLAY}`,
+        hint: `set allowPrivilegeEscalation: false in the securityContext of container "web"; or, if it must stay, add { rule: pss-restricted, kind: Deployment, name: web, namespace: demo, reason: <why> } to policyExceptions in ${OVERLAY}`,
       }]);
     });
   });
@@ -182,7 +182,7 @@ describe('policy', () => {
     { rule: 'pss-restricted', name: 'an unconfined seccomp profile', build: (c) => deployment(c, 'web', podSpec({ securityContext: { seccompProfile: { type: 'Unconfined' } } })), message: /container "web" has seccomp profile Unconfined/ },
     { rule: 'pss-restricted', name: 'a host port', build: (c) => deployment(c, 'web', podSpec({ container: { ports: [{ containerPort: 8080, hostPort: 8080 }] } })), message: /container "web" binds host port 8080/ },
     { rule: 'no-secret-data', name: 'a Secret with stringData', build: (c) => new k8s.KubeSecret(c, 's', { metadata: { name: 'creds' }, stringData: { password: 'correct horse battery staple' } }), message: /the Secret carries its values in stringData/ },
-    { rule: 'no-secret-strings', name: 'a postgres URL with a password in env', build: (c) => deployment(c, 'web', podSpec({ container: { env: [{ name: 'DATABASE_URL', value: 'postgresql://app:hunter2@db-rw:5432/app' }] } })), message: /spec\.template\.spec\.containers\[0\]\.env\[0\]\.value holds what looks like a PostgreSQL URL with an inline password \(value not shown\)/ },
+    { rule: 'no-secret-strings', name: 'a postgres URL with a password in env', build: (c) => deployment(c, 'web', podSpec({ container: { env: [{ name: 'DATABASE_URL', value: 'postgresql://app:hunter2@db-rw:5432/app' }] } })), message: /spec\.template\.spec\.containers\[0\]\.env\[0\]\.value holds what looks like a URL with a password in it \(user:password@\) \(value not shown\)/ },
     { rule: 'no-secret-strings', name: 'a GitHub token in a ConfigMap', build: (c) => new k8s.KubeConfigMap(c, 'cm', { metadata: { name: 'cfg' }, data: { TOKEN: `ghp_${'A1b2'.repeat(9)}` } }), message: /data\.TOKEN holds what looks like a GitHub token/ },
     { rule: 'no-secret-strings', name: 'an AWS key in an annotation', build: (c) => new k8s.KubeConfigMap(c, 'cm', { metadata: { name: 'cfg', annotations: { note: 'key AKIAIOSFODNN7EXAMPLE' } } }), message: /metadata\.annotations\.note holds what looks like an AWS access key id/ },
     { rule: 'no-secret-strings', name: 'a private key in args', build: (c) => job(c, 'migrate', podSpec({ container: { args: ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----'] } })), message: /containers\[0\]\.args\[0\] holds what looks like a private key/ },
@@ -198,6 +198,9 @@ describe('policy', () => {
     { rule: 'stateful-protected', name: 'a PVC with Prune=false only', build: (c) => pvc(c, 'data', 'Prune=false'), message: /a PersistentVolumeClaim holds data, but its argocd\.argoproj\.io\/sync-options annotation lacks Delete=false \(found "Prune=false"\)/ },
     { rule: 'stateful-protected', name: 'a Namespace holding a claim, without the annotation', build: (c) => { pvc(c, 'data'); new k8s.KubeNamespace(c, 'ns', { metadata: { name: 'demo' } }); }, message: /a Namespace holds claims or databases, but its argocd\.argoproj\.io\/sync-options annotation lacks Prune=false and Delete=false/ },
     { rule: 'stateful-protected', name: 'a StatefulSet deleting its claims with it', build: (c) => new k8s.KubeStatefulSet(c, 'db', { metadata: { name: 'db' }, spec: { serviceName: 'db', persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' }, selector: { matchLabels: selector }, template: { metadata: { labels: selector }, spec: podSpec({}) } } }), message: /a StatefulSet holds data, but its argocd\.argoproj\.io\/sync-options annotation lacks Prune=false and Delete=false/ },
+    { rule: 'stateful-protected', name: 'a PVC with Replace=true', build: (c) => pvc(c, 'data', 'Prune=false,Delete=false,Replace=true'), message: /annotation has Replace=true, with which a sync may delete and recreate it/ },
+    { rule: 'stateful-protected', name: 'a PVC with Force=true (spaces trimmed, as ArgoCD does)', build: (c) => pvc(c, 'data', 'Prune=false, Delete=false, Force=true'), message: /annotation has Force=true, with which a sync may delete and recreate it/ },
+    { rule: 'stateful-protected', name: 'a Namespace holding a claim, with Replace=true and Force=true', build: (c) => { pvc(c, 'data'); new k8s.KubeNamespace(c, 'ns', { metadata: { name: 'demo', annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false,Force=true,Replace=true' } } }); }, message: /a Namespace holds claims or databases, but its argocd\.argoproj\.io\/sync-options annotation has Force=true and Replace=true/ },
     { rule: 'stateful-protected', name: 'a ScheduledBackup without the annotation', build: (c) => new ApiObject(c, 'sb', { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'db-backup' }, spec: { schedule: '0 0 3 * * *', cluster: { name: 'db' } } }), message: /lacks Prune=false and Delete=false \(found none\)/ },
     { rule: 'database-namespace-guarded', name: 'a Cluster without a NetworkPolicy', build: (c) => cluster(c, 'db'), message: /no ingress NetworkPolicy in namespace demo selects the Cluster's pods \(cnpg\.io\/cluster=db\)/ },
     { rule: 'database-namespace-guarded', name: 'a Cluster whose NetworkPolicy is in another namespace', build: (c) => { cluster(c, 'db'); networkPolicy(c, 'np', { matchLabels: { 'cnpg.io/cluster': 'db' } }, { namespace: 'other' }); }, message: /no ingress NetworkPolicy in namespace demo selects/ },
@@ -214,7 +217,7 @@ describe('policy', () => {
     for (const p of found) {
       expect(p.where).toMatch(/^demo\/\S+ \(\w+ demo\/[a-z0-9-]+\)$/);
       expect(p.message).toMatch(new RegExp(`^\\[rule ${rule}\\] `));
-      expect(p.hint).toMatch(new RegExp(`add \\{ rule: ${rule}, kind: \\w+, name: [a-z0-9-]+, reason: <why> \\} to policyExceptions in ${OVERLAY}$`));
+      expect(p.hint).toMatch(new RegExp(`add \\{ rule: ${rule}, kind: \\w+, name: [a-z0-9-]+, namespace: demo, reason: <why> \\} to policyExceptions in ${OVERLAY}$`));
     }
     expect(found.map((p) => p.message).join('\n')).toMatch(message);
   });
@@ -247,7 +250,7 @@ describe('policy', () => {
     test('an exception excepts the object from the rule and echoes the reason into an annotation', () => {
       const chart = chartWith(privileged);
       const before = objectsOf(chart);
-      const after = enforcePolicy(chart, before, { exceptions: [{ rule: 'pss-restricted', kind: 'Deployment', name: 'web', reason }] });
+      const after = enforcePolicy(chart, before, { exceptions: [{ rule: 'pss-restricted', kind: 'Deployment', name: 'web', namespace: 'demo', reason }] });
       const web = after.find((o) => o.kind === 'Deployment') as KubeObject & { metadata: { annotations: Record<string, string> } };
       expect(web.metadata.annotations).toEqual({ 'policy.platform.internal/pss-restricted': reason });
       expect(Object.keys(web.metadata)[0]).toBe('annotations');
@@ -262,7 +265,7 @@ describe('policy', () => {
         deployment(c, 'api', podSpec({ securityContext: { allowPrivilegeEscalation: true } }));
         new k8s.KubeServiceAccount(c, 'sa', { metadata: { name: 'web' } });
       });
-      const found = problems(chart, [{ rule: 'pss-restricted', kind: 'Deployment', name: 'web', reason }]);
+      const found = problems(chart, [{ rule: 'pss-restricted', kind: 'Deployment', name: 'web', namespace: 'demo', reason }]);
       expect(found.map((p) => `${p.where} ${p.message}`)).toEqual([
         'demo/api (Deployment demo/api) [rule pss-restricted] container "web" allows privilege escalation',
         'demo/sa (ServiceAccount demo/web) [rule no-token-automount] the ServiceAccount lets pods mount its token by default (automountServiceAccountToken is not false)',
@@ -272,15 +275,15 @@ describe('policy', () => {
     test('an exception that matches no object, or an object without that violation, is an error', () => {
       const chart = chartWith(privileged);
       const found = problems(chart, [
-        { rule: 'pss-restricted', kind: 'Deployment', name: 'web', reason },
-        { rule: 'pss-restricted', kind: 'StatefulSet', name: 'web', reason },
-        { rule: 'stateful-protected', kind: 'PersistentVolumeClaim', name: 'data', reason },
-        { rule: 'pss-restricted', kind: 'Deployment', name: 'web', reason },
+        { rule: 'pss-restricted', kind: 'Deployment', name: 'web', namespace: 'demo', reason },
+        { rule: 'pss-restricted', kind: 'StatefulSet', name: 'web', namespace: 'demo', reason },
+        { rule: 'stateful-protected', kind: 'PersistentVolumeClaim', name: 'data', namespace: 'demo', reason },
+        { rule: 'pss-restricted', kind: 'Deployment', name: 'web', namespace: 'demo', reason },
       ]);
       expect(found).toEqual([
-        { where: `${OVERLAY} policyExceptions.1`, message: 'excepts StatefulSet/web from rule pss-restricted, but the app renders no StatefulSet named "web"', hint: 'remove the stale entry, or correct its kind (this app renders Deployment/web)' },
-        { where: `${OVERLAY} policyExceptions.2`, message: 'excepts PersistentVolumeClaim/data from rule stateful-protected, but it does not break that rule', hint: 'remove the stale entry: the exception is no longer needed' },
-        { where: `${OVERLAY} policyExceptions.3`, message: 'repeats policyExceptions.0 (rule pss-restricted, Deployment/web)', hint: 'keep one entry per rule and object' },
+        { where: `${OVERLAY} policyExceptions.1`, message: 'excepts StatefulSet demo/web from rule pss-restricted, but the app renders no such object', hint: 'remove the stale entry, or correct its kind or namespace (this app renders Deployment demo/web)' },
+        { where: `${OVERLAY} policyExceptions.2`, message: 'excepts PersistentVolumeClaim demo/data from rule stateful-protected, but it does not break that rule', hint: 'remove the stale entry: the exception is no longer needed' },
+        { where: `${OVERLAY} policyExceptions.3`, message: 'repeats policyExceptions.0 (rule pss-restricted, Deployment demo/web)', hint: 'keep one entry per rule and object' },
       ]);
     });
 

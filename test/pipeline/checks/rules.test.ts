@@ -10,7 +10,7 @@ import { RULE_NAMES, type PolicyContext, type PolicyRule, type RuleDeclaration, 
  */
 const SCOPES: Readonly<Record<RuleName, readonly string[]>> = {
   'pss-restricted': ['pod-template'],
-  'no-secret-data': ['Secret'],
+  'no-secret-data': ['Secret', 'bitnami.com/SealedSecret'],
   'no-secret-strings': ['any'],
   'image-pinned': ['image-referencing'],
   'image-digest-in-production': ['image-referencing'],
@@ -30,6 +30,10 @@ const SCOPES: Readonly<Record<RuleName, readonly string[]>> = {
   'volume-claim': ['volume-claim'],
   'cron-schedule': ['batch/CronJob', 'postgresql.cnpg.io/ScheduledBackup'],
   'autoscaling': ['replicated'],
+  'cluster-admin-role-binding': ['rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
+  'wildcard-in-rules': ['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole'],
+  'access-to-secrets': ['rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
+  'unauthenticated-binding': ['rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
 };
 
 const CONTEXT: PolicyContext = { production: true };

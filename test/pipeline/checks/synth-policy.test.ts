@@ -52,19 +52,19 @@ describe('the policy in the synth pipeline', () => {
     expect(problemsOf('namespace: raw\nescalate: true\n')).toEqual([
       'raw/web (Deployment raw/web): [rule pss-restricted] container "web" allows privilege escalation (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)\n'
       + '  fix: set allowPrivilegeEscalation: false in the securityContext of container "web"; or, if it must stay, '
-      + 'add { rule: pss-restricted, kind: Deployment, name: web, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
+      + 'add { rule: pss-restricted, kind: Deployment, name: web, namespace: raw, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
     ]);
   });
 
   test('an overlay exception lets it through, with the reason in the written object', () => {
-    const result = run(`namespace: raw\nescalate: true\npolicyExceptions:\n  - rule: pss-restricted\n    kind: Deployment\n    name: web\n    reason: ${REASON}\n`);
+    const result = run(`namespace: raw\nescalate: true\npolicyExceptions:\n  - rule: pss-restricted\n    kind: Deployment\n    name: web\n    namespace: raw\n    reason: ${REASON}\n`);
     const file = result.files.get('cfp-sandbox/raw/deployment-web.yaml');
     expect(file).toMatch(new RegExp(`^metadata:\\n  annotations:\\n    policy.platform.internal/pss-restricted: ${REASON}\\n`, 'm'));
   });
 
   test('a stale exception is an error pointing at its overlay line', () => {
-    expect(problemsOf(`namespace: raw\nescalate: false\npolicyExceptions:\n  - rule: pss-restricted\n    kind: Deployment\n    name: web\n    reason: ${REASON}\n`)).toEqual([
-      'overlays/cfp-sandbox/raw.yaml:4:5 policyExceptions.0: excepts Deployment/web from rule pss-restricted, but it does not break that rule (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)\n'
+    expect(problemsOf(`namespace: raw\nescalate: false\npolicyExceptions:\n  - rule: pss-restricted\n    kind: Deployment\n    name: web\n    namespace: raw\n    reason: ${REASON}\n`)).toEqual([
+      'overlays/cfp-sandbox/raw.yaml:4:5 policyExceptions.0: excepts Deployment raw/web from rule pss-restricted, but it does not break that rule (app raw, environment cfp-sandbox, values from overlays/cfp-sandbox/raw.yaml)\n'
       + '  fix: remove the stale entry: the exception is no longer needed',
     ]);
   });

@@ -111,7 +111,7 @@ describe('workload rules on raw objects, through synthesize()', () => {
     test('six fields (CloudNativePG\'s form) is refused, saying which form a CronJob needs', () => {
       expect(run('six-fields').problems).toEqual([
         'raw/report (CronJob raw/report): [rule cron-schedule] spec.schedule "0 0 2 * * *" has 6 fields: a Kubernetes CronJob schedule has five fields, "<minute> <hour> <day of month> <month> <day of week>" (e.g. "0 2 * * *" for 02:00 daily), or one of @hourly, @daily, @weekly, @monthly, @yearly, @every <duration>; six fields with seconds first is CloudNativePG\'s ScheduledBackup form: drop the seconds ("0 2 * * *")\n'
-        + '  fix: write the schedule in the CronJob form: five fields, minute first, e.g. "0 2 * * *"; or, if it must stay, add { rule: cron-schedule, kind: CronJob, name: report, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
+        + '  fix: write the schedule in the CronJob form: five fields, minute first, e.g. "0 2 * * *"; or, if it must stay, add { rule: cron-schedule, kind: CronJob, name: report, namespace: raw, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
       ]);
     });
 
@@ -142,7 +142,7 @@ describe('workload rules on raw objects, through synthesize()', () => {
     test('spec.replicas on an autoscaled Deployment is refused: ArgoCD would reset the autoscaler', () => {
       expect(run('hpa-fought').problems).toEqual([
         'raw/web (Deployment raw/api): [rule autoscaling] HorizontalPodAutoscaler api scales it, but its manifest sets spec.replicas (3): every ArgoCD sync resets the count the autoscaler chose\n'
-        + '  fix: leave spec.replicas out of the manifest (WebService: autoscaling instead of replicas); the autoscaler\'s minReplicas is the floor; or, if it must stay, add { rule: autoscaling, kind: Deployment, name: api, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
+        + '  fix: leave spec.replicas out of the manifest (WebService: autoscaling instead of replicas); the autoscaler\'s minReplicas is the floor; or, if it must stay, add { rule: autoscaling, kind: Deployment, name: api, namespace: raw, reason: <why> } to policyExceptions in overlays/cfp-sandbox/raw.yaml',
       ]);
     });
 

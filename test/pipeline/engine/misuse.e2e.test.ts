@@ -116,7 +116,7 @@ describe('misuse of overlays/ and dist/', () => {
     renameSync(join(dist, 'cfp-sandbox'), elsewhere);
     symlinkSync(elsewhere, join(dist, 'cfp-sandbox'));
     writeFileSync(join(root, 'overlays', 'cfp-prod', 'codeforphilly.yaml'), `${readFileSync(join(root, 'overlays', 'cfp-prod', 'codeforphilly.yaml'), 'utf8')}# edited\n`);
-    writeFileSync(join(dist, 'cfp-prod', 'stray.yaml'), 'x\n'); // something for the run to change
+    appendFileSync(join(dist, 'cfp-prod', 'codeforphilly', 'kustomization.yaml'), '# edited\n'); // something for the run to change
     const result = run(root, []);
     expect(result.code).toBe(EXIT.badInput);
     expect(result.stderr).toMatch(/^dist\/cfp-sandbox: is a symbolic link inside the output: a synth replaces the output whole, so the link would become a directory and its target be left stale; nothing was changed$/m);

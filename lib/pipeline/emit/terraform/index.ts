@@ -19,13 +19,13 @@
  * module imports only types from lib/core's pipeline: it returns problems instead of throwing
  * UserError, whose class identity belongs to the main bundle.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { Environment } from '../../../core/environment';
 import type { Problem } from '../../../core/errors';
 import type { KubeObject } from '../../checks/schema-validation';
 import type { SynthesizedApp } from '../../checks/rendered';
+import { yamlPositions } from '../../checks/yaml-positions';
 import { addressOf, importIdOf, renderStack, REQUIRED_TERRAFORM, type StackObject, type TerraformSettings } from './stack';
 
 /** The stack file of an environment, relative to the output directory. */
@@ -148,15 +148,16 @@ type AdoptEntry = { readonly kind: string; readonly name: string; readonly names
 function adoptions(env: Environment, sources: readonly Source[], file: string, problems: Problem[]): Set<KubeObject> {
   const adopted = new Map<KubeObject, number>();
   const entries: readonly AdoptEntry[] = env.terraform?.adopt ?? [];
+  let positions: Map<string, string> | undefined; // environment.yaml parsed once, on the first problem
   entries.forEach((entry, i) => {
     const field = ['terraform', 'adopt', String(i)];
-    const where = `${env.file}${position(file, field)} ${field.join('.')}`;
+    const where = () => `${env.file}${(positions ??= yamlPositions(file)).get(field.join('\u0000')) ?? ''} ${field.join('.')}`;
     const wanted = `${entry.kind} ${entry.namespace ? `${entry.namespace}/` : ''}${entry.name}${entry.apiVersion ? ` (${entry.apiVersion})` : ''}`;
     const sameKind = sources.filter((s) => s.object.kind === entry.kind && (!entry.apiVersion || s.object.apiVersion === entry.apiVersion));
     const matches = sameKind.filter((s) => s.object.metadata.name === entry.name && s.object.metadata.namespace === entry.namespace);
     if (matches.length === 0) {
       problems.push({
-        where,
+        where: where(),
         message: `${wanted} matches no object of environment ${env.name}; an adopted object must be one an app emits, so that the stack manages it`,
         allowed: sameKind.length
           ? `${entry.kind} objects emitted here: ${sameKind.map((s) => `${describe(s.object, false)} (app ${s.app})`).join(', ')}`
@@ -166,12 +167,12 @@ function adoptions(env: Environment, sources: readonly Source[], file: string, p
       return;
     }
     if (matches.length > 1) {
-      problems.push({ where, message: `${wanted} matches ${matches.length} objects (${matches.map((m) => m.object.apiVersion).join(', ')})`, hint: 'add apiVersion to the entry' });
+      problems.push({ where: where(), message: `${wanted} matches ${matches.length} objects (${matches.map((m) => m.object.apiVersion).join(', ')})`, hint: 'add apiVersion to the entry' });
       return;
     }
     const earlier = adopted.get(matches[0].object);
     if (earlier !== undefined) {
-      problems.push({ where, message: `${wanted} is already adopted by terraform.adopt.${earlier}`, hint: 'remove one of the two entries' });
+      problems.push({ where: where(), message: `${wanted} is already adopted by terraform.adopt.${earlier}`, hint: 'remove one of the two entries' });
       return;
     }
     adopted.set(matches[0].object, i);
@@ -182,26 +183,4 @@ function adoptions(env: Environment, sources: readonly Source[], file: string, p
 function describe(object: KubeObject, withKind = true): string {
   const id = `${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
   return withKind ? `${object.kind} ${id}` : id;
-}
-
-/** ":line:col" of a field path in a YAML file, as overlay errors give it; "" when not found. */
-function position(file: string, path: readonly string[]): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  let node: unknown = doc.contents;
-  for (const key of path) {
-    if (isMap(node)) node = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key)?.value;
-    else if (isSeq(node)) node = node.items[Number(key)];
-    else return '';
-  }
-  const offset = (node as YamlNode | undefined)?.range?.[0];
-  if (offset === undefined) return '';
-  const pos = lines.linePos(offset);
-  return `:${pos.line}:${pos.col}`;
 }

@@ -103,10 +103,12 @@ export function renderStack(envName: string, settings: TerraformSettings, object
   // A bare root construct instead of cdktf's App: App creates ./cdktf.out on construction, and
   // nothing here writes files (the CLI writes the JSON atomically).
   const stack = new TerraformStack(new Construct(undefined as unknown as Construct, ''), envName);
-  new KubernetesProvider(stack, 'kubernetes', { configPath: settings.kubeconfigPath, configContext: settings.context });
+  const kubeconfigPath = escapeTemplates(settings.kubeconfigPath) as string;
+  const context = escapeTemplates(settings.context) as string;
+  new KubernetesProvider(stack, 'kubernetes', { configPath: kubeconfigPath, configContext: context });
   new KubernetesStateBackend(stack, {
-    config_path: settings.kubeconfigPath,
-    config_context: settings.context,
+    config_path: kubeconfigPath,
+    config_context: context,
     // The backend refuses a suffix ending in "-<number>": it appends those when it splits a large state.
     secret_suffix: /-\d+$/.test(envName) ? `${envName}-state` : envName,
   });
@@ -123,7 +125,7 @@ export function renderStack(envName: string, settings: TerraformSettings, object
     const resource = item.type === 'kubernetes_manifest'
       ? new Manifest(stack, item.logicalId, { manifest: object as unknown as Record<string, unknown>, lifecycle })
       : new TYPED_CLASSES[item.type](stack, item.logicalId, { ...typedProps(item.type, object), ...TYPED_EXTRAS[item.type], lifecycle } as never);
-    if (item.importId) resource.importFrom(item.importId);
+    if (item.importId) resource.importFrom(escapeTemplates(item.importId) as string);
     resources.push(resource);
   }
   // Objects in a Namespace of the stack are created after it and destroyed before it (Terraform
@@ -147,19 +149,66 @@ export function renderStack(envName: string, settings: TerraformSettings, object
       throw new Error(`${item.type}.${item.logicalId}: the typed resource lost fields of the object (lib/pipeline/emit/terraform/typed.ts names a field the provider does not have)`);
     }
   }
-  json['//'] = { comment };
+  json['//'] = { comment: escapeTemplates(comment) };
+  const unescaped = unescapedTemplates(json);
+  if (unescaped.length > 0) throw new Error(`the stack of ${envName} holds unescaped Terraform templates at ${unescaped.slice(0, 3).join(', ')}`);
   return `${JSON.stringify(json, null, 2)}\n`;
 }
 
 /**
- * Terraform reads every string of a JSON configuration as a template: "${...}" and "%{...}" in a
- * value (a shell line, a config file in a ConfigMap) would be evaluated. "$${" and "%%{" are
- * their literal forms (Terraform language, "Strings and Templates", escape sequences).
+ * Terraform reads every string of a JSON configuration as a template, object property names
+ * included (hashicorp/hcl json/spec.md, "Expression Evaluation": an object's property names are
+ * evaluated as string templates, like its values): "${...}" and "%{...}" in a value (a shell line,
+ * a config file in a ConfigMap) or in a key (a label, a ConfigMap key) would be evaluated at plan
+ * time, e.g. `${file("...")}` reads a local file into the plan and state. "$${" and "%%{" are
+ * their literal forms (Terraform language, "Strings and Templates", escape sequences). Every
+ * string and every key of what the stack takes from the objects and environment.yaml goes
+ * through here.
  */
-function escapeTemplates(value: unknown): unknown {
-  // (Replacement functions: in a replacement string "$$" would itself mean "$".)
-  if (typeof value === 'string') return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+export function escapeTemplates(value: unknown): unknown {
+  if (typeof value === 'string') return escapeString(value);
   if (Array.isArray(value)) return value.map(escapeTemplates);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)]));
+  // Object.fromEntries defines own properties, so a key "__proto__" stays a key.
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [escapeString(k), escapeTemplates(v)]));
   return value;
+}
+
+function escapeString(value: string): string {
+  // (Replacement functions: in a replacement string "$$" would itself mean "$".)
+  return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+/**
+ * The paths in a stack's JSON of a key or string that holds a template sequence ("${", "%{")
+ * that is not escaped ("$${", "%%{"), except in `depends_on`, where cdktf writes the references
+ * this module makes on purpose (`${kubernetes_namespace_v1.<name>}`).
+ */
+export function unescapedTemplates(value: unknown, path = ''): string[] {
+  const live = liveTemplate;
+  if (typeof value === 'string') return live(value) ? [path || '(root)'] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unescapedTemplates(v, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => {
+      const at = `${path}.${k}`;
+      if (k === 'depends_on' && /^\.resource\.[^.]+\.[^.]+$/.test(path)) return [];
+      return [...(live(k) ? [`${at} (key)`] : []), ...unescapedTemplates(v, at)];
+    });
+  }
+  return [];
+}
+
+/**
+ * Whether Terraform would start a template sequence in `text`, scanning as HCL does
+ * (hashicorp/hcl hclsyntax/scan_tokens.rl: `TemplateNotInterp = '$' (TemplateIgnoredNonBrace |
+ * TemplateInterp)`): left to right, "$${" and "%%{" are literal, a "$" or "%" before anything
+ * but "{" is literal, and "${" or "%{" opens a sequence.
+ */
+function liveTemplate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '$' && c !== '%') continue;
+    if (text[i + 1] === '{') return true;
+    if (text[i + 1] === c && text[i + 2] === '{') i += 2;
+  }
+  return false;
 }

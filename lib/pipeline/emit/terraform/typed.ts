@@ -42,7 +42,7 @@ export type TypedResource =
 
 /** The typed resource for `object`, or undefined when it becomes a `kubernetes_manifest`. */
 export function typedResourceFor(object: KubeObject): TypedResource | undefined {
-  const typed = TYPED_KINDS[object.kind];
+  const typed = Object.hasOwn(TYPED_KINDS, object.kind) ? TYPED_KINDS[object.kind] : undefined;
   return typed && typed.apiVersion === object.apiVersion ? typed.resource : undefined;
 }
 
@@ -208,7 +208,7 @@ function convertFields(value: unknown, fields: Fields, path: string, resource: s
   if (!isObject(value)) throw new Error(`${path}: expected an object for ${resource}, found ${JSON.stringify(value)}`);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    const spec = fields[key];
+    const spec = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (spec === undefined) {
       throw new Error(`${path}.${key}: no mapping to ${resource} in lib/pipeline/emit/terraform/typed.ts; add the field (checked against the provider's types) or map the kind to kubernetes_manifest`);
     }

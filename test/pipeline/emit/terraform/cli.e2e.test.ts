@@ -47,17 +47,23 @@ describe('npm run synth -- --target terraform', () => {
     expect(run(root, ['--target', 'terraform', '--check'])).toMatchObject({ code: EXIT.ok });
   });
 
-  test('--check reports a stack edited by hand; --env replaces only that environment', () => {
+  test('--check reports a stack edited by hand; a run replaces it, once no file synth did not write is in the way', () => {
     run(root, ['--target', 'terraform']);
     const file = join(root, 'dist-terraform/pal-e-prod/cdk.tf.json');
     writeFileSync(file, '{}\n');
     const check = run(root, ['--target', 'terraform', '--check']);
     expect(check.code).toBe(EXIT.drift);
     expect(check.stderr).toContain('changed  pal-e-prod/cdk.tf.json');
+    // A file synth did not write stops the run (a synth replaces the directory whole), and stays.
     writeFileSync(join(root, 'dist-terraform/keep.txt'), 'not ours\n');
+    const refused = run(root, ['--target', 'terraform', '--env', 'pal-e-prod']);
+    expect(refused.code).toBe(EXIT.badInput);
+    expect(refused.stderr).toContain('dist-terraform/keep.txt: was not written by synth');
+    expect(readFileSync(file, 'utf8')).toBe('{}\n');
+    expect(existsSync(join(root, 'dist-terraform/keep.txt'))).toBe(true);
+    rmSync(join(root, 'dist-terraform/keep.txt'));
     expect(run(root, ['--target', 'terraform', '--env', 'pal-e-prod']).code).toBe(EXIT.ok);
     expect(readFileSync(file, 'utf8')).toContain('"kubernetes_manifest"');
-    expect(existsSync(join(root, 'dist-terraform/keep.txt'))).toBe(true);
   });
 
   test('Terraform working files inside dist-terraform/ are an error, before synth would delete them', () => {
