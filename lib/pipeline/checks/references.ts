@@ -4,7 +4,7 @@ import { OPERATORS, parseSecretStoreId, secretStoreId, type Environment, type Op
 import type { Problem } from '../../core/errors';
 import { secretKeyProblem } from '../../core/secret-source';
 import { claimSpecsOf, storageClassProblems } from '../../core/volume-claim';
-import type { RenderedApp } from './rendered';
+import { objectFileNames, type RenderedApp } from './rendered';
 import type { KubeObject } from './schema-validation';
 import { formatObjectKey, list, objectId, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
 import { DNS_EGRESS_ANNOTATION, referencesOf, selects, type FoundReference } from './reference-model';
@@ -59,7 +59,10 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // reported on the later one, which is then a reported one.
   const ordered = reported ? [...apps.filter((a) => !reported.has(a.app.name)), ...apps.filter((a) => reported.has(a.app.name))] : apps;
   const all = ordered.flatMap((a) => a.objects.map((object) => ({ object, app: a.app })));
-  const where = (object: KubeObject, app: { name: string }, field: string) => `${objectId(object)} ${field} (app ${app.name}, environment ${environment.name})`;
+  // Each object with the file it is written to (`<env>/<app>/<file>` under the output directory).
+  const files = new Map<KubeObject, string>();
+  for (const a of apps) objectFileNames(a.objects).forEach((file, i) => files.set(a.objects[i], `${environment.name}/${a.app.name}/${file}`));
+  const where = (object: KubeObject, app: { name: string }, field: string) => `${files.get(object) ?? `${environment.name}/${app.name}`} ${objectId(object)} ${field} (app ${app.name}, environment ${environment.name})`;
   const declare = (key: string, value: string) => `add "${value}" to existing.${key} in ${environment.file}`;
 
   // Operators, and the release the library's objects are generated for.

@@ -27,3 +27,15 @@ export interface SynthesizedApp extends RenderedApp {
   /** Files relative to the output directory: `<env>/<app>/<file>`. */
   readonly files: ReadonlyMap<string, string>;
 }
+
+/**
+ * The file each of one app's objects is written to, in order: `<kind>-<name>.yaml`, with the
+ * namespace added only when two objects would share a file. The writer (renderAppFiles) names its
+ * files with it, and problems on an object name its file with it.
+ */
+export function objectFileNames(objects: readonly KubeObject[]): string[] {
+  const base = (o: KubeObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
+  return objects.map((o) => (counts.get(base(o))! > 1 && o.metadata.namespace ? `${o.kind.toLowerCase()}-${o.metadata.namespace}-${o.metadata.name}.yaml` : `${base(o)}.yaml`));
+}

@@ -1,6 +1,7 @@
 import { constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { dump, type DumpOptions } from 'js-yaml';
+import { objectFileNames } from '../checks/rendered';
 import { UserError, type Problem } from '../../core/errors';
 import { byKey } from '../../core/order';
 import { fileSystemProblem, isSystemError, NODE_FS, type OutputFs } from './output-fs';
@@ -27,17 +28,13 @@ export function toYaml(value: unknown): string {
  * them, so the directory works both with `kubectl apply -k` and as an ArgoCD directory source.
  */
 export function renderAppFiles(objects: readonly KubeObject[], header: string): Map<string, string> {
-  const base = (o: KubeObject) => `${o.kind.toLowerCase()}-${o.metadata.name}`;
-  const counts = new Map<string, number>();
-  for (const o of objects) counts.set(base(o), (counts.get(base(o)) ?? 0) + 1);
+  const fileNames = objectFileNames(objects);
   const files = new Map<string, string>();
-  for (const o of objects) {
-    const name = counts.get(base(o))! > 1 && o.metadata.namespace
-      ? `${o.kind.toLowerCase()}-${o.metadata.namespace}-${o.metadata.name}.yaml`
-      : `${base(o)}.yaml`;
+  objects.forEach((o, i) => {
+    const name = fileNames[i];
     if (files.has(name)) throw new Error(`two objects render to ${name}`);
     files.set(name, toYaml(o));
-  }
+  });
   const names = [...files.keys()].sort();
   const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names };
   const sorted = new Map<string, string>(names.map((n) => [n, files.get(n)!]));

@@ -76,7 +76,7 @@ describe('the reference check on a run narrowed by --app', () => {
     write('overlays/lab/user.yaml', 'namespace: nowhere\n');
     const full = problemsOf(() => synthesize({ apps: [owner, user], overlaysDir: overlays }));
     const narrowed = problemsOf(() => synthesize({ apps: [owner, user], overlaysDir: overlays, appNames: ['user'], outputDir: dist() }));
-    expect(narrowed).toEqual(['Deployment nowhere/user metadata.namespace (app user, environment lab): is in namespace "nowhere", which no app emits and overlays/lab/environment.yaml does not declare']);
+    expect(narrowed).toEqual(['lab/user/deployment-user.yaml Deployment nowhere/user metadata.namespace (app user, environment lab): is in namespace "nowhere", which no app emits and overlays/lab/environment.yaml does not declare']);
     expect(full).toEqual(narrowed);
   });
 
@@ -93,7 +93,7 @@ describe('the reference check on a run narrowed by --app', () => {
     // ...but a StorageClass is only ever declared, so a claim of an unlisted one is refused.
     write('overlays/lab/user.yaml', 'namespace: shared\nstorageClass: nfs\n');
     expect(problemsOf(() => synthesize({ apps: [owner, user], overlaysDir: overlays, appNames: ['user'] }))).toEqual([
-      'PersistentVolumeClaim shared/data spec (app user, environment lab): asks StorageClass "nfs", which overlays/lab/environment.yaml does not list under existing.storageClasses [allowed: block]',
+      'lab/user/persistentvolumeclaim-data.yaml PersistentVolumeClaim shared/data spec (app user, environment lab): asks StorageClass "nfs", which overlays/lab/environment.yaml does not list under existing.storageClasses [allowed: block]',
     ]);
   });
 });

@@ -88,7 +88,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
   test('ServiceAccount: a pod naming one nobody emits is refused (raw and cdk8s-plus); emitted, or `default`, it resolves', () => {
     const raw = testChart();
     deployment(raw, (pod) => { pod.serviceAccountName = 'web'; });
-    expect(problems(render(raw))).toEqual([expect.stringMatching(/^Deployment demo\/web spec\.template\.spec\.serviceAccountName .*names ServiceAccount demo\/web, which nothing in environment test-sandbox emits: the ServiceAccount admission plugin refuses the pod.*\[fix: no ServiceAccount exists in namespace demo; or emit it\]$/)]);
+    expect(problems(render(raw))).toEqual([expect.stringMatching(/^\S+\.yaml Deployment demo\/web spec\.template\.spec\.serviceAccountName .*names ServiceAccount demo\/web, which nothing in environment test-sandbox emits: the ServiceAccount admission plugin refuses the pod.*\[fix: no ServiceAccount exists in namespace demo; or emit it\]$/)]);
     new k8s.KubeServiceAccount(raw, 'sa', { metadata: { name: 'web' } });
     expect(problems(render(raw))).toEqual([]);
     const byDefault = testChart();
@@ -174,10 +174,10 @@ describe('every reference resolves the way the cluster resolves it', () => {
       return render(chart);
     };
     expect(problems(build({ 'app.kubernetes.io/name': 'wbe' }, 'http'))).toEqual([
-      expect.stringMatching(/^Service demo\/web spec\.selector .*selects no pod in namespace demo: the Service has no endpoints.*\[allowed: \{"app.kubernetes.io\/name":"web"\}\]/),
+      expect.stringMatching(/^\S+\.yaml Service demo\/web spec\.selector .*selects no pod in namespace demo: the Service has no endpoints.*\[allowed: \{"app.kubernetes.io\/name":"web"\}\]/),
     ]);
     expect(problems(build(podLabels, 'metrics'))).toEqual([
-      expect.stringMatching(/^Service demo\/web spec\.ports\[0\]\.targetPort .*names port "metrics", which no pod it selects declares \(Deployment demo\/web\).*\[allowed: http\]/),
+      expect.stringMatching(/^\S+\.yaml Service demo\/web spec\.ports\[0\]\.targetPort .*names port "metrics", which no pod it selects declares \(Deployment demo\/web\).*\[allowed: http\]/),
     ]);
     expect(problems(build(podLabels, 'http'))).toEqual([]);
 
@@ -190,7 +190,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
       return { chart, own };
     };
     const wrong = plus({ 'app.kubernetes.io/name': 'other' });
-    expect(problems(render(wrong.chart))).toEqual([expect.stringMatching(/^Service demo\/worker spec\.selector .*selects no pod in namespace demo/)]);
+    expect(problems(render(wrong.chart))).toEqual([expect.stringMatching(/^\S+\.yaml Service demo\/worker spec\.selector .*selects no pod in namespace demo/)]);
     const right = testChart();
     const labels = right.selectorFor('worker');
     const fixed = plus(labels);
@@ -206,9 +206,9 @@ describe('every reference resolves the way the cluster resolves it', () => {
       return render(chart);
     };
     expect(problems(build({ 'app.kubernetes.io/name': 'api' }))).toEqual([
-      expect.stringMatching(/^PodDisruptionBudget demo\/web spec\.selector .*selects no pod in namespace demo: the budget protects no pod/),
-      expect.stringMatching(/^NetworkPolicy demo\/web spec\.podSelector .*selects no pod in namespace demo: the policy isolates no pod/),
-      expect.stringMatching(/^NetworkPolicy demo\/web spec\.ingress\[0\]\.from\[0\]\.podSelector .*selects no pod in namespace demo: the rule allows traffic from or to no pod/),
+      expect.stringMatching(/^\S+\.yaml PodDisruptionBudget demo\/web spec\.selector .*selects no pod in namespace demo: the budget protects no pod/),
+      expect.stringMatching(/^\S+\.yaml NetworkPolicy demo\/web spec\.podSelector .*selects no pod in namespace demo: the policy isolates no pod/),
+      expect.stringMatching(/^\S+\.yaml NetworkPolicy demo\/web spec\.ingress\[0\]\.from\[0\]\.podSelector .*selects no pod in namespace demo: the rule allows traffic from or to no pod/),
     ]);
     expect(problems(build(podLabels))).toEqual([]);
   });
@@ -220,7 +220,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
       const objects = render(chart).map((o) => (o.kind === 'Deployment' ? { ...o, spec: { ...(o.spec as object), replicas: 2 } } : o));
       return [...objects, plain('policy/v1', 'PodDisruptionBudget', 'web', { selector: { matchLabels: podLabels }, ...budget })];
     };
-    expect(problems(raw({ minAvailable: 2 }))).toEqual([expect.stringMatching(/^PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption of the pods it selects \(Deployment demo\/web, 2 replicas\): minAvailable 2 is all of them.*\[fix: set minAvailable below 2/)]);
+    expect(problems(raw({ minAvailable: 2 }))).toEqual([expect.stringMatching(/^\S+\.yaml PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption of the pods it selects \(Deployment demo\/web, 2 replicas\): minAvailable 2 is all of them.*\[fix: set minAvailable below 2/)]);
     expect(problems(raw({ maxUnavailable: 0 }))).toEqual([expect.stringMatching(/maxUnavailable is 0, so every node drain waits on it forever/)]);
     expect(problems(raw({ minAvailable: 1 }))).toEqual([]);
 
@@ -246,7 +246,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
     const https = { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: k8s.IntOrString.fromNumber(443), protocol: 'TCP' }] };
     const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' }] };
     expect(problems(build([https]))).toEqual([
-      expect.stringMatching(/^NetworkPolicy demo\/web spec\.policyTypes .*isolates the egress of Deployment demo\/web, and no NetworkPolicy lets them reach the cluster's DNS resolver/),
+      expect.stringMatching(/^\S+\.yaml NetworkPolicy demo\/web spec\.policyTypes .*isolates the egress of Deployment demo\/web, and no NetworkPolicy lets them reach the cluster's DNS resolver/),
     ]);
     expect(problems(build([https, dns]))).toEqual([]);
     expect(problems(build([https], { 'references.platform.internal/dns-egress': 'closed' }))).toEqual([]);
@@ -260,7 +260,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
       if (allowDns) policy.addEgressRule(kplus.Namespaces.select(chart, 'kube-system', { names: ['kube-system'] }), [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
       return render(chart);
     };
-    expect(problems(plus(false))).toEqual([expect.stringMatching(/^NetworkPolicy demo\/worker spec\.policyTypes .*isolates the egress of Deployment demo\/worker/)]);
+    expect(problems(plus(false))).toEqual([expect.stringMatching(/^\S+\.yaml NetworkPolicy demo\/worker spec\.policyTypes .*isolates the egress of Deployment demo\/worker/)]);
     expect(problems(plus(true))).toEqual([]);
   });
 
@@ -272,7 +272,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
       return render(chart);
     };
     expect(problems(build({ 'app.kubernetes.io/name': 'wb' }, 'metrics'))).toEqual([
-      expect.stringMatching(/^PodMonitor demo\/web spec\.selector .*selects no pod/),
+      expect.stringMatching(/^\S+\.yaml PodMonitor demo\/web spec\.selector .*selects no pod/),
     ]);
     expect(problems(build(podLabels, 'metric'))).toEqual([expect.stringMatching(/podMetricsEndpoints\[0\]\.port .*names port "metric", which no pod it selects declares.*did you mean "metrics"\?/)]);
     expect(problems(build(podLabels, 'metrics'))).toEqual([]);
@@ -285,7 +285,7 @@ describe('every reference resolves the way the cluster resolves it', () => {
       new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', { metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name }, minReplicas: 2, maxReplicas: 4 } });
       return render(chart);
     };
-    expect(problems(build('Deployment', 'wbe'))).toEqual([expect.stringMatching(/^HorizontalPodAutoscaler demo\/web spec\.scaleTargetRef .*names Deployment demo\/wbe, .*FailedGetScale.*did you mean "web"\?/)]);
+    expect(problems(build('Deployment', 'wbe'))).toEqual([expect.stringMatching(/^\S+\.yaml HorizontalPodAutoscaler demo\/web spec\.scaleTargetRef .*names Deployment demo\/wbe, .*FailedGetScale.*did you mean "web"\?/)]);
     expect(problems(build('StatefulSet', 'web'))).toEqual([expect.stringMatching(/names StatefulSet demo\/web, /)]);
     expect(problems(build('Deployment', 'web'))).toEqual([]);
   });
@@ -354,7 +354,7 @@ describe('the library\'s constructs are held to the same references', () => {
     expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Deployment', 'Service', 'PodDisruptionBudget']));
     expect(problems(objects)).toEqual([]);
     const blocking = objects.map((o) => (o.kind === 'PodDisruptionBudget' ? { ...o, spec: { ...(o.spec as object), maxUnavailable: 0 } } : o));
-    expect(problems(blocking)).toEqual([expect.stringMatching(/^PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption .*Deployment demo\/web, 2 replicas.*maxUnavailable is 0/)]);
+    expect(problems(blocking)).toEqual([expect.stringMatching(/^\S+\.yaml PodDisruptionBudget demo\/web spec\.selector .*allows no voluntary disruption .*Deployment demo\/web, 2 replicas.*maxUnavailable is 0/)]);
   });
 
   test('a Gateway whose issuer names one the environment does not have is refused; the environment\'s issuer resolves', () => {
@@ -363,7 +363,7 @@ describe('the library\'s constructs are held to the same references', () => {
       new Gateway(chart, 'gw', { name: 'web', hostnames: ['web.example.org'], issuer: { name } });
       return render(chart);
     };
-    expect(problems(build('letsencrypt-stagin'))).toEqual([expect.stringMatching(/^Gateway demo\/web metadata\.annotations\.cert-manager\.io\/cluster-issuer .*names ClusterIssuer letsencrypt-stagin, .*did you mean "letsencrypt-staging"\?.*certManager: \{ issuer: letsencrypt-stagin, issuerKind: ClusterIssuer \}/)]);
+    expect(problems(build('letsencrypt-stagin'))).toEqual([expect.stringMatching(/^\S+\.yaml Gateway demo\/web metadata\.annotations\.cert-manager\.io\/cluster-issuer .*names ClusterIssuer letsencrypt-stagin, .*did you mean "letsencrypt-staging"\?.*certManager: \{ issuer: letsencrypt-stagin, issuerKind: ClusterIssuer \}/)]);
     expect(problems(build('letsencrypt-staging'))).toEqual([]);
   });
 
@@ -374,7 +374,7 @@ describe('the library\'s constructs are held to the same references', () => {
       new HttpRoute(chart, 'route', { name: 'web', gateway, hostnames: ['web.example.org'], httpsRedirect: false, rules: [{ backends: [{ service: ServiceRef.fromName('web', { namespace: 'demo', ports: [{ name: 'http', port: 80 }] }), port: 80 }] }] });
       return render(chart);
     };
-    expect(problems(build('demo'), { services: ['demo/web'] })).toEqual([expect.stringMatching(/^HTTPRoute demo\/web spec\.parentRefs\[0\] .*names Gateway demo\/shared, which nothing in environment test-sandbox emits: no Gateway accepts the route/)]);
+    expect(problems(build('demo'), { services: ['demo/web'] })).toEqual([expect.stringMatching(/^\S+\.yaml HTTPRoute demo\/web spec\.parentRefs\[0\] .*names Gateway demo\/shared, which nothing in environment test-sandbox emits: no Gateway accepts the route/)]);
     expect(problems(build('platform'), { services: ['demo/web'], namespaces: ['demo', 'platform'] })).toEqual([]);
   });
 
@@ -385,7 +385,7 @@ describe('the library\'s constructs are held to the same references', () => {
       return render(chart);
     };
     const existing = { secretStores: ['ClusterSecretStore/vault'] };
-    expect(problems(build('valt'), existing)).toEqual([expect.stringMatching(/^ExternalSecret demo\/creds spec\.secretStoreRef .*names ClusterSecretStore valt, .*did you mean "vault"\?/)]);
+    expect(problems(build('valt'), existing)).toEqual([expect.stringMatching(/^\S+\.yaml ExternalSecret demo\/creds spec\.secretStoreRef .*names ClusterSecretStore valt, .*did you mean "vault"\?/)]);
     expect(problems(build('vault'), existing)).toEqual([]);
   });
 });
@@ -412,8 +412,8 @@ describe('priority classes and RBAC bindings', () => {
       return render(chart);
     };
     expect(problems(build(false))).toEqual([
-      expect.stringMatching(/^RoleBinding demo\/reader roleRef .*names Role demo\/reader, .*403 Forbidden/),
-      expect.stringMatching(/^RoleBinding demo\/reader subjects\[0\] .*names ServiceAccount demo\/web, /),
+      expect.stringMatching(/^\S+\.yaml RoleBinding demo\/reader roleRef .*names Role demo\/reader, .*403 Forbidden/),
+      expect.stringMatching(/^\S+\.yaml RoleBinding demo\/reader subjects\[0\] .*names ServiceAccount demo\/web, /),
     ]);
     expect(problems(build(true))).toEqual([]);
   });
@@ -427,7 +427,7 @@ describe('across apps', () => {
       return { app: { name }, objects: render(chart) };
     };
     expect(checkReferences(environment(), [app('one', 'shared'), app('two', 'shared')]).map((p) => `${p.where}: ${p.message}`)).toEqual([
-      'ConfigMap demo/shared metadata.name (app two, environment test-sandbox): is emitted by app one and by app two: ArgoCD marks it SharedResourceWarning and each app\'s sync overwrites the other\'s',
+      'test-sandbox/two/configmap-shared.yaml ConfigMap demo/shared metadata.name (app two, environment test-sandbox): is emitted by app one and by app two: ArgoCD marks it SharedResourceWarning and each app\'s sync overwrites the other\'s',
     ]);
     expect(checkReferences(environment(), [app('one', 'one'), app('two', 'two')])).toEqual([]);
   });

@@ -20,7 +20,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
   test('an object of an operator\'s API group needs that operator declared, at a release no older than the CRDs', () => {
     const objects = rawCluster('db', { imageName: 'ghcr.io/cloudnative-pg/postgresql:17.11' });
     expect(messages(checkReferences(environment(), [{ app: { name: 'demo' }, objects }]))).toEqual([
-      expect.stringMatching(/^Cluster demo\/db kind \(app demo, environment test-sandbox\): needs the cloudnative-pg operator/),
+      expect.stringMatching(/^\S+\.yaml Cluster demo\/db kind \(app demo, environment test-sandbox\): needs the cloudnative-pg operator/),
     ]);
     expect(messages(checkReferences(environment({ operators: { 'cloudnative-pg': '1.28.1' } }), [{ app: { name: 'demo' }, objects }]))).toEqual([
       expect.stringContaining('is generated from the 1.30.0 CRDs, but overlays/test-sandbox/environment.yaml says the cluster runs cloudnative-pg 1.28.1'),
@@ -88,7 +88,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     const projected = { name: 'bundle', projected: { sources: [{ serviceAccountToken: { path: 'token' } }, { secret: { name: 'bundle' } }] } };
     const check = (objects: unknown[]) => messages(checkReferences(environment(), [{ app: { name: 'demo' }, objects: objects as never }]));
     expect(check([deployment([projected])])).toEqual([
-      'Deployment demo/web spec.template.spec.volumes[0].projected.sources[1].secret (app demo, environment test-sandbox): reads Secret demo/bundle, which nothing in environment test-sandbox writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
+      'test-sandbox/demo/deployment-web.yaml Deployment demo/web spec.template.spec.volumes[0].projected.sources[1].secret (app demo, environment test-sandbox): reads Secret demo/bundle, which nothing in environment test-sandbox writes (no Secret, SealedSecret, ExternalSecret, database or Gateway certificate of that name)',
     ]);
     expect(check([deployment([{ name: 'bundle', secret: { secretName: 'bundle' } }])])).toEqual([
       expect.stringContaining('spec.template.spec.volumes[0].secret (app demo, environment test-sandbox): reads Secret demo/bundle, which nothing'),
