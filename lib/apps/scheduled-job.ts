@@ -5,10 +5,9 @@ import { checkDnsLabel } from '../core/dns';
 import { imagePolicy } from '../core/image';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
-import { byKey } from '../core/order';
 import { checkResources, multiplyQuantity } from '../core/quantity';
 import type { ISecretSource } from '../core/secret-source';
-import { scratchVolumes, sortedRecord, validateEnvironment, type ContainerResources, type SecretKeyEnv } from './web-service';
+import { restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerResources, type SecretKeyEnv } from './web-service';
 
 /** What a CronJob does when a run is due while the previous one still runs (batch/v1 `ConcurrencyPolicy`). */
 export type ConcurrencyPolicy = 'Forbid' | 'Replace' | 'Allow';
@@ -165,32 +164,19 @@ export class ScheduledJob extends Construct {
 
     // /tmp and what the contract says the image writes without keeping it: the root is read-only.
     const scratch = [{ name: 'tmp', mountPath: '/tmp' }, ...scratchVolumes(contract, []).map((v) => ({ name: v.name, mountPath: v.mountPath }))];
-    const envFrom = [
-      ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
-      ...(props.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
-    ];
-    const container: k8s.Container = {
+    const container = restrictedContainer({
       name: component,
       image: props.image,
-      imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
-      ...(props.command ? { command: [...props.command] } : {}),
-      ...(props.args ? { args: [...props.args] } : {}),
-      ...(envFrom.length > 0 ? { envFrom } : {}),
-      ...(props.secretEnv
-        ? { env: Object.entries(props.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
-        : {}),
-      resources: {
-        requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-        limits: { memory: k8s.Quantity.fromString(memoryLimit) },
-      },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: contract?.props.writableRootReason === undefined,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-      },
-      volumeMounts: scratch,
-    };
+      policy,
+      command: props.command,
+      args: props.args,
+      envConfigMap: Object.keys(env).length > 0 ? `${props.name}-env` : undefined,
+      envFromSecrets: props.envFromSecrets,
+      secretEnv: props.secretEnv,
+      resources: { cpu, memory, memoryLimit },
+      writableRoot: contract?.props.writableRootReason !== undefined,
+      scratch,
+    });
 
     new k8s.KubeCronJob(this, 'CronJob', {
       metadata: { name: props.name, labels },

@@ -502,37 +502,74 @@ export function validateEnvironment(props: Pick<WebServiceProps, 'env' | 'secret
 
 /** The container every pod of the service runs: image, environment, resources, restricted security context and scratch mounts. */
 function baseContainer(props: WebServiceProps, settings: WebServiceSettings, component: string, scratch: readonly WebServiceVolume[]): k8s.Container {
-  const { policy, cpu, memory, memoryLimit, contract } = settings;
-  const env = props.env ?? {};
-  return {
+  return restrictedContainer({
     name: component,
     image: props.image,
+    policy: settings.policy,
+    envConfigMap: Object.keys(props.env ?? {}).length > 0 ? `${props.name}-env` : undefined,
+    envFromSecrets: props.envFromSecrets,
+    secretEnv: props.secretEnv,
+    resources: settings,
+    // Read-only unless the image's contract says why it cannot be (recorded on the Deployment).
+    writableRoot: settings.contract?.props.writableRootReason !== undefined,
+    // Scratch space only: what the image writes and need not keep. Claims and key files are
+    // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
+    scratch,
+  });
+}
+
+/** What `restrictedContainer` builds a container from. */
+export interface RestrictedContainerOptions {
+  readonly name: string;
+  readonly image: string;
+  /** The image policy's verdict on the image (`imagePolicy`): its pull policy. */
+  readonly policy: ReturnType<typeof imagePolicy>;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  /** The ConfigMap of the plain variables, read whole through envFrom. @default none */
+  readonly envConfigMap?: string;
+  readonly envFromSecrets?: readonly ISecretSource[];
+  readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
+  readonly resources: { readonly cpu: string; readonly memory: string; readonly memoryLimit: string };
+  /** The root filesystem stays writable (the image's contract says why). */
+  readonly writableRoot: boolean;
+  /** The emptyDirs mounted for what the image writes and need not keep. */
+  readonly scratch: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
+}
+
+/**
+ * A container as every workload of the library runs it (WebService, ScheduledJob): environment
+ * from a ConfigMap, Secrets and Secret keys; cpu and memory requests and a memory limit; the
+ * restricted Pod Security profile (no privilege escalation, non-root, every capability dropped,
+ * a read-only root unless the contract says otherwise); scratch mounts.
+ */
+export function restrictedContainer(options: RestrictedContainerOptions): k8s.Container {
+  const { policy, resources } = options;
+  const envFrom = [
+    ...(options.envConfigMap ? [{ configMapRef: { name: options.envConfigMap } }] : []),
+    ...(options.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
+  ];
+  return {
+    name: options.name,
+    image: options.image,
     imagePullPolicy: 'pullPolicy' in policy ? policy.pullPolicy : 'Always',
-    ...(Object.keys(env).length > 0 || props.envFromSecrets?.length
-      ? {
-        envFrom: [
-          ...(Object.keys(env).length > 0 ? [{ configMapRef: { name: `${props.name}-env` } }] : []),
-          ...(props.envFromSecrets ?? []).map((secret) => ({ secretRef: { name: secret.name } })),
-        ],
-      }
-      : {}),
-    ...(props.secretEnv
-      ? { env: Object.entries(props.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
+    ...(options.command ? { command: [...options.command] } : {}),
+    ...(options.args ? { args: [...options.args] } : {}),
+    ...(envFrom.length > 0 ? { envFrom } : {}),
+    ...(options.secretEnv
+      ? { env: Object.entries(options.secretEnv).sort(byKey).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret.name, key: ref.key } } })) }
       : {}),
     resources: {
-      requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-      limits: { memory: k8s.Quantity.fromString(memoryLimit) },
+      requests: { cpu: k8s.Quantity.fromString(resources.cpu), memory: k8s.Quantity.fromString(resources.memory) },
+      limits: { memory: k8s.Quantity.fromString(resources.memoryLimit) },
     },
     securityContext: {
       allowPrivilegeEscalation: false,
-      // Read-only unless the image's contract says why it cannot be (recorded on the Deployment).
-      readOnlyRootFilesystem: contract?.props.writableRootReason === undefined,
+      readOnlyRootFilesystem: !options.writableRoot,
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     },
-    // Scratch space only: what the image writes and need not keep. Claims and key files are
-    // the Deployment's own, so a Job of the service never holds a ReadWriteOnce claim.
-    volumeMounts: scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+    volumeMounts: options.scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
   };
 }
 
