@@ -89,7 +89,7 @@ export async function ensureBinary({ build = true, env = process.env, log = (lin
   const started = Date.now();
   // nice: the build must not starve whatever else the machine runs.
   const code = await new Promise((done) => {
-    const child = spawn('nice', ['-n', '10', go, ...BUILD_ARGS, '-o', partial, '.'], {
+    const child = spawn('nice', ['-n', '15', go, ...BUILD_ARGS, '-o', partial, '.'], {
       cwd: MODULE_DIR, env: { ...env, ...BUILD_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: BUILD_TIMEOUT_MS,
     });
     child.on('error', (error) => {
