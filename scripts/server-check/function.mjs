@@ -53,7 +53,15 @@ const celString = (text) => JSON.stringify(text);
 export function kwokConfig({ storageClasses }) {
   const options = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration',
-    options: { cidr: POD_CIDR, nodeIP: NODE_IP, manageAllNodes: false, manageNodesWithLabelSelector: NODE_LABEL },
+    options: {
+      cidr: POD_CIDR, nodeIP: NODE_IP, manageAllNodes: false, manageNodesWithLabelSelector: NODE_LABEL,
+      // KWOK's own defaults (sigs.k8s.io/kwok pkg/apis/config/v1alpha1 zz_generated.defaults.go),
+      // which it does not apply to a configuration read from a file. No debugging or profiling
+      // handlers: nothing serves here.
+      podPlayStageParallelism: 4, nodePlayStageParallelism: 4, nodeLeaseParallelism: 4, nodeLeaseDurationSeconds: 40,
+      podsOnNodeSyncParallelism: 1, enablePodsOnNodeSyncListPager: true, enablePodsOnNodeSyncStreamWatch: false,
+      enableDebuggingHandlers: false, enableContentionProfiling: false, enableProfilingHandler: false,
+    },
   };
   const dir = join(KWOK_MODULE_DIR, 'stages');
   const classes = Object.keys(storageClasses).sort();
