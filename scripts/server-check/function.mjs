@@ -271,6 +271,9 @@ async function podsWhy(client, namespace, matchLabels) {
   return [...reasons].join('; ') || `${pods.length} pods`;
 }
 
+/** Whether the object's controller has seen its current spec (status.observedGeneration). */
+const observed = ({ metadata, status = {} }) => (status.observedGeneration ?? 0) >= metadata.generation;
+
 /**
  * Whether one object is healthy as its controllers left it: { healthy, summary, reason? }.
  * `reason` explains an unhealthy verdict from the controllers' own words (conditions, events,
@@ -288,8 +291,7 @@ export async function verdict(client, object) {
     case 'apps/StatefulSet': {
       const desired = spec.replicas ?? 1;
       const ready = status.readyReplicas ?? 0;
-      const current = (status.observedGeneration ?? 0) >= live.metadata.generation;
-      const healthy = current && ready >= desired && (status.updatedReplicas ?? 0) >= desired;
+      const healthy = observed(live) && ready >= desired && (status.updatedReplicas ?? 0) >= desired;
       if (healthy) return { healthy, summary: `${ready}/${desired} ready` };
       let reason = await podsWhy(client, namespace, spec.selector?.matchLabels);
       if (reason === 'no pods') {
@@ -302,6 +304,7 @@ export async function verdict(client, object) {
       return { healthy, summary: `${ready}/${desired} ready`, reason };
     }
     case 'apps/DaemonSet': {
+      if (!observed(live)) return { healthy: false, summary: 'not yet observed', reason: 'not yet observed by the DaemonSet controller' };
       const desired = status.desiredNumberScheduled ?? 0;
       const ready = status.numberReady ?? 0;
       const healthy = desired > 0 && ready === desired;
@@ -327,6 +330,7 @@ export async function verdict(client, object) {
       return { healthy, summary: status.phase ?? 'no phase', reason: healthy ? undefined : (await lastEvent(client, live)) ?? 'no event yet' };
     }
     case 'policy/PodDisruptionBudget': {
+      if (!observed(live)) return { healthy: false, summary: 'not yet observed', reason: 'not yet observed by the disruption controller' };
       const allowed = status.disruptionsAllowed ?? 0;
       const healthy = allowed >= 1;
       return { healthy, summary: `${allowed} disruptions allowed (${status.currentHealthy ?? 0} healthy, ${status.desiredHealthy ?? 0} desired)`, reason: healthy ? undefined : 'a voluntary disruption (a node drain) would be blocked' };

@@ -82,14 +82,21 @@ describe('function check: the real controllers, scheduler and KWOK nodes make ev
       apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
     });
     const manifest = (object) => ({ environment: 'controls', file: `control/${object.kind}/${object.metadata.name}`, object });
-    /** Applies objects for real, then waits until `settled` holds for each verdict (both twins decided). */
-    const run = async (objects, settled) => {
+    /**
+     * Applies objects for real, then waits, per object but a ServiceAccount, until its verdict is
+     * decided: healthy, or unhealthy for a reason matching `expected[name]` (a controller may say
+     * something else first, such as the scaling event before the ReplicaSet's failure). The
+     * assertions then say which it was, so a bad twin that turns healthy fails.
+     */
+    const run = async (objects, expected = {}) => {
       const applied = await applyForReal(plane.client, objects.map(manifest));
       for (const r of applied) assert.equal(r.accepted, true, `${r.manifest.file}: ${r.message}`);
       const results = [];
       for (const object of objects.filter((o) => o.kind !== 'ServiceAccount')) {
+        const pattern = expected[object.metadata.name];
         let last;
-        await waitUntil(async () => settled(object, (last = await verdict(plane.client, object))), { timeoutMs: 3 * MINUTE, what: `a decided verdict for ${object.kind} ${object.metadata.name} (last: ${JSON.stringify(last)})`, problems: plane.problems });
+        const decided = (v) => v.healthy || (pattern !== undefined && pattern.test(v.reason ?? ''));
+        await waitUntil(async () => decided((last = await verdict(plane.client, object))), { timeoutMs: 3 * MINUTE, what: `a decided verdict for ${object.kind} ${object.metadata.name} (last: ${JSON.stringify(last)})`, problems: plane.problems });
         results.push(last);
       }
       return results;
@@ -108,36 +115,37 @@ describe('function check: the real controllers, scheduler and KWOK nodes make ev
 
     test('a Deployment whose ServiceAccount does not exist never gets pods (ServiceAccount admission)', async () => {
       const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'present', namespace } };
+      const reason = /no pods: .*serviceaccount "absent" not found/;
       const [bad, good] = await run([
         account,
         deployment('sa-missing', { pod: { serviceAccountName: 'absent' } }),
         deployment('sa-present', { pod: { serviceAccountName: 'present' } }),
-      ], (o, v) => v.healthy || /no pods: .+/.test(v.reason ?? ''));
-      expectUnhealthy(bad, /no pods: .*serviceaccount "absent" not found/);
+      ], { 'sa-missing': reason });
+      expectUnhealthy(bad, reason);
       expectHealthy(good);
       assert.equal(good.summary, '2/2 ready');
     }, { timeout: 4 * MINUTE });
 
     test('a claim of a StorageClass the environment does not declare stays Pending', async () => {
-      const [bad, good] = await run([claim('undeclared', 'undeclared-class'), claim('declared', declared)],
-        (o, v) => v.healthy || /storageclass/i.test(v.reason ?? ''));
-      expectUnhealthy(bad, /storageclass\.storage\.k8s\.io "undeclared-class" not found/);
+      const reason = /storageclass\.storage\.k8s\.io "undeclared-class" not found/;
+      const [bad, good] = await run([claim('undeclared', 'undeclared-class'), claim('declared', declared)], { undeclared: reason });
+      expectUnhealthy(bad, reason);
       expectHealthy(good);
     }, { timeout: 4 * MINUTE });
 
     test('a Deployment asking for more CPU than a node has is never scheduled (kube-scheduler)', async () => {
       const cpu = (amount) => ({ container: { resources: { requests: { cpu: amount } } } });
-      const [bad, good] = await run([deployment('too-big', cpu('64')), deployment('fits', cpu('500m'))],
-        (o, v) => v.healthy || /not scheduled/.test(v.reason ?? ''));
-      expectUnhealthy(bad, /pod not scheduled: 0\/3 nodes are available: 3 Insufficient cpu/);
+      const reason = /pod not scheduled: 0\/3 nodes are available: 3 Insufficient cpu/;
+      const [bad, good] = await run([deployment('too-big', cpu('64')), deployment('fits', cpu('500m'))], { 'too-big': reason });
+      expectUnhealthy(bad, reason);
       expectHealthy(good);
     }, { timeout: 4 * MINUTE });
 
     test('a Service whose selector matches no pod has no ready endpoints (EndpointSlice controller)', async () => {
-      await run([deployment('backend')], (o, v) => v.healthy);
-      const [bad, good] = await run([service('selects-nothing', labels('no-such-app')), service('selects-backend', labels('backend'))],
-        (o, v) => v.healthy || /no ready endpoints/.test(v.reason ?? ''));
-      expectUnhealthy(bad, /no ready endpoints: no pods match/);
+      await run([deployment('backend')]);
+      const reason = /no ready endpoints: no pods match/;
+      const [bad, good] = await run([service('selects-nothing', labels('no-such-app')), service('selects-backend', labels('backend'))], { 'selects-nothing': reason });
+      expectUnhealthy(bad, reason);
       expectHealthy(good);
       // KWOK's pod IPs, from the documentation range and nowhere else.
       const prefix = POD_CIDR.split('.').slice(0, 3).join('.');
@@ -145,10 +153,50 @@ describe('function check: the real controllers, scheduler and KWOK nodes make ev
       for (const address of good.addresses) assert.ok(address.startsWith(`${prefix}.`), `${address} is not in ${POD_CIDR}`);
     }, { timeout: 4 * MINUTE });
 
+    test('a StatefulSet whose volume claim template names an undeclared StorageClass never runs; its twin has its replicas and claims', async () => {
+      const statefulSet = (name, storageClassName) => ({
+        apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace },
+        spec: {
+          replicas: 2, serviceName: name, selector: { matchLabels: labels(name) },
+          template: { metadata: { labels: labels(name) }, spec: podSpec({ container: { volumeMounts: [{ name: 'data', mountPath: '/data' }] } }) },
+          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '1Gi' } } } }],
+        },
+      });
+      const reason = /pod not scheduled: .*pod has unbound immediate PersistentVolumeClaims/;
+      const [bad, good] = await run([statefulSet('undeclared-volume', 'undeclared-class'), statefulSet('declared-volume', declared)], { 'undeclared-volume': reason });
+      expectUnhealthy(bad, reason);
+      expectHealthy(good);
+      assert.equal(good.summary, '2/2 ready');
+      for (const i of [0, 1]) expectHealthy(await verdict(plane.client, claim(`data-declared-volume-${i}`, declared)));
+    }, { timeout: 4 * MINUTE });
+
+    test('a DaemonSet that selects no node has nothing to run; its twin runs on every node', async () => {
+      const daemonSet = (name, nodeSelector) => ({
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace },
+        spec: { selector: { matchLabels: labels(name) }, template: { metadata: { labels: labels(name) }, spec: podSpec({ pod: { nodeSelector } }) } },
+      });
+      const reason = /^no node to run on$/;
+      const [bad, good] = await run([daemonSet('no-nodes', { 'topology.kubernetes.io/zone': 'no-such-zone' }), daemonSet('every-node', { 'kubernetes.io/os': 'linux' })], { 'no-nodes': reason });
+      expectUnhealthy(bad, reason);
+      expectHealthy(good);
+      assert.equal(good.summary, `${DEFAULT_NODES.count}/${DEFAULT_NODES.count} ready`);
+    }, { timeout: 4 * MINUTE });
+
+    test('a PodDisruptionBudget that allows no disruption is reported (disruption controller); its twin allows one', async () => {
+      await run([deployment('guarded')]);
+      const budget = (name, spec) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace }, spec: { selector: { matchLabels: labels('guarded') }, ...spec } });
+      const reason = /a voluntary disruption \(a node drain\) would be blocked/;
+      // The verdict is decided once the controller has counted the pods (desiredHealthy set).
+      const [bad, good] = await run([budget('blocks-drains', { minAvailable: 2 }), budget('allows-one', { maxUnavailable: 1 })], { 'blocks-drains': reason });
+      expectUnhealthy(bad, reason);
+      assert.match(bad.summary, /^0 disruptions allowed \(2 healthy, 2 desired\)$/);
+      expectHealthy(good);
+    }, { timeout: 4 * MINUTE });
+
     test('a Job whose pod no node can run never completes; its twin completes (KWOK ends the pod)', async () => {
-      const [bad, good] = await run([job('nowhere', { pod: { nodeSelector: { 'topology.kubernetes.io/zone': 'no-such-zone' } } }), job('runs')],
-        (o, v) => v.healthy || /not scheduled/.test(v.reason ?? ''));
-      expectUnhealthy(bad, /pod not scheduled: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/);
+      const reason = /pod not scheduled: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/;
+      const [bad, good] = await run([job('nowhere', { pod: { nodeSelector: { 'topology.kubernetes.io/zone': 'no-such-zone' } } }), job('runs')], { nowhere: reason });
+      expectUnhealthy(bad, reason);
       expectHealthy(good);
     }, { timeout: 4 * MINUTE });
   });

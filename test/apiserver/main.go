@@ -41,6 +41,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -225,6 +226,15 @@ func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin, contro
 			}
 			children = append(children, c)
 		}
+		// On the way down the controller-manager and the scheduler stop first: while their watches
+		// are open, kube-apiserver's graceful shutdown does not finish. Every reason to stop arrives
+		// as SIGTERM or SIGINT (see stop), which kube-apiserver's own handler receives as well.
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+		go func() {
+			<-signals
+			stopChildren(children)
+		}()
 	}
 	fmt.Printf("READY %s\n", kubeconfig)
 

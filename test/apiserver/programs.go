@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -105,6 +106,7 @@ type child struct {
 	stdin   io.WriteCloser
 	exited  chan struct{}
 	stopped atomic.Bool
+	stop    sync.Once
 }
 
 // startChild runs this binary again with a subcommand; its output goes to <dir>/<name>.log. If it
@@ -144,11 +146,14 @@ func startChild(dir, name string, args []string) (*child, error) {
 }
 
 // stopChildren ends the subcommands: their stdin closes, then SIGTERM, then SIGKILL after 20 s.
+// Calling it again waits for the same ends.
 func stopChildren(children []*child) {
 	for _, c := range children {
-		c.stopped.Store(true)
-		_ = c.stdin.Close()
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		c.stop.Do(func() {
+			c.stopped.Store(true)
+			_ = c.stdin.Close()
+			_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		})
 	}
 	for _, c := range children {
 		select {
