@@ -108,6 +108,11 @@ export async function ensureBinary({ target = 'apiserver', build = true, env = p
     throw new ControlPlaneUnavailable(`the server check builds ${what} from source and needs Go 1.24 or newer (\`go\` on the PATH, or /usr/local/go/bin/go); or set ${variable} to a binary built from ${relativeDir}`);
   }
   const { go, ...identity } = toolchain;
+  const [, major, minor] = /^go(\d+)\.(\d+)/.exec(identity.version) ?? [];
+  if (target === 'kwok' && Number(major) === 1 && Number(minor) < 26) {
+    // KWOK v0.8.0's go.mod says `go 1.26.0`; GOTOOLCHAIN=local forbids fetching a newer Go.
+    throw new ControlPlaneUnavailable(`the function check builds KWOK v0.8.0, which needs Go 1.26 or newer (found ${identity.version}); install it, set KWOK_BIN, or set SERVER_CHECK_FUNCTION=off to run the server check alone`);
+  }
   const path = join(cacheDir(env), `${target}-${binaryKey(identity, target)}`);
   if (existsSync(path)) return { path, built: false };
   if (!build) throw new ControlPlaneUnavailable(`no ${target} binary built for the current ${relativeDir} sources (${path}); \`npm run test:server\` builds it`);
