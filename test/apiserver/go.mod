@@ -1,5 +1,6 @@
 // A local Kubernetes control plane for the server check (docs/server-check.md): embedded etcd and
-// kube-apiserver, built from source at the versions pinned here. Never `go get -u`: the versions
+// kube-apiserver, and kube-controller-manager and kube-scheduler for the function check, built from
+// source at the versions pinned here. Never `go get -u`: the versions
 // below are the ones k8s.io/kubernetes v1.34.4 itself pins (its go.mod), so the binary is the
 // kube-apiserver that release ships.
 module example.invalid/platform/apiserver
