@@ -1,6 +1,7 @@
-// The local control plane of the server check (docs/server-check.md): builds the Go module in
-// test/apiserver/ (embedded etcd + kube-apiserver) once per content of its sources, caches the
-// binary outside the repo, and starts it.
+// The local control plane of the server check (docs/server-check.md): builds the Go modules in
+// test/apiserver/ (embedded etcd, kube-apiserver, and kube-controller-manager and kube-scheduler as
+// subcommands) and test/kwok/ (KWOK, the nodes and pods of the function check) once per content of
+// their sources, caches the binaries outside the repo, and starts the control plane.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { parse } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODULE_DIR = join(ROOT, 'test', 'apiserver');
+export const KWOK_MODULE_DIR = join(ROOT, 'test', 'kwok');
 
 /** What the binary reports as its version; the release test/apiserver/go.mod pins. */
 const KUBERNETES_VERSION = 'v1.34.4';
@@ -29,6 +31,30 @@ const BUILD_ARGS = [
     `-X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION.split('.')[1]}`,
   ].join(' '),
 ];
+/**
+ * KWOK's own main package, from the module test/kwok/go.mod pins (its `tool` line); KWOK's version
+ * is a constant of its source (sigs.k8s.io/kwok pkg/consts), so no -X flags.
+ */
+const KWOK_BUILD_ARGS = ['build', '-trimpath', '-ldflags', '-s -w'];
+const KWOK_PACKAGE = 'sigs.k8s.io/kwok/cmd/kwok';
+
+/**
+ * What can be built: the control plane (default) and KWOK. `keyArgs` is what the cache key hashes
+ * besides the sources; the control plane's stays as it was, so its binaries keep their keys.
+ */
+const TARGETS = {
+  apiserver: {
+    moduleDir: MODULE_DIR, args: BUILD_ARGS, pkg: '.', variable: 'APISERVER_BIN',
+    what: `kube-apiserver ${KUBERNETES_VERSION} (with kube-controller-manager and kube-scheduler)`,
+    keyArgs: { BUILD_ENV, BUILD_ARGS },
+  },
+  kwok: {
+    moduleDir: KWOK_MODULE_DIR, args: KWOK_BUILD_ARGS, pkg: KWOK_PACKAGE, variable: 'KWOK_BIN',
+    what: 'KWOK (test/kwok/go.mod)',
+    keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS, KWOK_PACKAGE },
+  },
+};
+
 /** A cold build of kube-apiserver on a busy 2-core machine takes tens of minutes; CI allows 90. */
 const BUILD_TIMEOUT_MS = 80 * 60 * 1000;
 
@@ -56,41 +82,50 @@ function goCommand(env) {
  * The cache key: every input of the build (go.mod, go.sum, the Go sources, the Go release, the
  * target and the build flags). A change to any of them builds a new binary.
  */
-export function binaryKey(toolchain) {
+export function binaryKey(toolchain, target = 'apiserver') {
+  const { moduleDir, keyArgs } = TARGETS[target];
   const hash = createHash('sha256');
-  const files = readdirSync(MODULE_DIR).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
-  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(MODULE_DIR, file))).update('\0');
-  hash.update(JSON.stringify({ toolchain, BUILD_ENV, BUILD_ARGS }));
+  const files = readdirSync(moduleDir).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(moduleDir, file))).update('\0');
+  hash.update(JSON.stringify({ toolchain, ...keyArgs }));
   return hash.digest('hex').slice(0, 20);
 }
 
 /**
- * The path of a usable binary: $APISERVER_BIN if set, else the cached build for the current
- * sources, built first when `build` is true (otherwise ControlPlaneUnavailable).
+ * The path of a usable binary of `target` ('apiserver': the control plane; 'kwok'): $APISERVER_BIN
+ * or $KWOK_BIN if set, else the cached build for the current sources, built first when `build` is
+ * true (otherwise ControlPlaneUnavailable). `seconds` is the build's time when it built.
  */
-export async function ensureBinary({ build = true, env = process.env, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  if (env.APISERVER_BIN) {
-    if (!existsSync(env.APISERVER_BIN)) throw new ControlPlaneUnavailable(`APISERVER_BIN=${env.APISERVER_BIN} does not exist`);
-    return { path: env.APISERVER_BIN, built: false };
+export async function ensureBinary({ target = 'apiserver', build = true, env = process.env, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  const { moduleDir, args, pkg, variable, what } = TARGETS[target];
+  const relativeDir = `test/${moduleDir.split(/[\\/]/).pop()}/`;
+  if (env[variable]) {
+    if (!existsSync(env[variable])) throw new ControlPlaneUnavailable(`${variable}=${env[variable]} does not exist`);
+    return { path: env[variable], built: false };
   }
   const toolchain = goCommand(env);
   if (!toolchain) {
-    throw new ControlPlaneUnavailable('the server check builds kube-apiserver from source and needs Go 1.24 or newer (`go` on the PATH, or /usr/local/go/bin/go); or set APISERVER_BIN to a binary built from test/apiserver/');
+    throw new ControlPlaneUnavailable(`the server check builds ${what} from source and needs Go 1.24 or newer (\`go\` on the PATH, or /usr/local/go/bin/go); or set ${variable} to a binary built from ${relativeDir}`);
   }
   const { go, ...identity } = toolchain;
-  const path = join(cacheDir(env), `apiserver-${binaryKey(identity)}`);
+  const [, major, minor] = /^go(\d+)\.(\d+)/.exec(identity.version) ?? [];
+  if (target === 'kwok' && Number(major) === 1 && Number(minor) < 26) {
+    // KWOK v0.8.0's go.mod says `go 1.26.0`; GOTOOLCHAIN=local forbids fetching a newer Go.
+    throw new ControlPlaneUnavailable(`the function check builds KWOK v0.8.0, which needs Go 1.26 or newer (found ${identity.version}); install it, set KWOK_BIN, or set SERVER_CHECK_FUNCTION=off to run the server check alone`);
+  }
+  const path = join(cacheDir(env), `${target}-${binaryKey(identity, target)}`);
   if (existsSync(path)) return { path, built: false };
-  if (!build) throw new ControlPlaneUnavailable(`no control plane built for the current test/apiserver/ sources (${path}); \`npm run test:server\` builds it`);
+  if (!build) throw new ControlPlaneUnavailable(`no ${target} binary built for the current ${relativeDir} sources (${path}); \`npm run test:server\` builds it`);
 
   mkdirSync(dirname(path), { recursive: true });
   const partial = `${path}.${process.pid}.partial`;
-  log(`server check: building kube-apiserver ${KUBERNETES_VERSION} with ${identity.version} into ${path}`);
+  log(`server check: building ${what} with ${identity.version} into ${path}`);
   log('  (a cold build compiles Kubernetes from source: many minutes; later runs reuse the binary)');
   const started = Date.now();
   // nice: the build must not starve whatever else the machine runs.
   const code = await new Promise((done) => {
-    const child = spawn('nice', ['-n', '10', go, ...BUILD_ARGS, '-o', partial, '.'], {
-      cwd: MODULE_DIR, env: { ...env, ...BUILD_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: BUILD_TIMEOUT_MS,
+    const child = spawn('nice', ['-n', '15', go, ...args, '-o', partial, pkg], {
+      cwd: moduleDir, env: { ...env, ...BUILD_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: BUILD_TIMEOUT_MS,
     });
     child.on('error', (error) => {
       log(`server check: could not run the build: ${error.message}`);
@@ -100,25 +135,30 @@ export async function ensureBinary({ build = true, env = process.env, log = (lin
   });
   if (code !== 0) {
     rmSync(partial, { force: true });
-    throw new Error(`go build in test/apiserver/ failed (${code}); see the output above`);
+    throw new Error(`go build in ${relativeDir} failed (${code}); see the output above`);
   }
   // Renamed into place only when complete, so a killed build never leaves a binary that looks done.
   renameSync(partial, path);
   const seconds = Math.round((Date.now() - started) / 1000);
-  log(`server check: built in ${seconds} s (${Math.round(statSync(path).size / 1e6)} MB)`);
+  log(`server check: built ${target} in ${seconds} s (${Math.round(statSync(path).size / 1e6)} MB)`);
   return { path, built: true, seconds };
 }
 
 /**
  * Starts the control plane and resolves once /readyz answers 200, with its connection details
  * and a stop() that ends it. The process also ends by itself when this one goes away (its stdin
- * closes) or after `maxLifetimeMs`.
+ * closes) or after `maxLifetimeMs`. With `controllers`, kube-controller-manager and kube-scheduler
+ * run too (one process each, started by the control plane); `exited()` lists those that stopped
+ * on their own, with where their log is.
  */
-export function startControlPlane(binary, { readyTimeoutMs = 5 * 60 * 1000, maxLifetimeMs = 30 * 60 * 1000 } = {}) {
+export function startControlPlane(binary, { readyTimeoutMs = 5 * 60 * 1000, maxLifetimeMs = 30 * 60 * 1000, controllers = false } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(binary, [`-ready-timeout=${Math.round(readyTimeoutMs / 1000)}s`, `-max-lifetime=${Math.round(maxLifetimeMs / 1000)}s`], {
+    const args = [`-ready-timeout=${Math.round(readyTimeoutMs / 1000)}s`, `-max-lifetime=${Math.round(maxLifetimeMs / 1000)}s`];
+    if (controllers) args.push('-controllers');
+    const child = spawn(binary, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const exits = [];
     let stdout = '';
     let stderr = '';
     let ready = false;
@@ -134,11 +174,12 @@ export function startControlPlane(binary, { readyTimeoutMs = 5 * 60 * 1000, maxL
     });
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
+      exits.splice(0, exits.length, ...[...stdout.matchAll(/^EXITED (.+)$/gm)].map((m) => m[1]));
       const match = /^READY (.+)$/m.exec(stdout);
       if (match && !ready) {
         ready = true;
         try {
-          resolvePromise({ ...readKubeconfig(match[1]), stop, pid: child.pid });
+          resolvePromise({ ...readKubeconfig(match[1]), stop, pid: child.pid, exited: () => [...exits], stderr: () => stderr });
         } catch (error) {
           stop().then(() => reject(error));
         }

@@ -1,14 +1,24 @@
 // Command apiserver runs a throwaway Kubernetes control plane on loopback for the server check
-// (docs/server-check.md): embedded etcd and kube-apiserver, nothing else. No controller-manager,
-// scheduler or kubelet run, so namespaces and ServiceAccounts exist only when a client creates them.
+// (docs/server-check.md): embedded etcd and kube-apiserver and, with -controllers, the
+// kube-controller-manager and kube-scheduler of the same release. No kubelet runs (the function
+// check adds KWOK, a separate binary, for nodes and pods).
 //
-// It writes a kubeconfig (bearer token, the serving CA) into its work directory and prints one line
+// One binary, several programs, as hyperkube was: the first argument picks one.
+//
+//	apiserver [flags]                          etcd + kube-apiserver (the default)
+//	apiserver kube-controller-manager [flags]  kube-controller-manager's own command line
+//	apiserver kube-scheduler [flags]           kube-scheduler's own command line
+//
+// The default program writes a kubeconfig (bearer token, the serving CA) into its work directory
+// and prints one line
 //
 //	READY <path of the kubeconfig>
 //
-// on stdout once GET /readyz answers 200. It stops, and removes the work directory it created, on
-// SIGINT or SIGTERM, when its stdin reaches end of file (the parent that spawned it is gone), or
-// when -max-lifetime has passed, whichever comes first.
+// on stdout once GET /readyz answers 200 (and, with -controllers, once the controller-manager and
+// the scheduler are started: one process each, this binary run again with their subcommand). It
+// stops, and removes the work directory it created, on SIGINT or SIGTERM, when its stdin reaches
+// end of file (the parent that spawned it is gone), or when -max-lifetime has passed, whichever
+// comes first; the controller-manager and the scheduler stop with it.
 package main
 
 import (
@@ -31,6 +41,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,8 +52,9 @@ import (
 	"golang.org/x/sys/unix"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
 
-	// The same registrations as kube-apiserver's own main package (cmd/kube-apiserver/apiserver.go):
-	// time zone data for CronJob.spec.timeZone validation, and the metrics the server expects.
+	// The same registrations as the main packages of kube-apiserver, kube-controller-manager and
+	// kube-scheduler (cmd/*/{apiserver,controller-manager,scheduler}.go): time zone data for
+	// CronJob.spec.timeZone validation and scheduling, and the metrics the servers expect.
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
@@ -50,10 +62,16 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if program, ok := programs[os.Args[1]]; ok {
+			os.Exit(runProgram(program, os.Args[2:]))
+		}
+	}
 	workDir := flag.String("dir", "", "work directory (etcd data, certificates, kubeconfig, log); default: a new temporary directory, removed on exit")
 	maxLifetime := flag.Duration("max-lifetime", 30*time.Minute, "stop after this long even if nobody asked")
 	readyTimeout := flag.Duration("ready-timeout", 5*time.Minute, "give up if /readyz has not answered 200 by then")
 	watchStdin := flag.Bool("exit-on-stdin-eof", true, "stop when stdin reaches end of file (the parent that holds the pipe is gone)")
+	controllers := flag.Bool("controllers", false, "also run kube-controller-manager and kube-scheduler (one process each), for the function check")
 	flag.Parse()
 
 	// run sends file descriptor 2 to its log; errors for the parent go to the stderr it was given.
@@ -71,7 +89,7 @@ func main() {
 		err = os.MkdirAll(dir, 0o700)
 	}
 	if err == nil {
-		err = run(dir, *maxLifetime, *readyTimeout, *watchStdin)
+		err = run(dir, *maxLifetime, *readyTimeout, *watchStdin, *controllers)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "apiserver: %v\n", err)
@@ -100,7 +118,7 @@ func logTail(path string, lines int) string {
 	return strings.Join(all, "\n")
 }
 
-func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin bool) error {
+func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin, controllers bool) error {
 	logFile, err := os.Create(filepath.Join(dir, "apiserver.log"))
 	if err != nil {
 		return err
@@ -196,9 +214,33 @@ func run(dir string, maxLifetime, readyTimeout time.Duration, watchStdin bool) e
 			return err
 		}
 	}
+	var children []*child
+	if controllers {
+		for _, name := range []string{"kube-controller-manager", "kube-scheduler"} {
+			c, err := startChild(dir, name, childArgs(name, dir, kubeconfig))
+			if err != nil {
+				stopChildren(children)
+				stop()
+				<-done
+				return err
+			}
+			children = append(children, c)
+		}
+		// On the way down the controller-manager and the scheduler stop first: while their watches
+		// are open, kube-apiserver's graceful shutdown does not finish. Every reason to stop arrives
+		// as SIGTERM or SIGINT (see stop), which kube-apiserver's own handler receives as well.
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+		go func() {
+			<-signals
+			stopChildren(children)
+		}()
+	}
 	fmt.Printf("READY %s\n", kubeconfig)
 
-	if err := <-done; err != nil {
+	err = <-done
+	stopChildren(children)
+	if err != nil {
 		return fmt.Errorf("kube-apiserver: %w", err)
 	}
 	return nil
@@ -318,7 +360,13 @@ func writeFiles(dir, token string) ([]byte, error) {
 	if err := writeKey(filepath.Join(dir, "serving.key"), servingKey); err != nil {
 		return nil, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	// The controller-manager publishes it in each namespace (kube-root-ca.crt) and puts it in
+	// service-account token Secrets.
+	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), caPEM, 0o600); err != nil {
+		return nil, err
+	}
+	return caPEM, nil
 }
 
 func writeKey(path string, key *ecdsa.PrivateKey) error {
