@@ -8,7 +8,7 @@ import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { Connections, networkPolicyPeer, tcpPort, type IConnectable, type NetworkPeer } from '../core/network-peer';
 import { checkResources, multiplyQuantity } from '../core/quantity';
-import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
+import { secretKeyMessage, secretSourceProblem, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import { byKey } from '../core/order';
 import { HttpRoute } from '../gateway/http-route';
@@ -486,6 +486,12 @@ function validateClaims(props: WebServiceProps, claims: Readonly<Record<string, 
  */
 export function validateEnvironment(props: Pick<WebServiceProps, 'env' | 'secretEnv' | 'envFromSecrets'>): string[] {
   const errors: string[] = [];
+  // The shapes first: a JavaScript caller or a cast can pass anything where an ISecretSource goes.
+  const shapes = [
+    ...Object.entries(props.secretEnv ?? {}).map(([name, ref]) => secretSourceProblem(ref?.secret, `secretEnv.${name}.secret`)),
+    ...(props.envFromSecrets ?? []).map((secret, i) => secretSourceProblem(secret, `envFromSecrets[${i}]`)),
+  ].filter((p): p is string => p !== undefined);
+  if (shapes.length > 0) return shapes;
   for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
     const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
     if (missing) errors.push(missing);

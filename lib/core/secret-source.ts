@@ -91,3 +91,15 @@ export function secretKeyMessage(reader: string, key: string, source: ISecretSou
   const problem = secretKeyProblem(key, source.name, { by: source.writtenBy ?? `Secret ${source.name}`, keys: source.keys });
   return problem && `${reader} ${problem.message} (it has ${problem.allowed}); ${problem.hint}`;
 }
+
+/**
+ * What is wrong with `value` as an `ISecretSource`, or undefined when it is one: a JavaScript
+ * caller, or a cast, can pass a Secret's bare name (0.1's API) or anything else where an
+ * `ISecretSource` goes, which would render a reference without a name. `path` names the prop.
+ */
+export function secretSourceProblem(value: unknown, path: string): string | undefined {
+  if (value !== null && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string' && (value as { name: string }).name !== '') return undefined;
+  const given = typeof value === 'string' ? `the string "${value}"` : value === null || value === undefined ? String(value) : `${Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`} without a name`;
+  const fix = typeof value === 'string' ? `SecretSource.fromSecretName("${value}")` : 'SecretSource.fromSecretName(name)';
+  return `${path} is ${given}; it takes an ISecretSource: the SealedSecret or ExternalSecret itself, or ${fix}`;
+}

@@ -29,6 +29,15 @@ describe('WebService', () => {
     expect(only(objects, 'ConfigMap', 'api-env').data).toEqual({ LOG_LEVEL: 'info' });
   });
 
+  test('a Secret given as a string, as a JavaScript caller or a cast can pass it, is refused with the prop path and what it takes', () => {
+    const asString = 'api-db-app' as unknown as ISecretSource;
+    expect(errorsOf({ secretEnv: { DATABASE_URL: { secret: asString, key: 'uri' } } }))
+      .toMatch(/secretEnv\.DATABASE_URL\.secret is the string "api-db-app"; it takes an ISecretSource: the SealedSecret or ExternalSecret itself, or SecretSource\.fromSecretName\("api-db-app"\)/);
+    expect(errorsOf({ envFromSecrets: [{} as ISecretSource] })).toMatch(/envFromSecrets\[0\] is an object without a name; it takes an ISecretSource/);
+    // The corrected twin.
+    expect(() => render(service({ envFromSecrets: [SecretSource.fromSecretName('api-extra')] }).chart)).not.toThrow();
+  });
+
   test('writes env and secretEnv in code-unit order, whatever the locale', () => {
     // localeCompare would put _x and a_b first and b before B (and follow LANG); the output must not.
     const objects = render(service({

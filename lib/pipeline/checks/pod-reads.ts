@@ -87,18 +87,20 @@ function itemsOf(source: Json, nameField: string, path: string): PodReadMatch[] 
 /** `env[].valueFrom.<selector>`: one match per variable. */
 function envSelector(selector: 'secretKeyRef' | 'configMapKeyRef') {
   return (container: Json): PodReadMatch[] => list(container.env).flatMap((env, i) => {
-    const ref = record(record(env.valueFrom)[selector]);
-    const name = text(ref.name);
-    return name === undefined ? [] : [{ name, key: String(ref.key), optional: ref.optional === true, path: `env[${i}].valueFrom.${selector}` }];
+    const selected = record(env.valueFrom)[selector];
+    if (selected === undefined) return [];
+    // A reference without a name is kept (named ""): it names nothing, and the reference check says so.
+    const ref = record(selected);
+    return [{ name: text(ref.name) ?? '', key: String(ref.key), optional: ref.optional === true, path: `env[${i}].valueFrom.${selector}` }];
   });
 }
 
 /** `envFrom[].<ref>`: one match per source. */
 function envFromRef(ref: 'secretRef' | 'configMapRef') {
   return (container: Json): PodReadMatch[] => list(container.envFrom).flatMap((from, i) => {
+    if (from[ref] === undefined) return [];
     const source = record(from[ref]);
-    const name = text(source.name);
-    return name === undefined ? [] : [{ name, optional: source.optional === true, path: `envFrom[${i}].${ref}`, envPrefix: text(from.prefix) ?? '' }];
+    return [{ name: text(source.name) ?? '', optional: source.optional === true, path: `envFrom[${i}].${ref}`, envPrefix: text(from.prefix) ?? '' }];
   });
 }
 

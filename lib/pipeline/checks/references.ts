@@ -9,7 +9,7 @@ import type { KubeObject } from './schema-validation';
 import { formatObjectKey, list, objectId, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
 import { DNS_EGRESS_ANNOTATION, referencesOf, selects, type FoundReference } from './reference-model';
 import { ProducedIndex } from './producers';
-import { CLUSTER_SCOPED_KINDS, groupKindOf, isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
+import { CLUSTER_SCOPED_KINDS, groupKindKey, groupKindOf, isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
 /**
  * The environment's reference check: every object in `dist/<env>/` may point only at things the
@@ -220,6 +220,13 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     const { target, row } = ref;
     const at = where(object, app, ref.path);
     if (target.to === 'object') {
+      // An empty name names nothing: the API server requires one ("name: Required value",
+      // kubernetes pkg/apis/core/validation), and the usual cause is a prop of the wrong type
+      // (a string where an object with a name goes) rendering a reference without its name.
+      if (target.key.name === '') {
+        report(app, { where: at, message: `names a ${groupKindKey(target.kind)} without a name: the API server refuses it ("name: Required value")`, hint: `give the ${groupKindKey(target.kind)}'s name; from a construct, check the prop that names it (an ISecretSource is the SealedSecret, ExternalSecret or SecretSource.fromSecretName(...), not a string)` });
+        return;
+      }
       if (target.optional) return;
       if (target.badKind) {
         report(app, { where: at, message: `names kind "${target.badKind.given}", which the ${row.resolvedBy} does not resolve: ${row.whenMissing}`, allowed: target.badKind.allowed.join(', '), hint: `set kind to one of ${target.badKind.allowed.join(', ')}` });

@@ -80,6 +80,20 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     ]);
   });
 
+  test('a Secret reference without a name is refused, however it was rendered (the API server requires the name)', () => {
+    const deployment = (secretKeyRef: Record<string, unknown>, secretRef: Record<string, unknown>) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'example/web:1', env: [{ name: 'A', valueFrom: { secretKeyRef } }], envFrom: [{ secretRef }] }] } } },
+    });
+    const check = (objects: unknown[]) => messages(checkReferences(environment({ secrets: ['demo/creds'] }), [{ app: { name: 'demo' }, objects: objects as never }]));
+    expect(check([deployment({ key: 'url' }, {})])).toEqual([
+      expect.stringMatching(/env\[0\]\.valueFrom\.secretKeyRef .*names a Secret without a name: the API server refuses it/),
+      expect.stringMatching(/envFrom\[0\]\.secretRef .*names a Secret without a name/),
+    ]);
+    // The corrected twin: both name a declared Secret.
+    expect(check([deployment({ name: 'creds', key: 'url' }, { name: 'creds' })])).toEqual([]);
+  });
+
   test('a Secret read through a projected volume or as an image pull secret is held to the same check as one read through a plain volume', () => {
     const deployment = (volumes: unknown[], imagePullSecrets: unknown[] = []) => ({
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' },
