@@ -8,6 +8,6 @@ export { PersistentClaim, type PersistentClaimOptions, type PersistentClaimProps
 export { MigrationJob, type MigrationJobProps } from './migration-job';
 export { PushDaemonApp, type DataRemote, type PushDaemonAppProps, type PushDaemonVolume } from './push-daemon-app';
 export { PUBLIC_EXPOSURE_REASON_ANNOTATION, StateHub, type StateHubProps } from './state-hub';
-export { WebService, type ContainerResources, type SecretKeyEnv, type WebServiceProps, type WebServiceVolume } from './web-service';
+export { WebService, type ContainerProps, type ContainerResources, type SecretKeyEnv, type WebServiceProps, type WebServiceVolume } from './web-service';
 export { ScheduledJob, type ConcurrencyPolicy, type ScheduledJobProps } from './scheduled-job';
 export { type WebServiceAutoscaling, type WebServiceDisruptionBudget } from './web-service-scaling';

@@ -6,14 +6,13 @@ import { imagePolicy } from '../core/image';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { checkResources, multiplyQuantity } from '../core/quantity';
-import type { ISecretSource } from '../core/secret-source';
-import { restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerResources, type SecretKeyEnv } from './web-service';
+import { restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerProps } from './web-service';
 
 /** What a CronJob does when a run is due while the previous one still runs (batch/v1 `ConcurrencyPolicy`). */
 export type ConcurrencyPolicy = 'Forbid' | 'Replace' | 'Allow';
 
 /** Properties for `ScheduledJob`. */
-export interface ScheduledJobProps {
+export interface ScheduledJobProps extends ContainerProps {
   /**
    * Name of the CronJob, its ServiceAccount and ConfigMap (`<name>-env`): a DNS label of at most
    * 52 characters (each run's Job is named `<name>-<11 characters>`).
@@ -66,18 +65,6 @@ export interface ScheduledJobProps {
   readonly activeDeadlineSeconds?: number;
   /** Stop scheduling new runs (the running one goes on). @default false */
   readonly suspend?: boolean;
-  /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
-  readonly runAsUser?: number;
-  /** @default runAsUser */
-  readonly runAsGroup?: number;
-  /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
-  readonly resources?: ContainerResources;
-  /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Secrets whose every key becomes an environment variable. @default none */
-  readonly envFromSecrets?: readonly ISecretSource[];
-  /** Single environment variables from Secret keys. @default none */
-  readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
   /** Mount a service account token (only for jobs that call the Kubernetes API). @default false */
   readonly serviceAccountToken?: boolean;
   /** The `app.kubernetes.io/component` label. @default "job" */

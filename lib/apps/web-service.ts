@@ -87,8 +87,27 @@ export interface SecretKeyEnv {
   readonly key: string;
 }
 
+/**
+ * What every workload of the library takes for its container (WebService, ScheduledJob): its
+ * user, resources and environment. `restrictedContainer` builds the container from them.
+ */
+export interface ContainerProps {
+  /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
+  readonly runAsUser?: number;
+  /** @default runAsUser */
+  readonly runAsGroup?: number;
+  /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
+  readonly resources?: ContainerResources;
+  /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Secrets whose every key becomes an environment variable. @default none */
+  readonly envFromSecrets?: readonly ISecretSource[];
+  /** Single environment variables from Secret keys. @default none */
+  readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
+}
+
 /** Properties for `WebService`. */
-export interface WebServiceProps {
+export interface WebServiceProps extends ContainerProps {
   /** Name of the Deployment, Service, ServiceAccount and ConfigMap (`<name>-env`). */
   readonly name: string;
   /** The image: a digest in production, a tag elsewhere (see `imagePolicy`). */
@@ -127,18 +146,6 @@ export interface WebServiceProps {
   readonly disruptionBudget?: WebServiceDisruptionBudget | false;
   /** "Recreate" when two pods must never run at once. @default "RollingUpdate" */
   readonly strategy?: 'RollingUpdate' | 'Recreate';
-  /** The uid and gid the container runs as; also the pod's fsGroup. @default the contract's user, else 1000 */
-  readonly runAsUser?: number;
-  /** @default runAsUser */
-  readonly runAsGroup?: number;
-  /** @default { cpu: "100m", memory: "128Mi" } requests and a memory limit of twice the request */
-  readonly resources?: ContainerResources;
-  /** Non-secret environment, delivered through the `<name>-env` ConfigMap. @default none */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Secrets whose every key becomes an environment variable. @default none */
-  readonly envFromSecrets?: readonly ISecretSource[];
-  /** Single environment variables from Secret keys. @default none */
-  readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
   /** Extra volumes; a writable `/tmp` is always there (the root filesystem is read-only). @default none */
   readonly volumes?: readonly WebServiceVolume[];
   /** Seconds a pod gets after SIGTERM. @default 30 */
