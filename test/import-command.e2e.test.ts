@@ -1,13 +1,16 @@
 // `npm run import -- FILE`: a user's CRD file is vendored byte for byte with its source and
 // sha256, every kind of it gets classes, and a file that is not a CRD manifest is refused before
 // anything is written. (The full regeneration, cdk8s import included, takes minutes: it is run
-// by hand, docs/synth.md "imports/".) Time budget: a few seconds (one node process).
+// by hand, docs/synth.md "imports/".) It spawns node, so it is in the e2e tier. Time budget: a
+// few seconds per test (one node process each), 60 s on a busy machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers';
+
+jest.setTimeout(60_000);
 
 const WIDGETS = `# the operator's release file, with a comment before the first document
 ---
