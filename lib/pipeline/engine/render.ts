@@ -7,9 +7,6 @@ import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
 import { renderAppFiles } from './output';
 import { validateObject, type KubeObject, type TargetCluster } from '../checks/schema-validation';
-import type { SynthesizedApp } from '../checks/rendered';
-
-export type { SynthesizedApp };
 
 /**
  * Rendering one chart: its construct validations, its objects as JSON with their sync waves,
