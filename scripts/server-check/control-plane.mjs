@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODULE_DIR = join(ROOT, 'test', 'apiserver');
 export const KWOK_MODULE_DIR = join(ROOT, 'test', 'kwok');
+export const OPERATORS_MODULE_DIR = join(ROOT, 'test', 'operators');
 
 /** What the binary reports as its version; the release test/apiserver/go.mod pins. */
 const KUBERNETES_VERSION = 'v1.34.4';
@@ -37,9 +38,17 @@ const BUILD_ARGS = [
  */
 const KWOK_BUILD_ARGS = ['build', '-trimpath', '-ldflags', '-s -w'];
 const KWOK_PACKAGE = 'sigs.k8s.io/kwok/cmd/kwok';
+/**
+ * Envoy Gateway's egctl, from its own main package in the module test/operators/go.mod pins (its
+ * `tool` line): its translator is internal to github.com/envoyproxy/gateway, so the command is the
+ * way in. Its version is stamped by -X in Envoy Gateway's Makefile only; egctl here reports none.
+ */
+const EGCTL_PACKAGE = 'github.com/envoyproxy/gateway/cmd/egctl';
+/** The CloudNativePG operator's manager (its `controller` subcommand is the operator), same module. */
+const CNPG_PACKAGE = 'github.com/cloudnative-pg/cloudnative-pg/cmd/manager';
 
 /**
- * What can be built: the control plane (default) and KWOK. `keyArgs` is what the cache key hashes
+ * What can be built: the control plane (default), KWOK and the operators of stage 3 (egctl, cnpg). `keyArgs` is what the cache key hashes
  * besides the sources; the control plane's stays as it was, so its binaries keep their keys.
  */
 const TARGETS = {
@@ -53,7 +62,19 @@ const TARGETS = {
     what: 'KWOK (test/kwok/go.mod)',
     keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS, KWOK_PACKAGE },
   },
+  egctl: {
+    moduleDir: OPERATORS_MODULE_DIR, args: KWOK_BUILD_ARGS, pkg: EGCTL_PACKAGE, variable: 'EGCTL_BIN',
+    what: 'Envoy Gateway egctl (test/operators/go.mod)',
+    keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS, EGCTL_PACKAGE },
+  },
+  cnpg: {
+    moduleDir: OPERATORS_MODULE_DIR, args: KWOK_BUILD_ARGS, pkg: CNPG_PACKAGE, variable: 'CNPG_BIN',
+    what: 'the CloudNativePG operator (test/operators/go.mod)',
+    keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS, CNPG_PACKAGE },
+  },
 };
+/** The targets of test/operators/ (stage 3), built only on request. */
+export const OPERATOR_TARGETS = ['egctl', 'cnpg'];
 
 /** A cold build of kube-apiserver on a busy 2-core machine takes tens of minutes; CI allows 90. */
 const BUILD_TIMEOUT_MS = 80 * 60 * 1000;
@@ -108,14 +129,19 @@ export async function ensureBinary({ target = 'apiserver', build = true, env = p
     throw new ControlPlaneUnavailable(`the server check builds ${what} from source and needs Go 1.24 or newer (\`go\` on the PATH, or /usr/local/go/bin/go); or set ${variable} to a binary built from ${relativeDir}`);
   }
   const { go, ...identity } = toolchain;
-  const [, major, minor] = /^go(\d+)\.(\d+)/.exec(identity.version) ?? [];
+  const [, major, minor, patch] = /^go(\d+)\.(\d+)(?:\.(\d+))?/.exec(identity.version) ?? [];
+  if (OPERATOR_TARGETS.includes(target) && Number(major) === 1 && (Number(minor) < 26 || (Number(minor) === 26 && Number(patch ?? 0) < 7))) {
+    // test/operators/go.mod says `go 1.26.7` (Envoy Gateway v1.9.1's); GOTOOLCHAIN=local forbids fetching a newer Go.
+    throw new ControlPlaneUnavailable(`the operators check builds ${what}, which needs Go 1.26.7 or newer (found ${identity.version}); install it or set ${variable}`);
+  }
   if (target === 'kwok' && Number(major) === 1 && Number(minor) < 26) {
     // KWOK v0.8.0's go.mod says `go 1.26.0`; GOTOOLCHAIN=local forbids fetching a newer Go.
     throw new ControlPlaneUnavailable(`the function check builds KWOK v0.8.0, which needs Go 1.26 or newer (found ${identity.version}); install it, set KWOK_BIN, or set SERVER_CHECK_FUNCTION=off to run the server check alone`);
   }
   const path = join(cacheDir(env), `${target}-${binaryKey(identity, target)}`);
   if (existsSync(path)) return { path, built: false };
-  if (!build) throw new ControlPlaneUnavailable(`no ${target} binary built for the current ${relativeDir} sources (${path}); \`npm run test:server\` builds it`);
+  const how = OPERATOR_TARGETS.includes(target) ? 'SERVER_CHECK_OPERATORS=build npm run test:server' : 'npm run test:server';
+  if (!build) throw new ControlPlaneUnavailable(`no ${target} binary built for the current ${relativeDir} sources (${path}); \`${how}\` builds it`);
 
   mkdirSync(dirname(path), { recursive: true });
   const partial = `${path}.${process.pid}.partial`;

@@ -29,7 +29,9 @@ const NODE_LABEL = 'server-check.invalid/kwok';
 
 /**
  * What overlays/<env>/environment.yaml says the cluster already has, as far as the function check
- * needs it: its StorageClasses (name -> { accessModes }) and the namespaces that exist there.
+ * needs it: its StorageClasses (name -> { accessModes }), the namespaces that exist there, its
+ * GatewayClass (`gateway`), the Gateways others run there (`gateways`) and its cert-manager issuer
+ * (`certManager`).
  */
 export function environmentFacts(environment, root = ROOT) {
   let document = {};
@@ -39,7 +41,10 @@ export function environmentFacts(environment, root = ROOT) {
     if (error.code !== 'ENOENT') throw error;
   }
   const existing = document.existing ?? {};
-  return { storageClasses: existing.storageClasses ?? {}, namespaces: existing.namespaces ?? [], nodes: DEFAULT_NODES };
+  return {
+    storageClasses: existing.storageClasses ?? {}, namespaces: existing.namespaces ?? [], nodes: DEFAULT_NODES,
+    gateway: document.gateway, certManager: document.certManager, gateways: existing.gateways ?? [],
+  };
 }
 
 /** A CEL string literal (cel-spec: a double-quoted string with backslash escapes). */
@@ -227,8 +232,8 @@ export const OFFLINE = {
   'postgresql.cnpg.io/Cluster': 'the CloudNativePG operator creates the instances (not run here yet; issue 32 stage 3)',
   'postgresql.cnpg.io/ScheduledBackup': 'the CloudNativePG operator takes the backups (not run here)',
   'barmancloud.cnpg.io/ObjectStore': 'the barman-cloud plugin writes to object storage (no object storage offline)',
-  'gateway.networking.k8s.io/Gateway': 'Envoy Gateway programs the listeners and cert-manager issues their certificate (not run here yet; issue 32 stage 3)',
-  'gateway.networking.k8s.io/HTTPRoute': 'Envoy Gateway accepts the routes and resolves their backends (not run here yet; issue 32 stage 3)',
+  'gateway.networking.k8s.io/Gateway': 'Envoy Gateway programs the listeners and cert-manager issues their certificate (judged by the operators check, test/apiserver/operators-check.test.mjs, when egctl is built)',
+  'gateway.networking.k8s.io/HTTPRoute': 'Envoy Gateway accepts the routes and resolves their backends (judged by the operators check, test/apiserver/operators-check.test.mjs, when egctl is built)',
   'networking.k8s.io/Ingress': 'the ingress controller of its class (e.g. the Tailscale operator) serves it (not run here)',
   'networking.k8s.io/NetworkPolicy': 'the cluster\'s network plugin enforces it; no pod traffic flows offline',
   'bitnami.com/SealedSecret': 'only the cluster\'s sealed-secrets controller holds the key that unseals it',

@@ -1,0 +1,246 @@
+// The operators check (docs/server-check.md, "Operators"), stage 3 of the function check (issue
+// 32): what the operators themselves make of each environment. Envoy Gateway's own translator
+// (egctl, built from test/operators/) over every environment's Gateway API objects and the
+// cluster's GatewayClass: every route Accepted with ResolvedRefs on every parent, every Gateway
+// listener Programmed, its certificate Secret present. The controls prove each verdict can fail,
+// for the reason it names, and that the corrected twin passes.
+//
+// Runs when egctl is built: `SERVER_CHECK_OPERATORS=build npm run test:server` builds it once (a
+// cold build takes many minutes, so it stays out of CI's cold path); otherwise it is skipped, saying
+// how to build it. EGCTL_BIN=/path uses a binary built elsewhere.
+//
+// Time budget: each environment and each control up to 2 minutes (egctl translates in about a
+// second).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { environmentsOf, formatRefusal, readManifestTree, vendoredCrds } from '../../scripts/server-check/checks.mjs';
+import { cnpgClustersOf, cnpgModuleDir, cnpgVerdict, pluginsOf, startCnpgOperator } from '../../scripts/server-check/cnpg.mjs';
+import { ControlPlaneUnavailable, ensureBinary, ROOT } from '../../scripts/server-check/control-plane.mjs';
+import { applyForReal, DEFAULT_NODES, environmentFacts, formatVerdict, startFunctionPlane } from '../../scripts/server-check/function.mjs';
+import { certificatesWanted, clusterFixtures, clusterGatewayClass, gatewayVerdicts, hasGatewayApi, standInTlsSecret, translate, translationInput } from '../../scripts/server-check/gateway.mjs';
+
+const MINUTE = 60_000;
+const DIST = join(ROOT, 'dist');
+const current = existsSync(DIST) ? readManifestTree(DIST) : [];
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A target's binary path, or why its part of the check is skipped. */
+async function binaryOrSkip(target) {
+  if (process.env.SERVER_CHECK_FUNCTION === 'off' || process.env.SERVER_CHECK_OPERATORS === 'off') return { skip: 'SERVER_CHECK_FUNCTION or SERVER_CHECK_OPERATORS is off' };
+  try {
+    return { path: (await ensureBinary({ target, build: false, log: () => {} })).path };
+  } catch (error) {
+    if (!(error instanceof ControlPlaneUnavailable)) throw error;
+    return { skip: error.message };
+  }
+}
+const egctl = await binaryOrSkip('egctl');
+const cnpg = await binaryOrSkip('cnpg');
+
+/**
+ * The whole Envoy Gateway verdict for one set of manifests and environment facts: the cluster's
+ * GatewayClass and what it declares around it (merged Gateways, others' Gateways), a stand-in for
+ * each certificate cert-manager would issue, egctl's translation and the verdicts on it.
+ */
+function judgeGateways(manifests, facts) {
+  const gatewayClass = clusterGatewayClass(facts);
+  const certificates = certificatesWanted(manifests, facts);
+  const input = translationInput(manifests, { gatewayClass, extra: [...clusterFixtures(facts), ...certificates.map(standInTlsSecret)] });
+  const started = Date.now();
+  const translated = translate(egctl.path, input);
+  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, ms: Date.now() - started };
+}
+
+describe('operators check: Envoy Gateway accepts every route and programs every listener', { skip: egctl.skip }, () => {
+  for (const environment of environmentsOf(current)) {
+    const manifests = current.filter((m) => m.environment === environment);
+    test(environment, { skip: !hasGatewayApi(manifests) && 'no Gateway API objects' }, (t) => {
+      const facts = environmentFacts(environment);
+      const { verdicts, certificates, gatewayClass, ms } = judgeGateways(manifests, facts);
+      t.diagnostic(`${environment}: egctl x translate in ${seconds(ms)}; GatewayClass ${gatewayClass ? gatewayClass.metadata.name : '(none declared)'}; ${certificates.length} certificate(s) from the cert-manager stand-in (${certificates.map((c) => `${c.namespace}/${c.name} for ${c.dnsNames.join(', ')}, ${c.issuer.kind} ${c.issuer.name}`).join('; ') || 'none'})`);
+      for (const v of verdicts) t.diagnostic(formatVerdict(v));
+      assert.ok(verdicts.length > 0, 'an environment with Gateway API objects has verdicts');
+      assert.deepEqual(verdicts.filter((v) => !v.healthy).map(formatVerdict), []);
+    }, { timeout: 2 * MINUTE });
+  }
+
+  describe('controls: each verdict fails for the reason it names, and its corrected twin passes', () => {
+    const namespace = 'operators-controls';
+    const facts = { gateway: { className: 'eg' }, certManager: { issuer: 'letsencrypt-prod' } };
+    const host = 'app.example.org';
+    const gateway = (name, { className = 'eg', annotations = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' } } = {}) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace, annotations },
+      spec: {
+        gatewayClassName: className,
+        listeners: [
+          { name: 'https', port: 443, protocol: 'HTTPS', hostname: host, allowedRoutes: { namespaces: { from: 'Same' } }, tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `${name}-tls` }] } },
+          { name: 'http', port: 80, protocol: 'HTTP', hostname: host, allowedRoutes: { namespaces: { from: 'Same' } } },
+        ],
+      },
+    });
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'app', namespace }, spec: { selector: { app: 'app' }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } };
+    const route = (name, { parent = 'gw', sectionName = 'https', port = 8080, hostnames = [host] } = {}) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace },
+      spec: {
+        hostnames, parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: parent, sectionName }],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ kind: 'Service', name: 'app', port }] }],
+      },
+    });
+    const manifest = (object) => ({ environment: 'controls', file: `control/${object.kind}/${object.metadata.name}`, object });
+    const verdictsOf = (objects) => {
+      const { verdicts } = judgeGateways(objects.map(manifest), facts);
+      return Object.fromEntries(verdicts.map((v) => [v.manifest.object.metadata.name, v]));
+    };
+    const expectUnhealthy = (v, pattern) => {
+      assert.equal(v.healthy, false, `expected unhealthy (${pattern}), got ${v.summary}`);
+      assert.match(v.reason, pattern);
+    };
+    const expectHealthy = (v) => assert.equal(v.healthy, true, `${v.summary}: ${v.reason}`);
+
+    test('a route to a Service port that does not exist has ResolvedRefs false (Envoy Gateway); its twin resolves', () => {
+      const bad = verdictsOf([gateway('gw'), service, route('wrong-port', { port: 9999 })]);
+      expectUnhealthy(bad['wrong-port'], /parent Gateway operators-controls\/gw\/https: ResolvedRefs=False BackendNotFound: .*port/i);
+      const good = verdictsOf([gateway('gw'), service, route('right-port')]);
+      expectHealthy(good['right-port']);
+      expectHealthy(good.gw);
+    }, { timeout: 2 * MINUTE });
+
+    test('a route to a Service dist/ does not have is not resolved (never --add-missing-resources); its twin resolves', () => {
+      const bad = verdictsOf([gateway('gw'), route('no-service')]);
+      expectUnhealthy(bad['no-service'], /ResolvedRefs=False BackendNotFound/);
+      expectHealthy(verdictsOf([gateway('gw'), service, route('with-service')])['with-service']);
+    }, { timeout: 2 * MINUTE });
+
+    test('a route naming a listener the Gateway does not have is not accepted; its twin is', () => {
+      const bad = verdictsOf([gateway('gw'), service, route('no-listener', { sectionName: 'grpc' })]);
+      expectUnhealthy(bad['no-listener'], /parent Gateway operators-controls\/gw\/grpc: Accepted=False NoMatchingParent/);
+      expectHealthy(verdictsOf([gateway('gw'), service, route('listener', { sectionName: 'http' })]).listener);
+    }, { timeout: 2 * MINUTE });
+
+    test('a route whose hostname no listener serves is not accepted; its twin is', () => {
+      const bad = verdictsOf([gateway('gw'), service, route('other-host', { hostnames: ['other.example.org'] })]);
+      expectUnhealthy(bad['other-host'], /Accepted=False NoMatchingListenerHostname/);
+      expectHealthy(verdictsOf([gateway('gw'), service, route('same-host')])['same-host']);
+    }, { timeout: 2 * MINUTE });
+
+    test('a Gateway of a class the cluster does not have is never programmed, nor its routes accepted; its twin is', () => {
+      const bad = verdictsOf([gateway('gw', { className: 'nginx' }), service, route('orphan')]);
+      expectUnhealthy(bad.gw, /its class "nginx" is not the cluster's \("eg"\)/);
+      expectUnhealthy(bad.orphan, /no status from Envoy Gateway/);
+      expectHealthy(verdictsOf([gateway('gw'), service, route('adopted')]).gw);
+    }, { timeout: 2 * MINUTE });
+
+    test('an HTTPS listener whose certificate nobody issues is not programmed (no cert-manager annotation); its twin is', () => {
+      const bad = verdictsOf([gateway('gw', { annotations: {} }), service, route('r')]);
+      expectUnhealthy(bad.gw, /listener https: Programmed=False .*ResolvedRefs=False InvalidCertificateRef/);
+      const wrongIssuer = verdictsOf([gateway('gw', { annotations: { 'cert-manager.io/cluster-issuer': 'undeclared-issuer' } }), service, route('r')]);
+      expectUnhealthy(wrongIssuer.gw, /InvalidCertificateRef/);
+      const good = verdictsOf([gateway('gw'), service, route('r')]);
+      expectHealthy(good.gw);
+      assert.equal(good.gw.summary, '2/2 listeners programmed');
+    }, { timeout: 2 * MINUTE });
+  });
+});
+
+describe('operators check: the CloudNativePG operator admits every Cluster and creates its first instance', { skip: cnpg.skip }, () => {
+  let binaries;
+  let moduleDir;
+  before(async () => {
+    binaries = { apiserver: (await ensureBinary({ build: false })).path, kwok: (await ensureBinary({ target: 'kwok', build: false })).path };
+    moduleDir = cnpgModuleDir();
+  });
+
+  /**
+   * A function plane for `facts` with the CloudNativePG operator beside it, standing in for the
+   * plugins `manifests` name; `body(plane, operator)` runs on it, and everything stops after.
+   */
+  const withOperator = async (facts, plugins, body) => {
+    const plane = await startFunctionPlane({ ...binaries, facts });
+    let operator;
+    try {
+      let started = Date.now();
+      await plane.client.installCrds(vendoredCrds(), { timeoutMs: 3 * MINUTE });
+      const crds = Date.now() - started;
+      started = Date.now();
+      operator = await startCnpgOperator({ manager: cnpg.path, plane, moduleDir, plugins });
+      return await body(plane, operator, { crds, operator: Date.now() - started });
+    } finally {
+      await operator?.stop();
+      await plane.stop();
+    }
+  };
+  /** Waits until each Cluster's verdict is healthy, or `timeoutMs`; returns the last verdicts. */
+  const judgeClusters = async (plane, operator, clusters, { timeoutMs = 4 * MINUTE } = {}) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const verdicts = [];
+      for (const manifest of clusters) verdicts.push({ manifest, ...(await cnpgVerdict(plane.client, manifest.object)) });
+      const trouble = [...plane.problems(), ...operator.problems()];
+      if (trouble.length) throw new Error(trouble.join('\n'));
+      if (verdicts.every((v) => v.healthy) || Date.now() > deadline) return verdicts;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
+
+  for (const environment of environmentsOf(current)) {
+    const manifests = current.filter((m) => m.environment === environment);
+    const clusters = cnpgClustersOf(manifests);
+    test(environment, { skip: !clusters.length && 'no CloudNativePG Cluster' }, async (t) => {
+      const facts = environmentFacts(environment);
+      await withOperator(facts, pluginsOf(manifests), async (plane, operator, times) => {
+        let started = Date.now();
+        const applied = await applyForReal(plane.client, manifests);
+        const applying = Date.now() - started;
+        started = Date.now();
+        const verdicts = await judgeClusters(plane, operator, clusters);
+        t.diagnostic(`${environment}: control plane ${seconds(plane.timings.controlPlane)}, nodes ready ${seconds(plane.timings.nodesReady)}, CRDs ${seconds(times.crds)}, operator serving its webhooks ${seconds(times.operator)}, ${applied.length} objects applied in ${seconds(applying)}, first instances in ${seconds(Date.now() - started)}`);
+        t.diagnostic(`${environment}: plugin stand-ins called: ${JSON.stringify(operator.pluginCalls())}`);
+        for (const v of verdicts) t.diagnostic(formatVerdict(v));
+        const refusedClusters = applied.filter((r) => !r.accepted && clusters.includes(r.manifest));
+        assert.deepEqual([...refusedClusters.flatMap(formatRefusal), ...verdicts.filter((v) => !v.healthy).map(formatVerdict)], []);
+      });
+    }, { timeout: 10 * MINUTE });
+  }
+
+  test('controls: a Cluster the webhook refuses, one naming a plugin nobody serves, and their corrected twins', async () => {
+    const namespace = 'cnpg-controls';
+    const storageClass = 'declared-class';
+    const facts = { storageClasses: { [storageClass]: { accessModes: ['ReadWriteOnce'] } }, namespaces: [namespace], nodes: DEFAULT_NODES };
+    const cluster = (name, spec = {}) => ({
+      apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name, namespace },
+      spec: { instances: 1, storage: { size: '1Gi', storageClass }, ...spec },
+    });
+    const manifest = (object) => ({ environment: 'controls', file: `control/Cluster/${object.metadata.name}`, object });
+    const stub = 'barman-cloud.cloudnative-pg.io';
+    await withOperator(facts, [stub], async (plane, operator) => {
+      // The validating webhook (cluster_webhook.go validateInitDB): a database needs its owner.
+      const [ownerless, owned] = await applyForReal(plane.client, [
+        manifest(cluster('ownerless', { bootstrap: { initdb: { database: 'app' } } })),
+        manifest(cluster('owned', { bootstrap: { initdb: { database: 'app', owner: 'app' } } })),
+      ]);
+      assert.equal(ownerless.accepted, false, 'the webhook must refuse a database without its owner');
+      assert.match(ownerless.message, /admission webhook "vcluster\.cnpg\.io" denied the request: .*You need to specify the database owner user/);
+      assert.equal(owned.accepted, true, owned.message);
+
+      // The defaulting webhook: a Cluster without bootstrap gets initdb of database and owner "app".
+      const [defaulted] = await applyForReal(plane.client, [manifest(cluster('defaulted'))]);
+      assert.equal(defaulted.accepted, true, defaulted.message);
+      const stored = (await plane.client.get(`/apis/postgresql.cnpg.io/v1/namespaces/${namespace}/clusters/defaulted`)).body;
+      assert.deepEqual({ database: stored.spec.bootstrap?.initdb?.database, owner: stored.spec.bootstrap?.initdb?.owner }, { database: 'app', owner: 'app' });
+
+      // Plugin discovery: a plugin with no socket (and no Service) is never loaded, so nothing is created.
+      const plugin = (name) => ({ plugins: [{ name, isWALArchiver: true, parameters: { barmanObjectName: 'backups' } }] });
+      const [unserved, served] = await applyForReal(plane.client, [manifest(cluster('unserved', plugin('absent.example.org'))), manifest(cluster('served', plugin(stub)))]);
+      assert.equal(unserved.accepted, true, unserved.message);
+      assert.equal(served.accepted, true, served.message);
+      const [good, withStub, bad] = await judgeClusters(plane, operator, [manifest(cluster('owned')), manifest(cluster('served')), manifest(cluster('unserved'))], { timeoutMs: 3 * MINUTE });
+      assert.equal(good.healthy, true, `${good.summary}: ${good.reason}`);
+      assert.equal(withStub.healthy, true, `${withStub.summary}: ${withStub.reason}`);
+      assert.equal(bad.healthy, false, `a Cluster whose plugin nobody serves must get no instance, got ${bad.summary}`);
+      assert.match(bad.reason, /no PVC, Job, Pod for instance unserved-1.*absent\.example\.org/);
+      assert.ok(operator.pluginCalls()[stub].includes('/cnpgi.identity.v1.Identity/GetPluginMetadata'), 'the operator asked the stand-in who it is');
+    });
+  }, { timeout: 10 * MINUTE });
+});
