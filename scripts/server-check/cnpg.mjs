@@ -10,7 +10,7 @@
 // from the machine's own network. It reaches the API server, and the API server its webhook, through
 // unix-socket relays (socket-relay.mjs).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const CNPG_MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
 /** Where the operator runs its part; the namespace its own installation uses (config/manager). */
 export const OPERATOR_NAMESPACE = 'cnpg-system';
+/** Node's names of architectures to Go's (GOARCH). */
+const GOARCH = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
 /** The webhook port inside the operator's network namespace (its --webhook-port default). */
 const WEBHOOK_PORT = 9443;
 
@@ -140,6 +142,12 @@ export async function startCnpgOperator({ manager, plane, moduleDir, plugins = [
       closers.pluginCalls = [...(closers.pluginCalls ?? []), { name, calls: stub.calls }];
     }
     const ca = servingCertificate(certs);
+    // The operator records its own binary's hash in each Cluster's status and refuses to go on
+    // without it; it looks for operator/manager_<GOARCH> under its working directory, where the
+    // release image puts it (cloudnative-pg pkg/utils/discovery.go DetectAvailableArchitectures,
+    // internal/controller/cluster_status.go).
+    mkdirSync(join(work, 'operator'));
+    symlinkSync(manager, join(work, 'operator', `manager_${GOARCH[process.arch] ?? process.arch}`));
 
     // The operator's namespace, the module's CRDs over the vendored ones, and its webhooks.
     await client.ensureNamespace(OPERATOR_NAMESPACE);
@@ -169,7 +177,7 @@ export async function startCnpgOperator({ manager, plane, moduleDir, plugins = [
     child = spawn('unshare', ['-n', '--', 'sh', '-c', script, 'sh',
       process.execPath, join(HERE, 'socket-relay.mjs'), `tcp:127.0.0.1:${apiPort}=unix:${apiSocket}`, `unix:${webhookSocket}=tcp:127.0.0.1:${WEBHOOK_PORT}`,
       manager, String(WEBHOOK_PORT), join(work, 'relaying')], {
-      detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: work,
       env: {
         ...process.env, KUBECONFIG: kubeconfig, WEBHOOK_CERT_DIR: certs, PLUGIN_SOCKET_DIR: pluginDir,
         OPERATOR_NAMESPACE, MANAGE_WEBHOOK_CONFIGURATIONS: 'false',

@@ -53,11 +53,15 @@ const MERGED_PROXY = { namespace: 'envoy-gateway-system', name: 'merged-gateways
 
 /**
  * What the cluster has around the environment's own Gateway API objects, from environment.yaml:
- * with `gateway.mergeGateways`, the EnvoyProxy that merges every Gateway of the class into one
- * Envoy (envoyproxy/gateway api/v1alpha1/envoyproxy_types.go MergeGateways), so that a listener
- * clashing with another Gateway's is reported as Envoy Gateway would; and the Gateways others run
- * there (`existing.gateways`, each with its listeners), their HTTPS listeners with a certificate,
- * as they have in the cluster. Returns the objects (GatewayClass aside).
+ * with `gateway.mergeGateways`, the EnvoyProxy the class refers to, which merges every Gateway of
+ * the class into one Envoy (envoyproxy/gateway api/v1alpha1/envoyproxy_types.go MergeGateways); and
+ * the Gateways others run there (`existing.gateways`, each with its listeners, their HTTPS listeners
+ * with a certificate, as they have in the cluster), so that routes and ReferenceGrants meet them.
+ * egctl does not check merged Gateways' listeners against each other: its translator leaves
+ * MergeGateways off (internal/cmd/egctl/translate.go, where the running gateway's
+ * internal/gatewayapi/runner/runner.go sets it), so a listener that takes another Gateway's port and
+ * hostname on the merged Envoy is not caught here (docs/server-check.md). Returns the objects
+ * (GatewayClass aside).
  */
 export function clusterFixtures(facts) {
   const className = facts.gateway?.className;
@@ -197,7 +201,7 @@ export function gatewayVerdicts(manifests, translated, { gatewayClass } = {}) {
       }
       const bad = (object.spec?.listeners ?? []).map((l) => ({ l, s: listeners.find((x) => x.name === l.name) }))
         .filter(({ s }) => condition(s?.conditions, 'Programmed')?.status !== 'True');
-      const reason = bad.map(({ l, s }) => `listener ${l.name}: ${s ? [said(condition(s.conditions, 'Programmed')), said(condition(s.conditions, 'ResolvedRefs')), said(condition(s.conditions, 'Accepted'))].filter(Boolean).join('; ') : 'no status'}`).join('; ');
+      const reason = bad.map(({ l, s }) => `listener ${l.name}: ${s ? [said(condition(s.conditions, 'Programmed')), said(condition(s.conditions, 'ResolvedRefs')), said(condition(s.conditions, 'Accepted')), condition(s.conditions, 'Conflicted')?.status === 'True' ? said(condition(s.conditions, 'Conflicted')) : undefined].filter(Boolean).join('; ') : 'no status'}`).join('; ');
       verdicts.push({ manifest, healthy: bad.length === 0, summary: `${listeners.length - bad.length}/${(object.spec?.listeners ?? []).length} listeners programmed`, reason: reason || undefined });
     } else if (ROUTES[object.kind]) {
       const live = find(translated[ROUTES[object.kind]], object);

@@ -47,10 +47,12 @@ const cnpg = await binaryOrSkip('cnpg');
 function judgeGateways(manifests, facts) {
   const gatewayClass = clusterGatewayClass(facts);
   const certificates = certificatesWanted(manifests, facts);
-  const input = translationInput(manifests, { gatewayClass, extra: [...clusterFixtures(facts), ...certificates.map(standInTlsSecret)] });
+  const fixtures = clusterFixtures(facts);
+  const input = translationInput(manifests, { gatewayClass, extra: [...fixtures, ...certificates.map(standInTlsSecret)] });
   const started = Date.now();
   const translated = translate(egctl.path, input);
-  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, ms: Date.now() - started };
+  const gateways = fixtures.filter((f) => f.kind === 'Gateway');
+  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, gateways, ms: Date.now() - started };
 }
 
 describe('operators check: Envoy Gateway accepts every route and programs every listener', { skip: egctl.skip }, () => {
@@ -58,8 +60,8 @@ describe('operators check: Envoy Gateway accepts every route and programs every 
     const manifests = current.filter((m) => m.environment === environment);
     test(environment, { skip: !hasGatewayApi(manifests) && 'no Gateway API objects' }, (t) => {
       const facts = environmentFacts(environment);
-      const { verdicts, certificates, gatewayClass, ms } = judgeGateways(manifests, facts);
-      t.diagnostic(`${environment}: egctl x translate in ${seconds(ms)}; GatewayClass ${gatewayClass ? gatewayClass.metadata.name : '(none declared)'}; ${certificates.length} certificate(s) from the cert-manager stand-in (${certificates.map((c) => `${c.namespace}/${c.name} for ${c.dnsNames.join(', ')}, ${c.issuer.kind} ${c.issuer.name}`).join('; ') || 'none'})`);
+      const { verdicts, certificates, gatewayClass, gateways, ms } = judgeGateways(manifests, facts);
+      t.diagnostic(`${environment}: egctl x translate in ${seconds(ms)}; GatewayClass ${gatewayClass ? `${gatewayClass.metadata.name}${facts.gateway.mergeGateways ? ' (merged Gateways)' : ''}` : '(none declared)'}; the cluster's other Gateways: ${gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`).join(', ') || 'none declared'}; ${certificates.length} certificate(s) from the cert-manager stand-in (${certificates.map((c) => `${c.namespace}/${c.name} for ${c.dnsNames.join(', ')}, ${c.issuer.kind} ${c.issuer.name}`).join('; ') || 'none'})`);
       for (const v of verdicts) t.diagnostic(formatVerdict(v));
       assert.ok(verdicts.length > 0, 'an environment with Gateway API objects has verdicts');
       assert.deepEqual(verdicts.filter((v) => !v.healthy).map(formatVerdict), []);
@@ -101,7 +103,7 @@ describe('operators check: Envoy Gateway accepts every route and programs every 
 
     test('a route to a Service port that does not exist has ResolvedRefs false (Envoy Gateway); its twin resolves', () => {
       const bad = verdictsOf([gateway('gw'), service, route('wrong-port', { port: 9999 })]);
-      expectUnhealthy(bad['wrong-port'], /parent Gateway operators-controls\/gw\/https: ResolvedRefs=False BackendNotFound: .*port/i);
+      expectUnhealthy(bad['wrong-port'], /parent Gateway operators-controls\/gw\/https: ResolvedRefs=False PortNotFound: .*TCP Port 9999 not found on Service operators-controls\/app/);
       const good = verdictsOf([gateway('gw'), service, route('right-port')]);
       expectHealthy(good['right-port']);
       expectHealthy(good.gw);
