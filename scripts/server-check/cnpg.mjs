@@ -104,6 +104,7 @@ export async function startCnpgOperator({ manager, plane, moduleDir, plugins = [
   mkdirSync(certs);
   mkdirSync(pluginDir);
   const closers = [];
+  const stubs = [];
   let child;
   let log = '';
   const stop = async () => {
@@ -139,7 +140,7 @@ export async function startCnpgOperator({ manager, plane, moduleDir, plugins = [
     for (const name of [...new Set(plugins)].sort()) {
       const stub = await servePluginStub(join(pluginDir, name), name);
       closers.push(stub.close);
-      closers.pluginCalls = [...(closers.pluginCalls ?? []), { name, calls: stub.calls }];
+      stubs.push({ name, calls: stub.calls });
     }
     const ca = servingCertificate(certs);
     // The operator records its own binary's hash in each Cluster's status and refuses to go on
@@ -192,10 +193,9 @@ export async function startCnpgOperator({ manager, plane, moduleDir, plugins = [
       if (Date.now() > deadline) throw new Error(`the CloudNativePG operator did not serve its webhooks within ${timeoutMs / 1000} s:\n${log.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    const pluginCalls = closers.pluginCalls ?? [];
     return {
       stop, log: () => log, timings: { operator: Date.now() - started },
-      pluginCalls: () => Object.fromEntries(pluginCalls.map(({ name, calls }) => [name, calls()])),
+      pluginCalls: () => Object.fromEntries(stubs.map(({ name, calls }) => [name, calls()])),
       problems: () => (child.exitCode !== null ? [`the CloudNativePG operator exited (${child.exitCode}):\n${log.slice(-4000)}`] : []),
     };
   } catch (error) {

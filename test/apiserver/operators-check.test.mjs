@@ -205,7 +205,8 @@ describe('operators check: the CloudNativePG operator admits every Cluster and c
         started = Date.now();
         const verdicts = await judgeClusters(plane, operator, clusters);
         t.diagnostic(`${environment}: control plane ${seconds(plane.timings.controlPlane)}, nodes ready ${seconds(plane.timings.nodesReady)}, CRDs ${seconds(times.crds)}, operator serving its webhooks ${seconds(times.operator)}, ${applied.length} objects applied in ${seconds(applying)}, first instances in ${seconds(Date.now() - started)}`);
-        t.diagnostic(`${environment}: plugin stand-ins called: ${JSON.stringify(operator.pluginCalls())}`);
+        const calls = Object.entries(operator.pluginCalls()).map(([name, methods]) => `${name}: ${[...new Set(methods)].map((m) => `${m.split('/').pop()} ×${methods.filter((x) => x === m).length}`).join(', ')}`);
+        t.diagnostic(`${environment}: plugin stand-ins called: ${calls.join('; ') || 'none'}`);
         for (const v of verdicts) t.diagnostic(formatVerdict(v));
         const refusedClusters = applied.filter((r) => !r.accepted && clusters.includes(r.manifest));
         assert.deepEqual([...refusedClusters.flatMap(formatRefusal), ...verdicts.filter((v) => !v.healthy).map(formatVerdict)], []);
