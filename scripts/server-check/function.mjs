@@ -366,3 +366,36 @@ export function offlineOf(manifests) {
 export function formatVerdict({ manifest, healthy, summary, reason }) {
   return `  ${healthy ? '✓' : '✗'} ${manifest.file}: ${describeObject(manifest.object)}: ${summary}${reason ? `: ${reason}` : ''}`;
 }
+
+/**
+ * The function check of one environment, on a fresh control plane (startFunctionPlane): `crds`
+ * installed, its manifests applied for real, then judged until healthy or `judgeTimeoutMs`.
+ * Returns { applied, refused, verdicts (judged and skipped), unhealthy, offline, timings (ms:
+ * controlPlane, nodesReady, crds, applying, judging) }. Run per environment by
+ * test/apiserver/function-check.test.mjs and by `cdk8s-constructs server-check --function`.
+ */
+export async function functionCheckEnvironment({ apiserver, kwok, facts, crds, manifests, crdTimeoutMs = 3 * 60_000, judgeTimeoutMs = 3 * 60_000 }) {
+  const plane = await startFunctionPlane({ apiserver, kwok, facts });
+  try {
+    const timings = { ...plane.timings };
+    let started = Date.now();
+    await plane.client.installCrds(crds, { timeoutMs: crdTimeoutMs });
+    timings.crds = Date.now() - started;
+    started = Date.now();
+    const applied = await applyForReal(plane.client, manifests);
+    timings.applying = Date.now() - started;
+    started = Date.now();
+    const verdicts = await judge(plane.client, manifests, { timeoutMs: judgeTimeoutMs, problems: plane.problems });
+    timings.judging = Date.now() - started;
+    return {
+      applied,
+      refused: applied.filter((r) => !r.accepted),
+      verdicts,
+      unhealthy: verdicts.filter((v) => !v.skipped && !v.healthy),
+      offline: offlineOf(manifests),
+      timings,
+    };
+  } finally {
+    await plane.stop();
+  }
+}

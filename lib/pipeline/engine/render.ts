@@ -6,7 +6,8 @@ import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
 import { renderAppFiles } from './output';
-import { validateObject, type KubeObject, type TargetCluster } from '../checks/schema-validation';
+import { LIBRARY_SCHEMAS, validateObject, type KubeObject, type SchemaSources, type TargetCluster } from '../checks/schema-validation';
+import { projectSchemaSources } from './project-schemas';
 
 /**
  * Rendering one chart: its construct validations, its objects as JSON with their sync waves,
@@ -75,20 +76,22 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
  * Every object's problems against its upstream schema and the APIs the environment's Kubernetes
  * minor serves, in order; `wheres[i]` made `objects[i]`.
  */
-function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[], cluster: TargetCluster): Problem[] {
-  return objects.flatMap((object, i) => validateObject(object, wheres[i], cluster));
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[], cluster: TargetCluster, schemas: SchemaSources = LIBRARY_SCHEMAS): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i], cluster, schemas));
 }
 
 /**
  * Renders `chart` (renderObjects), runs `policy` over its objects, validates them against their
- * upstream schemas and writes the policy's objects as files. The schema problems win: the policy
- * is not reported on objects the schemas reject.
+ * upstream schemas (and, with `root`, the schemas of the CRDs the project at `root` vendors,
+ * project-schemas.ts) and writes the policy's objects as files. The schema problems win: the
+ * policy is not reported on objects the schemas reject.
  */
 export function renderChecked(
   chart: AppChart,
   suffix: string,
   policy: (objects: readonly KubeObject[]) => KubeObject[],
   header: string,
+  root?: string,
 ): { objects: KubeObject[]; files: ReadonlyMap<string, string> } {
   const { objects, wheres } = renderObjects(chart, suffix);
   let checked: KubeObject[] | undefined;
@@ -98,7 +101,7 @@ export function renderChecked(
   } catch (error) {
     policyError = error;
   }
-  const problems = schemaProblems(objects, wheres, chart.environment);
+  const problems = schemaProblems(objects, wheres, chart.environment, root === undefined ? LIBRARY_SCHEMAS : projectSchemaSources(root));
   if (problems.length > 0) throw new UserError(problems);
   if (!checked) throw policyError;
   return { objects: checked, files: renderAppFiles(checked, header) };

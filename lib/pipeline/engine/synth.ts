@@ -285,7 +285,7 @@ function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath
   // The policy (lib/pipeline/checks/policy.ts) over every rendered object; exceptions come from the overlay's policyExceptions.
   let rendered: ReturnType<typeof renderChecked>;
   try {
-    rendered = renderChecked(chart, '', (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header);
+    rendered = renderChecked(chart, '', (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header, root);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     // Validations run after build(): where each refusing construct was created is found by
