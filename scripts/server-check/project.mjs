@@ -62,7 +62,12 @@ export async function checkProject({ project, dist = 'dist', base, functional = 
       for (const line of refused.flatMap(formatRefusal)) log(line);
     }
     if (base) {
-      const before = readManifestsAtRef(base, { root: project }) ?? [];
+      let before;
+      try {
+        before = readManifestsAtRef(base, { root: project }) ?? [];
+      } catch (error) {
+        throw new ProjectProblem(`--base: ${error.message}`);
+      }
       if (before.length === 0) log(`upgrade: ${base} has no dist/ to upgrade from; skipped`);
       for (const environment of environmentsOf(before).filter((e) => environments.includes(e))) {
         const { results, removed } = await checkUpgrade(client, before.filter((m) => m.environment === environment), manifests.filter((m) => m.environment === environment));
