@@ -202,6 +202,6 @@ describe('a Secret volume', () => {
   test('refuses 0.1\'s bare Secret name, from a caller that bypasses the type, naming the replacement', () => {
     const legacy = { secret: 'tls-key' } as unknown as { secret: ISecretSource };
     expect(errorsOf({ volumes: [{ name: 'key', mountPath: '/etc/key', source: legacy }] }))
-      .toMatch(/volume "key": source.secret is the string "tls-key"; it takes an ISecretSource since 0.2 .*SecretSource.fromSecretName\("tls-key"\)/);
+      .toMatch(/prop volumes\[0\]\.source\.secret is the string "tls-key"; it takes an ISecretSource: .*SecretSource.fromSecretName\("tls-key"\)/);
   });
 });
