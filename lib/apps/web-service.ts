@@ -16,7 +16,7 @@ import { HttpRoute, type HttpRouteRule } from '../gateway/http-route';
 import { ROUTE_PATH_SHAPE, SERVICE_ROUTE_SHAPE, withinPrefix, type RoutePath, type ServiceRouteProps } from '../gateway/route-props';
 import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
 import { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, oneOf, propsShape, SECRET_SOURCE_SHAPE, stringList, stringMap, valueShape, type PropsShape } from '../core/prop-shape';
-import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
+import { ACCESS_MODES, singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
 import { KINDS } from '../core/kinds';
@@ -230,15 +230,18 @@ export interface WebServiceProps extends ContainerProps {
   readonly ingressFrom?: readonly NetworkPeer[];
 }
 
+/** The shape of `ContainerResources`, checked at run time (lib/core/prop-shape.ts). */
+export const CONTAINER_RESOURCES_SHAPE = valueShape<ContainerResources>('{ cpu?, memory?, memoryLimit? }, each a Kubernetes quantity string such as "250m" or "512Mi"', {
+  cpu: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "250m"' })),
+  memory: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "512Mi"' })),
+  memoryLimit: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "1Gi"' })),
+});
+
 /** The shape of `ContainerProps`, checked at run time (lib/core/prop-shape.ts); WebService and ScheduledJob take it. */
 export const CONTAINER_PROPS_SHAPE: PropsShape<ContainerProps> = {
   runAsUser: Type.Optional(Type.Number({ description: 'a uid' })),
   runAsGroup: Type.Optional(Type.Number({ description: 'a gid' })),
-  resources: Type.Optional(valueShape<ContainerResources>('{ cpu?, memory?, memoryLimit? }, each a Kubernetes quantity string such as "250m" or "512Mi"', {
-    cpu: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "250m"' })),
-    memory: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "512Mi"' })),
-    memoryLimit: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "1Gi"' })),
-  })),
+  resources: Type.Optional(CONTAINER_RESOURCES_SHAPE),
   env: Type.Optional(stringMap('a map of environment variable names to string values (write numbers and booleans as strings)')),
   envFromSecrets: Type.Optional(Type.Array(SECRET_SOURCE_SHAPE, { description: 'a list of ISecretSource' })),
   secretEnv: Type.Optional(Type.Record(Type.String(), valueShape<SecretKeyEnv>('{ secret: ISecretSource, key: string }', { secret: SECRET_SOURCE_SHAPE, key: Type.String() }), { description: 'a map of environment variable names to { secret, key }' })),
@@ -249,7 +252,7 @@ const VOLUME_SHAPE = valueShape<WebServiceVolume>('a volume: { name, mountPath, 
   mountPath: Type.String(),
   readOnly: Type.Optional(Type.Boolean()),
   source: Type.Union([
-    Type.Object({ claim: Type.Object({ size: Type.String(), accessMode: Type.Optional(Type.String()), storageClass: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+    Type.Object({ claim: Type.Object({ size: Type.String(), accessMode: Type.Optional(oneOf(ACCESS_MODES)), storageClass: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
     Type.Object({ persistentVolumeClaim: Type.String() }, { additionalProperties: false }),
     Type.Object({ secret: SECRET_SOURCE_SHAPE, defaultMode: Type.Optional(Type.Number()) }, { additionalProperties: false }),
     Type.Object({ configMap: Type.String() }, { additionalProperties: false }),

@@ -17,7 +17,8 @@ import type { ISecretSource } from '../core/secret-source';
 import { BARMAN_CLOUD_PLUGIN } from './barman-object-store';
 import { DatabaseCredentials, credentialsReaderName } from './database-credentials';
 import { POSTGRES_PORT, databaseConnection, type DatabaseConnection, type DatabaseConnectionOptions } from './database-connection';
-import { CNPG_CLUSTER_LABEL, CNPG_STATUS_PORT, CNPG_METRICS_PORT, SINGLE_INSTANCE_REASON_ANNOTATION, type CnpgDatabaseProps, type CredentialsGrant, type CredentialsForOptions } from './database-props';
+import { checkProps } from '../core/prop-shape';
+import { CNPG_CLUSTER_LABEL, CNPG_DATABASE_PROPS_SHAPE, CNPG_STATUS_PORT, CNPG_METRICS_PORT, SINGLE_INSTANCE_REASON_ANNOTATION, type CnpgDatabaseProps, type CredentialsGrant, type CredentialsForOptions } from './database-props';
 import { bootstrapOf, clusterResources, externalClustersOf, managedRole } from './cluster-spec';
 import { checkCnpgCluster } from './cluster-rules';
 import { validateDatabase, validateGrant } from './database-validation';
@@ -115,6 +116,7 @@ export class CnpgDatabase extends Construct implements ICnpgDatabase, IConnectab
 
   constructor(scope: Construct, id: string, props: CnpgDatabaseProps) {
     super(scope, id);
+    checkProps(this, CNPG_DATABASE_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;

@@ -2,6 +2,7 @@ import { Type, type TObject, type TOptional, type TProperties, type TSchema, typ
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import type { IConstruct } from 'constructs';
 import { UserError, type Problem } from './errors';
+import type { PodPeer } from './network-peer';
 import { secretSourceProblem } from './secret-source';
 import { closestKey, describeSchema } from './values';
 
@@ -86,10 +87,13 @@ export const SERVICE_REF_SHAPE = referenceShape(
   { name: Type.String({ minLength: 1 }), namespace: Type.String({ minLength: 1 }) },
 );
 
+/** A `PodPeer`: pods by their namespace and labels. */
+export const POD_PEER_SHAPE = valueShape<PodPeer>('a PodPeer: { namespace?, podLabels }', { namespace: Type.Optional(Type.String()), podLabels: stringMap() });
+
 /** A `NetworkPeer`: a construct standing for its pods (`IConnectable`), or pods by labels (`PodPeer`). */
 export const NETWORK_PEER_SHAPE = Type.Union([
   referenceShape('an IConnectable', { connections: Type.Object({ peer: Type.Object({}) }) }),
-  valueShape<{ namespace?: string; podLabels: Record<string, string> }>('a PodPeer', { namespace: Type.Optional(Type.String()), podLabels: stringMap() }),
+  POD_PEER_SHAPE,
 ], { description: 'a NetworkPeer: a construct that stands for its pods (a WebService, a Gateway, a TailscaleFunnel, declaredClient(...)), or { namespace?, podLabels }' });
 
 /** An `ImageContract`. */
@@ -132,6 +136,10 @@ function explainError(root: TSchema, props: unknown, error: ValueError): Array<O
   if (reference) {
     const path = propPath(reference.segments);
     const value = valueAt(props, reference.segments);
+    // Value.Errors looks for required members among a value's own properties, Value.Check (the
+    // verdict) also among inherited ones: a construct's methods and getters. A reference that
+    // passes the check is one, whatever Errors found inside it.
+    if (Value.Check(reference.schema, value)) return [];
     const explain = (reference.schema as ReferenceOptions).explain;
     return [explain ? { message: `prop ${explain(value, path)}` } : { message: `prop ${path} is ${shown(value)}; it takes ${describeSchema(reference.schema)}` }];
   }

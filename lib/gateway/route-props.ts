@@ -66,3 +66,10 @@ export function withinPrefix(path: string, prefix: string): boolean {
   const base = prefix.replace(/\/+$/, '');
   return base === '' || path === base || path.startsWith(`${base}/`);
 }
+
+/** An `IPolicyTarget`: a `Gateway` or an `HttpRoute` (or a reference to one). */
+export const POLICY_TARGET_SHAPE = referenceShape('an IPolicyTarget: a Gateway or an HttpRoute', {
+  kind: oneOf(['Gateway', 'HTTPRoute']),
+  name: Type.String({ minLength: 1 }),
+  namespace: Type.String({ minLength: 1 }),
+});
