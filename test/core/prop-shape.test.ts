@@ -30,7 +30,7 @@ import { problemsOf, testChart } from '../helpers';
 type Props = Record<string, unknown>;
 /** A construct built as JavaScript would call it: props of any shape. */
 type Build = (scope: Construct, props: Props) => unknown;
-const js = <T,>(props: Props) => props as unknown as T;
+const js = <T,>(props: unknown) => props as T;
 
 const backend = ServiceRef.fromServiceAttributes({ name: 'api', namespace: 'demo', ports: [{ name: 'http', port: 8000 }] });
 const secret = SecretSource.fromSecretName('api-secrets');
