@@ -4,6 +4,7 @@ import { AppChart } from '../core/app';
 import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SYNC_WAVE } from '../core/argocd-sync';
 import { checkDnsLabel } from '../core/dns';
 import { k8s } from '../core/k8s';
+import { Connections, type IConnectable } from '../core/network-peer';
 import { checkProps, propsShape, referenceShape, stringList } from '../core/prop-shape';
 import type { WebService } from './web-service';
 
@@ -56,9 +57,14 @@ export const MIGRATION_JOB_PROPS_SHAPE = propsShape<MigrationJobProps>('the prop
  * the Job template's immutability is no obstacle) and keeps the last one, successful or failed,
  * for its logs (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies).
  */
-export class MigrationJob extends Construct {
+export class MigrationJob extends Construct implements IConnectable {
   /** The Job's name. */
   public readonly name: string;
+  /**
+   * The Job's pods as a peer, to admit them where the migration connects:
+   * `db.connections.allowFrom(migration)`. The Job admits nothing itself (it serves no port).
+   */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
@@ -80,6 +86,7 @@ export class MigrationJob extends Construct {
       },
     });
     const labels = chart.labelsFor('migration');
+    this.connections = jobConnections(chart.namespace!, chart.selectorFor('migration'), this.node.path);
     new k8s.KubeJob(this, 'Resource', {
       metadata: {
         name: this.name,
@@ -100,4 +107,16 @@ export class MigrationJob extends Construct {
       },
     });
   }
+}
+
+/** The connections of a Job's pods (a migration, a scheduled run): a peer to admit elsewhere, admitting nothing. */
+export function jobConnections(namespace: string, podLabels: Readonly<Record<string, string>>, where: string): Connections {
+  return new Connections({
+    peer: { namespace, podLabels },
+    where,
+    refusal: {
+      message: 'runs to completion and serves no port, so it has no NetworkPolicy to admit a peer through',
+      hint: 'admit the Job where it connects instead, e.g. db.connections.allowFrom(job)',
+    },
+  });
 }

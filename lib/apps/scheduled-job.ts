@@ -8,6 +8,8 @@ import { k8s } from '../core/k8s';
 import { checkResources, multiplyQuantity } from '../core/quantity';
 import { Type } from '@sinclair/typebox';
 import { checkProps, IMAGE_CONTRACT_SHAPE, oneOf, propsShape, stringList } from '../core/prop-shape';
+import type { Connections, IConnectable } from '../core/network-peer';
+import { jobConnections } from './migration-job';
 import { CONTAINER_PROPS_SHAPE, restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerProps } from './web-service';
 
 /** What a CronJob does when a run is due while the previous one still runs (batch/v1 `ConcurrencyPolicy`). */
@@ -104,11 +106,16 @@ export const SCHEDULED_JOB_PROPS_SHAPE = propsShape<ScheduledJobProps>('the prop
  * Pods run to completion (`restartPolicy: Never`: a failed pod stays for its logs and the retry
  * is a new pod), so they have requests but no probes (policy rule probes-and-requests).
  */
-export class ScheduledJob extends Construct {
+export class ScheduledJob extends Construct implements IConnectable {
   /** The CronJob's name (also its ServiceAccount's). */
   public readonly name: string;
   /** Labels of the pods of every run. */
   public readonly selector: Readonly<Record<string, string>>;
+  /**
+   * The runs' pods as a peer, to admit them where they connect: `db.connections.allowFrom(job)`.
+   * A ScheduledJob admits nothing itself (it serves no port).
+   */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
@@ -118,6 +125,7 @@ export class ScheduledJob extends Construct {
     const labels = chart.labelsFor(component);
     this.name = props.name;
     this.selector = chart.selectorFor(component);
+    this.connections = jobConnections(chart.namespace!, this.selector, this.node.path);
     const contract = props.contract;
     if (contract) chart.declareImage(contract);
     const policy = imagePolicy(props.image, chart.environment.production);
