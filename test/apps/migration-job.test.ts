@@ -31,3 +31,16 @@ describe('MigrationJob', () => {
     expect(() => migration({ command: ['/usr/bin/miniflux', '-migrate'] })).not.toThrow();
   });
 });
+
+describe('a Job\'s pods as a peer', () => {
+  test('a database admits the migration\'s pods by their selector; the Job itself admits nothing', () => {
+    const chart = testChart();
+    const service = new WebService(chart, 'web', { name: 'reader', image: 'registry.example/reader:2.3.3', port: 8080, healthPath: '/healthz' });
+    const job = new MigrationJob(chart, 'migrate', { service, command: ['/app/migrate'] });
+    const podLabels = only(render(chart), 'Job').spec.template.metadata.labels;
+    expect(job.connections.peer.namespace).toBe('demo');
+    expect(Object.entries(job.connections.peer.podLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    expect(job.connections.peer.podLabels).not.toEqual(service.selector);
+    expect(problemsOf(() => job.connections.allowFrom(service)).join('\n')).toMatch(/demo\/migrate: runs to completion and serves no port, so it has no NetworkPolicy to admit a peer through/);
+  });
+});
