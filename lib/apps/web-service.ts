@@ -176,7 +176,10 @@ export interface WebServiceProps extends ContainerProps {
    * @default { budgetSeconds: 120, periodSeconds: 5 }: failureThreshold 24
    */
   readonly startup?: WebServiceStartup;
-  /** @deprecated since 0.3: use `startup: { budgetSeconds }`; this is `startup: { budgetSeconds: 5 * startupFailureThreshold, periodSeconds: 5 }`. */
+  /**
+   * @deprecated since 0.3: use `startup: { budgetSeconds }`; this is `startup: { budgetSeconds: 5 * startupFailureThreshold, periodSeconds: 5 }`.
+   * @default none: `startup` applies
+   */
   readonly startupFailureThreshold?: number;
   /** The number of pods; leave it out with `autoscaling`, which owns the count. @default 1 */
   readonly replicas?: number;

@@ -28,7 +28,7 @@ export type { GroupKind } from './kinds';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 export { Connections, networkPolicyPeer, podPeerOf, tcpPort, type ConnectionsProps, type IConnectable, type NetworkPeer, type PodPeer } from './network-peer';
 export { checkResources, checkSize, multiplyQuantity, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
-export { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, oneOf, POD_PEER_SHAPE, propProblems, propsShape, referenceShape, SECRET_SOURCE_SHAPE, SERVICE_REF_SHAPE, stringList, stringMap, valueShape, type PropsShape } from './prop-shape';
+export { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, oneOf, POD_PEER_SHAPE, propProblems, propsShape, referenceShape, SECRET_SOURCE_SHAPE, SERVICE_REF_SHAPE, stringList, stringMap, valueShape, type PropsShape, type ReferenceOptions } from './prop-shape';
 export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretAttributes, type SecretKeyProblem } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServiceAttributes, type ServicePortRef } from './service-ref';
 export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';

@@ -26,8 +26,11 @@ import { closestKey, describeSchema } from './values';
 export type PropsShape<P> = { readonly [K in keyof Required<P>]: undefined extends P[K] ? TOptional<TSchema> : TSchema };
 
 /** What a reference shape (`referenceShape`) adds to its schema: how to say that a value is not one. */
-interface ReferenceOptions {
-  /** The problem with `value` at `path`, when it is not the reference. */
+export interface ReferenceOptions {
+  /**
+   * The problem with `value` at `path`, when it is not the reference.
+   * @default "prop <path> is <the value>; it takes <what>"
+   */
   readonly explain?: (value: unknown, path: string) => string;
 }
 
