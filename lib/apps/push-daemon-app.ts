@@ -189,7 +189,8 @@ export class PushDaemonApp extends Construct implements IConnectable {
       contract: props.contract,
       port: props.port,
       healthPath: props.healthPath,
-      startupFailureThreshold: props.startupFailureThreshold ?? 30,
+      // 5 s apart, as the prop has always meant: the budget is 5 s per allowed failure.
+      startup: { budgetSeconds: 5 * (props.startupFailureThreshold ?? 30), periodSeconds: 5 },
       replicas: 1,
       strategy: 'Recreate',
       runAsUser: props.runAsUser,
