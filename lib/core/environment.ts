@@ -147,6 +147,28 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
+  /**
+   * Where the cluster's CloudNativePG operator runs, for the database NetworkPolicy that admits it
+   * to ports 8000 and 5432 (cloudnative-pg docs/src/networking.md). Required where an app emits a
+   * CnpgDatabase with its NetworkPolicy: the operator's namespace and labels are the cluster's,
+   * not an assumption (the release manifest installs into `cnpg-system` with pod label
+   * `app.kubernetes.io/name: cloudnative-pg`, cloudnative-pg v1.30.0 config/default and
+   * config/manager/manager.yaml; a Helm install may differ).
+   */
+  cloudnativePg: Type.Optional(Type.Object({
+    operatorNamespace: dnsLabel({ description: 'the namespace the CloudNativePG operator runs in, e.g. "cnpg-system"' }),
+    operatorPodLabels: labelMap({ minProperties: 1, description: 'labels that select the operator\'s pods, e.g. { app.kubernetes.io/name: cloudnative-pg }' }),
+  }, { additionalProperties: false, description: 'where the CloudNativePG operator runs: the database NetworkPolicies admit these pods' })),
+  /**
+   * The Prometheus that scrapes PodMonitors and evaluates PrometheusRules: the labels its
+   * `podMonitorSelector`, `serviceMonitorSelector` and `ruleSelector` match. Every monitor and rule
+   * in dist/ carries them (lib/pipeline/checks/references.ts); kube-prometheus-stack selects
+   * `release: <its release name>` by default (prometheus-community/helm-charts
+   * charts/kube-prometheus-stack/templates/prometheus/prometheus.yaml, `*SelectorNilUsesHelmValues`).
+   */
+  prometheus: Type.Optional(Type.Object({
+    selectorLabels: labelMap({ description: 'the labels the cluster\'s Prometheus selects PodMonitors, ServiceMonitors and PrometheusRules by, e.g. { release: kube-prometheus-stack }; {} when it selects every one' }),
+  }, { additionalProperties: false, description: 'the Prometheus that scrapes monitors and evaluates rules: the labels it selects them by' })),
   /** What the cluster already has and this repository does not emit (lib/pipeline/checks/references.ts). */
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({
