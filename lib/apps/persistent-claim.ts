@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { checkVolumeClaims, storageClassProblems, type AccessMode } from '../core/volume-claim';

@@ -11,7 +11,7 @@ import {
 } from '../../imports/postgresql.cnpg.io';
 import { AppChart } from '../core/app';
 import type { Environment } from '../core/environment';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { k8s } from '../core/k8s';
 import { Connections, networkPolicyPeer, tcpPort, type IConnectable, type NetworkPeer, type PodPeer } from '../core/network-peer';
 import type { ISecretSource } from '../core/secret-source';

@@ -122,13 +122,29 @@ export const EnvironmentSchema = Type.Object({
     enum: [...KUBERNETES_MINORS],
     description: `a Kubernetes minor from "${OLDEST_MINOR}" to "${VALIDATED_MINOR}", quoted: the one the cluster runs (\`kubectl version\` Server Version without the patch); synth refuses an API that release does not serve`,
   }),
-  argocd: Type.Object({
+  /**
+   * Delivery by ArgoCD (lib/pipeline/emit/argocd-delivery.ts). An environment states exactly one
+   * delivery engine: this block, or `flux`.
+   */
+  argocd: Type.Optional(Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
     repoURL: Type.String({ ...patternRule('^(https://|ssh://|git@)', 'must be a git URL starting with https://, ssh:// or git@'), description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
     targetRevision: Type.Optional(Type.String({ minLength: 1, description: 'the branch, tag or commit ArgoCD follows (default "main")' })),
     namespace: Type.Optional(dnsLabel({ description: 'the namespace ArgoCD runs in (default "argocd")' })),
     project: Type.Optional(dnsLabel({ description: 'the AppProject the apps belong to (default: the environment name)' })),
-  }, { additionalProperties: false, description: 'where ArgoCD delivers this environment' }),
+  }, { additionalProperties: false, description: 'delivery by ArgoCD: where it deploys this environment from (exactly one of argocd and flux)' })),
+  /**
+   * Delivery by Flux (lib/pipeline/emit/flux-delivery.ts), for clusters that run Flux rather than
+   * ArgoCD (openova's: openova-io/openova@585b046 clusters/_template/bootstrap-kit/03-flux.yaml,
+   * and the GitRepository and Kustomization its cloud-init writes, infra/hetzner/cloudinit-control-plane.tftpl).
+   * An environment states exactly one delivery engine: this block, or `argocd`.
+   */
+  flux: Type.Optional(Type.Object({
+    url: Type.String({ ...patternRule('^(https://|ssh://)', 'must be a git URL Flux\'s GitRepository accepts: https:// or ssh://'), description: 'the git repository Flux reads dist/ from (its GitRepository url), e.g. https://github.com/example/deployments.git' }),
+    branch: Type.Optional(Type.String({ minLength: 1, ...patternRule('^\\S+$', 'must be a branch name, without spaces'), description: 'the branch Flux follows (default "main")' })),
+    namespace: Type.Optional(dnsLabel({ description: 'the namespace Flux runs in and its objects live in (default "flux-system", as openova installs it)' })),
+    secretName: Type.Optional(dnsSubdomain({ description: 'the Secret in Flux\'s namespace with the git credentials (GitRepository spec.secretRef), for a private repository; not emitted here' })),
+  }, { additionalProperties: false, description: 'delivery by Flux: the git repository it reads dist/ from (exactly one of argocd and flux)' })),
   storageClass: Type.Optional(dnsSubdomain({ description: 'the default StorageClass for volumes and databases' })),
   /** Envoy Gateway, for `Gateway` constructs: which GatewayClass they use. */
   gateway: Type.Optional(Type.Object({

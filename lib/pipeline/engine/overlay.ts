@@ -5,6 +5,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { deliveryProblem } from '../../core/delivery';
 import { EnvironmentSchema, type Environment } from '../../core/environment';
 import { KEY_PATTERN_RULES } from '../../core/values';
 import { UserError, type Problem } from '../../core/errors';
@@ -326,5 +327,8 @@ function closestKey(key: string, known: readonly string[]): string | undefined {
 export function loadEnvironment(overlaysDir: string, name: string, displayDir: string): Environment {
   const file = `${displayDir}/${name}/environment.yaml`;
   const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
-  return { ...values, name, file };
+  const environment = { ...values, name, file };
+  const problem = deliveryProblem(environment);
+  if (problem) throw problem;
+  return environment;
 }
