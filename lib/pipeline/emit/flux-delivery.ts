@@ -7,7 +7,7 @@ import { checkDnsLabel } from '../../core/dns';
 import type { Environment } from '../../core/environment';
 import { UserError } from '../../core/errors';
 import { k8s } from '../../core/k8s';
-import { groupKindOf } from '../../core/kinds';
+import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
 import { compareStrings } from '../../core/order';
 import type { SynthesizedApp } from '../checks/rendered';
 import type { KubeObject } from '../checks/schema-validation';
@@ -228,15 +228,25 @@ function reconcilerAccount(chart: AppChart, layer: string, account: string, name
 /** The chart gives every object its namespace; a cluster-scoped one has none. */
 const CLUSTER_SCOPED = JsonPatch.remove('/metadata/namespace');
 
-/** RBAC rules for exactly the kinds of `objects`, one rule per API group. */
+/**
+ * RBAC rules for exactly the kinds of `objects`, one rule per API group, and the rules of the
+ * roles among them: the API server lets an account create a Role only with permissions it holds
+ * itself (kubernetes.io/docs/reference/access-authn-authz/rbac/, "Privilege escalation
+ * prevention"), so the reconciler of a layer that grants a consumer `get` on a database Secret
+ * holds exactly that grant, where its RoleBinding puts it, and no `escalate` or `bind`.
+ */
 function rulesFor(objects: readonly KubeObject[]): k8s.PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
   for (const o of objects) {
     const { group, kind } = groupKindOf(o);
     byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resourceOf(kind)));
   }
-  return [...byGroup.entries()].sort(([a], [b]) => compareStrings(a, b))
+  const delegated = objects.filter((o) => isGroupKind(o, KINDS.Role) || isGroupKind(o, KINDS.ClusterRole))
+    .flatMap((o) => (Array.isArray(o.rules) ? (o.rules as k8s.PolicyRule[]) : []));
+  const own = [...byGroup.entries()].sort(([a], [b]) => compareStrings(a, b))
     .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(compareStrings), verbs: RECONCILER_VERBS }));
+  const seen = new Set(own.map((r) => JSON.stringify(r)));
+  return [...own, ...delegated.filter((r) => !seen.has(JSON.stringify(r)) && seen.add(JSON.stringify(r)))];
 }
 
 /**

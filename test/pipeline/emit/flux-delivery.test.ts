@@ -73,6 +73,9 @@ describe('Flux delivery per environment', () => {
     expect(groups('railiance01-prod-platform-reconciler')).toContain('postgresql.cnpg.io');
     expect(groups('railiance01-prod-apps-reconciler')).not.toContain('postgresql.cnpg.io');
     expect(role('railiance01-prod-apps-reconciler').metadata.namespace).toBeUndefined();
+    // It may create the consumer's credentials Role only holding that grant itself (RBAC escalation prevention).
+    expect(role('railiance01-prod-platform-reconciler').rules).toContainEqual({ apiGroups: [''], resourceNames: ['state-hub-db-app'], resources: ['secrets'], verbs: ['get'] });
+    expect(JSON.stringify(role('railiance01-prod-platform-reconciler').rules)).not.toMatch(/escalate|bind"/);
     const bindings = (name: string) => fluxObjects().filter((o) => o.kind === 'RoleBinding' && o.roleRef.name === name).map((b) => b.metadata.namespace).sort();
     expect(bindings('railiance01-prod-apps-reconciler')).toEqual(['railiance-apps']);
     expect(bindings('railiance01-prod-platform-reconciler')).toEqual(['databases']);
