@@ -9,6 +9,7 @@ import type { KubeObject } from './schema-validation';
 import { formatObjectKey, list, objectId, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
 import { DNS_EGRESS_ANNOTATION, referencesOf, selects, type FoundReference } from './reference-model';
 import { ProducedIndex } from './producers';
+import { deliveryEngineOf } from '../../core/delivery';
 import { missingPrerequisites } from './operator-prerequisites';
 import { CLUSTER_SCOPED_KINDS, groupKindKey, groupKindOf, isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
@@ -156,7 +157,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // One index of the rendered objects of every app, and of what they produce, serves every
   // lookup below. Two apps emitting one object (group, kind, namespace, name) fight over it:
   // ArgoCD marks it SharedResourceWarning and each sync of one app overwrites the other's
-  // (argo-cd docs/user-guide/app_deletion.md, "SharedResourceWarning"; controller/sync.go).
+  // (argo-cd docs/user-guide/app_deletion.md, "SharedResourceWarning"; controller/sync.go); under
+  // Flux each Kustomization applies it, and each prunes what leaves its own inventory
+  // (fluxcd/kustomize-controller v1.4.0 docs/spec/v1/kustomizations.md, "Prune", "Inventory").
   const emitted = new Map<string, { object: KubeObject; app: { name: string } }>();
   for (const entry of all) {
     const { object, app } = entry;
@@ -169,7 +172,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (earlier && clashes && earlier.app.name !== app.name) {
       report(app, {
         where: where(object, app, 'metadata.name'),
-        message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ArgoCD marks it SharedResourceWarning and each app's sync overwrites the other's`,
+        message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ${deliveryEngineOf(environment) === 'flux'
+          ? 'each app\'s Kustomization overwrites the other\'s, and the first to drop it prunes it from under the other'
+          : 'ArgoCD marks it SharedResourceWarning and each app\'s sync overwrites the other\'s'}`,
         hint: `emit it from the one app that owns it (${earlier.app.name} or ${app.name}) and only reference it from the other`,
       });
     }
