@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Construct } from 'constructs';
 import { AppChart } from '../core/app';
-import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SYNC_WAVE } from '../core/argocd-sync';
+import { preDeployJobAnnotations } from '../core/delivery';
 import { checkDnsLabel } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { Connections, type IConnectable } from '../core/network-peer';
@@ -56,6 +56,10 @@ export const MIGRATION_JOB_PROPS_SHAPE = propsShape<MigrationJobProps>('the prop
  * (so Jobs never pile up and the fixed name is reusable: hooks are recreated, never patched, so
  * the Job template's immutability is no obstacle) and keeps the last one, successful or failed,
  * for its logs (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies).
+ *
+ * In a Flux environment there are no hooks: the Job is applied by its app's pre-deploy
+ * Kustomization, which the app's Kustomization depends on, and is recreated when its template
+ * (its image) changes (`kustomize.toolkit.fluxcd.io/force: enabled`; lib/core/delivery.ts).
  */
 export class MigrationJob extends Construct implements IConnectable {
   /** The Job's name. */
@@ -91,11 +95,8 @@ export class MigrationJob extends Construct implements IConnectable {
       metadata: {
         name: this.name,
         labels,
-        annotations: {
-          [ARGOCD_HOOK]: 'Sync',
-          [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation',
-          [ARGOCD_SYNC_WAVE]: String(SYNC_WAVE.migrations),
-        },
+        // Run before the new version serves, as the environment's engine does it (lib/core/delivery.ts).
+        annotations: preDeployJobAnnotations(chart.environment),
       },
       spec: {
         backoffLimit: retries,

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Construct } from 'constructs';
 import { checkProps, oneOf, propsShape } from '../core/prop-shape';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { ACCESS_MODES, checkVolumeClaims, storageClassProblems, type AccessMode } from '../core/volume-claim';

@@ -9,7 +9,7 @@ import {
   ObjectStoreSpecConfigurationWalEncryption,
 } from '../../imports/barmancloud.cnpg.io';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 

@@ -293,8 +293,8 @@ export interface CnpgDatabaseProps {
    */
   readonly monitoring?: boolean;
   /**
-   * Extra labels on the PodMonitor, for a Prometheus that selects monitors by label (the
-   * kube-prometheus-stack chart selects `release: <release name>` by default).
+   * Extra labels on the PodMonitor and the alert rules, besides those the environment's Prometheus
+   * selects by (environment.yaml `prometheus.selectorLabels`, which they always carry).
    * @default none
    */
   readonly podMonitorLabels?: Readonly<Record<string, string>>;
@@ -325,8 +325,9 @@ export interface CnpgDatabaseProps {
    */
   readonly networkPolicy?: boolean;
   /**
-   * The namespace the CNPG operator runs in, admitted by the NetworkPolicy.
-   * @default "cnpg-system", the operator manifest's namespace
+   * The namespace the CNPG operator runs in, admitted by the NetworkPolicy, where it differs from
+   * what environment.yaml declares (`cloudnativePg.operatorNamespace`).
+   * @default the environment's `cloudnativePg.operatorNamespace`
    */
   readonly operatorNamespace?: string;
   /**

@@ -13,9 +13,19 @@ export {
   ARGOCD_SYNC_WAVE,
   PROTECTED_SYNC_OPTIONS,
   SYNC_WAVE,
-  protectFromPrune,
   syncWaveOf,
 } from './argocd-sync';
+export {
+  DELIVERY_ANNOTATION_PREFIX,
+  deliveryEngineOf,
+  FLUX_FORCE,
+  FLUX_FORCE_ENABLED,
+  FLUX_PRUNE,
+  FLUX_PRUNE_DISABLED,
+  preDeployJobAnnotations,
+  protectFromPrune,
+  type DeliveryEngine,
+} from './delivery';
 export { podPeerFromKplus, serviceRefFromKplus } from './cdk8s-plus';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
 export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';

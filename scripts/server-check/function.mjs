@@ -238,6 +238,8 @@ export const OFFLINE = {
   'monitoring.coreos.com/PrometheusRule': 'the Prometheus operator loads the rules',
   'argoproj.io/Application': 'Argo CD syncs it from the repository',
   'argoproj.io/AppProject': 'Argo CD enforces it',
+  'source.toolkit.fluxcd.io/GitRepository': 'Flux\'s source-controller fetches the repository',
+  'kustomize.toolkit.fluxcd.io/Kustomization': 'Flux\'s kustomize-controller applies it from the repository',
 };
 
 /** Kinds the function check judges, each with what "healthy" means. */

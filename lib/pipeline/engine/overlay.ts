@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { deliveryProblem } from '../../core/delivery';
 import { EnvironmentSchema, type Environment } from '../../core/environment';
 import { closestKey, describeSchema, KEY_PATTERN_RULES } from '../../core/values';
 import { UserError, type Problem } from '../../core/errors';
@@ -304,5 +305,8 @@ function position(doc: Document, lines: LineCounter, path: readonly string[], at
 export function loadEnvironment(overlaysDir: string, name: string, displayDir: string): Environment {
   const file = `${displayDir}/${name}/environment.yaml`;
   const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
-  return { ...values, name, file };
+  const environment = { ...values, name, file };
+  const problem = deliveryProblem(environment);
+  if (problem) throw problem;
+  return environment;
 }

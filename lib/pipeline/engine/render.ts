@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { withSyncWave } from '../../core/argocd-sync';
+import { deliveryEngineOf } from '../../core/delivery';
 import { droppedFields, rawJson } from '../checks/dropped-fields';
 import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
@@ -40,6 +41,7 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
 
   const objects: KubeObject[] = [];
   const wheres: string[] = [];
+  const argocd = deliveryEngineOf(chart.environment) === 'argocd';
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
     // Rendering runs the user's values through cdk8s (tokens, patches, the class's serializer):
@@ -59,8 +61,9 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
         hint: 'correct the spelling, or use the class\'s own property name (the wire name is written for you); a JSON patch must name a field of the kind',
       });
     }
-    // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
-    objects.push(withSyncWave(json));
+    // In an ArgoCD environment every object gets its sync wave from its kind (lib/core/argocd-sync.ts);
+    // Flux has no waves: it orders Kustomizations by dependsOn (lib/pipeline/emit/flux-delivery.ts).
+    objects.push(argocd ? withSyncWave(json) : json);
     wheres.push(construct.node.path);
   }
   if (problems.length > 0) throw new UserError(problems);
