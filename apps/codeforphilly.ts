@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { JsonPatch } from 'cdk8s';
 import { PushDaemonApp } from '../lib/apps/push-daemon-app';
 import { defineApp } from '../lib/core/app';
-import { protectFromPrune } from '../lib/core/argocd-sync';
+import { protectFromPrune } from '../lib/core/delivery';
 import { ImageContract } from '../lib/core/image-contract';
 import { k8s } from '../lib/core/k8s';
 import { SealedSecret, SealedSecretValues } from '../lib/secrets/sealed-secret';

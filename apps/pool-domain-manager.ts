@@ -96,6 +96,9 @@ export const poolDomainManager = defineApp({
       image: values.image,
       contract: POOL_DOMAIN_MANAGER_IMAGE,
       env: { PORT: String(PORT), ...values.settings },
+      // cmd/pdm/main.go connects to the database (within 30 s) and bootstraps the pool zones in
+      // PowerDNS (within 60 s) before it listens: up to 90 s before the port accepts.
+      startup: { budgetSeconds: 120 },
       secretEnv: {
         PDM_DATABASE_URL: { secret: db.connection.secret, key: db.connection.secretKeys.uri },
         ...Object.fromEntries(Object.entries(DYNADOT_SECRET_KEYS).map(([name, key]) => [name, { secret: dynadot, key }])),

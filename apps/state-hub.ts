@@ -27,10 +27,10 @@ export const stateHub = defineApp({
     }, { additionalProperties: false, description: 'a tailnet-only ingress (needs tailscale in environment.yaml)' })),
     publicExposureReason: Type.Optional(Type.String({ minLength: 1, description: 'why State Hub must be public; without it public exposure is refused' })),
     env: Type.Optional(Type.Record(Type.String(ENV_VAR_NAME_PATTERN), Type.String(), { additionalProperties: false, description: 'non-secret environment, by variable name' })),
-    clients: Type.Array(dnsLabel(), {
-      minItems: 1,
-      description: 'who reaches State Hub in the cluster (the private tunnel or ops bridge), by name under existing.clients in environment.yaml',
-    }),
+    clients: Type.Optional(Type.Array(dnsLabel(), {
+      uniqueItems: true,
+      description: 'in-cluster callers whose pods reach State Hub through the pod network, by name under existing.clients in environment.yaml; none by default. An operator\'s `kubectl port-forward` is not one: it enters the pod\'s own network namespace through the API server and the kubelet, which no NetworkPolicy governs (docs/state-hub-migration.md, "How an operator reaches State Hub")',
+    })),
   }, { additionalProperties: false }),
   build(chart, values) {
     new StateHub(chart, 'StateHub', {
@@ -45,7 +45,7 @@ export const stateHub = defineApp({
       env: values.env,
       tailnet: values.tailnet,
       publicExposureReason: values.publicExposureReason,
-      allowFrom: values.clients.map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
+      allowFrom: (values.clients ?? []).map((name, i) => declaredClient(chart.environment, name, `${chart.overlayFile} clients.${i}`)),
     });
   },
 });

@@ -12,13 +12,22 @@
 //   --pack DIR   also run `npm pack` into DIR and print the tarball's path
 //
 // Layout: <out>/package.json, <out>/README.md, <out>/dist/lib/** (the exports map points at the
-// index of each folder), <out>/dist/imports/** (cdk8s L1 classes and validators, internal).
+// index of each folder), <out>/dist/imports/** (cdk8s L1 classes and validators, internal; the
+// vendored CRDs, which the server check installs; crd-definitions.json, the Kubernetes
+// definitions a project's CRD validators need), and the package's command `cdk8s-constructs`
+// (scripts/cdk8s-constructs.mjs) with what it runs, at the same paths as in this repository so
+// one copy of each script serves both: scripts/import/ and scripts/server-check/ (the parts a
+// project uses), and the Go sources of the server check's control plane and KWOK (test/apiserver/,
+// test/kwok/: go.mod, go.sum, the .go files and KWOK's stages; the binaries are cached by a key of
+// exactly these files, so a binary built for this repository is reused for a project).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { crdDefinitions } from './import/generate.mjs';
+import { CRD_DEFINITIONS_FILE } from './import/project.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { out: { type: 'string' }, pack: { type: 'string' } } });
@@ -46,6 +55,24 @@ for (const file of readdirSync(validators)) {
   if (file.endsWith('.js') || file.endsWith('.d.ts')) copyFileSync(join(validators, file), join(out, 'dist', 'imports', 'validators', file));
 }
 for (const file of ['package.json', 'README.md']) cpSync(join(root, 'scripts', 'package', file), join(out, file));
+
+// The vendored CRDs (the server check installs them) and what a project's CRD validators need.
+cpSync(join(root, 'imports', 'crds'), join(out, 'dist', 'imports', 'crds'), { recursive: true });
+writeFileSync(join(out, 'dist', 'imports', CRD_DEFINITIONS_FILE), `${JSON.stringify(crdDefinitions(root))}\n`);
+
+/** The package command's files, by their path in this repository (the same in the package). */
+const COMMAND_FILES = [
+  'scripts/cdk8s-constructs.mjs',
+  ...['generate', 'project', 'sources', 'vendor'].map((name) => `scripts/import/${name}.mjs`),
+  ...['checks', 'control-plane', 'function', 'kube', 'project'].map((name) => `scripts/server-check/${name}.mjs`),
+  ...readdirSync(join(root, 'test', 'apiserver')).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/apiserver/${f}`),
+  ...readdirSync(join(root, 'test', 'kwok')).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/kwok/${f}`),
+  ...readdirSync(join(root, 'test', 'kwok', 'stages')).filter((f) => f.endsWith('.yaml')).map((f) => `test/kwok/stages/${f}`),
+];
+for (const file of COMMAND_FILES) {
+  mkdirSync(dirname(join(out, file)), { recursive: true });
+  copyFileSync(join(root, file), join(out, file));
+}
 
 if (values.pack) {
   const destination = resolve(values.pack);

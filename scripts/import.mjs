@@ -13,12 +13,11 @@
 // "cert-manager/cert-manager v1.21.1"; it is recorded in imports/crds/VENDORED.json with the file's
 // sha256. Importing a file of the same name again replaces the earlier copy.
 // What each step writes: scripts/import/vendor.mjs, kubernetes.mjs and generate.mjs.
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './import/generate.mjs';
 import { dumpKubernetes } from './import/kubernetes.mjs';
-import { readVendored, vendorFile, withEntry, writeVendored } from './import/vendor.mjs';
+import { vendorLocalFile } from './import/vendor.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -48,16 +47,12 @@ async function main() {
   if (files.length > 1) fail(`one file at a time (got ${files.join(', ')})\n${usage}`);
   if (files.length === 1) {
     const file = resolve(process.cwd(), files[0]);
-    if (!existsSync(file)) fail(`${files[0]}: no such file`);
-    if (!/\.ya?ml$/.test(file)) fail(`${files[0]}: expected a YAML file of CustomResourceDefinitions`);
-    const crdsDir = join(root, 'imports', 'crds');
     let entry;
     try {
-      entry = vendorFile(crdsDir, basename(file), readFileSync(file), { upstream: source ?? `local file ${files[0]}`, classes: 'all' });
+      entry = vendorLocalFile(join(root, 'imports', 'crds'), file, files[0], source);
     } catch (error) {
       fail(error.message);
     }
-    writeVendored(crdsDir, withEntry(readVendored(crdsDir), entry));
     console.log(`imports/crds/${basename(file).replace(/\.ya?ml$/, '')}/: ${entry.documents.map((d) => `${d.group} ${d.kind}`).join(', ')}`);
   }
   generate(root);

@@ -27,6 +27,8 @@ export function testEnvironment(overrides: Partial<EnvironmentValues> & { name?:
     gateway: { className: 'eg' },
     certManager: { issuer: 'letsencrypt-staging' },
     tailscale: { tailnetDomain: 'tail0000.ts.net' },
+    cloudnativePg: { operatorNamespace: 'cnpg-system', operatorPodLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+    prometheus: { selectorLabels: {} },
     ...overrides,
   };
 }

@@ -83,4 +83,34 @@ describe('npm run import -- FILE', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'scripts/import.mjs'), join(dir, 'missing.yaml')], { encoding: 'utf8' });
     expect([run.status, run.stderr]).toEqual([2, expect.stringMatching(/missing\.yaml: no such file/)]);
   });
+
+  test('in a library user\'s project: validators for the kinds the library does not serve, loading no package; a kind the library serves keeps its schema', () => {
+    // The project vendors a file with its own Widget and a copy of cert-manager's Certificate CRD,
+    // which the library vendors already (no classes asked, so no `cdk8s import` runs here).
+    const project = join(dir, 'project');
+    const certificate = readFileSync(join(ROOT, 'imports/crds/cert-manager-v1.21.1/certificates.cert-manager.io.yaml'), 'utf8');
+    const file = join(dir, 'mixed.yaml');
+    writeFileSync(file, `${WIDGETS}---\n${certificate.replace(/^---\n/, '')}`);
+    const script = `import { vendorFile, readVendored, withEntry, writeVendored } from ${JSON.stringify(join(ROOT, 'scripts/import/vendor.mjs'))};
+      import { generateProject } from ${JSON.stringify(join(ROOT, 'scripts/import/generate.mjs'))};
+      import { libraryImports } from ${JSON.stringify(join(ROOT, 'scripts/import/project.mjs'))};
+      import { readFileSync } from 'node:fs';
+      const crds = ${JSON.stringify(join(project, 'imports', 'crds'))};
+      writeVendored(crds, withEntry(readVendored(crds), vendorFile(crds, 'mixed.yaml', readFileSync(${JSON.stringify(file)}), { upstream: 'example/mixed v1', classes: {} })));
+      console.log(JSON.stringify(generateProject(${JSON.stringify(project)}, { library: libraryImports(), cdk8s: '/nonexistent/cdk8s', log: () => undefined })));`;
+    const result = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { kinds: string[]; skipped: { key: string; by: string }[] };
+    expect(result.kinds).toEqual(['example.com/v1/Gadget', 'example.com/v1/Widget', 'example.com/v1beta1/Widget']);
+    expect(result.skipped.map((s) => `${s.key} ${s.by}`)).toEqual(['cert-manager.io/v1/Certificate cert-manager-v1.21.1.yaml']);
+    const validators = join(project, 'imports', 'validators');
+    // Loadable from anywhere: the generated modules require only each other.
+    for (const module of ['index.js', 'example.com.Widget.js', 'example.com.Gadget.js']) {
+      expect([...readFileSync(join(validators, module), 'utf8').matchAll(/require\((["'][^"']+["'])\)/g)].map((m) => m[1]).filter((r) => !r.startsWith("'./"))).toEqual([]);
+    }
+    const check = `const { validators } = require(${JSON.stringify(join(validators, 'index.js'))});
+      const validate = validators['example.com/v1/Widget']();
+      const ok = validate({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', labels: { a: 'b' } } });
+      const bad = validate({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', labells: {} } });
+      console.log(JSON.stringify({ ok, bad, errors: validate.errors.map((e) => e.instancePath + ' ' + e.keyword) }));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', check], { encoding: 'utf8', cwd: dir }))).toEqual({ ok: true, bad: false, errors: ['/metadata additionalProperties'] });
+  });
 });

@@ -1,9 +1,11 @@
+import { Type } from '@sinclair/typebox';
 import { Construct } from 'constructs';
+import { checkProps, oneOf, propsShape } from '../core/prop-shape';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { checkDnsSubdomain } from '../core/dns';
 import { k8s } from '../core/k8s';
-import { checkVolumeClaims, storageClassProblems, type AccessMode } from '../core/volume-claim';
+import { ACCESS_MODES, checkVolumeClaims, storageClassProblems, type AccessMode } from '../core/volume-claim';
 
 /** What a persistent volume holds and how it is provisioned: the part of a claim an app states. */
 export interface PersistentClaimOptions {
@@ -27,6 +29,15 @@ export interface PersistentClaimProps extends PersistentClaimOptions {
   readonly component?: string;
 }
 
+/** The shape of `PersistentClaimProps`, checked at run time (lib/core/prop-shape.ts). */
+export const PERSISTENT_CLAIM_PROPS_SHAPE = propsShape<PersistentClaimProps>('the props of a PersistentClaim', {
+  name: Type.String(),
+  size: Type.String({ description: 'a Kubernetes quantity string such as "10Gi"' }),
+  accessMode: Type.Optional(oneOf(ACCESS_MODES)),
+  storageClass: Type.Optional(Type.String()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A PersistentVolumeClaim whose size is a positive quantity, whose StorageClass comes from the
  * environment and provides its access mode and size (`existing.storageClasses`), and which no
@@ -45,6 +56,7 @@ export class PersistentClaim extends Construct {
 
   constructor(scope: Construct, id: string, props: PersistentClaimProps) {
     super(scope, id);
+    checkProps(this, PERSISTENT_CLAIM_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const environment = chart.environment;
     this.name = props.name;

@@ -7,7 +7,10 @@ import type { Connections, IConnectable, NetworkPeer } from '../core/network-pee
 import type { IServiceRef } from '../core/service-ref';
 import type { HttpRoute } from '../gateway/http-route';
 import type { ServiceRouteProps } from '../gateway/route-props';
-import { WebService, type ContainerResources } from './web-service';
+import { Type } from '@sinclair/typebox';
+import { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, propsShape, SECRET_SOURCE_SHAPE, stringMap, valueShape } from '../core/prop-shape';
+import { SERVICE_ROUTE_SHAPE } from '../gateway/route-props';
+import { CONTAINER_RESOURCES_SHAPE, WebService, type ContainerResources } from './web-service';
 import { isEnvVarName } from '../core/values';
 
 /** A persistent volume of the app. */
@@ -90,6 +93,39 @@ export interface PushDaemonAppProps {
   readonly allowFrom?: readonly NetworkPeer[];
 }
 
+const VOLUME_SHAPE = valueShape<PushDaemonVolume>('a volume: { name, mountPath, size }', { name: Type.String(), mountPath: Type.String(), size: Type.String() });
+
+/** The shape of `PushDaemonAppProps`, checked at run time (lib/core/prop-shape.ts). */
+export const PUSH_DAEMON_APP_PROPS_SHAPE = propsShape<PushDaemonAppProps>('the props of a PushDaemonApp', {
+  name: Type.String(),
+  image: Type.String(),
+  contract: Type.Optional(IMAGE_CONTRACT_SHAPE),
+  port: Type.Optional(Type.Number()),
+  healthPath: Type.Optional(Type.String()),
+  replicas: Type.Optional(Type.Number()),
+  runAsUser: Type.Optional(Type.Number()),
+  resources: Type.Optional(CONTAINER_RESOURCES_SHAPE),
+  env: Type.Optional(stringMap('a map of environment variable names to string values')),
+  secrets: Type.Optional(Type.Array(SECRET_SOURCE_SHAPE)),
+  dataRemote: valueShape<DataRemote>('{ urlEnv, url?, branchEnv, branch, deployKey, deployKeyItem?, knownHosts }', {
+    urlEnv: Type.String(),
+    url: Type.Optional(Type.String()),
+    branchEnv: Type.String(),
+    branch: Type.String(),
+    deployKey: SECRET_SOURCE_SHAPE,
+    deployKeyItem: Type.Optional(Type.String()),
+    knownHosts: Type.String(),
+  }),
+  dataVolume: valueShape<Omit<PushDaemonVolume, 'name'>>('{ mountPath, size }', { mountPath: Type.String(), size: Type.String() }),
+  extraVolumes: Type.Optional(Type.Array(VOLUME_SHAPE)),
+  storageClass: Type.Optional(Type.String()),
+  pushTimeoutSeconds: Type.Number(),
+  terminationGracePeriodSeconds: Type.Optional(Type.Number()),
+  startupFailureThreshold: Type.Optional(Type.Number()),
+  route: Type.Optional(SERVICE_ROUTE_SHAPE),
+  allowFrom: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+});
+
 const KEY_DIR = '/etc/git-deploy-key';
 const KNOWN_HOSTS_DIR = '/etc/git-known-hosts';
 /** Seconds the shutdown hook needs besides the push itself (stop accepting requests, flush). */
@@ -113,6 +149,7 @@ export class PushDaemonApp extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: PushDaemonAppProps) {
     super(scope, id);
+    checkProps(this, PUSH_DAEMON_APP_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const remote = props.dataRemote;
     const keyItem = remote.deployKeyItem ?? 'id_ed25519';
@@ -152,7 +189,8 @@ export class PushDaemonApp extends Construct implements IConnectable {
       contract: props.contract,
       port: props.port,
       healthPath: props.healthPath,
-      startupFailureThreshold: props.startupFailureThreshold ?? 30,
+      // 5 s apart, as the prop has always meant: the budget is 5 s per allowed failure.
+      startup: { budgetSeconds: 5 * (props.startupFailureThreshold ?? 30), periodSeconds: 5 },
       replicas: 1,
       strategy: 'Recreate',
       runAsUser: props.runAsUser,

@@ -6,7 +6,11 @@ import { imagePolicy } from '../core/image';
 import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { checkResources, multiplyQuantity } from '../core/quantity';
-import { restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerProps } from './web-service';
+import { Type } from '@sinclair/typebox';
+import { checkProps, IMAGE_CONTRACT_SHAPE, oneOf, propsShape, stringList } from '../core/prop-shape';
+import type { Connections, IConnectable } from '../core/network-peer';
+import { jobConnections } from './migration-job';
+import { CONTAINER_PROPS_SHAPE, restrictedContainer, scratchVolumes, sortedRecord, validateEnvironment, type ContainerProps } from './web-service';
 
 /** What a CronJob does when a run is due while the previous one still runs (batch/v1 `ConcurrencyPolicy`). */
 export type ConcurrencyPolicy = 'Forbid' | 'Replace' | 'Allow';
@@ -71,6 +75,27 @@ export interface ScheduledJobProps extends ContainerProps {
   readonly component?: string;
 }
 
+/** The shape of `ScheduledJobProps`, checked at run time (lib/core/prop-shape.ts). */
+export const SCHEDULED_JOB_PROPS_SHAPE = propsShape<ScheduledJobProps>('the props of a ScheduledJob', {
+  ...CONTAINER_PROPS_SHAPE,
+  name: Type.String(),
+  image: Type.String(),
+  contract: Type.Optional(IMAGE_CONTRACT_SHAPE),
+  command: Type.Optional(stringList('a command: a list of strings, e.g. ["/app/report", "--daily"]')),
+  args: Type.Optional(stringList('a list of arguments')),
+  schedule: Type.String({ description: 'a CronJob schedule such as "0 2 * * *"' }),
+  timeZone: Type.Optional(Type.String({ description: 'an IANA time zone such as "Europe/Berlin"' })),
+  concurrencyPolicy: Type.Optional(oneOf(['Forbid', 'Replace', 'Allow'])),
+  successfulJobsHistoryLimit: Type.Optional(Type.Number()),
+  failedJobsHistoryLimit: Type.Optional(Type.Number()),
+  startingDeadlineSeconds: Type.Optional(Type.Number()),
+  backoffLimit: Type.Optional(Type.Number()),
+  activeDeadlineSeconds: Type.Optional(Type.Number()),
+  suspend: Type.Optional(Type.Boolean()),
+  serviceAccountToken: Type.Optional(Type.Boolean()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A command run on a schedule: ServiceAccount, ConfigMap of non-secret env and a CronJob whose
  * pods meet the Pod Security Standards "restricted" profile (non-root, no privilege escalation,
@@ -81,19 +106,26 @@ export interface ScheduledJobProps extends ContainerProps {
  * Pods run to completion (`restartPolicy: Never`: a failed pod stays for its logs and the retry
  * is a new pod), so they have requests but no probes (policy rule probes-and-requests).
  */
-export class ScheduledJob extends Construct {
+export class ScheduledJob extends Construct implements IConnectable {
   /** The CronJob's name (also its ServiceAccount's). */
   public readonly name: string;
   /** Labels of the pods of every run. */
   public readonly selector: Readonly<Record<string, string>>;
+  /**
+   * The runs' pods as a peer, to admit them where they connect: `db.connections.allowFrom(job)`.
+   * A ScheduledJob admits nothing itself (it serves no port).
+   */
+  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
+    checkProps(this, SCHEDULED_JOB_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const component = props.component ?? 'job';
     const labels = chart.labelsFor(component);
     this.name = props.name;
     this.selector = chart.selectorFor(component);
+    this.connections = jobConnections(chart.namespace!, this.selector, this.node.path);
     const contract = props.contract;
     if (contract) chart.declareImage(contract);
     const policy = imagePolicy(props.image, chart.environment.production);

@@ -10,7 +10,10 @@ import type { ISecretSource } from '../core/secret-source';
 import type { ServiceRouteProps } from '../gateway/route-props';
 import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
 import { MigrationJob } from './migration-job';
-import { WebService, type ContainerResources } from './web-service';
+import { Type } from '@sinclair/typebox';
+import { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, propsShape, referenceShape, SECRET_SOURCE_SHAPE, stringList, stringMap, valueShape } from '../core/prop-shape';
+import { SERVICE_ROUTE_SHAPE } from '../gateway/route-props';
+import { CONTAINER_RESOURCES_SHAPE, WebService, type ContainerResources } from './web-service';
 
 /** Annotation recording why a private service is exposed publicly anyway (read by people, not operators). */
 export const PUBLIC_EXPOSURE_REASON_ANNOTATION = 'platform.internal/public-exposure-reason';
@@ -77,6 +80,26 @@ export interface StateHubProps {
   readonly clients?: readonly NetworkPeer[];
 }
 
+/** The shape of `StateHubProps`, checked at run time (lib/core/prop-shape.ts). */
+export const STATE_HUB_PROPS_SHAPE = propsShape<StateHubProps>('the props of a StateHub', {
+  name: Type.Optional(Type.String()),
+  image: Type.String(),
+  database: Type.Union([
+    referenceShape('an ICnpgDatabase', { name: Type.String(), namespace: Type.String(), connection: Type.Object({}) }),
+    referenceShape('a DatabaseConnection', { clusterName: Type.String(), namespace: Type.String(), secret: Type.Object({}) }),
+  ], { description: 'a CnpgDatabase (or CnpgDatabase.fromDatabaseAttributes), or its connection' }),
+  contract: Type.Optional(IMAGE_CONTRACT_SHAPE),
+  env: Type.Optional(stringMap('a map of environment variable names to string values')),
+  envFromSecrets: Type.Optional(Type.Array(SECRET_SOURCE_SHAPE)),
+  resources: Type.Optional(CONTAINER_RESOURCES_SHAPE),
+  migrationCommand: Type.Optional(stringList('a command: a list of strings')),
+  tailnet: Type.Optional(valueShape<NonNullable<StateHubProps['tailnet']>>('{ hostname, funnel?, tags? }', { hostname: Type.String(), funnel: Type.Optional(Type.Boolean()), tags: Type.Optional(stringList()) })),
+  route: Type.Optional(SERVICE_ROUTE_SHAPE),
+  publicExposureReason: Type.Optional(Type.String()),
+  allowFrom: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+  clients: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+});
+
 /**
  * State Hub: a FastAPI service over a platform-owned CloudNativePG database, private by default.
  * Emits the `WebService` (port 8000, probes on /state/health, `DATABASE_URL` from the
@@ -117,6 +140,7 @@ export class StateHub extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: StateHubProps) {
     super(scope, id);
+    checkProps(this, STATE_HUB_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const namespace = chart.namespace!;
     const name = props.name ?? 'state-hub';

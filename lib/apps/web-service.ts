@@ -8,12 +8,15 @@ import type { ImageContract } from '../core/image-contract';
 import { k8s } from '../core/k8s';
 import { Connections, networkPolicyPeer, tcpPort, type IConnectable, type NetworkPeer } from '../core/network-peer';
 import { checkResources, multiplyQuantity } from '../core/quantity';
-import { secretKeyMessage, secretSourceProblem, type ISecretSource } from '../core/secret-source';
+import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 import type { IServiceRef } from '../core/service-ref';
 import { byKey } from '../core/order';
-import { HttpRoute } from '../gateway/http-route';
-import type { ServiceRouteProps } from '../gateway/route-props';
-import { singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
+import { Type } from '@sinclair/typebox';
+import { HttpRoute, type HttpRouteRule } from '../gateway/http-route';
+import { ROUTE_PATH_SHAPE, SERVICE_ROUTE_SHAPE, withinPrefix, type RoutePath, type ServiceRouteProps } from '../gateway/route-props';
+import { TailscaleFunnel } from '../tailscale/tailscale-funnel';
+import { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, oneOf, propsShape, SECRET_SOURCE_SHAPE, stringList, stringMap, valueShape, type PropsShape } from '../core/prop-shape';
+import { ACCESS_MODES, singleWriterProblem, SINGLE_WRITER_FIX } from '../core/volume-claim';
 import { PersistentClaim, type PersistentClaimOptions } from './persistent-claim';
 import { isEnvVarName } from '../core/values';
 import { KINDS } from '../core/kinds';
@@ -106,6 +109,43 @@ export interface ContainerProps {
   readonly secretEnv?: Readonly<Record<string, SecretKeyEnv>>;
 }
 
+/** How long a new pod may take to start: see `WebServiceProps.startup`. */
+export interface WebServiceStartup {
+  /** Seconds a new pod may take to first pass its liveness check. @default 120 */
+  readonly budgetSeconds?: number;
+  /** Seconds between two startup checks. @default 5 */
+  readonly periodSeconds?: number;
+}
+
+/** The default startup budget: what an ordinary image needs, with room for a slow first start. */
+export const DEFAULT_STARTUP: Required<WebServiceStartup> = { budgetSeconds: 120, periodSeconds: 5 };
+
+/** A tailnet entrance of a `WebService`: see `WebServiceProps.tailnet`. */
+export interface WebServiceTailnet {
+  /** The device name on the tailnet, one DNS label, served as `https://<hostname>.<tailnet domain>`. */
+  readonly hostname: string;
+  /**
+   * Path prefixes the entrance serves (the Tailscale operator matches prefixes only).
+   * @default everything: ["/"]
+   */
+  readonly paths?: readonly string[];
+  /**
+   * Parts of the app served on the tailnet only, such as an admin area. The public route answers
+   * them with a 302 redirect to this entrance (a rule of its own, which Gateway API's precedence
+   * puts before the app's: an Exact match, or the longest PathPrefix, wins), so a request for them
+   * never reaches the app through the Gateway; from the internet, the tailnet name does not resolve.
+   * A public path inside one of them is refused: it would be served publicly.
+   * @default none: the public route serves all of `route.paths`
+   */
+  readonly only?: readonly RoutePath[];
+  /** Tailscale ACL tags of the proxy device, each `tag:<name>`. @default the operator's, `tag:k8s` */
+  readonly tags?: readonly string[];
+  /** A ProxyClass that customizes the proxy pod. @default none */
+  readonly proxyClass?: string;
+  /** An ingress ProxyGroup serving the entrance in high-availability mode. @default none: a standalone proxy */
+  readonly proxyGroup?: string;
+}
+
 /** Properties for `WebService`. */
 export interface WebServiceProps extends ContainerProps {
   /** Name of the Deployment, Service, ServiceAccount and ConfigMap (`<name>-env`). */
@@ -126,7 +166,20 @@ export interface WebServiceProps extends ContainerProps {
    * @default the contract's endpoints
    */
   readonly healthPath?: string;
-  /** Also a startup probe, for slow starts: failures allowed before liveness applies. @default none */
+  /**
+   * The startup budget: how long a new pod may take to first pass its liveness check before the
+   * liveness probe applies (and restarts a pod that fails it). A startupProbe on the liveness
+   * endpoint runs every `periodSeconds`; its failureThreshold is `budgetSeconds / periodSeconds`,
+   * rounded up. Without one, a pod slower to start than the liveness probe's 60 s (3 failures 20 s
+   * apart) is restarted before it ever serves: a first start that runs migrations, fills a cache or
+   * compiles assets. Readiness still decides when the pod receives traffic.
+   * @default { budgetSeconds: 120, periodSeconds: 5 }: failureThreshold 24
+   */
+  readonly startup?: WebServiceStartup;
+  /**
+   * @deprecated since 0.3: use `startup: { budgetSeconds }`; this is `startup: { budgetSeconds: 5 * startupFailureThreshold, periodSeconds: 5 }`.
+   * @default none: `startup` applies
+   */
   readonly startupFailureThreshold?: number;
   /** The number of pods; leave it out with `autoscaling`, which owns the count. @default 1 */
   readonly replicas?: number;
@@ -152,8 +205,19 @@ export interface WebServiceProps extends ContainerProps {
   readonly terminationGracePeriodSeconds?: number;
   /** Mount a service account token (only for apps that call the Kubernetes API). @default false */
   readonly serviceAccountToken?: boolean;
-  /** Publish through Envoy Gateway: an HTTPRoute on `gateway` for `hostnames`. @default not published */
+  /**
+   * Publish through Envoy Gateway: an HTTPRoute on `gateway` for `hostnames`, serving `paths`
+   * (default everything) but the parts `tailnet.only` keeps on the tailnet.
+   * @default not published
+   */
   readonly route?: ServiceRouteProps;
+  /**
+   * A tailnet entrance: a Tailscale Ingress (`TailscaleFunnel` without Funnel) to this service,
+   * reachable from the tailnet only, and admitted by the service's NetworkPolicy when it has one.
+   * With `only`, those parts of the app are served here and not on the public route.
+   * @default none
+   */
+  readonly tailnet?: WebServiceTailnet;
   /** The `app.kubernetes.io/component` label. @default "web" */
   readonly component?: string;
   /**
@@ -168,6 +232,75 @@ export interface WebServiceProps extends ContainerProps {
    */
   readonly ingressFrom?: readonly NetworkPeer[];
 }
+
+/** The shape of `ContainerResources`, checked at run time (lib/core/prop-shape.ts). */
+export const CONTAINER_RESOURCES_SHAPE = valueShape<ContainerResources>('{ cpu?, memory?, memoryLimit? }, each a Kubernetes quantity string such as "250m" or "512Mi"', {
+  cpu: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "250m"' })),
+  memory: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "512Mi"' })),
+  memoryLimit: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "1Gi"' })),
+});
+
+/** The shape of `ContainerProps`, checked at run time (lib/core/prop-shape.ts); WebService and ScheduledJob take it. */
+export const CONTAINER_PROPS_SHAPE: PropsShape<ContainerProps> = {
+  runAsUser: Type.Optional(Type.Number({ description: 'a uid' })),
+  runAsGroup: Type.Optional(Type.Number({ description: 'a gid' })),
+  resources: Type.Optional(CONTAINER_RESOURCES_SHAPE),
+  env: Type.Optional(stringMap('a map of environment variable names to string values (write numbers and booleans as strings)')),
+  envFromSecrets: Type.Optional(Type.Array(SECRET_SOURCE_SHAPE, { description: 'a list of ISecretSource' })),
+  secretEnv: Type.Optional(Type.Record(Type.String(), valueShape<SecretKeyEnv>('{ secret: ISecretSource, key: string }', { secret: SECRET_SOURCE_SHAPE, key: Type.String() }), { description: 'a map of environment variable names to { secret, key }' })),
+};
+
+const VOLUME_SHAPE = valueShape<WebServiceVolume>('a volume: { name, mountPath, readOnly?, source }', {
+  name: Type.String(),
+  mountPath: Type.String(),
+  readOnly: Type.Optional(Type.Boolean()),
+  source: Type.Union([
+    Type.Object({ claim: Type.Object({ size: Type.String(), accessMode: Type.Optional(oneOf(ACCESS_MODES)), storageClass: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+    Type.Object({ persistentVolumeClaim: Type.String() }, { additionalProperties: false }),
+    Type.Object({ secret: SECRET_SOURCE_SHAPE, defaultMode: Type.Optional(Type.Number()) }, { additionalProperties: false }),
+    Type.Object({ configMap: Type.String() }, { additionalProperties: false }),
+    Type.Object({ emptyDir: Type.Object({ sizeLimit: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+  ], { description: 'one of { claim: { size, accessMode?, storageClass? } }, { persistentVolumeClaim: name }, { secret: ISecretSource, defaultMode? }, { configMap: name }, { emptyDir: { sizeLimit? } }' }),
+});
+
+/** The shape of `WebServiceProps`, checked at run time. */
+export const WEB_SERVICE_PROPS_SHAPE = propsShape<WebServiceProps>('the props of a WebService', {
+  ...CONTAINER_PROPS_SHAPE,
+  name: Type.String(),
+  image: Type.String(),
+  contract: Type.Optional(IMAGE_CONTRACT_SHAPE),
+  port: Type.Optional(Type.Number({ description: 'a port number' })),
+  healthPath: Type.Optional(Type.String({ description: 'a path such as "/healthz"' })),
+  startup: Type.Optional(valueShape<WebServiceStartup>('{ budgetSeconds?, periodSeconds? }', { budgetSeconds: Type.Optional(Type.Number()), periodSeconds: Type.Optional(Type.Number()) })),
+  startupFailureThreshold: Type.Optional(Type.Number()),
+  replicas: Type.Optional(Type.Number({ description: 'a number of pods' })),
+  autoscaling: Type.Optional(valueShape<WebServiceAutoscaling>('{ minReplicas?, maxReplicas, cpuUtilization?, memoryUtilization? }', {
+    minReplicas: Type.Optional(Type.Number()),
+    maxReplicas: Type.Number(),
+    cpuUtilization: Type.Optional(Type.Number()),
+    memoryUtilization: Type.Optional(Type.Number()),
+  })),
+  disruptionBudget: Type.Optional(Type.Union([
+    Type.Literal(false),
+    valueShape<WebServiceDisruptionBudget>('{ maxUnavailable? } or { minAvailable? }', { maxUnavailable: Type.Optional(Type.Union([Type.Number(), Type.String()])), minAvailable: Type.Optional(Type.Union([Type.Number(), Type.String()])) }),
+  ], { description: 'false, or { maxUnavailable } or { minAvailable }, each a number or a percentage such as "50%"' })),
+  strategy: Type.Optional(oneOf(['RollingUpdate', 'Recreate'])),
+  volumes: Type.Optional(Type.Array(VOLUME_SHAPE)),
+  terminationGracePeriodSeconds: Type.Optional(Type.Number()),
+  serviceAccountToken: Type.Optional(Type.Boolean()),
+  route: Type.Optional(SERVICE_ROUTE_SHAPE),
+  tailnet: Type.Optional(valueShape<WebServiceTailnet>('a tailnet entrance: { hostname, paths?, only?, tags?, proxyClass?, proxyGroup? }', {
+    hostname: Type.String(),
+    paths: Type.Optional(stringList('a list of path prefixes')),
+    only: Type.Optional(Type.Array(ROUTE_PATH_SHAPE)),
+    tags: Type.Optional(stringList('a list of tags "tag:<name>"')),
+    proxyClass: Type.Optional(Type.String()),
+    proxyGroup: Type.Optional(Type.String()),
+  })),
+  component: Type.Optional(Type.String()),
+  allowFrom: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+  ingressFrom: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+});
 
 /**
  * An HTTP service in a container: ServiceAccount, ConfigMap of non-secret env, Deployment and
@@ -189,6 +322,8 @@ export class WebService extends Construct implements IConnectable {
   public readonly deploymentName: string;
   /** The route, when published. */
   public readonly route?: HttpRoute;
+  /** The tailnet entrance, when `tailnet` is set. */
+  public readonly tailnet?: TailscaleFunnel;
   /** The claims this service owns, by volume name (volumes whose source is `claim`). */
   public readonly claims: Readonly<Record<string, PersistentClaim>>;
   /**
@@ -204,6 +339,7 @@ export class WebService extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    checkProps(this, WEB_SERVICE_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const component = props.component ?? 'web';
     const labels = chart.labelsFor(component);
@@ -274,13 +410,38 @@ export class WebService extends Construct implements IConnectable {
 
     if (allowFrom) this.renderNetworkPolicy(labels, chart.namespace!);
 
-    if (props.route) {
-      this.route = new HttpRoute(this, 'Route', {
-        name: props.name,
-        gateway: props.route.gateway,
-        hostnames: props.route.hostnames,
-        rules: [{ backends: [{ service: this.service, port }], ...(props.route.requestTimeout ? { timeouts: { request: props.route.requestTimeout } } : {}) }],
+    if (props.tailnet) {
+      this.tailnet = new TailscaleFunnel(this, 'Tailnet', {
+        backend: this.service,
+        port,
+        hostname: props.tailnet.hostname,
+        paths: props.tailnet.paths,
+        tags: props.tailnet.tags,
+        proxyClass: props.tailnet.proxyClass,
+        proxyGroup: props.tailnet.proxyGroup,
+        component: 'tailnet',
       });
+      if (allowFrom) this.connections.allowFrom(this.tailnet);
+    }
+    this.node.addValidation({ validate: () => pathProblems(props) });
+
+    if (props.route) {
+      const route = props.route;
+      const tailnetOnly = props.tailnet?.only ?? [];
+      const matches = (paths: readonly RoutePath[]) => paths.map((p) => ({ path: { type: p.type ?? 'PathPrefix', value: p.value } }));
+      const rules: HttpRouteRule[] = [
+        // The tailnet-only parts first, as a rule of their own: Gateway API gives an Exact match,
+        // then the longest PathPrefix, precedence over the app's rule (HTTPRouteRule.matches).
+        ...(tailnetOnly.length > 0 && this.tailnet
+          ? [{ matches: matches(tailnetOnly), redirect: { scheme: 'https' as const, hostname: this.tailnet.fqdn, statusCode: 302 as const } }]
+          : []),
+        {
+          ...(route.paths ? { matches: matches(route.paths) } : {}),
+          backends: [{ service: this.service, port }],
+          ...(route.requestTimeout ? { timeouts: { request: route.requestTimeout } } : {}),
+        },
+      ];
+      this.route = new HttpRoute(this, 'Route', { name: props.name, gateway: route.gateway, hostnames: route.hostnames, rules });
     }
   }
 
@@ -294,13 +455,13 @@ export class WebService extends Construct implements IConnectable {
    * ServiceAccount and restricted security context, and no ports or probes: for Jobs of the
    * service such as database migrations, so they never drift from what the Deployment runs.
    */
-  public taskPodSpec(command: readonly string[], containerName = 'task'): k8s.PodSpec {
+  public taskPodSpec(command: readonly string[], containerName = 'task', args?: readonly string[]): k8s.PodSpec {
     return {
       serviceAccountName: this.props.name,
       automountServiceAccountToken: this.props.serviceAccountToken ?? false,
       restartPolicy: 'Never',
       securityContext: this.podSecurityContext,
-      containers: [{ ...this.container, name: containerName, command: [...command] }],
+      containers: [{ ...this.container, name: containerName, command: [...command], ...(args ? { args: [...args] } : {}) }],
       volumes: this.scratch.map((v) => ({ name: v.name, ...renderSource(v.source, {}, v.name) })),
     };
   }
@@ -338,6 +499,7 @@ export class WebService extends Construct implements IConnectable {
     const liveness = alive === 'tcp' ? { tcpSocket: { port: k8s.IntOrString.fromString('http') } } : httpProbe(alive?.path ?? props.healthPath);
     const volumes = [...(props.volumes ?? []), ...scratchVolumes(contract, props.volumes ?? [])];
     const writableRoot = contract?.props.writableRootReason;
+    const startup = startupProbeOf(props);
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: props.name, labels, ...(writableRoot ? { annotations: { [WRITABLE_ROOT_REASON_ANNOTATION]: writableRoot } } : {}) },
       spec: {
@@ -359,7 +521,7 @@ export class WebService extends Construct implements IConnectable {
               ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
               readinessProbe: { ...readiness, periodSeconds: 10, failureThreshold: 3 },
               livenessProbe: { ...liveness, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 },
-              ...(props.startupFailureThreshold ? { startupProbe: { ...liveness, periodSeconds: 5, failureThreshold: props.startupFailureThreshold } } : {}),
+              startupProbe: { ...liveness, periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold },
               volumeMounts: [
                 { name: 'tmp', mountPath: '/tmp' },
                 ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) })),
@@ -420,7 +582,53 @@ function validateWebService(props: WebServiceProps, settings: WebServiceSettings
     ...validateVolumes(props),
     ...validateClaims(props, claims),
     ...validateEnvironment(props),
+    ...validateStartup(props),
   ];
+}
+
+/** The startup probe's period and failureThreshold, from `startup` (or the deprecated `startupFailureThreshold`). */
+function startupProbeOf(props: WebServiceProps): { periodSeconds: number; failureThreshold: number } {
+  if (props.startup === undefined && props.startupFailureThreshold !== undefined) return { periodSeconds: 5, failureThreshold: props.startupFailureThreshold };
+  const periodSeconds = props.startup?.periodSeconds ?? DEFAULT_STARTUP.periodSeconds;
+  const budget = props.startup?.budgetSeconds ?? DEFAULT_STARTUP.budgetSeconds;
+  return { periodSeconds, failureThreshold: Math.max(1, Math.ceil(budget / periodSeconds)) };
+}
+
+/** The startup budget is whole seconds, a period at least 1 s and no longer than the budget. */
+function validateStartup(props: WebServiceProps): string[] {
+  const errors: string[] = [];
+  const { budgetSeconds, periodSeconds } = props.startup ?? {};
+  if (props.startup !== undefined && props.startupFailureThreshold !== undefined) errors.push('startup and startupFailureThreshold are both set; keep startup (startupFailureThreshold is deprecated)');
+  if (budgetSeconds !== undefined && (!Number.isInteger(budgetSeconds) || budgetSeconds < 1)) errors.push(`startup.budgetSeconds ${budgetSeconds} must be a whole number of seconds, 1 or more`);
+  if (periodSeconds !== undefined && (!Number.isInteger(periodSeconds) || periodSeconds < 1)) errors.push(`startup.periodSeconds ${periodSeconds} must be a whole number of seconds, 1 or more`);
+  if (budgetSeconds !== undefined && periodSeconds !== undefined && periodSeconds > budgetSeconds) errors.push(`startup.periodSeconds ${periodSeconds} is longer than the budget of ${budgetSeconds} s`);
+  if (props.startupFailureThreshold !== undefined && (!Number.isInteger(props.startupFailureThreshold) || props.startupFailureThreshold < 1)) errors.push(`startupFailureThreshold ${props.startupFailureThreshold} must be 1 or more`);
+  return errors;
+}
+
+/**
+ * The public and tailnet-only parts: paths start with "/", `tailnet.only` needs a route to keep
+ * them off and an entrance that serves them, and no public path lies inside a tailnet-only one
+ * (it would win on precedence, and serve that part publicly).
+ */
+function pathProblems(props: WebServiceProps): string[] {
+  const errors: string[] = [];
+  const publicPaths = props.route?.paths ?? [];
+  const only = props.tailnet?.only ?? [];
+  for (const [name, paths] of [['route.paths', publicPaths], ['tailnet.only', only]] as const) {
+    if (paths.length === 0 && name === 'route.paths' && props.route?.paths) errors.push('route.paths is empty: the route would serve nothing; leave it out to serve everything');
+    for (const p of paths) if (!p.value.startsWith('/')) errors.push(`${name}: path "${p.value}" must start with "/"`);
+  }
+  if (only.length > 0 && !props.route) errors.push('tailnet.only is set but there is no route: without a public route everything is on the tailnet only already; remove tailnet.only');
+  const tailnetPaths = props.tailnet?.paths ?? ['/'];
+  for (const p of only) {
+    if (!tailnetPaths.some((prefix) => withinPrefix(p.value, prefix))) errors.push(`tailnet.only: "${p.value}" is not among the tailnet entrance's paths (${tailnetPaths.join(', ')}), so it would be served nowhere; add it to tailnet.paths`);
+    for (const q of publicPaths) {
+      const inside = (p.type ?? 'PathPrefix') === 'PathPrefix' ? withinPrefix(q.value, p.value) : q.value === p.value && q.type === 'Exact';
+      if (inside) errors.push(`route.paths: "${q.value}" lies inside the tailnet-only "${p.value}" and would take precedence over it, serving that part publicly; remove it, or narrow tailnet.only`);
+    }
+  }
+  return errors;
 }
 
 /** The name names the Service, so it must be an RFC 1035 label (Service names are). */
@@ -459,7 +667,7 @@ function validatePort(props: WebServiceProps, { contract, port }: WebServiceSett
   return port < 1 || port > 65535 ? [`port ${port} is not a port number`] : [];
 }
 
-/** Volumes have distinct names, stay off /tmp (always there), and read Secrets through an ISecretSource. */
+/** Volumes have distinct names and stay off /tmp (always there); their shape is checked with the props (WEB_SERVICE_PROPS_SHAPE). */
 function validateVolumes(props: WebServiceProps): string[] {
   const errors: string[] = [];
   const names = new Set<string>();
@@ -467,10 +675,6 @@ function validateVolumes(props: WebServiceProps): string[] {
     if (v.mountPath === '/tmp') errors.push('volume at /tmp: /tmp is already a writable emptyDir');
     if (names.has(v.name)) errors.push(`volume "${v.name}" is declared twice`);
     names.add(v.name);
-    // A JavaScript caller (or one casting) may still pass 0.1's bare Secret name.
-    if ('secret' in v.source && typeof (v.source.secret as unknown) === 'string') {
-      errors.push(`volume "${v.name}": source.secret is the string "${String(v.source.secret)}"; it takes an ISecretSource since 0.2 (the SealedSecret or ExternalSecret itself, or SecretSource.fromSecretName("${String(v.source.secret)}"))`);
-    }
   }
   return errors;
 }
@@ -492,13 +696,8 @@ function validateClaims(props: WebServiceProps, claims: Readonly<Record<string, 
  * set once (with two sources the container would see only one of them).
  */
 export function validateEnvironment(props: Pick<WebServiceProps, 'env' | 'secretEnv' | 'envFromSecrets'>): string[] {
+  // Their shapes (an ISecretSource where one goes) are checked with the props (CONTAINER_PROPS_SHAPE).
   const errors: string[] = [];
-  // The shapes first: a JavaScript caller or a cast can pass anything where an ISecretSource goes.
-  const shapes = [
-    ...Object.entries(props.secretEnv ?? {}).map(([name, ref]) => secretSourceProblem(ref?.secret, `secretEnv.${name}.secret`)),
-    ...(props.envFromSecrets ?? []).map((secret, i) => secretSourceProblem(secret, `envFromSecrets[${i}]`)),
-  ].filter((p): p is string => p !== undefined);
-  if (shapes.length > 0) return shapes;
   for (const [name, ref] of Object.entries(props.secretEnv ?? {})) {
     const missing = secretKeyMessage(`secretEnv.${name}:`, ref.key, ref.secret);
     if (missing) errors.push(missing);

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, SECRET_SOURCE_SHAPE, valueShape } from '../core/prop-shape';
 import {
   ObjectStore,
   ObjectStoreSpecConfigurationDataCompression,
@@ -7,7 +9,7 @@ import {
   ObjectStoreSpecConfigurationWalEncryption,
 } from '../../imports/barmancloud.cnpg.io';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import { protectFromPrune } from '../core/delivery';
 import { checkDnsLabel, checkDnsSubdomain } from '../core/dns';
 import { secretKeyMessage, type ISecretSource } from '../core/secret-source';
 
@@ -155,6 +157,28 @@ export interface BarmanObjectStoreProps {
   readonly component?: string;
 }
 
+/** The shape of `BarmanObjectStoreProps`, checked at run time (lib/core/prop-shape.ts). */
+export const BARMAN_OBJECT_STORE_PROPS_SHAPE = propsShape<BarmanObjectStoreProps>('the props of a BarmanObjectStore', {
+  name: Type.String(),
+  destinationPath: Type.String({ description: 's3://<bucket>/<path>' }),
+  endpointUrl: Type.Optional(Type.String()),
+  endpointCa: Type.Optional(valueShape<EndpointCaSecret>('{ secret: ISecretSource, key }', { secret: SECRET_SOURCE_SHAPE, key: Type.String() })),
+  s3Credentials: Type.Optional(valueShape<S3CredentialsSecret>('{ secret: ISecretSource, accessKeyIdKey?, secretAccessKeyKey?, regionKey?, sessionTokenKey? }', {
+    secret: SECRET_SOURCE_SHAPE,
+    accessKeyIdKey: Type.Optional(Type.String()),
+    secretAccessKeyKey: Type.Optional(Type.String()),
+    regionKey: Type.Optional(Type.String()),
+    sessionTokenKey: Type.Optional(Type.String()),
+  })),
+  inheritFromIamRole: Type.Optional(Type.Boolean()),
+  retentionPolicy: Type.Optional(Type.String()),
+  walCompression: Type.Optional(oneOf(['bzip2', 'gzip', 'lz4', 'snappy', 'xz', 'zstd'])),
+  dataCompression: Type.Optional(oneOf(['bzip2', 'gzip', 'lz4', 'snappy'])),
+  encryption: Type.Optional(oneOf(['AES256', 'aws:kms'])),
+  walMaxParallel: Type.Optional(Type.Number()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A Barman Cloud Plugin ObjectStore: where a CNPG Cluster archives its WAL and base backups, and
  * where a new Cluster recovers from. Emits one `barmancloud.cnpg.io/v1` ObjectStore in the
@@ -187,6 +211,7 @@ export class BarmanObjectStore extends Construct implements IBarmanObjectStore {
 
   constructor(scope: Construct, id: string, props: BarmanObjectStoreProps) {
     super(scope, id);
+    checkProps(this, BARMAN_OBJECT_STORE_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;

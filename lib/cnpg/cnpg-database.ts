@@ -10,14 +10,16 @@ import {
   ScheduledBackupSpecTarget,
 } from '../../imports/postgresql.cnpg.io';
 import { AppChart } from '../core/app';
-import { protectFromPrune } from '../core/argocd-sync';
+import type { Environment } from '../core/environment';
+import { protectFromPrune } from '../core/delivery';
 import { k8s } from '../core/k8s';
 import { Connections, networkPolicyPeer, tcpPort, type IConnectable, type NetworkPeer, type PodPeer } from '../core/network-peer';
 import type { ISecretSource } from '../core/secret-source';
 import { BARMAN_CLOUD_PLUGIN } from './barman-object-store';
 import { DatabaseCredentials, credentialsReaderName } from './database-credentials';
 import { POSTGRES_PORT, databaseConnection, type DatabaseConnection, type DatabaseConnectionOptions } from './database-connection';
-import { CNPG_CLUSTER_LABEL, CNPG_STATUS_PORT, CNPG_METRICS_PORT, SINGLE_INSTANCE_REASON_ANNOTATION, type CnpgDatabaseProps, type CredentialsGrant, type CredentialsForOptions } from './database-props';
+import { checkProps } from '../core/prop-shape';
+import { CNPG_CLUSTER_LABEL, CNPG_DATABASE_PROPS_SHAPE, CNPG_STATUS_PORT, CNPG_METRICS_PORT, SINGLE_INSTANCE_REASON_ANNOTATION, type CnpgDatabaseProps, type CredentialsGrant, type CredentialsForOptions } from './database-props';
 import { bootstrapOf, clusterResources, externalClustersOf, managedRole } from './cluster-spec';
 import { checkCnpgCluster } from './cluster-rules';
 import { validateDatabase, validateGrant } from './database-validation';
@@ -115,6 +117,7 @@ export class CnpgDatabase extends Construct implements ICnpgDatabase, IConnectab
 
   constructor(scope: Construct, id: string, props: CnpgDatabaseProps) {
     super(scope, id);
+    checkProps(this, CNPG_DATABASE_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;
@@ -226,13 +229,14 @@ export class CnpgDatabase extends Construct implements ICnpgDatabase, IConnectab
       // Not named like the Cluster: that name is the operator's own PodMonitor, which it deletes
       // while enablePodMonitor is off.
       new PodMonitor(this, 'PodMonitor', {
-        metadata: { name: `${this.name}-metrics`, labels: { ...labels, ...props.podMonitorLabels } },
+        // The labels the environment's Prometheus selects monitors by (environment.yaml prometheus.selectorLabels).
+        metadata: { name: `${this.name}-metrics`, labels: { ...labels, ...chart.environment.prometheus?.selectorLabels, ...props.podMonitorLabels } },
         spec: {
           selector: { matchLabels: { [CNPG_CLUSTER_LABEL]: this.name } },
           podMetricsEndpoints: [{ port: 'metrics' }],
         },
       });
-      new DatabaseAlerts(this, 'Alerts', { clusterName: this.name, backups: backup !== undefined && !volumeSnapshots, instances: this.instances, labels: props.podMonitorLabels });
+      new DatabaseAlerts(this, 'Alerts', { clusterName: this.name, backups: backup !== undefined && !volumeSnapshots, instances: this.instances, labels: { ...chart.environment.prometheus?.selectorLabels, ...props.podMonitorLabels } });
     }
 
     if (props.networkPolicy ?? true) {
@@ -319,14 +323,10 @@ export class CnpgDatabase extends Construct implements ICnpgDatabase, IConnectab
       // instances query each other's status on 8000.
       { from: [{ podSelector: { matchLabels: { [CNPG_CLUSTER_LABEL]: this.name } } }], ports: [port(POSTGRES_PORT), port(CNPG_STATUS_PORT)] },
       // docs/src/networking.md and samples/networkpolicy-example.yaml: "the operator can reach
-      // every cluster pod on ports 8000 and 5432". Namespace and pod selector in one peer: both must match.
-      {
-        from: [{
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.operatorNamespace ?? 'cnpg-system' } },
-          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
-        }],
-        ports: [port(CNPG_STATUS_PORT), port(POSTGRES_PORT)],
-      },
+      // every cluster pod on ports 8000 and 5432". Where the operator runs is the cluster's fact,
+      // declared in environment.yaml (cloudnativePg); validateDatabase refuses a policy without it.
+      // Namespace and pod selector in one peer: both must match.
+      ...operatorPeer(props, AppChart.of(this).environment).map((peer) => ({ from: [this.peerOf(peer)], ports: [port(CNPG_STATUS_PORT), port(POSTGRES_PORT)] })),
     ];
     // An empty `from` would admit every source, so the client rule exists only with clients.
     const clients = this.connections.allowed;
@@ -342,4 +342,14 @@ export class CnpgDatabase extends Construct implements ICnpgDatabase, IConnectab
   private peerOf(client: PodPeer): k8s.NetworkPolicyPeer {
     return networkPolicyPeer(client, this.namespace);
   }
+}
+
+/**
+ * The CloudNativePG operator's pods, as the environment declares them (`cloudnativePg` in
+ * environment.yaml; `operatorNamespace` overrides the namespace); none when undeclared, which
+ * validateDatabase refuses while the NetworkPolicy is on.
+ */
+export function operatorPeer(props: Pick<CnpgDatabaseProps, 'operatorNamespace'>, environment: Environment): PodPeer[] {
+  const declared = environment.cloudnativePg;
+  return declared ? [{ namespace: props.operatorNamespace ?? declared.operatorNamespace, podLabels: { ...declared.operatorPodLabels } }] : [];
 }

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, propsShape, stringMap } from '../core/prop-shape';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { AppChart } from '../core/app';
 
@@ -42,6 +44,16 @@ export interface DatabaseAlertsProps {
   readonly replicationLagSeconds?: number;
 }
 
+/** The shape of `DatabaseAlertsProps`, checked at run time (lib/core/prop-shape.ts). */
+export const DATABASE_ALERTS_PROPS_SHAPE = propsShape<DatabaseAlertsProps>('the props of a DatabaseAlerts', {
+  clusterName: Type.String(),
+  backups: Type.Boolean(),
+  instances: Type.Number(),
+  labels: Type.Optional(stringMap('a map of label names to values')),
+  backupMaxAgeHours: Type.Optional(Type.Number()),
+  replicationLagSeconds: Type.Optional(Type.Number()),
+});
+
 /**
  * Prometheus alerts for one CloudNativePG cluster: WAL archiving failing, the newest base backup
  * older than a day and a bit, replicas lagging. Expressions read the metrics the instances and
@@ -54,6 +66,7 @@ export class DatabaseAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseAlertsProps) {
     super(scope, id);
+    checkProps(this, DATABASE_ALERTS_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const pods = `namespace="${chart.namespace}",pod=~"${props.clusterName}-[0-9]+"`;
     const subject = `CloudNativePG cluster ${chart.namespace}/${props.clusterName}`;

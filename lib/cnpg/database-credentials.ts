@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, propsShape, referenceShape } from '../core/prop-shape';
 import {
   ExternalSecret,
   ExternalSecretSpecSecretStoreRefKind,
@@ -64,6 +66,16 @@ export interface DatabaseCredentialsProps {
   readonly component?: string;
 }
 
+/** The shape of `DatabaseCredentialsProps`, checked at run time (lib/core/prop-shape.ts). */
+export const DATABASE_CREDENTIALS_PROPS_SHAPE = propsShape<DatabaseCredentialsProps>('the props of a DatabaseCredentials', {
+  connection: referenceShape("a DatabaseConnection: a CnpgDatabase's connection", { clusterName: Type.String(), namespace: Type.String(), secret: Type.Object({}) }),
+  namespace: Type.Optional(Type.String()),
+  serviceAccountName: Type.Optional(Type.String()),
+  secretName: Type.Optional(Type.String()),
+  refreshInterval: Type.Optional(Type.String()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A copy of a CNPG database's application Secret in a consumer namespace, without secret material
  * in git: an External Secrets `SecretStore` (kubernetes provider, pointed at the database's
@@ -93,6 +105,7 @@ export class DatabaseCredentials extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseCredentialsProps) {
     super(scope, id);
+    checkProps(this, DATABASE_CREDENTIALS_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const connection = props.connection;
     this.connection = connection;

@@ -1,5 +1,7 @@
 import type { NetworkPeer, PodPeer } from '../core/network-peer';
-import type { ResourceRequirements } from '../core/quantity';
+import { Type } from '@sinclair/typebox';
+import { NETWORK_PEER_SHAPE, oneOf, POD_PEER_SHAPE, propsShape, referenceShape, SECRET_SOURCE_SHAPE, stringList, stringMap, valueShape } from '../core/prop-shape';
+import type { ResourceAmounts, ResourceRequirements } from '../core/quantity';
 import type { ISecretSource } from '../core/secret-source';
 import type { IBarmanObjectStore } from './barman-object-store';
 
@@ -291,8 +293,8 @@ export interface CnpgDatabaseProps {
    */
   readonly monitoring?: boolean;
   /**
-   * Extra labels on the PodMonitor, for a Prometheus that selects monitors by label (the
-   * kube-prometheus-stack chart selects `release: <release name>` by default).
+   * Extra labels on the PodMonitor and the alert rules, besides those the environment's Prometheus
+   * selects by (environment.yaml `prometheus.selectorLabels`, which they always carry).
    * @default none
    */
   readonly podMonitorLabels?: Readonly<Record<string, string>>;
@@ -323,8 +325,9 @@ export interface CnpgDatabaseProps {
    */
   readonly networkPolicy?: boolean;
   /**
-   * The namespace the CNPG operator runs in, admitted by the NetworkPolicy.
-   * @default "cnpg-system", the operator manifest's namespace
+   * The namespace the CNPG operator runs in, admitted by the NetworkPolicy, where it differs from
+   * what environment.yaml declares (`cloudnativePg.operatorNamespace`).
+   * @default the environment's `cloudnativePg.operatorNamespace`
    */
   readonly operatorNamespace?: string;
   /**
@@ -358,3 +361,86 @@ export interface CredentialsForOptions extends CredentialsGrant {
    */
   readonly secretName?: string;
 }
+
+const AMOUNTS_SHAPE = valueShape<ResourceAmounts>('{ cpu?, memory? }, Kubernetes quantity strings', { cpu: Type.Optional(Type.String()), memory: Type.Optional(Type.String()) });
+
+/** An `IBarmanObjectStore`: a `BarmanObjectStore`, or `BarmanObjectStore.fromObjectStoreAttributes`. */
+const OBJECT_STORE_SHAPE = referenceShape('an IBarmanObjectStore: a BarmanObjectStore, or a reference to one ({ name, namespace })', { name: Type.String({ minLength: 1 }), namespace: Type.String({ minLength: 1 }) });
+
+/** The shape of `CnpgDatabaseProps`, checked at run time (lib/core/prop-shape.ts). */
+export const CNPG_DATABASE_PROPS_SHAPE = propsShape<CnpgDatabaseProps>('the props of a CnpgDatabase', {
+  name: Type.String(),
+  instances: Type.Optional(Type.Number()),
+  singleInstanceReason: Type.Optional(Type.String()),
+  postgresVersion: Type.Number({ description: 'a PostgreSQL major version such as 17' }),
+  imageName: Type.Optional(Type.String()),
+  imageCatalog: Type.Optional(valueShape<ImageCatalogRef>('{ kind: "ImageCatalog" | "ClusterImageCatalog", name }', { kind: oneOf(['ImageCatalog', 'ClusterImageCatalog']), name: Type.String() })),
+  storageSize: Type.String({ description: 'a Kubernetes quantity string such as "10Gi"' }),
+  storageClass: Type.Optional(Type.String()),
+  walStorageSize: Type.Optional(Type.String({ description: 'a Kubernetes quantity string such as "2Gi"' })),
+  resources: Type.Optional(valueShape<ResourceRequirements>('{ requests?, limits? }, each { cpu?, memory? }', { requests: Type.Optional(AMOUNTS_SHAPE), limits: Type.Optional(AMOUNTS_SHAPE) })),
+  parameters: Type.Optional(stringMap('a map of PostgreSQL parameters to string values')),
+  database: Type.Optional(Type.String()),
+  owner: Type.Optional(Type.String()),
+  existingSecret: Type.Optional(SECRET_SOURCE_SHAPE),
+  roles: Type.Optional(Type.Array(valueShape<ManagedRole>('a role: { name, ensure?, login?, ... }', {
+    name: Type.String(),
+    ensure: Type.Optional(oneOf(['present', 'absent'])),
+    login: Type.Optional(Type.Boolean()),
+    superuser: Type.Optional(Type.Boolean()),
+    createdb: Type.Optional(Type.Boolean()),
+    createrole: Type.Optional(Type.Boolean()),
+    replication: Type.Optional(Type.Boolean()),
+    bypassrls: Type.Optional(Type.Boolean()),
+    inherit: Type.Optional(Type.Boolean()),
+    connectionLimit: Type.Optional(Type.Number()),
+    inRoles: Type.Optional(stringList()),
+    passwordSecret: Type.Optional(SECRET_SOURCE_SHAPE),
+    disablePassword: Type.Optional(Type.Boolean()),
+    comment: Type.Optional(Type.String()),
+  }))),
+  podAntiAffinity: Type.Optional(oneOf(['preferred', 'required'])),
+  podDisruptionBudget: Type.Optional(Type.Boolean()),
+  monitoring: Type.Optional(Type.Boolean()),
+  podMonitorLabels: Type.Optional(stringMap('a map of label names to values')),
+  metricsScrapers: Type.Optional(Type.Array(POD_PEER_SHAPE)),
+  backup: Type.Optional(valueShape<DatabaseBackup>('a backup: { objectStore, schedule?, method?, ... }', {
+    objectStore: OBJECT_STORE_SHAPE,
+    schedule: Type.Optional(Type.String()),
+    method: Type.Optional(oneOf(['plugin', 'volumeSnapshot'])),
+    volumeSnapshotClass: Type.Optional(Type.String()),
+    serverName: Type.Optional(Type.String()),
+    immediate: Type.Optional(Type.Boolean()),
+    target: Type.Optional(oneOf(['primary', 'prefer-standby'])),
+  })),
+  recovery: Type.Optional(valueShape<DatabaseRecovery>('a recovery: { objectStore, serverName?, target? }', {
+    objectStore: OBJECT_STORE_SHAPE,
+    serverName: Type.Optional(Type.String()),
+    target: Type.Optional(valueShape<RecoveryTarget>('a recovery target: { time? | lsn? | xid? | name? | immediate? | backupId?, timeline?, exclusive? }', {
+      time: Type.Optional(Type.String()),
+      lsn: Type.Optional(Type.String()),
+      xid: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+      immediate: Type.Optional(Type.Boolean()),
+      backupId: Type.Optional(Type.String()),
+      timeline: Type.Optional(Type.String()),
+      exclusive: Type.Optional(Type.Boolean()),
+    })),
+  })),
+  importFrom: Type.Optional(valueShape<DatabaseImport>('an import: { host, port?, user, database, passwordSecret, ... }', {
+    host: Type.String(),
+    port: Type.Optional(Type.Number()),
+    user: Type.String(),
+    database: Type.String(),
+    passwordSecret: valueShape<DatabaseImport['passwordSecret']>('{ secret: ISecretSource, key }', { secret: SECRET_SOURCE_SHAPE, key: Type.String() }),
+    sslMode: Type.Optional(oneOf(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'])),
+    schemaOnly: Type.Optional(Type.Boolean()),
+    postImportApplicationSql: Type.Optional(stringList('a list of SQL statements')),
+  })),
+  allowFrom: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+  clients: Type.Optional(Type.Array(NETWORK_PEER_SHAPE)),
+  networkPolicy: Type.Optional(Type.Boolean()),
+  operatorNamespace: Type.Optional(Type.String()),
+  clusterDomain: Type.Optional(Type.String()),
+  component: Type.Optional(Type.String()),
+});

@@ -89,6 +89,12 @@ export function validateDatabase(props: CnpgDatabaseProps, db: DatabaseFacts, st
   if (props.importFrom) errors.push(...validateImport(props.importFrom));
 
   // Network and monitoring.
+  // The NetworkPolicy admits the operator where the environment says it runs (cloudnative-pg
+  // docs/src/networking.md: the operator reaches every instance on 8000 and 5432); without that,
+  // the operator could not manage its own instances.
+  if ((props.networkPolicy ?? true) && !chart.environment.cloudnativePg) {
+    errors.push(`the NetworkPolicy must admit the CloudNativePG operator, but ${chart.environment.file} does not say where it runs: declare cloudnativePg: { operatorNamespace, operatorPodLabels } there (the release manifest installs it into cnpg-system with pod label app.kubernetes.io/name: cloudnative-pg; confirm on the cluster: kubectl get pods -A -l app.kubernetes.io/name=cloudnative-pg --show-labels)`);
+  }
   if (props.operatorNamespace !== undefined) {
     const problem = checkDnsLabel(props.operatorNamespace);
     if (problem) errors.push(`operatorNamespace "${props.operatorNamespace}" ${problem}`);

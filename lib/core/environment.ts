@@ -122,13 +122,29 @@ export const EnvironmentSchema = Type.Object({
     enum: [...KUBERNETES_MINORS],
     description: `a Kubernetes minor from "${OLDEST_MINOR}" to "${VALIDATED_MINOR}", quoted: the one the cluster runs (\`kubectl version\` Server Version without the patch); synth refuses an API that release does not serve`,
   }),
-  argocd: Type.Object({
+  /**
+   * Delivery by ArgoCD (lib/pipeline/emit/argocd-delivery.ts). An environment states exactly one
+   * delivery engine: this block, or `flux`.
+   */
+  argocd: Type.Optional(Type.Object({
     server: Type.String({ pattern: '^https://', description: 'the destination API server URL ArgoCD deploys to, e.g. https://kubernetes.default.svc' }),
     repoURL: Type.String({ ...patternRule('^(https://|ssh://|git@)', 'must be a git URL starting with https://, ssh:// or git@'), description: 'the git repository ArgoCD reads dist/ from, e.g. https://github.com/example/deployments.git' }),
     targetRevision: Type.Optional(Type.String({ minLength: 1, description: 'the branch, tag or commit ArgoCD follows (default "main")' })),
     namespace: Type.Optional(dnsLabel({ description: 'the namespace ArgoCD runs in (default "argocd")' })),
     project: Type.Optional(dnsLabel({ description: 'the AppProject the apps belong to (default: the environment name)' })),
-  }, { additionalProperties: false, description: 'where ArgoCD delivers this environment' }),
+  }, { additionalProperties: false, description: 'delivery by ArgoCD: where it deploys this environment from (exactly one of argocd and flux)' })),
+  /**
+   * Delivery by Flux (lib/pipeline/emit/flux-delivery.ts), for clusters that run Flux rather than
+   * ArgoCD (openova's: openova-io/openova@585b046 clusters/_template/bootstrap-kit/03-flux.yaml,
+   * and the GitRepository and Kustomization its cloud-init writes, infra/hetzner/cloudinit-control-plane.tftpl).
+   * An environment states exactly one delivery engine: this block, or `argocd`.
+   */
+  flux: Type.Optional(Type.Object({
+    url: Type.String({ ...patternRule('^(https://|ssh://)', 'must be a git URL Flux\'s GitRepository accepts: https:// or ssh://'), description: 'the git repository Flux reads dist/ from (its GitRepository url), e.g. https://github.com/example/deployments.git' }),
+    branch: Type.Optional(Type.String({ minLength: 1, ...patternRule('^\\S+$', 'must be a branch name, without spaces'), description: 'the branch Flux follows (default "main")' })),
+    namespace: Type.Optional(dnsLabel({ description: 'the namespace Flux runs in and its objects live in (default "flux-system", as openova installs it)' })),
+    secretName: Type.Optional(dnsSubdomain({ description: 'the Secret in Flux\'s namespace with the git credentials (GitRepository spec.secretRef), for a private repository; not emitted here' })),
+  }, { additionalProperties: false, description: 'delivery by Flux: the git repository it reads dist/ from (exactly one of argocd and flux)' })),
   storageClass: Type.Optional(dnsSubdomain({ description: 'the default StorageClass for volumes and databases' })),
   /** Envoy Gateway, for `Gateway` constructs: which GatewayClass they use. */
   gateway: Type.Optional(Type.Object({
@@ -147,6 +163,28 @@ export const EnvironmentSchema = Type.Object({
       description: 'tailnet device names already taken by objects this repo does not manage (a second device with the same name gets renamed by Tailscale)',
     })),
   }, { additionalProperties: false })),
+  /**
+   * Where the cluster's CloudNativePG operator runs, for the database NetworkPolicy that admits it
+   * to ports 8000 and 5432 (cloudnative-pg docs/src/networking.md). Required where an app emits a
+   * CnpgDatabase with its NetworkPolicy: the operator's namespace and labels are the cluster's,
+   * not an assumption (the release manifest installs into `cnpg-system` with pod label
+   * `app.kubernetes.io/name: cloudnative-pg`, cloudnative-pg v1.30.0 config/default and
+   * config/manager/manager.yaml; a Helm install may differ).
+   */
+  cloudnativePg: Type.Optional(Type.Object({
+    operatorNamespace: dnsLabel({ description: 'the namespace the CloudNativePG operator runs in, e.g. "cnpg-system"' }),
+    operatorPodLabels: labelMap({ minProperties: 1, description: 'labels that select the operator\'s pods, e.g. { app.kubernetes.io/name: cloudnative-pg }' }),
+  }, { additionalProperties: false, description: 'where the CloudNativePG operator runs: the database NetworkPolicies admit these pods' })),
+  /**
+   * The Prometheus that scrapes PodMonitors and evaluates PrometheusRules: the labels its
+   * `podMonitorSelector`, `serviceMonitorSelector` and `ruleSelector` match. Every monitor and rule
+   * in dist/ carries them (lib/pipeline/checks/references.ts); kube-prometheus-stack selects
+   * `release: <its release name>` by default (prometheus-community/helm-charts
+   * charts/kube-prometheus-stack/templates/prometheus/prometheus.yaml, `*SelectorNilUsesHelmValues`).
+   */
+  prometheus: Type.Optional(Type.Object({
+    selectorLabels: labelMap({ description: 'the labels the cluster\'s Prometheus selects PodMonitors, ServiceMonitors and PrometheusRules by, e.g. { release: kube-prometheus-stack }; {} when it selects every one' }),
+  }, { additionalProperties: false, description: 'the Prometheus that scrapes monitors and evaluates rules: the labels it selects them by' })),
   /** What the cluster already has and this repository does not emit (lib/pipeline/checks/references.ts). */
   existing: Type.Optional(ExistingSchema),
   terraform: Type.Optional(Type.Object({

@@ -13,9 +13,19 @@ export {
   ARGOCD_SYNC_WAVE,
   PROTECTED_SYNC_OPTIONS,
   SYNC_WAVE,
-  protectFromPrune,
   syncWaveOf,
 } from './argocd-sync';
+export {
+  DELIVERY_ANNOTATION_PREFIX,
+  deliveryEngineOf,
+  FLUX_FORCE,
+  FLUX_FORCE_ENABLED,
+  FLUX_PRUNE,
+  FLUX_PRUNE_DISABLED,
+  preDeployJobAnnotations,
+  protectFromPrune,
+  type DeliveryEngine,
+} from './delivery';
 export { podPeerFromKplus, serviceRefFromKplus } from './cdk8s-plus';
 export { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkHostname, DNS1035_LABEL_PATTERN, DNS_LABEL_PATTERN } from './dns';
 export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Environment, type EnvironmentValues, type ExistingValues, type OperatorFacts, type OperatorName } from './environment';
@@ -28,6 +38,7 @@ export type { GroupKind } from './kinds';
 export { appPodLabels, checkLabel, LABEL, MANAGED_BY, recommendedLabels, selectorLabels, type AppIdentity } from './labels';
 export { Connections, networkPolicyPeer, podPeerOf, tcpPort, type ConnectionsProps, type IConnectable, type NetworkPeer, type PodPeer } from './network-peer';
 export { checkResources, checkSize, multiplyQuantity, parseQuantity, type ResourceAmounts, type ResourceRequirements } from './quantity';
+export { checkProps, IMAGE_CONTRACT_SHAPE, NETWORK_PEER_SHAPE, oneOf, POD_PEER_SHAPE, propProblems, propsShape, referenceShape, SECRET_SOURCE_SHAPE, SERVICE_REF_SHAPE, stringList, stringMap, valueShape, type PropsShape, type ReferenceOptions } from './prop-shape';
 export { lacksKey, secretKeyMessage, secretKeyProblem, SecretSource, type ISecretSource, type SecretAttributes, type SecretKeyProblem } from './secret-source';
 export { checkServicePort, findServicePort, ServiceRef, type ExistingServiceAttributes, type IServiceRef, type ServiceAttributes, type ServicePortRef } from './service-ref';
 export { ACCESS_MODES, SINGLE_WRITER_FIX, SINGLE_WRITER_JOB_FIX, singleWriterProblem, storageClassProblems, type AccessMode, type ClaimProblem, type ClaimRequest, type ClaimWriter } from './volume-claim';

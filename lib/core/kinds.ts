@@ -110,6 +110,8 @@ export const KINDS = {
   PrometheusRule: gk('monitoring.coreos.com', 'PrometheusRule'),
   ArgoApplication: gk('argoproj.io', 'Application'),
   ArgoAppProject: gk('argoproj.io', 'AppProject'),
+  FluxGitRepository: gk('source.toolkit.fluxcd.io', 'GitRepository'),
+  FluxKustomization: gk('kustomize.toolkit.fluxcd.io', 'Kustomization'),
 } as const;
 
 /** A named set of kinds a rule or a reader applies to. */

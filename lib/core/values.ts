@@ -1,4 +1,5 @@
-import { Type, type TString, type TInteger, type StringOptions } from '@sinclair/typebox';
+import { closest, distance } from 'fastest-levenshtein';
+import { Type, type TSchema, type TString, type TInteger, type StringOptions } from '@sinclair/typebox';
 import { DNS_LABEL_PATTERN, DNS1035_LABEL_PATTERN } from './dns';
 import { LABEL_VALUE_PATTERN, LABEL_VALUE_RULE, QUALIFIED_NAME_PATTERN, QUALIFIED_NAME_RULE } from './labels';
 
@@ -105,4 +106,26 @@ export function quantity(options: StringOptions = {}): TString {
     description: 'a Kubernetes quantity of 0 or more, such as 10Gi, 512Mi or 250m',
     ...options,
   });
+}
+
+/** What a schema allows, in words, for the "allowed" line of an error: its description, else its values or type. */
+export function describeSchema(schema: TSchema | undefined): string | undefined {
+  if (!schema) return undefined;
+  if (typeof schema.description === 'string') return schema.description;
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).map((s) => describeSchema(s) ?? s.type).join(' or ');
+  if (typeof schema.type === 'string') return `a value of type ${schema.type}`;
+  return undefined;
+}
+
+/**
+ * The nearest known key, for "did you mean": at most two edits away, or a known key the unknown
+ * one starts or ends with (`storageClassName` for `storageClass`, the name Kubernetes objects use).
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const best = closest(key, [...known]);
+  if (distance(key, best) <= 2) return best;
+  return known.filter((k) => k.length >= 4 && (key.startsWith(k) || key.endsWith(k))).sort((a, b) => b.length - a.length)[0];
 }

@@ -1,4 +1,7 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, valueShape } from '../core/prop-shape';
+import { POLICY_TARGET_SHAPE } from './route-props';
 import * as eg from '../../imports/gateway.envoyproxy.io';
 import { AppChart } from '../core/app';
 import { checkDuration } from './duration';
@@ -40,7 +43,22 @@ export interface BackendTrafficPolicyProps {
   readonly name?: string;
 }
 
-const TRIGGERS = new Set<string>(Object.values(eg.BackendTrafficPolicySpecRetryRetryOnTriggers));
+/** The shape of `BackendTrafficPolicyProps`, checked at run time (lib/core/prop-shape.ts). */
+export const BACKEND_TRAFFIC_POLICY_PROPS_SHAPE = propsShape<BackendTrafficPolicyProps>('the props of a BackendTrafficPolicy', {
+  target: POLICY_TARGET_SHAPE,
+  timeout: Type.Optional(valueShape<NonNullable<BackendTrafficPolicyProps['timeout']>>('{ request?, connectionIdle?, connect? }, each a duration such as "30s"', {
+    request: Type.Optional(Type.String()),
+    connectionIdle: Type.Optional(Type.String()),
+    connect: Type.Optional(Type.String()),
+  })),
+  retry: Type.Optional(valueShape<NonNullable<BackendTrafficPolicyProps['retry']>>('{ attempts, perTryTimeout?, on?, statusCodes? }', {
+    attempts: Type.Number(),
+    perTryTimeout: Type.Optional(Type.String()),
+    on: Type.Optional(Type.Array(oneOf(Object.values(eg.BackendTrafficPolicySpecRetryRetryOnTriggers)))),
+    statusCodes: Type.Optional(Type.Array(Type.Number())),
+  })),
+  name: Type.Optional(Type.String()),
+});
 
 /** Timeouts and retries for a route or Gateway, through an Envoy Gateway BackendTrafficPolicy. */
 export class BackendTrafficPolicy extends Construct {
@@ -49,6 +67,7 @@ export class BackendTrafficPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: BackendTrafficPolicyProps) {
     super(scope, id);
+    checkProps(this, BACKEND_TRAFFIC_POLICY_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name ?? `${props.target.name}-traffic`;
     this.node.addValidation({ validate: () => validateTraffic(props, chart.namespace!) });
@@ -96,7 +115,7 @@ function validateTraffic(props: BackendTrafficPolicyProps, namespace: string): s
   const retry = props.retry;
   if (retry) {
     if (!Number.isInteger(retry.attempts) || retry.attempts < 0 || retry.attempts > 10) errors.push(`retry.attempts ${retry.attempts} is not a whole number from 0 to 10`);
-    for (const t of retry.on ?? []) if (!TRIGGERS.has(t)) errors.push(`retry trigger "${t}" is not one of ${[...TRIGGERS].join(', ')}`);
+    // The triggers are checked with the props' shape: one of Envoy Gateway's (BACKEND_TRAFFIC_POLICY_PROPS_SHAPE).
     // httpStatusCodes are only consulted with the retriable-status-codes trigger (retry_types.go).
     if (retry.statusCodes && retry.on && !retry.on.includes('retriable-status-codes')) {
       errors.push('retry.statusCodes needs the "retriable-status-codes" trigger in retry.on; without it the codes are ignored');

@@ -1,4 +1,7 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, propsShape, stringList } from '../core/prop-shape';
+import { POLICY_TARGET_SHAPE } from './route-props';
 import * as eg from '../../imports/gateway.envoyproxy.io';
 import { AppChart } from '../core/app';
 import { checkDuration } from './duration';
@@ -28,6 +31,18 @@ export interface CorsPolicyProps {
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
+/** The shape of `CorsPolicyProps`, checked at run time (lib/core/prop-shape.ts). */
+export const CORS_POLICY_PROPS_SHAPE = propsShape<CorsPolicyProps>('the props of a CorsPolicy', {
+  target: POLICY_TARGET_SHAPE,
+  allowOrigins: stringList('a list of origins'),
+  allowMethods: Type.Optional(stringList('a list of methods')),
+  allowHeaders: Type.Optional(stringList('a list of header names')),
+  exposeHeaders: Type.Optional(stringList('a list of header names')),
+  allowCredentials: Type.Optional(Type.Boolean()),
+  maxAge: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+});
+
 /**
  * CORS for a route or Gateway through an Envoy Gateway SecurityPolicy. The policy is emitted in
  * its target's namespace: Envoy Gateway attaches policies only to targets in their own namespace.
@@ -38,6 +53,7 @@ export class CorsPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: CorsPolicyProps) {
     super(scope, id);
+    checkProps(this, CORS_POLICY_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name ?? `${props.target.name}-cors`;
     this.node.addValidation({ validate: () => validateCors(props, chart.namespace!) });

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, stringList, valueShape } from '../core/prop-shape';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
@@ -104,6 +106,22 @@ export interface GatewayProps {
   readonly component?: string;
 }
 
+/** The shape of `GatewayProps`, checked at run time (lib/core/prop-shape.ts). */
+export const GATEWAY_PROPS_SHAPE = propsShape<GatewayProps>('the props of a Gateway', {
+  name: Type.String(),
+  hostnames: stringList('a list of hostnames'),
+  tlsSecretName: Type.Optional(Type.String()),
+  gatewayClassName: Type.Optional(Type.String()),
+  issuer: Type.Optional(valueShape<NonNullable<GatewayProps['issuer']>>('{ name, kind?: "ClusterIssuer" | "Issuer" }', { name: Type.String(), kind: Type.Optional(oneOf(['ClusterIssuer', 'Issuer'])) })),
+  allowedRoutes: Type.Optional(Type.Union([
+    Type.Object({ from: Type.Literal('Same') }, { additionalProperties: false }),
+    Type.Object({ from: Type.Literal('All') }, { additionalProperties: false }),
+    Type.Object({ from: Type.Literal('Namespaces'), namespaces: stringList() }, { additionalProperties: false }),
+  ], { description: '{ from: "Same" }, { from: "All" } or { from: "Namespaces", namespaces: [...] }' })),
+  httpListeners: Type.Optional(Type.Boolean()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A Gateway API Gateway on Envoy Gateway with TLS from cert-manager's Gateway API support: the
  * issuer annotation on the Gateway makes cert-manager issue a Certificate into the listeners'
@@ -141,6 +159,7 @@ export class Gateway extends Construct implements IGateway {
 
   constructor(scope: Construct, id: string, props: GatewayProps) {
     super(scope, id);
+    checkProps(this, GATEWAY_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;

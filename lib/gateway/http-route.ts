@@ -1,5 +1,8 @@
 import type { ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, SERVICE_REF_SHAPE, stringList, stringMap, valueShape } from '../core/prop-shape';
+import { GATEWAY_SHAPE } from './route-props';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
@@ -148,6 +151,40 @@ const STATUS = {
   308: gwapi.HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_308,
 } as const;
 
+const STRING_MAP = stringMap('a map of header names to values');
+const PATH_REPLACE_SHAPE = Type.Union([
+  Type.Object({ replaceFullPath: Type.String() }, { additionalProperties: false }),
+  Type.Object({ replacePrefixMatch: Type.String() }, { additionalProperties: false }),
+], { description: '{ replaceFullPath } or { replacePrefixMatch }' });
+
+/** The shape of `HttpRouteProps`, checked at run time (lib/core/prop-shape.ts). */
+export const HTTP_ROUTE_PROPS_SHAPE = propsShape<HttpRouteProps>('the props of an HttpRoute', {
+  name: Type.String(),
+  gateway: GATEWAY_SHAPE,
+  hostnames: Type.Optional(stringList('a list of hostnames')),
+  rules: Type.Array(valueShape<HttpRouteRule>('a rule: { matches?, backends?, requestHeaders?, responseHeaders?, redirect?, rewrite?, timeouts? }', {
+    matches: Type.Optional(Type.Array(valueShape<HttpRouteMatch>('a match: { path?, headers?, method? }', {
+      path: Type.Optional(valueShape<HttpPathMatch>('a path match: { type?, value }', { type: Type.Optional(oneOf(['PathPrefix', 'Exact', 'RegularExpression'])), value: Type.String() })),
+      headers: Type.Optional(STRING_MAP),
+      method: Type.Optional(oneOf(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])),
+    }))),
+    backends: Type.Optional(Type.Array(valueShape<HttpBackend>('a backend: { service, port, weight? }', { service: SERVICE_REF_SHAPE, port: Type.Number(), weight: Type.Optional(Type.Number()) }))),
+    requestHeaders: Type.Optional(valueShape<HeaderModifier>('{ set?, add?, remove? }', { set: Type.Optional(STRING_MAP), add: Type.Optional(STRING_MAP), remove: Type.Optional(stringList()) })),
+    responseHeaders: Type.Optional(valueShape<HeaderModifier>('{ set?, add?, remove? }', { set: Type.Optional(STRING_MAP), add: Type.Optional(STRING_MAP), remove: Type.Optional(stringList()) })),
+    redirect: Type.Optional(valueShape<HttpRedirect>('a redirect: { scheme?, hostname?, port?, statusCode?, path? }', {
+      scheme: Type.Optional(oneOf(['http', 'https'])),
+      hostname: Type.Optional(Type.String()),
+      port: Type.Optional(Type.Number()),
+      statusCode: Type.Optional(Type.Union([301, 302, 303, 307, 308].map((c) => Type.Literal(c)), { description: 'one of 301, 302, 303, 307, 308' })),
+      path: Type.Optional(PATH_REPLACE_SHAPE),
+    })),
+    rewrite: Type.Optional(valueShape<HttpRewrite>('a rewrite: { hostname?, path? }', { hostname: Type.Optional(Type.String()), path: Type.Optional(PATH_REPLACE_SHAPE) })),
+    timeouts: Type.Optional(valueShape<NonNullable<HttpRouteRule['timeouts']>>('{ request?, backendRequest? }', { request: Type.Optional(Type.String()), backendRequest: Type.Optional(Type.String()) })),
+  })),
+  httpsRedirect: Type.Optional(Type.Boolean()),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * An HTTPRoute attached by `sectionName` to the HTTPS listeners that serve its hostnames, plus
  * (by default) a redirect route on the HTTP listeners. Backends in other namespaces get the
@@ -171,6 +208,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
 
   constructor(scope: Construct, id: string, props: HttpRouteProps) {
     super(scope, id);
+    checkProps(this, HTTP_ROUTE_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = chart.namespace!;

@@ -19,5 +19,5 @@ export {
   type HttpRouteRule,
 } from './http-route';
 export type { IPolicyTarget } from './policy-target';
-export type { ServiceRouteProps } from './route-props';
+export type { RoutePath, ServiceRouteProps } from './route-props';
 export { ReferenceGrant, type ReferenceGrantProps } from './reference-grant';

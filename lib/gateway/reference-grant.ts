@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, stringList, valueShape } from '../core/prop-shape';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 
@@ -24,6 +26,14 @@ export interface ReferenceGrantProps {
   };
 }
 
+/** The shape of `ReferenceGrantProps`, checked at run time (lib/core/prop-shape.ts). */
+export const REFERENCE_GRANT_PROPS_SHAPE = propsShape<ReferenceGrantProps>('the props of a ReferenceGrant', {
+  name: Type.String(),
+  namespace: Type.String(),
+  from: valueShape<ReferenceGrantProps['from']>('{ kind: "HTTPRoute" | "Gateway", namespace }', { kind: oneOf(['HTTPRoute', 'Gateway']), namespace: Type.String() }),
+  to: valueShape<ReferenceGrantProps['to']>('{ kind: "Service" | "Secret", names }', { kind: oneOf(['Service', 'Secret']), names: stringList() }),
+});
+
 /**
  * A Gateway API ReferenceGrant: lets routes (or Gateways) in one namespace reference Services
  * (or Secrets) in another. It must live in the namespace of the referenced objects; without it
@@ -38,6 +48,7 @@ export class ReferenceGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: ReferenceGrantProps) {
     super(scope, id);
+    checkProps(this, REFERENCE_GRANT_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.namespace = props.namespace;

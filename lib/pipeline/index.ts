@@ -9,7 +9,8 @@
 export { EXIT, runCli, type CliContext } from './engine/cli';
 export { loadEnvironment, parseOverlay, readOverlay } from './engine/overlay';
 export { overlaySchema } from './engine/overlay-schema';
-export { UNVALIDATED_KINDS, validateObject, type KubeObject, type TargetCluster } from './checks/schema-validation';
+export { UNVALIDATED_KINDS, validateObject, type KubeObject, type ProjectSchemas, type SchemaSources, type TargetCluster } from './checks/schema-validation';
+export { projectSchemaSources } from './engine/project-schemas';
 export { renderChart } from './engine/render';
 export type { SynthesizedApp } from './checks/rendered';
 export { synthesize, type SynthOptions, type SynthResult } from './engine/synth';

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Construct } from 'constructs';
+import { checkProps, oneOf, propsShape, stringList, valueShape } from '../core/prop-shape';
 import {
   ExternalSecret as ExternalSecretL1,
   ExternalSecretSpecSecretStoreRefKind,
@@ -81,6 +82,18 @@ export interface ExternalSecretProps {
   readonly component?: string;
 }
 
+/** The shape of `ExternalSecretProps`, checked at run time (lib/core/prop-shape.ts). */
+export const EXTERNAL_SECRET_PROPS_SHAPE = propsShape<ExternalSecretProps>('the props of an ExternalSecret', {
+  name: Type.String(),
+  store: Type.Optional(valueShape<SecretStoreRef>('a store: { name, kind?: "SecretStore" | "ClusterSecretStore" }', { name: Type.String(), kind: Type.Optional(oneOf(['SecretStore', 'ClusterSecretStore'])) })),
+  remoteKey: Type.Optional(Type.String()),
+  data: Type.Optional(Type.Record(Type.String(), valueShape<ExternalSecretKeyRef>('{ key?, property? }', { key: Type.Optional(Type.String()), property: Type.Optional(Type.String()) }), { description: 'a map of Secret keys to { key?, property? } in the secret manager' })),
+  properties: Type.Optional(stringList('a list of properties of the remote entry')),
+  extract: Type.Optional(Type.String()),
+  refreshInterval: Type.Optional(Type.String({ description: 'a Go duration such as "1h"' })),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * A Secret copied into the app's namespace by the External Secrets Operator from a secret
  * manager: git holds only the reference. The operator owns the Secret (creationPolicy Owner, so
@@ -97,6 +110,7 @@ export class ExternalSecret extends Construct implements ISecretSource {
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
     super(scope, id);
+    checkProps(this, EXTERNAL_SECRET_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const data = dataOf(props);
     const store = props.store ?? environmentStore(chart, this.node.path);

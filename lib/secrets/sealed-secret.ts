@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Construct } from 'constructs';
+import { checkProps, oneOf, propsShape, stringMap } from '../core/prop-shape';
 import { SealedSecret as SealedSecretL1 } from '../../imports/bitnami.com';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
@@ -25,6 +26,14 @@ export interface SealedSecretProps {
   readonly type?: string;
 }
 
+/** The shape of `SealedSecretProps`, checked at run time (lib/core/prop-shape.ts). */
+export const SEALED_SECRET_PROPS_SHAPE = propsShape<SealedSecretProps>('the props of a SealedSecret', {
+  name: Type.String(),
+  encryptedData: stringMap('a map of Secret keys to kubeseal ciphertext'),
+  scope: oneOf(['strict', 'namespace-wide', 'cluster-wide']),
+  type: Type.Optional(Type.String()),
+});
+
 /**
  * A Secret delivered as Sealed Secrets ciphertext: only the controller in the cluster can
  * decrypt it, so dist/ and overlays hold no secret material.
@@ -39,6 +48,7 @@ export class SealedSecret extends Construct implements ISecretSource {
 
   constructor(scope: Construct, id: string, props: SealedSecretProps) {
     super(scope, id);
+    checkProps(this, SEALED_SECRET_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     this.name = props.name;
     this.writtenBy = `SealedSecret ${props.name}`;

@@ -1,5 +1,7 @@
 import type { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Type } from '@sinclair/typebox';
+import { checkProps, oneOf, propsShape, SERVICE_REF_SHAPE, stringList } from '../core/prop-shape';
 import { AppChart } from '../core/app';
 import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
 import { k8s } from '../core/k8s';
@@ -85,6 +87,22 @@ export interface TailscaleFunnelProps {
 /** Where the Tailscale operator runs its proxy pods: its manifest's namespace (cmd/k8s-operator/deploy). */
 export const TAILSCALE_OPERATOR_NAMESPACE = 'tailscale';
 
+/** The shape of `TailscaleFunnelProps`, checked at run time (lib/core/prop-shape.ts). */
+export const TAILSCALE_FUNNEL_PROPS_SHAPE = propsShape<TailscaleFunnelProps>('the props of a TailscaleFunnel', {
+  backend: SERVICE_REF_SHAPE,
+  port: Type.Union([Type.Number(), Type.String()], { description: 'the Service port, by number or name' }),
+  hostname: Type.String(),
+  funnel: Type.Optional(Type.Boolean()),
+  name: Type.Optional(Type.String()),
+  tags: Type.Optional(stringList('a list of tags "tag:<name>"')),
+  proxyClass: Type.Optional(Type.String()),
+  proxyGroup: Type.Optional(Type.String()),
+  httpRedirect: Type.Optional(Type.Boolean()),
+  paths: Type.Optional(stringList('a list of path prefixes')),
+  backendProtocol: Type.Optional(oneOf(['http', 'https'])),
+  component: Type.Optional(Type.String()),
+});
+
 /**
  * Exposes a Service through the Tailscale Kubernetes operator's Ingress: on the tailnet only,
  * or to the internet through Funnel. Emits one Ingress; the backend Service is referenced.
@@ -119,6 +137,7 @@ export class TailscaleFunnel extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: TailscaleFunnelProps) {
     super(scope, id);
+    checkProps(this, TAILSCALE_FUNNEL_PROPS_SHAPE, props);
     const chart = AppChart.of(this);
     const tailnet = chart.environment.tailscale?.tailnetDomain;
     this.hostname = tailnet && props.hostname.endsWith(`.${tailnet}`) ? props.hostname.slice(0, -(tailnet.length + 1)) : props.hostname;

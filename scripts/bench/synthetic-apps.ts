@@ -18,7 +18,7 @@ import { codeforphilly } from '../../apps/codeforphilly';
 import { WebService } from '../../lib/apps/web-service';
 import { cnpgDatabaseFromValues, CnpgDatabaseValues } from '../../lib/cnpg/cnpg-database-values';
 import { defineApp, type AppDefinition } from '../../lib/core/app';
-import { protectFromPrune } from '../../lib/core/argocd-sync';
+import { protectFromPrune } from '../../lib/core/delivery';
 import { k8s } from '../../lib/core/k8s';
 import { quantity } from '../../lib/core/values';
 import { Gateway } from '../../lib/gateway/gateway';

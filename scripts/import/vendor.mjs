@@ -13,7 +13,7 @@
 //                 (imports/crds/<dir>/<CRD name>.yaml), and its byte range and sha256 in the
 //                 upstream file, so `tail -c +$((offset+1)) FILE | head -c length` reproduces it
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { sha256 } from './sources.mjs';
 
@@ -98,4 +98,18 @@ export function readEntryCrds(crdsDir, entry) {
     if (sha256(bytes) !== doc.sha256) throw new Error(`${path}: sha256 differs from VENDORED.json; vendored CRDs are unchanged upstream copies (re-vendor the upstream file instead of editing the copy)`);
     return parse(bytes.toString('utf8'));
   });
+}
+
+/**
+ * Vendors a local CRD file a user brings into `crdsDir` (`npm run import -- FILE` in the library's
+ * repository, `cdk8s-constructs import FILE` in a project): every kind gets classes, `source`
+ * (what the user said, e.g. "example/widget-operator v2.1.0") is recorded with the sha256.
+ * Throws an Error whose message is the user's problem (no such file, not YAML, no CRD in it).
+ */
+export function vendorLocalFile(crdsDir, file, displayName, source) {
+  if (!existsSync(file)) throw new Error(`${displayName}: no such file`);
+  if (!/\.ya?ml$/.test(file)) throw new Error(`${displayName}: expected a YAML file of CustomResourceDefinitions`);
+  const entry = vendorFile(crdsDir, basename(file), readFileSync(file), { upstream: source ?? `local file ${displayName}`, classes: 'all' });
+  writeVendored(crdsDir, withEntry(readVendored(crdsDir), entry));
+  return entry;
 }

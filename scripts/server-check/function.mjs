@@ -243,6 +243,8 @@ export const OFFLINE = {
   'monitoring.coreos.com/PrometheusRule': 'the Prometheus operator loads the rules',
   'argoproj.io/Application': 'Argo CD syncs it from the repository',
   'argoproj.io/AppProject': 'Argo CD enforces it',
+  'source.toolkit.fluxcd.io/GitRepository': 'Flux\'s source-controller fetches the repository',
+  'kustomize.toolkit.fluxcd.io/Kustomization': 'Flux\'s kustomize-controller applies it from the repository',
 };
 
 /** Kinds the function check judges, each with what "healthy" means. */
@@ -370,4 +372,37 @@ export function offlineOf(manifests) {
 /** `  ✗ dist/…: Deployment ns/name: 0/1 ready: no pods: …` */
 export function formatVerdict({ manifest, healthy, summary, reason }) {
   return `  ${healthy ? '✓' : '✗'} ${manifest.file}: ${describeObject(manifest.object)}: ${summary}${reason ? `: ${reason}` : ''}`;
+}
+
+/**
+ * The function check of one environment, on a fresh control plane (startFunctionPlane): `crds`
+ * installed, its manifests applied for real, then judged until healthy or `judgeTimeoutMs`.
+ * Returns { applied, refused, verdicts (judged and skipped), unhealthy, offline, timings (ms:
+ * controlPlane, nodesReady, crds, applying, judging) }. Run per environment by
+ * test/apiserver/function-check.test.mjs and by `cdk8s-constructs server-check --function`.
+ */
+export async function functionCheckEnvironment({ apiserver, kwok, facts, crds, manifests, crdTimeoutMs = 3 * 60_000, judgeTimeoutMs = 3 * 60_000 }) {
+  const plane = await startFunctionPlane({ apiserver, kwok, facts });
+  try {
+    const timings = { ...plane.timings };
+    let started = Date.now();
+    await plane.client.installCrds(crds, { timeoutMs: crdTimeoutMs });
+    timings.crds = Date.now() - started;
+    started = Date.now();
+    const applied = await applyForReal(plane.client, manifests);
+    timings.applying = Date.now() - started;
+    started = Date.now();
+    const verdicts = await judge(plane.client, manifests, { timeoutMs: judgeTimeoutMs, problems: plane.problems });
+    timings.judging = Date.now() - started;
+    return {
+      applied,
+      refused: applied.filter((r) => !r.accepted),
+      verdicts,
+      unhealthy: verdicts.filter((v) => !v.skipped && !v.healthy),
+      offline: offlineOf(manifests),
+      timings,
+    };
+  } finally {
+    await plane.stop();
+  }
 }

@@ -11,12 +11,18 @@
 //   --before-label, --after-label   how to name the two in messages (default: the paths)
 //   --json         one JSON document on stdout, for programs
 //   --build        build the control plane if it is not built yet (otherwise: exit 4, unavailable)
+//   --function     also the function check (function.mjs) of each environment whose objects
+//                  changed: the new output applied to a fresh control plane with its controllers
+//                  and KWOK nodes, each workload, Job, Service, claim and disruption budget judged
+//                  (skipped, and said so, where the KWOK binary is not built)
 //
-// Exit codes: 0 every new object accepted, 1 the server refused at least one, 4 no control plane
-// here (not built, no Go), 70 the check itself failed.
+// Exit codes: 0 every new object accepted (and, with --function, healthy), 1 the server refused
+// at least one (or one stays unhealthy), 4 no control plane here (not built, no Go), 70 the check
+// itself failed.
 import { join, resolve } from 'node:path';
 import { checkUpgrade, describeObject, environmentsOf, formatRefusal, readManifestsAtRef, readManifestTree, vendoredCrds } from './checks.mjs';
 import { ControlPlaneUnavailable, ensureBinary, ROOT, startControlPlane } from './control-plane.mjs';
+import { environmentFacts, formatVerdict, functionCheckEnvironment } from './function.mjs';
 import { KubeClient } from './kube.mjs';
 
 const EXIT = { ok: 0, refused: 1, unavailable: 4, internal: 70 };
@@ -37,6 +43,45 @@ const finding = (r) => ({
   status: r.status,
   message: r.message,
 });
+
+/** The environments whose objects differ between two lists of manifests (added, removed or changed). */
+function changedEnvironments(before, after) {
+  const content = (manifests, environment) => JSON.stringify(manifests.filter((m) => m.environment === environment).map((m) => [m.file, m.object]).sort(([a], [b]) => a.localeCompare(b)));
+  return environmentsOf([...after, ...before]).filter((e) => content(before, e) !== content(after, e));
+}
+
+/**
+ * The function check of each changed environment (after the upgrade check's control plane is
+ * stopped: one control plane at a time on a small machine). Returns the report's `function`
+ * part: per environment, what stayed unhealthy or was refused when applied for real.
+ */
+async function functionCheck(apiserver, before, after) {
+  let kwok;
+  try {
+    kwok = (await ensureBinary({ target: 'kwok', build: args.includes('--build'), log: json ? () => undefined : undefined })).path;
+  } catch (error) {
+    if (!(error instanceof ControlPlaneUnavailable)) throw error;
+    return { unavailable: error.message };
+  }
+  const environments = [];
+  for (const environment of changedEnvironments(before, after)) {
+    const manifests = after.filter((m) => m.environment === environment);
+    if (manifests.length === 0) continue;
+    const started = Date.now();
+    const outcome = await functionCheckEnvironment({ apiserver, kwok, facts: environmentFacts(environment), crds: vendoredCrds(), manifests });
+    const judged = outcome.verdicts.filter((v) => !v.skipped);
+    const failing = [
+      ...outcome.refused.map((r) => ({ ...finding(r), verdict: 'refused when applied for real' })),
+      ...outcome.unhealthy.map((v) => ({ environment, file: v.manifest.file, object: describeObject(v.manifest.object), summary: v.summary, reason: v.reason ?? '' })),
+    ];
+    environments.push({ environment, judged: judged.length, healthy: judged.length - outcome.unhealthy.length, failing, seconds: Math.round((Date.now() - started) / 1000) });
+    if (!json) {
+      console.log(`${environment}: function check: ${judged.length - outcome.unhealthy.length} of ${judged.length} healthy, ${outcome.refused.length} refused`);
+      for (const v of judged) console.log(formatVerdict(v));
+    }
+  }
+  return { environments };
+}
 
 async function main() {
   let binary;
@@ -72,8 +117,12 @@ async function main() {
         for (const line of baseRefused.flatMap(formatRefusal)) console.log(`  (base) ${line.trim()}`);
       }
     }
+    client.close();
+    await controlPlane.stop();
+    if (args.includes('--function')) report.function = await functionCheck(binary.path, before, after);
     if (json) emit(report);
-    return report.refused.length ? EXIT.refused : EXIT.ok;
+    const unhealthy = (report.function?.environments ?? []).reduce((n, e) => n + e.failing.length, 0);
+    return report.refused.length || unhealthy ? EXIT.refused : EXIT.ok;
   } finally {
     client.close();
     await controlPlane.stop();

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { environmentsOf, formatRefusal, readManifestTree, vendoredCrds } from '../../scripts/server-check/checks.mjs';
 import { ensureBinary, ROOT } from '../../scripts/server-check/control-plane.mjs';
-import { DEFAULT_NODES, POD_CIDR, applyForReal, environmentFacts, formatVerdict, judge, offlineOf, startFunctionPlane, verdict, waitUntil } from '../../scripts/server-check/function.mjs';
+import { DEFAULT_NODES, POD_CIDR, applyForReal, environmentFacts, formatVerdict, functionCheckEnvironment, startFunctionPlane, verdict, waitUntil } from '../../scripts/server-check/function.mjs';
 
 const MINUTE = 60_000;
 const DIST = join(ROOT, 'dist');
@@ -33,29 +33,13 @@ describe('function check: the real controllers, scheduler and KWOK nodes make ev
   for (const environment of environmentsOf(current)) {
     test(environment, async (t) => {
       const facts = environmentFacts(environment);
-      const plane = await startFunctionPlane({ ...binaries, facts });
-      try {
-        let started = Date.now();
-        await plane.client.installCrds(vendoredCrds(), { timeoutMs: 3 * MINUTE });
-        const crds = Date.now() - started;
-        const manifests = current.filter((m) => m.environment === environment);
-        started = Date.now();
-        const applied = await applyForReal(plane.client, manifests);
-        const refused = applied.filter((r) => !r.accepted);
-        const applying = Date.now() - started;
-        started = Date.now();
-        const verdicts = await judge(plane.client, manifests, { timeoutMs: 3 * MINUTE, problems: plane.problems });
-        const judging = Date.now() - started;
-        const judged = verdicts.filter((v) => !v.skipped);
-        const unhealthy = judged.filter((v) => !v.healthy);
-        t.diagnostic(`${environment}: control plane ${seconds(plane.timings.controlPlane)}, nodes ready ${seconds(plane.timings.nodesReady)}, CRDs ${seconds(crds)}, ${applied.length} objects applied in ${seconds(applying)}, verdicts in ${seconds(judging)}`);
-        t.diagnostic(`${environment}: ${facts.nodes.count} nodes of ${facts.nodes.cpu} CPU / ${facts.nodes.memory}; StorageClasses ${Object.keys(facts.storageClasses).join(', ') || '(none declared)'}`);
-        for (const v of verdicts) t.diagnostic(formatVerdict(v));
-        for (const { manifest, why } of offlineOf(manifests)) t.diagnostic(`  – ${manifest.file}: not judged offline: ${why}`);
-        assert.deepEqual([...refused.flatMap(formatRefusal), ...unhealthy.map(formatVerdict)], []);
-      } finally {
-        await plane.stop();
-      }
+      const manifests = current.filter((m) => m.environment === environment);
+      const { applied, refused, verdicts, unhealthy, offline, timings } = await functionCheckEnvironment({ ...binaries, facts, crds: vendoredCrds(), manifests });
+      t.diagnostic(`${environment}: control plane ${seconds(timings.controlPlane)}, nodes ready ${seconds(timings.nodesReady)}, CRDs ${seconds(timings.crds)}, ${applied.length} objects applied in ${seconds(timings.applying)}, verdicts in ${seconds(timings.judging)}`);
+      t.diagnostic(`${environment}: ${facts.nodes.count} nodes of ${facts.nodes.cpu} CPU / ${facts.nodes.memory}; StorageClasses ${Object.keys(facts.storageClasses).join(', ') || '(none declared)'}`);
+      for (const v of verdicts) t.diagnostic(formatVerdict(v));
+      for (const { manifest, why } of offline) t.diagnostic(`  – ${manifest.file}: not judged offline: ${why}`);
+      assert.deepEqual([...refused.flatMap(formatRefusal), ...unhealthy.map(formatVerdict)], []);
     }, { timeout: 10 * MINUTE });
   }
 

@@ -124,3 +124,14 @@ describe('ScheduledJob', () => {
     expect(() => render(job({ schedule: '@daily', timeZone: 'Europe/Berlin' }))).not.toThrow();
   });
 });
+
+describe('the runs\' pods as a peer', () => {
+  test('selected by the CronJob\'s pod labels, to admit them where they connect; the job itself admits nothing', () => {
+    const chart = testChart();
+    const job = new ScheduledJob(chart, 'refresh', { name: 'refresh', image: 'registry.example/reader:2.3.3', schedule: '*/10 * * * *' });
+    const podLabels = only(render(chart), 'CronJob').spec.jobTemplate.spec.template.metadata.labels;
+    expect(Object.entries(job.connections.peer.podLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    expect(job.connections.peer.podLabels).toEqual(job.selector);
+    expect(() => job.connections.allowFrom({ podLabels: { app: 'x' } })).toThrow(/serves no port/);
+  });
+});

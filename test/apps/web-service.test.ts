@@ -1,4 +1,4 @@
-import { WebService, type WebServiceProps } from '../../lib/apps/web-service';
+import { DEFAULT_STARTUP, WebService, type WebServiceProps } from '../../lib/apps/web-service';
 import { CnpgDatabase } from '../../lib/cnpg/cnpg-database';
 import { SecretSource, type ISecretSource } from '../../lib/core/secret-source';
 import { ServiceRef } from '../../lib/core/service-ref';
@@ -202,6 +202,84 @@ describe('a Secret volume', () => {
   test('refuses 0.1\'s bare Secret name, from a caller that bypasses the type, naming the replacement', () => {
     const legacy = { secret: 'tls-key' } as unknown as { secret: ISecretSource };
     expect(errorsOf({ volumes: [{ name: 'key', mountPath: '/etc/key', source: legacy }] }))
-      .toMatch(/volume "key": source.secret is the string "tls-key"; it takes an ISecretSource since 0.2 .*SecretSource.fromSecretName\("tls-key"\)/);
+      .toMatch(/prop volumes\[0\]\.source\.secret is the string "tls-key"; it takes an ISecretSource: .*SecretSource.fromSecretName\("tls-key"\)/);
+  });
+});
+
+describe('the startup budget', () => {
+  const startupOf = (props: Partial<WebServiceProps>) => only(render(service(props).chart), 'Deployment').spec.template.spec.containers[0];
+
+  test('by default a startupProbe on the liveness check gives a new pod 120 s (24 checks 5 s apart) before liveness applies', () => {
+    const container = startupOf({});
+    expect(container.startupProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, failureThreshold: 24 });
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBe(DEFAULT_STARTUP.budgetSeconds);
+  });
+
+  test('a slow first start states its budget: failureThreshold is the budget over the period, rounded up', () => {
+    expect(startupOf({ startup: { budgetSeconds: 600, periodSeconds: 10 } }).startupProbe).toMatchObject({ periodSeconds: 10, failureThreshold: 60 });
+    expect(startupOf({ startup: { budgetSeconds: 45, periodSeconds: 10 } }).startupProbe).toMatchObject({ periodSeconds: 10, failureThreshold: 5 });
+    // The deprecated prop keeps its meaning: failures 5 s apart.
+    expect(startupOf({ startupFailureThreshold: 30 }).startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: 30 });
+  });
+
+  test('refuses a budget that is not whole seconds, or a period longer than the budget', () => {
+    expect(errorsOf({ startup: { budgetSeconds: 0 } })).toMatch(/startup\.budgetSeconds 0 must be a whole number of seconds, 1 or more/);
+    expect(errorsOf({ startup: { budgetSeconds: 10, periodSeconds: 30 } })).toMatch(/startup\.periodSeconds 30 is longer than the budget of 10 s/);
+    expect(errorsOf({ startup: { budgetSeconds: 30 }, startupFailureThreshold: 6 })).toMatch(/startup and startupFailureThreshold are both set/);
+    expect(() => render(service({ startup: { budgetSeconds: 30, periodSeconds: 10 } }).chart)).not.toThrow();
+  });
+});
+
+describe('a public part and a tailnet-only part', () => {
+  const objectsOf = (props: Partial<WebServiceProps>) => {
+    const chart = testChart();
+    const gateway = new Gateway(chart, 'gw', { name: 'api', hostnames: ['api.example.org'] });
+    const web = new WebService(chart, 'web', {
+      name: 'api', image: 'registry.example/api:1.2.3', port: 8000, healthPath: '/health', allowFrom: [gateway],
+      ...props,
+      route: { ...props.route, gateway },
+    });
+    return { objects: render(chart), web };
+  };
+  const errorsWith = (props: Partial<WebServiceProps>) => problemsOf(() => objectsOf(props)).join('\n');
+
+  test('public "/", the admin area on the tailnet only: the public route redirects /admin to the tailnet entrance, first, and serves the rest', () => {
+    const { objects, web } = objectsOf({ tailnet: { hostname: 'api-admin', only: [{ value: '/admin' }] } });
+    const rules = only(objects, 'HTTPRoute', 'api').spec.rules;
+    expect(rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/admin' } }],
+        filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: 'api-admin.tail0000.ts.net', statusCode: 302 } }],
+      },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [expect.objectContaining({ name: 'api', port: 8000 })] },
+    ]);
+    // The tailnet entrance: a Tailscale Ingress without Funnel, to the same Service, admitted by the service's NetworkPolicy.
+    const ingress = only(objects, 'Ingress', 'api-admin-funnel');
+    expect(ingress.spec).toMatchObject({ ingressClassName: 'tailscale', defaultBackend: { service: { name: 'api', port: { number: 8000 } } }, tls: [{ hosts: ['api-admin'] }] });
+    expect(ingress.metadata.annotations?.['tailscale.com/funnel']).toBeUndefined();
+    expect(web.tailnet?.url).toBe('https://api-admin.tail0000.ts.net');
+    const [rule] = only(objects, 'NetworkPolicy', 'api-ingress').spec.ingress;
+    expect(rule.from).toContainEqual(expect.objectContaining({ podSelector: { matchLabels: expect.objectContaining({ 'tailscale.com/parent-resource': 'api-admin-funnel' }) } }));
+  });
+
+  test('the reverse: only the API is public, the whole app on the tailnet', () => {
+    const { objects } = objectsOf({ route: { gateway: undefined as never, paths: [{ value: '/api' }, { value: '/healthz', type: 'Exact' }] }, tailnet: { hostname: 'api-admin' } });
+    expect(only(objects, 'HTTPRoute', 'api').spec.rules).toEqual([
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' } }, { path: { type: 'Exact', value: '/healthz' } }], backendRefs: [expect.objectContaining({ name: 'api' })] },
+    ]);
+  });
+
+  test('refuses a public path inside a tailnet-only one (it would win on precedence), and a tailnet-only path the entrance does not serve', () => {
+    expect(errorsWith({ route: { gateway: undefined as never, paths: [{ value: '/' }, { value: '/admin/reports' }] }, tailnet: { hostname: 'api-admin', only: [{ value: '/admin' }] } }))
+      .toMatch(/route\.paths: "\/admin\/reports" lies inside the tailnet-only "\/admin" and would take precedence over it, serving that part publicly/);
+    expect(errorsWith({ tailnet: { hostname: 'api-admin', paths: ['/metrics'], only: [{ value: '/admin' }] } }))
+      .toMatch(/tailnet\.only: "\/admin" is not among the tailnet entrance's paths \(\/metrics\), so it would be served nowhere/);
+    expect(errorsWith({ route: { gateway: undefined as never, paths: [{ value: 'admin' }] } })).toMatch(/route\.paths: path "admin" must start with "\/"/);
+    // The corrected twin: a public path beside the tailnet-only one, not inside it.
+    expect(() => objectsOf({ route: { gateway: undefined as never, paths: [{ value: '/' }, { value: '/administrator' }] }, tailnet: { hostname: 'api-admin', only: [{ value: '/admin' }] } })).not.toThrow();
+  });
+
+  test('refuses tailnet.only without a public route to keep it off', () => {
+    expect(errorsOf({ tailnet: { hostname: 'api-admin', only: [{ value: '/admin' }] } })).toMatch(/tailnet\.only is set but there is no route/);
   });
 });

@@ -307,6 +307,25 @@ describe('CnpgDatabase', () => {
       ]);
     });
 
+    test('admits the operator where environment.yaml says it runs, and refuses to guess where it does not say', () => {
+      const elsewhere = testEnvironment({ cloudnativePg: { operatorNamespace: 'databases-system', operatorPodLabels: { 'app.kubernetes.io/name': 'cnpg' } } });
+      expect(only(objectsOf({}, elsewhere), 'NetworkPolicy').spec.ingress[1].from).toEqual([
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cnpg' } } },
+      ]);
+      const undeclared = testEnvironment({ cloudnativePg: undefined });
+      expect(problemsOf(() => objectsOf({}, undeclared))).toEqual([
+        expect.stringContaining('the NetworkPolicy must admit the CloudNativePG operator, but overlays/test-sandbox/environment.yaml does not say where it runs: declare cloudnativePg'),
+      ]);
+      // Without a NetworkPolicy there is nothing to admit the operator to.
+      expect(objectsOf({ networkPolicy: false }, undeclared).map((o) => o.kind)).not.toContain('NetworkPolicy');
+    });
+
+    test('the PodMonitor and alert rules carry the labels the environment\'s Prometheus selects, with podMonitorLabels added', () => {
+      const selecting = testEnvironment({ production: true, prometheus: { selectorLabels: { release: 'kube-prometheus-stack' } } });
+      const objects = objectsOf((chart) => ({ ...base, imageName: `${IMAGE}@${DIGEST}`, instances: 2, backup: { objectStore: store(chart) }, podMonitorLabels: { team: 'platform' } }), selecting);
+      for (const kind of ['PodMonitor', 'PrometheusRule']) expect(only(objects, kind).metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', team: 'platform' });
+    });
+
     test('admits declared clients to 5432, from allowFrom and from connections.allowFrom, each by namespace and pod labels', () => {
       const { chart, db } = database({ allowFrom: [{ podLabels: { app: 'migrations' } }] });
       db.connections.allowFrom({ namespace: 'railiance-apps', podLabels: { 'app.kubernetes.io/name': 'state-hub' } });

@@ -1,6 +1,7 @@
 import { conformance, mainContainer, type UpstreamSource } from './record';
 
 /** pool-domain-manager as its authors run it: openova-io/openova at 585b046, core/pool-domain-manager/. */
+const openova = (...files: string[]): UpstreamSource => ({ repository: 'openova-io/openova', commit: '585b046', files });
 const pdm = (...files: string[]): UpstreamSource => ({ repository: 'openova-io/openova', commit: '585b046', files: files.map((f) => `core/pool-domain-manager/${f}`) });
 
 conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
@@ -84,6 +85,43 @@ conformance('pool-domain-manager', [['openova-prod', 'pool-domain-manager']], [
       const cluster = m.one('Cluster');
       expect(cluster.spec.imageCatalogRef).toBeUndefined();
       expect(cluster.spec.imageName).toMatch(/^ghcr\.io\/cloudnative-pg\/postgresql:17\.[0-9]+-[0-9]+-minimal-trixie@sha256:[a-f0-9]{64}$/);
+    },
+  },
+  {
+    source: openova('clusters/_template/bootstrap-kit/03-flux.yaml', 'clusters/_template/kustomization.yaml'),
+    says: 'openova\'s clusters are delivered by Flux (Flux installed by cloud-init, then bp-flux; no argoproj.io object in the repository): the environment is delivered by Flux, and no object carries an ArgoCD annotation',
+    holds: (m) => {
+      expect(m.delivery.map((o) => o.apiVersion.split('/')[0]).filter((g: string) => g === 'argoproj.io')).toEqual([]);
+      expect(m.delivery.filter((o) => o.kind === 'Kustomization').map((o) => o.metadata.name).sort()).toEqual(['openova-prod-pool-domain-manager', 'openova-prod-root']);
+      const annotations = m.objects.flatMap((o) => Object.keys(o.metadata.annotations ?? {}));
+      expect(annotations.filter((a) => a.startsWith('argocd.argoproj.io/'))).toEqual([]);
+    },
+  },
+  {
+    source: openova('infra/hetzner/cloudinit-control-plane.tftpl flux-bootstrap.yaml', 'platform/flux/README.md "Kustomization"', 'clusters/contabo-mkt/tenants/bakkal/apps-sync.yaml'),
+    says: 'Flux objects live in flux-system; the GitRepository is polled every minute; a Kustomization prunes, waits for health, every 10 minutes (a tenant\'s retried every minute), the root every 5 minutes',
+    holds: (m) => {
+      const source = m.delivery.find((o) => o.kind === 'GitRepository')!;
+      expect(source.metadata.namespace).toBe('flux-system');
+      expect(source.spec).toMatchObject({ interval: '1m', ref: { branch: 'main' } });
+      const app = m.delivery.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'openova-prod-pool-domain-manager')!;
+      expect(app.metadata.namespace).toBe('flux-system');
+      expect(app.spec).toMatchObject({ interval: '10m', retryInterval: '1m', prune: true, wait: true, path: './dist/openova-prod/pool-domain-manager', sourceRef: { kind: 'GitRepository', name: source.metadata.name } });
+      expect(app.spec.targetNamespace).toBeUndefined();
+      const root = m.delivery.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'openova-prod-root')!;
+      expect(root.spec).toMatchObject({ interval: '5m', prune: true, wait: true, path: './dist/openova-prod/flux' });
+    },
+  },
+  {
+    source: { repository: 'fluxcd/kustomize-controller', commit: 'v1.4.0', files: ['docs/spec/v1/kustomizations.md "Prune", "Role-based access control"'] },
+    says: 'kustomize.toolkit.fluxcd.io/prune: disabled keeps an object through garbage collection; a Kustomization with serviceAccountName can change only what that account may',
+    holds: (m) => {
+      for (const kind of ['Cluster', 'ScheduledBackup', 'ObjectStore']) expect(m.one(kind).metadata.annotations).toEqual({ 'kustomize.toolkit.fluxcd.io/prune': 'disabled' });
+      const app = m.delivery.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'openova-prod-pool-domain-manager')!;
+      const role = m.delivery.find((o) => o.kind === 'ClusterRole' && o.metadata.name === app.spec.serviceAccountName)!;
+      expect(role.rules).toContainEqual(expect.objectContaining({ apiGroups: ['postgresql.cnpg.io'], resources: ['clusters', 'scheduledbackups'] }));
+      const bindings = m.delivery.filter((o) => o.kind === 'RoleBinding' && o.roleRef.name === role.metadata.name);
+      expect(bindings.map((b) => b.metadata.namespace)).toEqual(['openova-system']);
     },
   },
 ], [

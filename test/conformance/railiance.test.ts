@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT } from '../helpers';
 import { conformance, mainContainer } from './record';
 
 /**
@@ -9,6 +13,10 @@ const PLATFORM = { record: 'Railiance platform layer' };
 const STATE_HUB = { record: 'State Hub' };
 const cnpg = (...files: string[]) => ({ repository: 'cloudnative-pg/cloudnative-pg', commit: 'v1.30.0', files });
 const barman = (...files: string[]) => ({ repository: 'cloudnative-pg/plugin-barman-cloud', commit: 'v0.14.0', files });
+const containerd = (...files: string[]) => ({ repository: 'containerd/containerd', commit: '092d8de', files });
+const kubePrometheusStack = { repository: 'prometheus-community/helm-charts', commit: '0027117', files: ['charts/kube-prometheus-stack/templates/prometheus/prometheus.yaml podMonitorSelector, ruleSelector'] };
+/** What railiance01-prod's environment.yaml declares of its cluster. */
+const environment = parse(readFileSync(join(ROOT, 'overlays/railiance01-prod/environment.yaml'), 'utf8')) as Record<string, any>;
 
 conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platform']], [
   {
@@ -61,6 +69,36 @@ conformance('Railiance platform layer', [['railiance01-prod', 'railiance-platfor
       expect(alerts).toEqual(expect.arrayContaining(['CnpgWalArchivingFailing', 'CnpgBackupStale']));
     },
   },
+  {
+    source: barman('web/docs/installation.mdx "cert-manager"', 'web/docs/intro.md "Requirements"'),
+    says: 'the plugin requires cert-manager ("Both checks are required before proceeding with the installation") and CloudNativePG 1.26 or newer: the environment declares both beside it',
+    holds: () => {
+      const operators = environment.existing.operators;
+      expect(operators['barman-cloud']).toBeDefined();
+      expect(operators['cert-manager']).toBeDefined();
+      expect(Number(String(operators['cloudnative-pg']).split('.')[1])).toBeGreaterThanOrEqual(26);
+    },
+  },
+  {
+    source: cnpg('docs/src/networking.md', 'config/default/kustomization.yaml namespace', 'config/manager/manager.yaml labels'),
+    says: 'the operator reaches every instance on 8000 and 5432; where it runs (the manifest: cnpg-system, app.kubernetes.io/name: cloudnative-pg) is what environment.yaml declares, not assumed',
+    holds: (m) => {
+      const { operatorNamespace, operatorPodLabels } = environment.cloudnativePg;
+      expect(m.one('NetworkPolicy', 'state-hub-db-ingress').spec.ingress).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': operatorNamespace } }, podSelector: { matchLabels: operatorPodLabels } }],
+        ports: [{ port: 8000, protocol: 'TCP' }, { port: 5432, protocol: 'TCP' }],
+      });
+    },
+  },
+  {
+    source: kubePrometheusStack,
+    says: 'kube-prometheus-stack selects PodMonitors and PrometheusRules by release: <release name> unless told otherwise: both carry the labels environment.yaml says its Prometheus selects',
+    holds: (m) => {
+      const selected = environment.prometheus.selectorLabels;
+      expect(Object.keys(selected).length).toBeGreaterThan(0);
+      for (const o of [m.one('PodMonitor'), m.one('PrometheusRule')]) expect(o.metadata.labels).toMatchObject(selected);
+    },
+  },
 ]);
 
 conformance('State Hub', [['railiance01-prod', 'state-hub']], [
@@ -86,14 +124,16 @@ conformance('State Hub', [['railiance01-prod', 'state-hub']], [
     },
   },
   {
-    source: STATE_HUB,
-    says: 'never public; reached over a private tunnel to a ClusterIP Service',
+    source: [STATE_HUB, containerd('internal/cri/server/sandbox_portforward_linux.go portForward, dialLocalhost'), { repository: 'k3s-io/k3s', commit: '0589157', files: ['pkg/agent/netpol/netpol.go Run'] }],
+    says: 'never public; reached over a private tunnel to a ClusterIP Service: kubectl port-forward, which the runtime serves by dialing localhost inside the pod\'s network namespace, so no pod-network client (no ops-bridge pod) is admitted and k3s\'s kube-router policy never sees it',
     holds: (m) => {
       expect(m.one('Service').spec.type).toBe('ClusterIP');
       expect(m.all('Ingress')).toEqual([]);
       expect(m.all('HTTPRoute')).toEqual([]);
-      const from = m.one('NetworkPolicy').spec.ingress[0].from;
-      expect(from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'railiance-apps' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ops-bridge' } } }]);
+      const policy = m.one('NetworkPolicy', 'state-hub-ingress');
+      expect(policy.spec.policyTypes).toContain('Ingress');
+      expect(policy.spec.ingress ?? []).toEqual([]);
+      expect(JSON.stringify(m.objects)).not.toContain('ops-bridge');
     },
   },
   {

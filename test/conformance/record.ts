@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from '../helpers';
@@ -77,11 +77,11 @@ export interface Manifests {
   one(kind: string, name?: string): Record<string, any>;
   /** The objects of `kind`. */
   all(kind: string): Array<Record<string, any>>;
-  /** The ArgoCD objects of the environment (dist/<env>/argocd/). */
+  /** The delivery objects of the environment: dist/<env>/argocd/ or, delivered by Flux, dist/<env>/flux/. */
   readonly delivery: ReadonlyArray<Record<string, any>>;
 }
 
-/** Reads dist/<environment>/<app>/ (and the environment's argocd/) as committed. */
+/** Reads dist/<environment>/<app>/ (and the environment's delivery objects) as committed. */
 export function manifests(environment: string, app: string): Manifests {
   const read = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()
     .map((f) => parse(readFileSync(join(dir, f), 'utf8')) as Record<string, any>);
@@ -95,7 +95,7 @@ export function manifests(environment: string, app: string): Manifests {
       if (found.length !== 1) throw new Error(`dist/${environment}/${app}: ${found.length} ${kind}${name ? ` named ${name}` : ''}, expected one`);
       return found[0];
     },
-    delivery: read(join(ROOT, 'dist', environment, 'argocd')),
+    delivery: read(join(ROOT, 'dist', environment, existsSync(join(ROOT, 'dist', environment, 'flux')) ? 'flux' : 'argocd')),
   };
 }
 

@@ -14,7 +14,7 @@ import { ROOT } from '../helpers';
 const GUIDE = 'docs/first-app.md';
 const text = readFileSync(join(ROOT, GUIDE), 'utf8');
 const files = guideFiles(join(ROOT, GUIDE));
-const section = text.slice(text.indexOf('## 11. Scheduled work and autoscaling'), text.indexOf('## 12. Next'));
+const section = text.slice(text.indexOf('## 11. Scheduled work and autoscaling'), text.indexOf('## 12. '));
 const added = /```yaml\n([\s\S]*?)```/.exec(section)![1];
 
 describe('docs/first-app.md: scheduled work and autoscaling', () => {

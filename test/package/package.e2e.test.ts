@@ -28,7 +28,7 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'packa
   peerDependencies: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
-const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -171,7 +171,9 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(specs.filter((spec) => spec.startsWith(manifest.name))).toEqual([]);
     const tarballs = specs.filter((spec) => spec.endsWith('.tgz'));
     expect(tarballs).toHaveLength(1);
-    expect(tarballs[0]).toMatch(/^\.{1,2}\//); // a path, so npm records it and its integrity in the lock file
+    // A path inside the project (vendor/), so npm records it and its integrity in the lock file and
+    // `npm ci` finds it in a fresh clone (test/package/user-repository.e2e.test.ts).
+    expect(tarballs[0]).toMatch(/^\.\/vendor\//);
     expect(tarballs[0].split('/').pop()).toBe(libraryTarball.split(/[\\/]/).pop()); // what `npm run build:lib -- --pack` writes
     const pinned = Object.fromEntries(specs.filter((spec) => !spec.endsWith('.tgz')).map((spec) => [spec.slice(0, spec.lastIndexOf('@')), spec.slice(spec.lastIndexOf('@') + 1)]));
     // Exactly the versions this repository is tested with: peers (the package's ranges) and dev tools.
@@ -183,7 +185,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(pinned.typescript).toMatch(/^5\./);
   });
 
-  test('the tarball holds the compiled library with declarations, the L1 classes and validators it loads, and nothing else', () => {
+  test('the tarball holds the compiled library with declarations, the L1 classes and validators it loads, the package command with what it runs, and nothing else', () => {
     for (const entry of Object.values(manifest.exports)) {
       if (typeof entry === 'string') continue;
       expect(tarballFiles).toContain(entry.types.slice(2));
@@ -192,15 +194,30 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     for (const paths of Object.values(manifest.typesVersions['*'])) for (const path of paths) expect(tarballFiles).toContain(path.slice(2));
     const validators = readdirSync(join(ROOT, 'imports', 'validators')).filter((f) => f.endsWith('.js'));
     for (const file of validators) expect(tarballFiles).toContain(`dist/imports/validators/${file}`);
-    expect(tarballFiles.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json']);
+    // The command (its `bin`), the scripts it imports and the Go sources of its control plane and
+    // KWOK: the same paths as in this repository, so the binaries' cache key is the same.
+    const bin = (manifest as unknown as { bin: Record<string, string> }).bin;
+    expect(bin).toEqual({ 'cdk8s-constructs': './scripts/cdk8s-constructs.mjs' });
+    expect(tarballFiles.filter((f) => !f.startsWith('dist/')).sort()).toEqual([
+      'README.md', 'package.json', 'scripts/cdk8s-constructs.mjs',
+      ...['generate', 'project', 'sources', 'vendor'].map((n) => `scripts/import/${n}.mjs`),
+      ...['checks', 'control-plane', 'function', 'kube', 'project'].map((n) => `scripts/server-check/${n}.mjs`),
+      ...readdirSync(join(ROOT, 'test', 'apiserver')).filter((f) => /^go\.(mod|sum)$|\.go$/.test(f)).map((f) => `test/apiserver/${f}`),
+      'test/kwok/go.mod', 'test/kwok/go.sum',
+      ...readdirSync(join(ROOT, 'test', 'kwok', 'stages')).map((f) => `test/kwok/stages/${f}`),
+    ].sort());
+    for (const file of tarballFiles.filter((f) => /^(scripts|test)\//.test(f))) expect(readFileSync(join(built, file)).equals(readFileSync(join(ROOT, file)))).toBe(true);
+    // The vendored CRDs the server check installs, and what a project's CRD validators need.
+    expect(tarballFiles).toEqual(expect.arrayContaining(['dist/imports/crds/VENDORED.json', 'dist/imports/crd-definitions.json']));
     expect(tarballFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
   test('every module the package requires is a declared dependency or peer, and every dependency is used', () => {
     const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
     const used = new Set<string>();
-    for (const file of tarballFiles.filter((f) => f.endsWith('.js'))) {
-      for (const [, specifier] of readFileSync(join(built, file), 'utf8').matchAll(/require\(["']([^"'.][^"']*)["']\)/g)) {
+    for (const file of tarballFiles.filter((f) => f.endsWith('.js') || f.endsWith('.mjs'))) {
+      for (const [, required, imported] of readFileSync(join(built, file), 'utf8').matchAll(/require\(["']([^"'.][^"']*)["']\)|^import .* from ["']([^"'.][^"']*)["'];$/gm)) {
+        const specifier = required ?? imported;
         if (specifier.startsWith('node:')) continue;
         const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
         used.add(name);
@@ -211,8 +228,10 @@ describe('the library as a package (slow: builds, packs and installs it offline)
   });
 
   test('its dependency ranges are the ones this repository is tested with', () => {
+    // cdk8s-cli, the optional peer of `cdk8s-constructs import`, is this repository's dev dependency.
+    const tested = { ...rootManifest.devDependencies, ...rootManifest.dependencies };
     for (const [name, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
-      expect(`${name}@${range}`).toBe(`${name}@${rootManifest.dependencies[name]}`);
+      expect(`${name}@${range}`).toBe(`${name}@${tested[name]}`);
     }
   });
 

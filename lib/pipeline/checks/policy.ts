@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { UserError } from '../../core/errors';
+import type { Environment } from '../../core/environment';
 import type { KubeObject } from './schema-validation';
 import { findViolations } from './rules';
 import { applyExceptions } from './exceptions';
@@ -64,8 +65,8 @@ export function enforcePolicy(chart: AppChart, objects: readonly KubeObject[], o
  * objects (generated from its environment.yaml): no exceptions apply; a violation names the object
  * and the file it is generated from.
  */
-export function enforcePolicyOnGenerated(objects: readonly KubeObject[], options: { readonly production: boolean; readonly source: string }): KubeObject[] {
-  const violations = findViolations(objects, { production: options.production });
+export function enforcePolicyOnGenerated(objects: readonly KubeObject[], options: { readonly production: boolean; readonly source: string; readonly environment?: Environment }): KubeObject[] {
+  const violations = findViolations(objects, { production: options.production, environment: options.environment });
   if (violations.length > 0) {
     throw new UserError(violations.map((v) => ({
       where: `${v.object.kind}/${String(v.object.metadata.name)} (generated from ${options.source})`,

@@ -9,6 +9,8 @@ import type { KubeObject } from './schema-validation';
 import { formatObjectKey, list, objectId, objectKeyId, objectKeyOf, record, type Json, type ObjectKey } from './objects';
 import { DNS_EGRESS_ANNOTATION, referencesOf, selects, type FoundReference } from './reference-model';
 import { ProducedIndex } from './producers';
+import { deliveryEngineOf } from '../../core/delivery';
+import { missingPrerequisites } from './operator-prerequisites';
 import { CLUSTER_SCOPED_KINDS, groupKindKey, groupKindOf, isGroupKind, KINDS, sameGroupKind, type GroupKind } from '../../core/kinds';
 
 /**
@@ -96,6 +98,48 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     }
   }
 
+  // Operators need operators: each declared operator's own prerequisites (operator-prerequisites.ts).
+  // Reported once per environment, on the first app reported, as it holds whatever the apps emit.
+  const firstApp = ordered.find((a) => !reported || reported.has(a.app.name))?.app;
+  if (firstApp) {
+    for (const row of missingPrerequisites(new Set(Object.keys(existing.operators ?? {})))) {
+      report(firstApp, {
+        where: `${environment.file} existing.operators.${row.operator}`,
+        message: `declares ${row.operator}, which needs the ${row.requires} operator (${row.source}): ${row.because}; ${environment.file} does not declare ${row.requires}`,
+        hint: `if the cluster runs ${row.requires}, add existing.operators.${row.requires}: "<release>" to ${environment.file}; otherwise install it before ${row.operator}`,
+      }, true);
+    }
+  }
+
+  // Monitors and alert rules carry the labels the environment's Prometheus selects them by
+  // (kube-prometheus-stack: release: <name>, prometheus-community/helm-charts
+  // charts/kube-prometheus-stack/templates/prometheus/prometheus.yaml): one it does not select is
+  // never scraped or evaluated, and nothing says so.
+  const selectorLabels = environment.prometheus?.selectorLabels;
+  const monitorReported = new Set<string>();
+  for (const { object, app } of all) {
+    if (!PROMETHEUS_SELECTED_KINDS.some((kind) => isGroupKind(object, kind)) || monitorReported.has(app.name)) continue;
+    const labels = record(object.metadata.labels);
+    if (selectorLabels === undefined) {
+      monitorReported.add(app.name);
+      report(app, {
+        where: where(object, app, 'metadata.labels'),
+        message: `is a ${object.kind}, but ${environment.file} does not say which labels the cluster's Prometheus selects ${object.kind}s by, so nothing shows it will be scraped or evaluated`,
+        hint: `declare prometheus: { selectorLabels: { ... } } in ${environment.file} (kube-prometheus-stack selects release: <its release name> by default; {} when it selects every one: kubectl get prometheus -A -o yaml, spec.podMonitorSelector and spec.ruleSelector)`,
+      }, true);
+      continue;
+    }
+    const missing = Object.entries(selectorLabels).filter(([key, value]) => labels[key] !== value);
+    if (missing.length > 0) {
+      monitorReported.add(app.name);
+      report(app, {
+        where: where(object, app, 'metadata.labels'),
+        message: `lacks ${missing.map(([k, v]) => `${k}: ${v}`).join(', ')}, which the cluster's Prometheus selects ${object.kind}s by (${environment.file} prometheus.selectorLabels): it would never be ${isGroupKind(object, KINDS.PrometheusRule) ? 'evaluated' : 'scraped'}`,
+        hint: 'add the labels to the object (CnpgDatabase adds them itself)',
+      }, true);
+    }
+  }
+
   // Namespaces: emitted by an app, or declared as someone else's.
   const namespaces = new Set([...all.filter(({ object }) => isGroupKind(object, KINDS.Namespace)).map(({ object }) => String(object.metadata.name)), ...(existing.namespaces ?? [])]);
   const namespaceReported = new Set<string>();
@@ -113,7 +157,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
   // One index of the rendered objects of every app, and of what they produce, serves every
   // lookup below. Two apps emitting one object (group, kind, namespace, name) fight over it:
   // ArgoCD marks it SharedResourceWarning and each sync of one app overwrites the other's
-  // (argo-cd docs/user-guide/app_deletion.md, "SharedResourceWarning"; controller/sync.go).
+  // (argo-cd docs/user-guide/app_deletion.md, "SharedResourceWarning"; controller/sync.go); under
+  // Flux each Kustomization applies it, and each prunes what leaves its own inventory
+  // (fluxcd/kustomize-controller v1.4.0 docs/spec/v1/kustomizations.md, "Prune", "Inventory").
   const emitted = new Map<string, { object: KubeObject; app: { name: string } }>();
   for (const entry of all) {
     const { object, app } = entry;
@@ -126,7 +172,9 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (earlier && clashes && earlier.app.name !== app.name) {
       report(app, {
         where: where(object, app, 'metadata.name'),
-        message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ArgoCD marks it SharedResourceWarning and each app's sync overwrites the other's`,
+        message: `is emitted by app ${earlier.app.name} and by app ${app.name}: ${deliveryEngineOf(environment) === 'flux'
+          ? 'each app\'s Kustomization overwrites the other\'s, and the first to drop it prunes it from under the other'
+          : 'ArgoCD marks it SharedResourceWarning and each app\'s sync overwrites the other\'s'}`,
         hint: `emit it from the one app that owns it (${earlier.app.name} or ${app.name}) and only reference it from the other`,
       });
     }
@@ -513,6 +561,9 @@ function pinnedRelease(object: KubeObject): string | undefined {
   const entry = upstream.find((u) => typeof u.kinds === 'object' && !Array.isArray(u.kinds) && object.kind in u.kinds && fileGroupMatches(u.file, group));
   return entry ? /v(\d+\.\d+\.\d+)/.exec(entry.upstream)?.[1] : undefined;
 }
+
+/** The kinds a Prometheus selects by label: its podMonitorSelector, serviceMonitorSelector and ruleSelector (prometheus-operator v0.93.0 PrometheusSpec). */
+const PROMETHEUS_SELECTED_KINDS: readonly GroupKind[] = [KINDS.PodMonitor, KINDS.ServiceMonitor, KINDS.PrometheusRule];
 
 /** Whether an UPSTREAM.json file holds the CRDs of `group` (one operator's file each). */
 function fileGroupMatches(file: string, group: string): boolean {

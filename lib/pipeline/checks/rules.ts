@@ -12,6 +12,7 @@ import { noSecretData, noSecretStrings } from './secrets';
 import { stableSelectors } from './selectors';
 import { databaseNamespaceGuarded, statefulProtected } from './stateful';
 import { syncOrder } from './sync-order';
+import { deliveryAnnotations } from './delivery-annotations';
 import { autoscaling, cronSchedule } from './workloads';
 import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
 import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleName } from './types';
@@ -56,8 +57,9 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'stable-selectors': stableSelectors,
   'sync-order': fromPolicyRule(syncOrder, {
     scope: [ANY_KIND],
-    fix: `remove the hand-written ${ARGOCD_SYNC_WAVE} annotation (the wave of a kind is derived: lib/core/argocd-sync.ts), or give the object a wave after what it needs, and a hook a phase after what it reads`,
+    fix: `remove the hand-written ${ARGOCD_SYNC_WAVE} annotation (the wave of a kind is derived: lib/core/argocd-sync.ts), or give the object a wave after what it needs, and a hook a phase after what it reads; in a Flux environment, keep what the app's Jobs need in its pre-deploy stage`,
   }),
+  'delivery-annotations': deliveryAnnotations,
   'single-writer': singleWriter,
   'tailscale-ingress': tailscaleIngress,
   'gateway-api': gatewayApi,

@@ -1,21 +1,23 @@
 import { ARGOCD_SYNC_OPTIONS, PROTECTED_SYNC_OPTIONS } from '../../core/argocd-sync';
+import { deliveryEngineOf, FLUX_FORCE, FLUX_FORCE_ENABLED, FLUX_PRUNE, FLUX_PRUNE_DISABLED } from '../../core/delivery';
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, list, record, type Json } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
 import { isGroupKind, KINDS, STATEFUL_KINDS } from '../../core/kinds';
 
-const PROTECT_IT = `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} (protectFromPrune in lib/core/argocd-sync.ts)`;
+const PROTECT_IT = `annotate it ${ARGOCD_SYNC_OPTIONS}: ${PROTECTED_SYNC_OPTIONS} in an ArgoCD environment, ${FLUX_PRUNE}: ${FLUX_PRUNE_DISABLED} in a Flux one (protectFromPrune in lib/core/delivery.ts does it for the environment's engine)`;
 
 /** `stateful-protected`: no sync deletes volumes, databases or backup stores. */
 export const statefulProtected: RuleDeclaration = {
   name: 'stateful-protected',
-  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) carry ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, and neither Force=true nor Replace=true, so no ArgoCD sync or Application deletion removes data`,
+  summary: `objects whose deletion deletes data (PersistentVolumeClaims, PersistentVolumes, StatefulSets that delete their claims with them, CNPG Clusters, ScheduledBackups, Barman ObjectStores, and a Namespace holding any of them) are protected from their environment's delivery engine: in ArgoCD, ${ARGOCD_SYNC_OPTIONS} with Prune=false and Delete=false, and neither Force=true nor Replace=true; in Flux, ${FLUX_PRUNE}: ${FLUX_PRUNE_DISABLED} and not ${FLUX_FORCE}: ${FLUX_FORCE_ENABLED}; so no sync, prune or deletion of the delivery removes data`,
   scope: [STATEFUL_KINDS],
   sources: [
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources (Prune=false)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-resource-deletion (Delete=false)',
     'https://cloudnative-pg.io/documentation/current/storage/ (deleting a Cluster deletes its PVCs)',
     'https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#replace-resource-instead-of-applying-changes (Replace=true: kubectl replace/create instead of apply, which may delete and recreate the resource) and the Force=true sync option (kubectl --force: delete and recreate)',
+    'fluxcd/kustomize-controller v1.4.0 docs/spec/v1/kustomizations.md "Prune" (garbage collection also runs when the Kustomization is deleted; kustomize.toolkit.fluxcd.io/prune: disabled skips it) and "kustomize.toolkit.fluxcd.io/force" (recreates on immutable changes: "may result in potential data loss")',
   ],
   fix: PROTECT_IT,
   check(object, context) {
@@ -26,22 +28,47 @@ export const statefulProtected: RuleDeclaration = {
     // A StatefulSet's claims outlive it unless its retention policy deletes them with it
     // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention).
     if (isGroupKind(object, KINDS.StatefulSet) && record(record(object.spec).persistentVolumeClaimRetentionPolicy).whenDeleted !== 'Delete') return [];
-    const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
-    const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
     const holds = isGroupKind(object, KINDS.Namespace) ? 'a Namespace holds claims or databases' : `a ${object.kind} holds data`;
-    const problems: RuleProblem[] = [];
-    const recreating = recreatingSyncOptions(options);
-    if (recreating.length > 0) {
-      problems.push({
-        message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
-        fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
-      });
-    }
-    const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
-    if (missing.length > 0) problems.push({ message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})` });
-    return problems;
+    return deliveryEngineOf(context.environment) === 'flux' ? fluxProtectionProblems(object, holds) : argocdProtectionProblems(object, holds);
   },
 };
+
+/** What leaves an object that holds data unprotected from ArgoCD. */
+function argocdProtectionProblems(object: KubeObject, holds: string): RuleProblem[] {
+  const value = annotationsOf(object)[ARGOCD_SYNC_OPTIONS];
+  const options = typeof value === 'string' ? value.split(',').map((o) => o.trim()) : [];
+  const problems: RuleProblem[] = [];
+  const recreating = recreatingSyncOptions(options);
+  if (recreating.length > 0) {
+    problems.push({
+      message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation has ${recreating.join(' and ')}, with which a sync may delete and recreate it, and its data with it`,
+      fix: `remove ${recreating.join(' and ')} from ${ARGOCD_SYNC_OPTIONS}; change an immutable field by migrating to a new object instead`,
+    });
+  }
+  const missing = ['Prune=false', 'Delete=false'].filter((o) => !options.includes(o));
+  if (missing.length > 0) problems.push({ message: `${holds}, but its ${ARGOCD_SYNC_OPTIONS} annotation lacks ${missing.join(' and ')} (found ${typeof value === 'string' ? `"${value}"` : 'none'})` });
+  return problems;
+}
+
+/**
+ * What leaves an object that holds data unprotected from Flux: the prune policy is read from a
+ * label or an annotation, and so is force (kustomizations.md: "by either labelling or annotating").
+ */
+function fluxProtectionProblems(object: KubeObject, holds: string): RuleProblem[] {
+  const policy = (key: string) => annotationsOf(object)[key] ?? record(object.metadata.labels)[key];
+  const problems: RuleProblem[] = [];
+  if (String(policy(FLUX_FORCE)).toLowerCase() === FLUX_FORCE_ENABLED) {
+    problems.push({
+      message: `${holds}, but it carries ${FLUX_FORCE}: ${FLUX_FORCE_ENABLED}, with which Flux deletes and recreates it on an immutable change, and its data with it`,
+      fix: `remove ${FLUX_FORCE}; change an immutable field by migrating to a new object instead`,
+    });
+  }
+  const prune = policy(FLUX_PRUNE);
+  if (String(prune).toLowerCase() !== FLUX_PRUNE_DISABLED) {
+    problems.push({ message: `${holds}, but it lacks ${FLUX_PRUNE}: ${FLUX_PRUNE_DISABLED} (found ${prune === undefined ? 'none' : `"${String(prune)}"`}): Flux would delete it when it leaves dist/ or when its Kustomization is deleted` });
+  }
+  return problems;
+}
 
 /**
  * The sync options that make ArgoCD delete and recreate an object (`Force=true`, `Replace=true`,

@@ -1,4 +1,5 @@
-import { ARGOCD_HOOK, ARGOCD_SYNC_WAVE, syncWaveOf } from '../../core/argocd-sync';
+import { ARGOCD_HOOK, ARGOCD_SYNC_WAVE, SYNC_WAVE, syncWaveOf } from '../../core/argocd-sync';
+import { deliveryEngineOf } from '../../core/delivery';
 import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, objectKeyId, objectKeyOf } from './objects';
@@ -66,12 +67,13 @@ function needs(object: KubeObject, own: ReadonlyMap<string, KubeObject>, produce
  */
 export const syncOrder: PolicyRule = {
   name: 'sync-order',
-  summary: `no object is in an earlier ${ARGOCD_SYNC_WAVE} than its own Namespace or what it names, no pod template in the same or an earlier wave than what its pods read (ConfigMaps, Secrets and what writes them, claims, its ServiceAccount), and no hook runs in a phase before what it reads exists, whether the wave was derived or written by hand`,
-  sources: ['https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/', 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/', 'lib/core/argocd-sync.ts (the waves by kind)'],
-  check(objects) {
+  summary: `ArgoCD: no object is in an earlier ${ARGOCD_SYNC_WAVE} than its own Namespace or what it names, no pod template in the same or an earlier wave than what its pods read (ConfigMaps, Secrets and what writes them, claims, its ServiceAccount), and no hook runs in a phase before what it reads exists, whether the wave was derived or written by hand; Flux: nothing an app applies in its pre-deploy Kustomization (what comes before its migration Jobs, and the Jobs) names or reads an object of the Kustomization that waits for it`,
+  sources: ['https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/', 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/', 'lib/core/argocd-sync.ts (the waves by kind)', 'https://fluxcd.io/flux/use-cases/running-jobs/ and fluxcd/kustomize-controller v1.4.0 docs/spec/v1/kustomizations.md "Dependencies" (dependsOn waits for the other Kustomization to be Ready)'],
+  check(objects, context) {
     const findings: Finding[] = [];
     const produced = new ProducedIndex(objects);
     const own = new Map(objects.map((o) => [objectKeyId(groupKindOf(o), objectKeyOf(o)), o]));
+    if (deliveryEngineOf(context.environment) === 'flux') return fluxStageFindings(objects, own, produced);
     for (const object of objects) {
       const phase = phaseOf(object);
       if (phase === undefined) continue;
@@ -105,4 +107,38 @@ export const syncOrder: PolicyRule = {
 /** Whether `namespace` is the Namespace object `object` lives in. */
 function isNamespaceOf(namespace: KubeObject, object: KubeObject): boolean {
   return isGroupKind(namespace, KINDS.Namespace) && objectKeyOf(object).namespace === objectKeyOf(namespace).name;
+}
+
+/**
+ * The objects of one app that a Flux environment applies in the app's pre-deploy Kustomization:
+ * where the app has a Job to run before its new version serves (every Job is in the migration
+ * wave, lib/core/argocd-sync.ts), what the ArgoCD waves put before the workloads (namespaces,
+ * configuration, secrets, volumes, policies, databases) and the Jobs; none otherwise. The app's
+ * own Kustomization depends on it, as Flux runs pre-deployment Jobs
+ * (https://fluxcd.io/flux/use-cases/running-jobs/): the waves become dependsOn.
+ */
+export function fluxPreDeployObjects(objects: readonly KubeObject[]): ReadonlySet<KubeObject> {
+  if (!objects.some((o) => isGroupKind(o, KINDS.Job))) return new Set();
+  return new Set(objects.filter((o) => syncWaveOf(o.kind) < SYNC_WAVE.workloads));
+}
+
+/**
+ * Flux applies an app's pre-deploy Kustomization and waits for it to be Ready before the app's
+ * own: a pre-deploy object that names or reads an object of the later one would wait for it
+ * forever (a Job never completes, the Kustomization never gets Ready).
+ */
+function fluxStageFindings(objects: readonly KubeObject[], own: ReadonlyMap<string, KubeObject>, produced: ProducedIndex): Finding[] {
+  const early = fluxPreDeployObjects(objects);
+  const findings: Finding[] = [];
+  for (const object of early) {
+    for (const { needed, strict } of needs(object, own, produced)) {
+      if (early.has(needed)) continue;
+      findings.push({
+        object,
+        message: `Flux applies it in the app's pre-deploy Kustomization, which must be Ready before the app's Kustomization applies ${needed.kind} ${String(needed.metadata.name)}, which it ${strict ? 'reads' : 'names'}: it would wait for it forever`,
+        fix: `make ${needed.kind} ${String(needed.metadata.name)} something that exists before the app's Jobs run (a kind of an earlier ArgoCD wave), or stop ${object.kind} ${String(object.metadata.name)} from naming it`,
+      });
+    }
+  }
+  return findings;
 }

@@ -29,6 +29,7 @@ export const RULE_NAMES = [
   'database-watched',
   'stable-selectors',
   'sync-order',
+  'delivery-annotations',
   'single-writer',
   'tailscale-ingress',
   'gateway-api',

@@ -57,11 +57,14 @@ const SERVER_SIDE_APPLY_THRESHOLD = 128 * 1024;
  * messages carry after a construct path.
  */
 export function deliveryChart(environment: Environment, apps: readonly SynthesizedApp[]): { readonly chart: AppChart; readonly context: string } {
-  const argocdNamespace = environment.argocd.namespace ?? 'argocd';
-  const project = environment.argocd.project ?? environment.name;
-  const repoURL = environment.argocd.repoURL;
-  const targetRevision = environment.argocd.targetRevision ?? 'main';
-  const server = environment.argocd.server;
+  const argocd = environment.argocd;
+  // The engine reads environment.yaml once and calls the emitter of the engine it names (deliveryProblem).
+  if (!argocd) throw new Error(`${environment.file}: ArgoCD delivery of an environment without argocd`);
+  const argocdNamespace = argocd.namespace ?? 'argocd';
+  const project = argocd.project ?? environment.name;
+  const repoURL = argocd.repoURL;
+  const targetRevision = argocd.targetRevision ?? 'main';
+  const server = argocd.server;
   const chart = new AppChart(new App({ outdir: '.build/unused' }), { environment, app: delivery, namespace: argocdNamespace, overlayFile: environment.file });
   const labels = chart.labelsFor('delivery');
 

@@ -3,6 +3,8 @@ import type { KubeObject } from '../checks/schema-validation';
 import { byKey, compareStrings } from '../../core/order';
 import type { SynthesizedApp } from '../checks/rendered';
 import { applicationName, DELIVERY_DIRECTORY } from './argocd-delivery';
+import { FLUX_DIRECTORY, fluxStages, kustomizationName, PRE_DEPLOY_SUFFIX } from './flux-delivery';
+import { deliveryEngineOf } from '../../core/delivery';
 import { isGroupKind, KindGroup, KINDS, sameGroupKind } from '../../core/kinds';
 import { isTailscaleIngress, tailscaleServedHost } from '../../tailscale/tailscale-ingress-rules';
 import { podReadsOf } from '../checks/pod-reads';
@@ -153,11 +155,25 @@ export function environmentReadme(environment: Environment, apps: readonly Synth
     '',
     '## Apps',
     '',
-    '| app | namespace | objects | ArgoCD Application |',
-    '|---|---|---|---|',
-    ...apps.map((a) => `| [${a.app.name}](${a.app.name}/) | ${a.namespace} | ${a.objects.length} | ${applicationName(environment, a.app.name)} |`),
-    '',
-    `Bootstrap: \`kubectl apply -k dist/${environment.name}/${DELIVERY_DIRECTORY}\` creates the AppProject, one Application per app and the root Application \`${applicationName(environment, 'root')}\`, which keeps them in sync with git.`,
+    ...(deliveryEngineOf(environment) === 'flux'
+      ? [
+        '| app | namespace | objects | Flux Kustomization |',
+        '|---|---|---|---|',
+        ...apps.map((a) => {
+          const name = kustomizationName(environment, a.app.name);
+          const preDeploy = fluxStages(a.objects).preDeploy.length > 0 ? ` (after [${name}${PRE_DEPLOY_SUFFIX}](${a.app.name}${PRE_DEPLOY_SUFFIX}/))` : '';
+          return `| [${a.app.name}](${a.app.name}/) | ${a.namespace} | ${a.objects.length} | ${name}${preDeploy} |`;
+        }),
+        '',
+        `Bootstrap, on a cluster where Flux runs: \`kubectl apply -k dist/${environment.name}/${FLUX_DIRECTORY}\` creates the GitRepository, one Kustomization per app, the reconciler accounts of each layer and the root Kustomization \`${kustomizationName(environment, 'root')}\`, which keeps them in sync with git.`,
+      ]
+      : [
+        '| app | namespace | objects | ArgoCD Application |',
+        '|---|---|---|---|',
+        ...apps.map((a) => `| [${a.app.name}](${a.app.name}/) | ${a.namespace} | ${a.objects.length} | ${applicationName(environment, a.app.name)} |`),
+        '',
+        `Bootstrap: \`kubectl apply -k dist/${environment.name}/${DELIVERY_DIRECTORY}\` creates the AppProject, one Application per app and the root Application \`${applicationName(environment, 'root')}\`, which keeps them in sync with git.`,
+      ]),
     '',
   ];
   return lines.join('\n');

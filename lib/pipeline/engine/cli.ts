@@ -8,6 +8,7 @@ import { requireOptional } from './optional-dependency';
 import { diffTrees, readOutput, recoverInterruptedWrite, refuseEscapingPaths, writeTreeAtomically } from './output';
 import { foreignPaths, outputPlacementProblem, strayFiles, strayFilesError } from './output-ownership';
 import { clockMs, synthesize, type SynthResult } from './synth';
+import { PRE_DEPLOY_SUFFIX } from '../emit/flux-delivery';
 
 /** Exit codes: distinct for drift, bad input and bugs, so CI can tell them apart. */
 export const EXIT = {
@@ -261,7 +262,8 @@ function scopeOf(result: SynthResult, byEnv: boolean, byApp: boolean): (path: st
   if (!byEnv && !byApp) return () => true;
   const envs = new Set(result.environments.map((e) => e.name));
   if (!byApp) return (path) => envs.has(path.split('/')[0]);
-  const pairs = new Set(result.apps.map((a) => `${a.environment.name}/${a.app.name}`));
+  // An app of a Flux environment may own a pre-deploy directory beside its own (flux-delivery.ts).
+  const pairs = new Set(result.apps.flatMap((a) => [`${a.environment.name}/${a.app.name}`, `${a.environment.name}/${a.app.name}${PRE_DEPLOY_SUFFIX}`]));
   return (path) => {
     // <env>/<app>/<file...>: one Set lookup per path, so narrowing stays linear in the files
     const [env, app, ...rest] = path.split('/');

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
 import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { deliveryProblem } from '../../core/delivery';
 import { EnvironmentSchema, type Environment } from '../../core/environment';
-import { KEY_PATTERN_RULES } from '../../core/values';
+import { closestKey, describeSchema, KEY_PATTERN_RULES } from '../../core/values';
 import { UserError, type Problem } from '../../core/errors';
 import { OverlaySource } from './overlay-source';
 import { hasOwnKey, withoutPrototypes } from '../../core/user-keys';
@@ -267,16 +267,6 @@ function subSchema(root: TSchema, path: readonly string[]): TSchema | undefined 
   return schema;
 }
 
-function describeSchema(schema: TSchema | undefined): string | undefined {
-  if (!schema) return undefined;
-  if (typeof schema.description === 'string') return schema.description;
-  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
-  if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).map((s) => describeSchema(s) ?? s.type).join(' or ');
-  if (typeof schema.type === 'string') return `a value of type ${schema.type}`;
-  return undefined;
-}
-
 function show(value: unknown): string {
   if (value === undefined) return 'the value';
   let text: string;
@@ -311,20 +301,12 @@ function position(doc: Document, lines: LineCounter, path: readonly string[], at
   return `:${pos.line}:${pos.col}`;
 }
 
-/**
- * The nearest known key, for "did you mean": at most two edits away, or a known key the unknown
- * one starts or ends with (`storageClassName` for `storageClass`, the name Kubernetes objects use).
- */
-function closestKey(key: string, known: readonly string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const best = closest(key, [...known]);
-  if (distance(key, best) <= 2) return best;
-  return known.filter((k) => k.length >= 4 && (key.startsWith(k) || key.endsWith(k))).sort((a, b) => b.length - a.length)[0];
-}
-
 /** Reads and validates `overlays/<name>/environment.yaml`. */
 export function loadEnvironment(overlaysDir: string, name: string, displayDir: string): Environment {
   const file = `${displayDir}/${name}/environment.yaml`;
   const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
-  return { ...values, name, file };
+  const environment = { ...values, name, file };
+  const problem = deliveryProblem(environment);
+  if (problem) throw problem;
+  return environment;
 }

@@ -1,12 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { withSyncWave } from '../../core/argocd-sync';
+import { deliveryEngineOf } from '../../core/delivery';
 import { droppedFields, rawJson } from '../checks/dropped-fields';
 import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
 import { renderAppFiles } from './output';
-import { validateObject, type KubeObject, type TargetCluster } from '../checks/schema-validation';
+import { LIBRARY_SCHEMAS, validateObject, type KubeObject, type SchemaSources, type TargetCluster } from '../checks/schema-validation';
+import { projectSchemaSources } from './project-schemas';
 
 /**
  * Rendering one chart: its construct validations, its objects as JSON with their sync waves,
@@ -39,6 +41,7 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
 
   const objects: KubeObject[] = [];
   const wheres: string[] = [];
+  const argocd = deliveryEngineOf(chart.environment) === 'argocd';
   for (const construct of chart.node.findAll()) {
     if (!ApiObject.isApiObject(construct)) continue;
     // Rendering runs the user's values through cdk8s (tokens, patches, the class's serializer):
@@ -58,8 +61,9 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
         hint: 'correct the spelling, or use the class\'s own property name (the wire name is written for you); a JSON patch must name a field of the kind',
       });
     }
-    // Every object gets its ArgoCD sync wave from its kind (lib/core/argocd-sync.ts).
-    objects.push(withSyncWave(json));
+    // In an ArgoCD environment every object gets its sync wave from its kind (lib/core/argocd-sync.ts);
+    // Flux has no waves: it orders Kustomizations by dependsOn (lib/pipeline/emit/flux-delivery.ts).
+    objects.push(argocd ? withSyncWave(json) : json);
     wheres.push(construct.node.path);
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -75,20 +79,22 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
  * Every object's problems against its upstream schema and the APIs the environment's Kubernetes
  * minor serves, in order; `wheres[i]` made `objects[i]`.
  */
-function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[], cluster: TargetCluster): Problem[] {
-  return objects.flatMap((object, i) => validateObject(object, wheres[i], cluster));
+function schemaProblems(objects: readonly KubeObject[], wheres: readonly string[], cluster: TargetCluster, schemas: SchemaSources = LIBRARY_SCHEMAS): Problem[] {
+  return objects.flatMap((object, i) => validateObject(object, wheres[i], cluster, schemas));
 }
 
 /**
  * Renders `chart` (renderObjects), runs `policy` over its objects, validates them against their
- * upstream schemas and writes the policy's objects as files. The schema problems win: the policy
- * is not reported on objects the schemas reject.
+ * upstream schemas (and, with `root`, the schemas of the CRDs the project at `root` vendors,
+ * project-schemas.ts) and writes the policy's objects as files. The schema problems win: the
+ * policy is not reported on objects the schemas reject.
  */
 export function renderChecked(
   chart: AppChart,
   suffix: string,
   policy: (objects: readonly KubeObject[]) => KubeObject[],
   header: string,
+  root?: string,
 ): { objects: KubeObject[]; files: ReadonlyMap<string, string> } {
   const { objects, wheres } = renderObjects(chart, suffix);
   let checked: KubeObject[] | undefined;
@@ -98,7 +104,7 @@ export function renderChecked(
   } catch (error) {
     policyError = error;
   }
-  const problems = schemaProblems(objects, wheres, chart.environment);
+  const problems = schemaProblems(objects, wheres, chart.environment, root === undefined ? LIBRARY_SCHEMAS : projectSchemaSources(root));
   if (problems.length > 0) throw new UserError(problems);
   if (!checked) throw policyError;
   return { objects: checked, files: renderAppFiles(checked, header) };

@@ -7,7 +7,7 @@ import { readTree, type FileTree } from '../engine/output';
 import { synthesize } from '../engine/synth';
 import { readGitBase, RISK_ACCEPTED_TRAILER } from './git-base';
 import { restartNotes, type RestartNote } from './restart-notes';
-import { renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';
+import { functionRiskId, renderServerOutcome, serverRiskId, type ServerUpgradeCheck } from './server-upgrade-check';
 import { diffManifests, parseManifestTrees, refOfChange, RISK_CLASS, riskId, type FieldChange, type ManifestDiff, type ObjectChange, type ObjectRef, type Risk } from './manifest-diff';
 
 /**
@@ -27,8 +27,12 @@ ConfigMap they read. See docs/reviewing-changes.md.
 
 Where the local control plane is built (\`npm run test:server\` builds it), a change is also sent
 to a real kube-apiserver: the committed output applied, the new output dry-run over it; its
-refusals are marked [kube-apiserver] and count as risks (docs/server-check.md).
-SERVER_CHECK=off skips it, SERVER_CHECK=build builds the control plane first.
+refusals are marked [kube-apiserver] and count as risks (docs/server-check.md). Where KWOK is
+built too, each environment whose objects changed then goes through the function check: applied
+for real with the controllers, scheduler and KWOK nodes running, every workload, Job, Service,
+claim and disruption budget judged; what does not work is marked [function check].
+SERVER_CHECK=off skips both, SERVER_CHECK=build builds the control plane first,
+SERVER_CHECK_FUNCTION=off skips the function check.
 
 Options:
   --env NAME      only this environment (repeat or comma-separate for several)
@@ -46,7 +50,8 @@ Options:
   --help          show this help
 
 A change the API server or an operator's webhook refuses (an immutable field, a smaller volume,
-a [kube-apiserver] refusal) fails the sync: it cannot be accepted, only fixed. A change that
+a [kube-apiserver] refusal) fails the sync, and one the function check finds not working does
+not work: neither can be accepted, only fixed. A change that
 loses data or availability (a removal, a rename, a namespace move) can be accepted.
 
 Exit codes: 0 no change, only safe changes, or every risk accepted (--accept, ${RISK_ACCEPTED_TRAILER}:,
@@ -120,10 +125,13 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
 
     const acceptances: Acceptance[] = [...args.accept.map((id) => ({ id, from: '--accept' })), ...(base?.accepted.map((a) => ({ id: a.id, from: `commit ${a.commit}` })) ?? [])];
     const refused = server?.kind === 'checked' ? server.refused : [];
-    const ids = [...diff.risks.map((r) => riskId(r)), ...refused.map((f) => serverRiskId(f))];
-    // What the server or a webhook refuses fails the sync whatever a reviewer says: such a risk
-    // cannot be accepted, only fixed (RISK_CLASS).
-    const failing = [...diff.risks.filter((r) => RISK_CLASS[r.rule] === 'sync-fails').map((r) => riskId(r)), ...refused.map((f) => serverRiskId(f))];
+    const unhealthy = server?.kind === 'checked' ? server.unhealthy : [];
+    const certain = [...refused.map((f) => serverRiskId(f)), ...unhealthy.map((f) => functionRiskId(f))];
+    const ids = [...diff.risks.map((r) => riskId(r)), ...certain];
+    // What the server or a webhook refuses fails the sync, and what the real controllers cannot
+    // make work does not work, whatever a reviewer says: such a risk cannot be accepted, only
+    // fixed (RISK_CLASS).
+    const failing = [...diff.risks.filter((r) => RISK_CLASS[r.rule] === 'sync-fails').map((r) => riskId(r)), ...certain];
     const accepted = new Set(acceptances.map((a) => a.id).filter((id) => ids.includes(id) && !failing.includes(id)));
     if (diff.risks.length > 0) {
       out('');
@@ -139,7 +147,12 @@ export function runDiffCli(argv: readonly string[], context: CliContext, serverC
     const count = (n: number) => `${n} risky change${n === 1 ? '' : 's'}`;
     if (failing.length > 0) {
       const tried = acceptances.filter((a) => failing.includes(a.id));
-      err(paint.red(`error: ${failing.length === 1 ? '1 change fails' : `${failing.length} changes fail`} the sync (exit ${DIFF_EXIT.riskNotAccepted}): the API server or an operator's webhook refuses ${failing.length === 1 ? 'it' : 'them'}, so ${failing.length === 1 ? 'it' : 'they'} cannot be accepted, only fixed`));
+      const [it, they] = failing.length === 1 ? ['it', 'it'] : ['them', 'they'];
+      const why = [
+        failing.length > unhealthy.length ? `the API server or an operator's webhook refuses ${it}` : undefined,
+        unhealthy.length > 0 ? `the real controllers cannot make ${it} work` : undefined,
+      ].filter((w) => w !== undefined).join(', or ');
+      err(paint.red(`error: ${failing.length === 1 ? '1 change fails' : `${failing.length} changes fail`} (exit ${DIFF_EXIT.riskNotAccepted}): ${why}, so ${they} cannot be accepted, only fixed`));
       for (const id of failing) err(`    ${id}${tried.some((a) => a.id === id) ? ` (an acceptance names it: ${tried.filter((a) => a.id === id).map((a) => a.from).join(', ')}; it accepts nothing)` : ''}`);
       err('  fix: follow each warning\'s fix: line (a new name for an object whose immutable fields change, a larger volume instead of a smaller one)');
       return DIFF_EXIT.riskNotAccepted;

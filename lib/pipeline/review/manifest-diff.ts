@@ -1,5 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { apiGroupOf, dataLostOnDelete, groupKindKey, groupKindOf, isGroupKind, KINDS, type GroupKind } from '../../core/kinds';
+import { ARGOCD_SYNC_OPTIONS } from '../../core/argocd-sync';
+import { FLUX_PRUNE, FLUX_PRUNE_DISABLED } from '../../core/delivery';
 import { UserError, type Problem } from '../../core/errors';
 import type { FileTree } from '../engine/output';
 import { compareQuantities, parseExactQuantity } from '../../core/quantity';
@@ -466,7 +468,9 @@ function where(ref: ObjectRef): string {
 }
 
 function hasPruneFalse(object: Readonly<Record<string, unknown>>): boolean {
-  const options = getIn(object, ['metadata', 'annotations', 'argocd.argoproj.io/sync-options']);
+  const options = getIn(object, ['metadata', 'annotations', ARGOCD_SYNC_OPTIONS]);
+  // Flux's equivalent: kustomize.toolkit.fluxcd.io/prune: disabled (lib/core/delivery.ts).
+  if (getIn(object, ['metadata', 'annotations', FLUX_PRUNE]) === FLUX_PRUNE_DISABLED) return true;
   return typeof options === 'string' && options.split(',').some((o) => o.trim() === 'Prune=false');
 }
 

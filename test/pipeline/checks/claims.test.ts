@@ -1,7 +1,7 @@
 import { JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { WebService } from '../../../lib/apps/web-service';
-import { protectFromPrune } from '../../../lib/core/argocd-sync';
+import { protectFromPrune } from '../../../lib/core/delivery';
 import { k8s } from '../../../lib/core/k8s';
 import { enforcePolicy, findViolations } from '../../../lib/pipeline/checks/policy';
 import { problemsOf, render, restrictedDeployment, testChart } from '../../helpers';

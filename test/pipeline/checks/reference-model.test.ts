@@ -430,5 +430,10 @@ describe('across apps', () => {
       'test-sandbox/two/configmap-shared.yaml ConfigMap demo/shared metadata.name (app two, environment test-sandbox): is emitted by app one and by app two: ArgoCD marks it SharedResourceWarning and each app\'s sync overwrites the other\'s',
     ]);
     expect(checkReferences(environment(), [app('one', 'one'), app('two', 'two')])).toEqual([]);
+    // Delivered by Flux, the message says what Flux does with it.
+    const flux = { ...environment(), argocd: undefined, flux: { url: 'https://git.example.org/deployments.git' } };
+    expect(checkReferences(flux, [app('one', 'shared'), app('two', 'shared')]).map((p) => p.message)).toEqual([
+      'is emitted by app one and by app two: each app\'s Kustomization overwrites the other\'s, and the first to drop it prunes it from under the other',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { ObjectStore } from '../../../imports/barmancloud.cnpg.io';
 import { Cluster } from '../../../imports/postgresql.cnpg.io';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../../imports/monitoring.coreos.com';
 import { ExternalSecret } from '../../../lib/secrets/external-secret';
 import { k8s } from '../../../lib/core/k8s';
 import { checkReferences } from '../../../lib/pipeline/checks/references';
@@ -28,6 +29,34 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     expect(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0' } }), [{ app: { name: 'demo' }, objects }])).toEqual([]);
   });
 
+  test('an operator declared without its own prerequisites is refused (plugin-barman-cloud needs cert-manager and CloudNativePG)', () => {
+    const objects = render(testChart());
+    expect(messages(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0', 'barman-cloud': '0.14.0' } }), [{ app: { name: 'demo' }, objects }]))).toEqual([
+      expect.stringMatching(/^overlays\/test-sandbox\/environment\.yaml existing\.operators\.barman-cloud: declares barman-cloud, which needs the cert-manager operator \(cloudnative-pg\/plugin-barman-cloud v0\.14\.0 web\/docs\/installation\.mdx/),
+    ]);
+    expect(messages(checkReferences(environment({ operators: { 'barman-cloud': '0.14.0', 'cert-manager': '1.21.1' } }), [{ app: { name: 'demo' }, objects }]))).toEqual([
+      expect.stringContaining('declares barman-cloud, which needs the cloudnative-pg operator'),
+    ]);
+    // The corrected twin: every prerequisite declared.
+    expect(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0', 'cert-manager': '1.21.1', 'barman-cloud': '0.14.0' } }), [{ app: { name: 'demo' }, objects }])).toEqual([]);
+  });
+
+  test('a PodMonitor or PrometheusRule carries the labels the environment\'s Prometheus selects, which the environment must declare', () => {
+    const chart = testChart();
+    new PrometheusRule(chart, 'rules', { metadata: { name: 'db-alerts' }, spec: { groups: [{ name: 'db.rules', rules: [{ alert: 'Down', expr: PrometheusRuleSpecGroupsRulesExpr.fromString('up == 0') }] }] } });
+    const objects = render(chart);
+    const operators = { 'prometheus-operator': '0.93.0' };
+    const run = (prometheus?: { selectorLabels: Record<string, string> }) => messages(checkReferences(testEnvironment({ existing: { namespaces: ['demo'], operators }, prometheus }), [{ app: { name: 'demo' }, objects }]));
+    expect(run()).toEqual([expect.stringContaining('is a PrometheusRule, but overlays/test-sandbox/environment.yaml does not say which labels the cluster\'s Prometheus selects PrometheusRules by')]);
+    expect(run({ selectorLabels: { release: 'kube-prometheus-stack' } })).toEqual([
+      expect.stringMatching(/PrometheusRule demo\/db-alerts metadata\.labels .*lacks release: kube-prometheus-stack, which the cluster's Prometheus selects PrometheusRules by .*: it would never be evaluated/),
+    ]);
+    // The corrected twins: a Prometheus that selects every monitor, and a monitor with the labels.
+    expect(run({ selectorLabels: {} })).toEqual([]);
+    const labelled = objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...(o.metadata.labels as object), release: 'kube-prometheus-stack' } } }));
+    expect(checkReferences(testEnvironment({ existing: { namespaces: ['demo'], operators }, prometheus: { selectorLabels: { release: 'kube-prometheus-stack' } } }), [{ app: { name: 'demo' }, objects: labelled }])).toEqual([]);
+  });
+
   test('a namespace must be emitted by an app or declared as someone else\'s', () => {
     const chart = testChart({ namespace: 'elsewhere' });
     restrictedDeployment(chart, 'web');
@@ -53,7 +82,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
       },
     });
     new ExternalSecret(chart, 'creds', { name: 'creds', store: { name: 'vault' }, data: { AWS_ACCESS_KEY_ID: { key: 'b' }, ACCESS_SECRET_KEY: { key: 'b' } } });
-    const problems = messages(checkReferences(environment({ operators: { 'barman-cloud': '0.14.0', 'external-secrets': '2.9.0' }, secretStores: ['SecretStore/demo/vault'] }), [{ app: { name: 'demo' }, objects: render(chart) }]));
+    const problems = messages(checkReferences(environment({ operators: { 'cloudnative-pg': '1.30.0', 'cert-manager': '1.21.1', 'barman-cloud': '0.14.0', 'external-secrets': '2.9.0' }, secretStores: ['SecretStore/demo/vault'] }), [{ app: { name: 'demo' }, objects: render(chart) }]));
     expect(problems).toEqual([
       expect.stringMatching(/spec\.configuration\.endpointCA .*reads key "ca\.crt" of Secret demo\/creds, which ExternalSecret demo\/creds writes without that key/),
       expect.stringMatching(/spec\.configuration\.s3Credentials\.accessKeyId .*reads key "ACCESS_KEY_ID" of Secret demo\/creds, which ExternalSecret demo\/creds writes without that key/),
@@ -170,7 +199,7 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     const plugin = (serverName?: string) => ({ plugins: [{ name: 'barman-cloud.cloudnative-pg.io', isWalArchiver: true, parameters: { barmanObjectName: 'store', ...(serverName ? { serverName } : {}) } }] });
     new Cluster(chart, 'old', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' }, imageName: 'x:17', ...plugin() } as never });
     new Cluster(chart, 'new', { metadata: { name: 'db-2' }, spec: { instances: 1, storage: { size: '1Gi' }, imageName: 'x:17', ...plugin('db') } as never });
-    const env = environment({ operators: { 'cloudnative-pg': '1.30.0', 'barman-cloud': '0.14.0' } });
+    const env = environment({ operators: { 'cloudnative-pg': '1.30.0', 'cert-manager': '1.21.1', 'barman-cloud': '0.14.0' } });
     expect(messages(checkReferences(env, [{ app: { name: 'demo' }, objects: [...render(chart), store] }]))).toEqual([
       expect.stringContaining('archives WAL into s3://b/p/db, as Cluster demo/db does'),
     ]);

@@ -23,6 +23,7 @@ const SCOPES: Readonly<Record<RuleName, readonly string[]>> = {
   'database-watched': ['postgresql.cnpg.io/Cluster'],
   'stable-selectors': ['immutable-selector', 'Service', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget'],
   'sync-order': ['any'],
+  'delivery-annotations': ['any'],
   'single-writer': ['pod-template'],
   'tailscale-ingress': ['networking.k8s.io/Ingress'],
   'gateway-api': ['gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute'],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
 import { defineApp, type AppChart, type AppDefinition } from '../../../lib/core/app';
-import { protectFromPrune } from '../../../lib/core/argocd-sync';
+import { protectFromPrune } from '../../../lib/core/delivery';
 import { UserError } from '../../../lib/core/errors';
 import { ImageContract } from '../../../lib/core/image-contract';
 import { k8s } from '../../../lib/core/k8s';

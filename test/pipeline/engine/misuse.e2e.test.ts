@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { ApiObject } from 'cdk8s';
 import { apps as repoApps } from '../../../apps';
+import { WebService, type WebServiceProps } from '../../../lib/apps/web-service';
 import { defineApp, type AppDefinition } from '../../../lib/core/app';
+import { SecretSource } from '../../../lib/core/secret-source';
 import { EXIT, runCli, TERRAFORM_PACKAGES } from '../../../lib/pipeline/engine/cli';
 import { UserError } from '../../../lib/core/errors';
 import { requireOptional } from '../../../lib/pipeline/engine/optional-dependency';
@@ -220,8 +222,14 @@ describe('overlays that are not what synth reads', () => {
 const faulty = defineApp({
   name: 'faulty',
   description: 'test app whose overlay chooses its fault',
-  values: Type.Object({ fault: Type.Union([Type.Literal('two-named-alike'), Type.Literal('unnamed'), Type.Literal('type-error')]) }, { additionalProperties: false }),
+  values: Type.Object({ fault: Type.Union([Type.Literal('two-named-alike'), Type.Literal('unnamed'), Type.Literal('type-error'), Type.Literal('wrong-props'), Type.Literal('right-props')]) }, { additionalProperties: false }),
   build(chart, values) {
+    // Props as a JavaScript caller (or a cast) can pass them: a number as a string, a Secret's
+    // bare name for an ISecretSource, a misspelt prop, a value outside an enumeration.
+    const javascript = (props: Record<string, unknown>) => props as unknown as WebServiceProps;
+    const secret = SecretSource.fromSecretName('web-db-app');
+    if (values.fault === 'wrong-props') new WebService(chart, 'web', javascript({ name: 'web', image: 'ghcr.io/example/web:1.0.0', port: '8080', healthPath: '/healthz', replica: 2, strategy: 'Rolling', secretEnv: { DATABASE_URL: { secret: 'web-db-app', key: 'uri' } } }));
+    if (values.fault === 'right-props') new WebService(chart, 'web', javascript({ name: 'web', image: 'ghcr.io/example/web:1.0.0', port: 8080, healthPath: '/healthz', replicas: 2, strategy: 'RollingUpdate', secretEnv: { DATABASE_URL: { secret, key: 'uri' } } }));
     if (values.fault === 'two-named-alike') for (const id of ['first', 'second']) new ApiObject(chart, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
     if (values.fault === 'unnamed') new ApiObject(chart, 'nameless', { apiVersion: 'v1', kind: 'ConfigMap' });
     if (values.fault === 'type-error') (values as unknown as { missing: { port: number } }).missing.port.toFixed();
@@ -259,6 +267,22 @@ describe('app code at fault: exit 2, naming the app, the environment and where',
     expect(result.stderr).not.toMatch(/^\s+at /m);
     // The throw is in the app's own code, so the hint says to fix that line, not the library.
     expect(result.stderr).toContain("fix: fix the app's code at that line");
+  });
+
+  test('props of the wrong shape, as JavaScript passes them: exit 2, each prop path and what it takes, at the line that built the construct', () => {
+    withFault('wrong-props');
+    const result = run(root, ['--env', 'cfp-sandbox'], apps);
+    expect(result.code).toBe(EXIT.badInput);
+    const context = '\\(app faulty, environment cfp-sandbox, values from overlays/cfp-sandbox/faulty\\.yaml\\)';
+    const at = '^(?:/\\S*/)?test/pipeline/engine/misuse\\.e2e\\.test\\.ts:\\d+:\\d+ faulty/web: ';
+    expect(result.stderr).toMatch(new RegExp(`${at}unknown prop "replica" ${context}\\n {2}allowed: .*\\(did you mean "replicas"\\?\\)$`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`${at}prop port is the string "8080" ${context}\\n {2}allowed: a port number$`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`${at}prop strategy is the string "Rolling" ${context}\\n {2}allowed: one of "RollingUpdate", "Recreate"$`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`${at}prop secretEnv\\.DATABASE_URL\\.secret is the string "web-db-app"; it takes an ISecretSource: .*SecretSource\\.fromSecretName\\("web-db-app"\\) ${context}$`, 'm'));
+    expect(result.stderr).not.toMatch(/internal error|^\s+at /m);
+    // The corrected twin builds: what is left are the environment's own checks, not the props' shape.
+    withFault('right-props');
+    expect(run(root, ['--env', 'cfp-sandbox'], apps).stderr).not.toMatch(/prop |unknown prop/);
   });
 
   test('two apps with one name: one error naming the duplicate, not schema errors', () => {
@@ -302,7 +326,11 @@ describe('a missing optional dependency', () => {
 
   test('the versions it names are the library\'s optional peer dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
-    const optional = Object.keys(manifest.peerDependenciesMeta).filter((n) => manifest.peerDependenciesMeta[n].optional);
-    expect(TERRAFORM_PACKAGES).toEqual(Object.fromEntries(optional.map((n) => [n, manifest.peerDependencies[n]])));
+    // Each package --target terraform names is an optional peer, at the version the peer pins
+    // (cdk8s-cli, the import command's optional peer, is another).
+    for (const [name, version] of Object.entries(TERRAFORM_PACKAGES)) {
+      expect({ name, optional: manifest.peerDependenciesMeta[name]?.optional, version: manifest.peerDependencies[name] }).toEqual({ name, optional: true, version });
+    }
+    expect(Object.keys(TERRAFORM_PACKAGES).sort()).toEqual(['@cdktf/provider-kubernetes', 'cdktf']);
   });
 });

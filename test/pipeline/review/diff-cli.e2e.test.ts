@@ -71,7 +71,7 @@ describe('npm run diff', () => {
     expect(refused.stdout).toContain('warning: 1 risky change: a sync cannot apply it, or it loses data');
     expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink] (fails the sync: fix it)');
     expect(refused.stdout).toContain('spec.resources.requests.storage shrinks from 10Gi to 8Gi: Kubernetes refuses to shrink a claim, so the sync fails');
-    expect(refused.stderr).toMatch(/^error: 1 change fails the sync \(exit 3\): the API server or an operator's webhook refuses it, so it cannot be accepted, only fixed/);
+    expect(refused.stderr).toMatch(/^error: 1 change fails \(exit 3\): the API server or an operator's webhook refuses it, so it cannot be accepted, only fixed/);
     // No trailer is offered for it: there is nothing to accept.
     expect(refused.stderr).not.toContain('Risk-Accepted:');
 
@@ -221,7 +221,7 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
 
   test('is given the committed output and the fresh synth; its refusals are marked as the server\'s and count as risks', () => {
     const refused = diffWithServer({
-      kind: 'checked', objects: 12, baseRefused: [],
+      kind: 'checked', objects: 12, baseRefused: [], unhealthy: [], functional: { ran: [] },
       refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'spec.selector: Invalid value: ...: field is immutable' }],
     });
     expect(refused.calls).toHaveLength(1);
@@ -229,13 +229,13 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
     expect(refused.calls[0].after).toContain('cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml');
     expect(refused.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly (update) [kube-apiserver, HTTP 422] (fails the sync: fix it)');
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
-    expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
+    expect(diffWithServer({ kind: 'checked', objects: 12, baseRefused: [], unhealthy: [], functional: { ran: [] }, refused: [] }).stdout).toContain('kube-apiserver (real server): all 12 objects accepted');
   });
 
   test('a refusal fails the sync: it cannot be accepted, not even by its own id', () => {
     const id = 'kube-apiserver:cfp-sandbox/Deployment/codeforphilly-sandbox/codeforphilly';
     const outcome: ServerCheckOutcome = {
-      kind: 'checked', objects: 12, baseRefused: [],
+      kind: 'checked', objects: 12, baseRefused: [], unhealthy: [], functional: { ran: [] },
       refused: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', update: true, status: 422, message: 'field is immutable' }],
     };
     expect(diffWithServer(outcome).stdout).toContain('[kube-apiserver, HTTP 422] (fails the sync: fix it)');
@@ -244,6 +244,26 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
       expect(attempt.code).toBe(DIFF_EXIT.riskNotAccepted);
       expect(attempt.stdout).not.toContain('accepted by name');
     }
+  });
+
+  test('what the function check finds not working cannot be accepted; its healthy twin passes', () => {
+    const id = 'function:cfp-sandbox/Deployment/codeforphilly-sandbox/codeforphilly';
+    const outcome: ServerCheckOutcome = {
+      kind: 'checked', objects: 12, baseRefused: [], refused: [],
+      functional: { ran: ['cfp-sandbox: 4 of 5 healthy in 41 s'] },
+      unhealthy: [{ environment: 'cfp-sandbox', file: 'synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml', object: 'Deployment codeforphilly-sandbox/codeforphilly', summary: '0/1 ready', reason: 'no pods: pods "codeforphilly-" is forbidden: error looking up service account codeforphilly-sandbox/codeforphilly: serviceaccount "codeforphilly" not found' }],
+    };
+    const failing = diffWithServer(outcome);
+    expect(failing.stdout).toContain('function check (real controllers, KWOK nodes) cfp-sandbox: 4 of 5 healthy in 41 s');
+    expect(failing.stdout).toContain('! synth/cfp-sandbox/codeforphilly/deployment-codeforphilly.yaml Deployment codeforphilly-sandbox/codeforphilly: 0/1 ready [function check] (does not work: fix it)');
+    expect(failing.stdout).toContain('serviceaccount "codeforphilly" not found');
+    expect(failing.code).toBe(DIFF_EXIT.riskNotAccepted);
+    for (const flags of [['--accept', id], ['--accept-risk']]) expect(diffWithServer(outcome, ...flags).code).toBe(DIFF_EXIT.riskNotAccepted);
+
+    const healthy = diffWithServer({ ...outcome, unhealthy: [], functional: { ran: ['cfp-sandbox: 5 of 5 healthy in 40 s'] } });
+    expect(healthy.code).toBe(DIFF_EXIT.ok);
+    expect(healthy.stdout).not.toContain('[function check]');
+    expect(diffWithServer({ ...outcome, unhealthy: [], functional: { skipped: 'SERVER_CHECK_FUNCTION=off' } }).stdout).toContain('function check skipped: SERVER_CHECK_FUNCTION=off');
   });
 
   test('unavailable: says it was skipped, and the static rules decide alone', () => {

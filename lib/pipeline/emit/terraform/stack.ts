@@ -9,6 +9,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ARGOCD_SYNC_OPTIONS } from '../../../core/argocd-sync';
+import { FLUX_PRUNE, FLUX_PRUNE_DISABLED } from '../../../core/delivery';
 import type { KubeObject } from '../../checks/schema-validation';
 import { countLeaves, typedProps, typedResourceFor, type TypedResource } from './typed';
 
@@ -118,10 +119,11 @@ export function renderStack(envName: string, settings: TerraformSettings, object
   const resources: TerraformResource[] = [];
   for (const item of objects) {
     const object = escapeTemplates(item.object) as KubeObject;
-    // ArgoCD's "Delete=false" (lib/core/argocd-sync.ts) marks state that must outlive the app;
-    // Terraform's equivalent refuses any plan that destroys the resource.
+    // ArgoCD's "Delete=false" and Flux's "prune: disabled" (lib/core/delivery.ts) mark state that
+    // must outlive the app; Terraform's equivalent refuses any plan that destroys the resource.
     const annotations = (object.metadata.annotations ?? {}) as Record<string, string>;
-    const lifecycle = (annotations[ARGOCD_SYNC_OPTIONS] ?? '').split(',').includes('Delete=false') ? { preventDestroy: true } : undefined;
+    const kept = (annotations[ARGOCD_SYNC_OPTIONS] ?? '').split(',').includes('Delete=false') || annotations[FLUX_PRUNE] === FLUX_PRUNE_DISABLED;
+    const lifecycle = kept ? { preventDestroy: true } : undefined;
     const resource = item.type === 'kubernetes_manifest'
       ? new Manifest(stack, item.logicalId, { manifest: object as unknown as Record<string, unknown>, lifecycle })
       : new TYPED_CLASSES[item.type](stack, item.logicalId, { ...typedProps(item.type, object), ...TYPED_EXTRAS[item.type], lifecycle } as never);
