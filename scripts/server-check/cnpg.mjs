@@ -19,6 +19,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { servePluginStub } from './cnpg-plugin-stub.mjs';
 import { OPERATORS_MODULE_DIR } from './control-plane.mjs';
 import { relay } from './socket-relay.mjs';
+import { applyForReal, startFunctionPlane } from './function.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CNPG_MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
@@ -232,4 +233,61 @@ export async function cnpgVerdict(client, object) {
   const phase = live.status?.phaseReason ? `${live.status.phase}: ${live.status.phaseReason}` : live.status?.phase;
   const claimWhy = claims[0] && claims[0].status?.phase !== 'Bound' ? `; claim ${claims[0].metadata.name} ${claims[0].status?.phase}` : '';
   return { healthy: false, summary, reason: `no ${missing.join(', ')} for instance ${instance}${phase ? ` (the operator says: ${phase})` : ''}${claimWhy}` };
+}
+
+/**
+ * A function plane for `facts` (function.mjs startFunctionPlane) with `crds` installed and the
+ * CloudNativePG operator beside it, standing in for `plugins`; `body(plane, operator, times)` runs
+ * on it, and everything stops after. `binaries`: { apiserver, kwok, cnpg } paths.
+ */
+export async function withCnpgOperator({ binaries, facts, crds, plugins, moduleDir = cnpgModuleDir() }, body) {
+  const plane = await startFunctionPlane({ apiserver: binaries.apiserver, kwok: binaries.kwok, facts });
+  let operator;
+  try {
+    let started = Date.now();
+    await plane.client.installCrds(crds, { timeoutMs: 3 * 60_000 });
+    const crdsMs = Date.now() - started;
+    started = Date.now();
+    operator = await startCnpgOperator({ manager: binaries.cnpg, plane, moduleDir, plugins });
+    return await body(plane, operator, { crds: crdsMs, operator: Date.now() - started });
+  } finally {
+    await operator?.stop();
+    await plane.stop();
+  }
+}
+
+/** Waits until each Cluster's verdict is healthy, or `timeoutMs`; returns the last verdicts. */
+export async function judgeClusters(plane, operator, clusters, { timeoutMs = 4 * 60_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const verdicts = [];
+    for (const manifest of clusters) verdicts.push({ manifest, ...(await cnpgVerdict(plane.client, manifest.object)) });
+    const trouble = [...plane.problems(), ...operator.problems()];
+    if (trouble.length) throw new Error(trouble.join('\n'));
+    if (verdicts.every((v) => v.healthy) || Date.now() > deadline) return verdicts;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/**
+ * The CloudNativePG verdict of one environment: its manifests applied for real beside the real
+ * operator, then each Cluster judged (admitted by the webhooks, its first instance's PVC, Job and
+ * Pod created). Returns { verdicts, refused (Clusters the webhooks refused), times, pluginCalls }.
+ */
+export async function judgeCnpgEnvironment({ binaries, facts, crds, manifests }) {
+  const clusters = cnpgClustersOf(manifests);
+  return withCnpgOperator({ binaries, facts, crds, plugins: pluginsOf(manifests) }, async (plane, operator, times) => {
+    let started = Date.now();
+    const applied = await applyForReal(plane.client, manifests);
+    const applying = Date.now() - started;
+    started = Date.now();
+    const verdicts = await judgeClusters(plane, operator, clusters);
+    return {
+      verdicts,
+      refused: applied.filter((r) => !r.accepted && clusters.includes(r.manifest)),
+      applied: applied.length,
+      times: { controlPlane: plane.timings.controlPlane, nodesReady: plane.timings.nodesReady, ...times, applying, instances: Date.now() - started },
+      pluginCalls: operator.pluginCalls(),
+    };
+  });
 }

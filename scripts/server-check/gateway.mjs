@@ -226,3 +226,21 @@ export function gatewayVerdicts(manifests, translated, { gatewayClass } = {}) {
   }
   return verdicts;
 }
+
+/**
+ * The whole Envoy Gateway verdict for one environment's manifests and facts: the cluster's
+ * GatewayClass and what environment.yaml declares around it (merged Gateways, others' Gateways), a
+ * stand-in for each certificate cert-manager would issue, egctl's translation and the verdicts on
+ * it. Used by test/apiserver/operators-check.test.mjs, `npm run diff` (upgrade.mjs --function) and
+ * `cdk8s-constructs server-check --function`.
+ */
+export function judgeGateways(egctl, manifests, facts) {
+  const gatewayClass = clusterGatewayClass(facts);
+  const certificates = certificatesWanted(manifests, facts);
+  const fixtures = clusterFixtures(facts);
+  const input = translationInput(manifests, { gatewayClass, extra: [...fixtures, ...certificates.map(standInTlsSecret)] });
+  const started = Date.now();
+  const translated = translate(egctl, input);
+  const gateways = fixtures.filter((f) => f.kind === 'Gateway');
+  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, gateways, ms: Date.now() - started };
+}

@@ -11,6 +11,7 @@ import { checkManifests, checkUpgrade, environmentsOf, formatRefusal, readManife
 import { ensureBinary, startControlPlane } from './control-plane.mjs';
 import { environmentFacts, formatVerdict, functionCheckEnvironment } from './function.mjs';
 import { KubeClient } from './kube.mjs';
+import { operatorBinaries, operatorsCheckEnvironment } from './operators.mjs';
 
 const MINUTE = 60_000;
 
@@ -84,15 +85,18 @@ export async function checkProject({ project, dist = 'dist', base, functional = 
 
   if (functional) {
     const kwok = (await ensureBinary({ target: 'kwok', build })).path;
+    const operators = await operatorBinaries();
+    if (operators.skipped.length) log(`operators check: not run for ${operators.skipped.join('; ')}`);
     for (const environment of environments) {
       const facts = environmentFacts(environment, project);
-      const { refused, verdicts, unhealthy, offline, timings } = await functionCheckEnvironment({
-        apiserver, kwok, facts, crds, manifests: manifests.filter((m) => m.environment === environment),
-      });
-      failures += refused.length + unhealthy.length;
-      const judged = verdicts.filter((v) => !v.skipped);
-      log(`${environment}: function check: ${judged.length - unhealthy.length} of ${judged.length} healthy, ${refused.length} refused (${((timings.controlPlane + timings.nodesReady + timings.crds + timings.applying + timings.judging) / 1000).toFixed(1)} s)`);
-      for (const line of refused.flatMap(formatRefusal)) log(line);
+      const own = manifests.filter((m) => m.environment === environment);
+      const { refused, verdicts, unhealthy, offline, timings } = await functionCheckEnvironment({ apiserver, kwok, facts, crds, manifests: own });
+      const byOperators = await operatorsCheckEnvironment({ binaries: { apiserver, kwok, ...operators }, facts, crds, manifests: own });
+      const operatorsUnhealthy = byOperators.verdicts.filter((v) => !v.healthy);
+      failures += refused.length + unhealthy.length + byOperators.refused.length + operatorsUnhealthy.length;
+      const judged = [...verdicts, ...byOperators.verdicts].filter((v) => !v.skipped);
+      log(`${environment}: function check: ${judged.length - unhealthy.length - operatorsUnhealthy.length} of ${judged.length} healthy, ${refused.length + byOperators.refused.length} refused (${((timings.controlPlane + timings.nodesReady + timings.crds + timings.applying + timings.judging) / 1000).toFixed(1)} s)`);
+      for (const line of [...refused, ...byOperators.refused].flatMap(formatRefusal)) log(line);
       for (const v of judged) log(formatVerdict(v));
       for (const { manifest, why } of offline) log(`  – ${manifest.file}: not judged offline: ${why}`);
     }

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { checkUpgrade, describeObject, environmentsOf, formatRefusal, readManifestsAtRef, readManifestTree, vendoredCrds } from './checks.mjs';
 import { ControlPlaneUnavailable, ensureBinary, ROOT, startControlPlane } from './control-plane.mjs';
 import { environmentFacts, formatVerdict, functionCheckEnvironment } from './function.mjs';
+import { operatorBinaries, operatorsCheckEnvironment } from './operators.mjs';
 import { KubeClient } from './kube.mjs';
 
 const EXIT = { ok: 0, refused: 1, unavailable: 4, internal: 70 };
@@ -63,20 +64,25 @@ async function functionCheck(apiserver, before, after) {
     if (!(error instanceof ControlPlaneUnavailable)) throw error;
     return { unavailable: error.message };
   }
+  const operators = await operatorBinaries();
   const environments = [];
   for (const environment of changedEnvironments(before, after)) {
     const manifests = after.filter((m) => m.environment === environment);
     if (manifests.length === 0) continue;
     const started = Date.now();
-    const outcome = await functionCheckEnvironment({ apiserver, kwok, facts: environmentFacts(environment), crds: vendoredCrds(), manifests });
-    const judged = outcome.verdicts.filter((v) => !v.skipped);
+    const facts = environmentFacts(environment);
+    const outcome = await functionCheckEnvironment({ apiserver, kwok, facts, crds: vendoredCrds(), manifests });
+    // Stage 3, where the operators' binaries are built: Envoy Gateway's and CloudNativePG's verdicts.
+    const byOperators = await operatorsCheckEnvironment({ binaries: { apiserver, kwok, ...operators }, facts, crds: vendoredCrds(), manifests });
+    const judged = [...outcome.verdicts, ...byOperators.verdicts].filter((v) => !v.skipped);
+    const unhealthy = judged.filter((v) => !v.healthy);
     const failing = [
-      ...outcome.refused.map((r) => ({ ...finding(r), verdict: 'refused when applied for real' })),
-      ...outcome.unhealthy.map((v) => ({ environment, file: v.manifest.file, object: describeObject(v.manifest.object), summary: v.summary, reason: v.reason ?? '' })),
+      ...[...outcome.refused, ...byOperators.refused].map((r) => ({ ...finding(r), summary: 'refused when applied for real', reason: r.message })),
+      ...unhealthy.map((v) => ({ environment, file: v.manifest.file, object: describeObject(v.manifest.object), summary: v.summary, reason: v.reason ?? '' })),
     ];
-    environments.push({ environment, judged: judged.length, healthy: judged.length - outcome.unhealthy.length, failing, seconds: Math.round((Date.now() - started) / 1000) });
+    environments.push({ environment, judged: judged.length, healthy: judged.length - unhealthy.length, failing, seconds: Math.round((Date.now() - started) / 1000), operatorsSkipped: operators.skipped });
     if (!json) {
-      console.log(`${environment}: function check: ${judged.length - outcome.unhealthy.length} of ${judged.length} healthy, ${outcome.refused.length} refused`);
+      console.log(`${environment}: function check: ${judged.length - unhealthy.length} of ${judged.length} healthy, ${outcome.refused.length + byOperators.refused.length} refused${operators.skipped.length ? ` (operators not run: ${operators.skipped.join('; ')})` : ''}`);
       for (const v of judged) console.log(formatVerdict(v));
     }
   }

@@ -17,10 +17,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { environmentsOf, formatRefusal, readManifestTree, vendoredCrds } from '../../scripts/server-check/checks.mjs';
-import { cnpgClustersOf, cnpgModuleDir, cnpgVerdict, pluginsOf, startCnpgOperator } from '../../scripts/server-check/cnpg.mjs';
+import { cnpgClustersOf, cnpgModuleDir, cnpgVerdict, judgeClusters, judgeCnpgEnvironment, withCnpgOperator } from '../../scripts/server-check/cnpg.mjs';
 import { ControlPlaneUnavailable, ensureBinary, ROOT } from '../../scripts/server-check/control-plane.mjs';
-import { applyForReal, DEFAULT_NODES, environmentFacts, formatVerdict, startFunctionPlane, waitUntil } from '../../scripts/server-check/function.mjs';
-import { certificatesWanted, clusterFixtures, clusterGatewayClass, gatewayVerdicts, hasGatewayApi, standInTlsSecret, translate, translationInput } from '../../scripts/server-check/gateway.mjs';
+import { applyForReal, DEFAULT_NODES, environmentFacts, formatVerdict, waitUntil } from '../../scripts/server-check/function.mjs';
+import { hasGatewayApi, judgeGateways as judgeGatewaysWith } from '../../scripts/server-check/gateway.mjs';
 
 const MINUTE = 60_000;
 const DIST = join(ROOT, 'dist');
@@ -46,21 +46,7 @@ const egctl = await binaryOrSkip('egctl');
 const netns = spawnSync('unshare', ['-n', '--', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' }).status === 0;
 const cnpg = netns ? await binaryOrSkip('cnpg') : { skip: 'the CloudNativePG operator runs in its own network namespace, and `unshare -n` (with `ip`) cannot make one here' };
 
-/**
- * The whole Envoy Gateway verdict for one set of manifests and environment facts: the cluster's
- * GatewayClass and what it declares around it (merged Gateways, others' Gateways), a stand-in for
- * each certificate cert-manager would issue, egctl's translation and the verdicts on it.
- */
-function judgeGateways(manifests, facts) {
-  const gatewayClass = clusterGatewayClass(facts);
-  const certificates = certificatesWanted(manifests, facts);
-  const fixtures = clusterFixtures(facts);
-  const input = translationInput(manifests, { gatewayClass, extra: [...fixtures, ...certificates.map(standInTlsSecret)] });
-  const started = Date.now();
-  const translated = translate(egctl.path, input);
-  const gateways = fixtures.filter((f) => f.kind === 'Gateway');
-  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, gateways, ms: Date.now() - started };
-}
+const judgeGateways = (manifests, facts) => judgeGatewaysWith(egctl.path, manifests, facts);
 
 describe('operators check: Envoy Gateway accepts every route and programs every listener', { skip: egctl.skip }, () => {
   for (const environment of environmentsOf(current)) {
@@ -161,56 +147,20 @@ describe('operators check: the CloudNativePG operator admits every Cluster and c
     moduleDir = cnpgModuleDir();
   });
 
-  /**
-   * A function plane for `facts` with the CloudNativePG operator beside it, standing in for the
-   * plugins `manifests` name; `body(plane, operator)` runs on it, and everything stops after.
-   */
-  const withOperator = async (facts, plugins, body) => {
-    const plane = await startFunctionPlane({ ...binaries, facts });
-    let operator;
-    try {
-      let started = Date.now();
-      await plane.client.installCrds(vendoredCrds(), { timeoutMs: 3 * MINUTE });
-      const crds = Date.now() - started;
-      started = Date.now();
-      operator = await startCnpgOperator({ manager: cnpg.path, plane, moduleDir, plugins });
-      return await body(plane, operator, { crds, operator: Date.now() - started });
-    } finally {
-      await operator?.stop();
-      await plane.stop();
-    }
-  };
-  /** Waits until each Cluster's verdict is healthy, or `timeoutMs`; returns the last verdicts. */
-  const judgeClusters = async (plane, operator, clusters, { timeoutMs = 4 * MINUTE } = {}) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const verdicts = [];
-      for (const manifest of clusters) verdicts.push({ manifest, ...(await cnpgVerdict(plane.client, manifest.object)) });
-      const trouble = [...plane.problems(), ...operator.problems()];
-      if (trouble.length) throw new Error(trouble.join('\n'));
-      if (verdicts.every((v) => v.healthy) || Date.now() > deadline) return verdicts;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  };
+  const all = () => ({ ...binaries, cnpg: cnpg.path });
+  const withOperator = (facts, plugins, body) => withCnpgOperator({ binaries: all(), facts, crds: vendoredCrds(), plugins, moduleDir }, body);
 
   for (const environment of environmentsOf(current)) {
     const manifests = current.filter((m) => m.environment === environment);
     const clusters = cnpgClustersOf(manifests);
     test(environment, { skip: !clusters.length && 'no CloudNativePG Cluster' }, async (t) => {
-      const facts = environmentFacts(environment);
-      await withOperator(facts, pluginsOf(manifests), async (plane, operator, times) => {
-        let started = Date.now();
-        const applied = await applyForReal(plane.client, manifests);
-        const applying = Date.now() - started;
-        started = Date.now();
-        const verdicts = await judgeClusters(plane, operator, clusters);
-        t.diagnostic(`${environment}: control plane ${seconds(plane.timings.controlPlane)}, nodes ready ${seconds(plane.timings.nodesReady)}, CRDs ${seconds(times.crds)}, operator serving its webhooks ${seconds(times.operator)}, ${applied.length} objects applied in ${seconds(applying)}, first instances in ${seconds(Date.now() - started)}`);
-        const calls = Object.entries(operator.pluginCalls()).map(([name, methods]) => `${name}: ${[...new Set(methods)].map((m) => `${m.split('/').pop()} ×${methods.filter((x) => x === m).length}`).join(', ')}`);
-        t.diagnostic(`${environment}: plugin stand-ins called: ${calls.join('; ') || 'none'}`);
-        for (const v of verdicts) t.diagnostic(formatVerdict(v));
-        const refusedClusters = applied.filter((r) => !r.accepted && clusters.includes(r.manifest));
-        assert.deepEqual([...refusedClusters.flatMap(formatRefusal), ...verdicts.filter((v) => !v.healthy).map(formatVerdict)], []);
-      });
+      const { verdicts, refused, applied, times, pluginCalls } = await judgeCnpgEnvironment({ binaries: all(), facts: environmentFacts(environment), crds: vendoredCrds(), manifests });
+      t.diagnostic(`${environment}: control plane ${seconds(times.controlPlane)}, nodes ready ${seconds(times.nodesReady)}, CRDs ${seconds(times.crds)}, operator serving its webhooks ${seconds(times.operator)}, ${applied} objects applied in ${seconds(times.applying)}, first instances in ${seconds(times.instances)}`);
+      const calls = Object.entries(pluginCalls).map(([name, methods]) => `${name}: ${[...new Set(methods)].map((m) => `${m.split('/').pop()} ×${methods.filter((x) => x === m).length}`).join(', ')}`);
+      t.diagnostic(`${environment}: plugin stand-ins called: ${calls.join('; ') || 'none'}`);
+      for (const v of verdicts) t.diagnostic(formatVerdict(v));
+      assert.ok(verdicts.length === clusters.length, 'every Cluster has a verdict');
+      assert.deepEqual([...refused.flatMap(formatRefusal), ...verdicts.filter((v) => !v.healthy).map(formatVerdict)], []);
     }, { timeout: 10 * MINUTE });
   }
 
