@@ -82,24 +82,28 @@ const describe = (l: Listener) => `${l.protocol} port ${l.port} ${l.hostname ===
  * environment (rendered by this app or another, or declared), one message each. Nothing when the
  * environment does not merge its Gateways, or `gateway` is of another class.
  */
-export function mergedListenerProblems(gateway: MergedGateway, others: readonly MergedGateway[], environment: GatewayFacts & { readonly file?: string }): string[] {
+export function mergedListenerProblems(gateway: MergedGateway, others: readonly MergedGateway[], environment: GatewayFacts & { readonly file?: string }): Array<{ readonly message: string; readonly fix: string }> {
   const topology = environment.gateway;
   if (!topology?.mergeGateways || gateway.className !== topology.className) return [];
   const self = gatewayId(gateway);
   const merged = others.filter((o) => o.className === topology.className && !(o.namespace === gateway.namespace && o.name === gateway.name));
-  const problems: string[] = [];
+  const problems: Array<{ message: string; fix: string }> = [];
   if (declaredGateway(environment, self)) {
-    problems.push(`is declared under existing.gateways in ${environment.file ?? 'environment.yaml'} as a Gateway others run, and emitted here too: two owners overwrite each other`);
+    problems.push({
+      message: `is declared under existing.gateways in ${environment.file ?? 'environment.yaml'} as a Gateway others run, and emitted here too: two owners overwrite each other`,
+      fix: 'emit it and remove it from existing.gateways (taking it over), or stop emitting it',
+    });
   }
   for (const listener of gateway.listeners) {
     for (const other of merged) {
       const same = other.listeners.find((l) => l.protocol === listener.protocol && l.port === listener.port && (l.hostname ?? '') === (listener.hostname ?? ''));
       if (!same) continue;
-      problems.push(
-        `listener "${listener.name}" (${describe(listener)}) claims what listener "${same.name}" of Gateway ${gatewayId(other)} (${other.owner}) claims on the merged gateway of class ${topology.className}: ` +
-        'port, protocol and hostname must be unique across merged Gateways, and Envoy Gateway marks all but the oldest Gateway\'s listener Conflicted (HostnameConflict), which then serves nothing ' +
-        '(envoyproxy/gateway v1.9.0 internal/gatewayapi/validate.go validateConflictedMergedListeners)',
-      );
+      problems.push({
+        message: `listener "${listener.name}" (${describe(listener)}) claims what listener "${same.name}" of Gateway ${gatewayId(other)} (${other.owner}) claims `
+          + `on the merged gateway of class ${topology.className}: port, protocol and hostname must be unique across merged Gateways, and Envoy Gateway marks all `
+          + 'but the oldest Gateway\'s listener Conflicted (HostnameConflict), which then serves nothing (envoyproxy/gateway v1.9.0 internal/gatewayapi/validate.go validateConflictedMergedListeners)',
+        fix: `serve a hostname no other Gateway of class ${topology.className} serves, or route through Gateway ${gatewayId(other)} instead of claiming its listener`,
+      });
     }
   }
   const solverId = topology.acmeHttp01;
@@ -108,11 +112,15 @@ export function mergedListenerProblems(gateway: MergedGateway, others: readonly 
     for (const listener of gateway.listeners.filter((l) => l.protocol === 'HTTP')) {
       const shared = solver?.listeners.find((s) => s.protocol === 'HTTP' && s.port === listener.port && (listener.hostname === undefined || hostnamesIntersect(s.hostname, listener.hostname)));
       if (!shared) continue;
-      problems.push(
-        `listener "${listener.name}" (${describe(listener)}) shares port ${listener.port} with listener "${shared.name}" of Gateway ${solverId}, where the cert-manager issuer solves ACME HTTP-01 (gateway.acmeHttp01): ` +
-        'a route on this listener for a hostname being validated adds a second virtual host with the same domain to the merged port-' + String(listener.port) + ' route table; Envoy refuses the table, the challenge is never served and port-' + String(listener.port) + ' updates stop for every Gateway of the class ' +
-        '(envoyproxy/gateway v1.9.0 internal/xds/translator/translator.go addRouteToRouteConfig, internal/gatewayapi/helpers.go computeHosts; cert-manager v1.21.1 pkg/issuer/acme/http/httproute.go)',
-      );
+      const port = String(listener.port);
+      problems.push({
+        message: `listener "${listener.name}" (${describe(listener)}) shares port ${port} with listener "${shared.name}" of Gateway ${solverId}, where the cert-manager issuer solves `
+          + `ACME HTTP-01 (gateway.acmeHttp01): a route on this listener for a hostname being validated adds a second virtual host with the same domain to the merged port-${port} `
+          + `route table; Envoy refuses the table, the challenge is never served and port-${port} updates stop for every Gateway of the class (envoyproxy/gateway v1.9.0 `
+          + 'internal/xds/translator/translator.go addRouteToRouteConfig, internal/gatewayapi/helpers.go computeHosts; cert-manager v1.21.1 pkg/issuer/acme/http/httproute.go)',
+        fix: `remove the port-${port} listener: ${topology.httpsRedirect ? `Gateway ${topology.httpsRedirect} answers port 80 for every hostname` : `Gateway ${solverId} serves the port`} `
+          + '(the Gateway construct adds none where gateway.httpsRedirect is set: leave httpListeners unset)',
+      });
     }
   }
   return problems;

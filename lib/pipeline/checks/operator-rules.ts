@@ -72,7 +72,7 @@ export const mergedGatewayListeners: RuleDeclaration = {
       ...(context.neighbours ?? []).filter((n) => isGroupKind(n.object, KINDS.Gateway)).map((n) => renderedGateway(manifest(n.object), `emitted by app ${n.app}`)),
       ...(environment.existing?.gateways ?? []).map((g) => declaredMergedGateway(g, environment, environment.file)),
     ];
-    return problems(mergedListenerProblems(gateway, others, environment));
+    return mergedListenerProblems(gateway, others, environment);
   },
 };
 
