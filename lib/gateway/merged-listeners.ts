@@ -20,8 +20,10 @@ import { hostnamesIntersect } from './hostname';
  *   issuer names (cert-manager v1.21.1 pkg/issuer/acme/http/httproute.go generateHTTPRouteSpec:
  *   ParentRefs from the solver, Hostnames [dnsName]). A Gateway of the same class with its own
  *   port-80 listener for that hostname, and a route on it, puts a second virtual host with the
- *   same domain in the shared route table: Envoy refuses the whole table, so the challenge is
- *   never served and port-80 updates stop for every Gateway of the class while it is pending.
+ *   same domain in the shared route table: Envoy refuses the whole table ("Only unique values
+ *   for domains are permitted. Duplicate entry of domain ...", envoyproxy/envoy
+ *   source/common/router/config_impl.cc), so the challenge is never served and port-80 updates
+ *   stop for every Gateway of the class while it is pending.
  *
  * One check, `mergedListenerProblems`, over rendered Gateways and the Gateways an environment
  * declares (`existing.gateways`); the `merged-gateway-listeners` rule runs it on every Gateway of

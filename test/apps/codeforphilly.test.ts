@@ -13,7 +13,7 @@ describe('codeforphilly (reference deployment 2)', () => {
 
   test('sandbox: namespace, host, tag with Always, data branch fixture, TLS secret', () => {
     const objects = objectsIn('cfp-sandbox');
-    expect(only(objects, 'Namespace').metadata).toMatchObject({ name: 'codeforphilly-sandbox' });
+    expect(only(objects, 'Namespace').metadata).toMatchObject({ name: 'codeforphilly-rewrite-sandbox' });
     expect(only(objects, 'Namespace').metadata.namespace).toBeUndefined();
     const container = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(container.image).toBe('ghcr.io/codeforphilly/codeforphilly-ng:sandbox');

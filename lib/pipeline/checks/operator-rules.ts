@@ -60,6 +60,7 @@ export const mergedGatewayListeners: RuleDeclaration = {
   sources: [
     'envoyproxy/gateway v1.9.0 internal/gatewayapi/validate.go validateConflictedMergedListeners; internal/gatewayapi/listener.go ProcessListeners; internal/gatewayapi/resource/resource.go Sort (the oldest Gateway first)',
     'envoyproxy/gateway v1.9.0 internal/xds/translator/translator.go addRouteToRouteConfig; internal/gatewayapi/helpers.go computeHosts',
+    'envoyproxy/envoy source/common/router/config_impl.cc ("Only unique values for domains are permitted")',
     'cert-manager/cert-manager v1.21.1 pkg/issuer/acme/http/httproute.go generateHTTPRouteSpec',
   ],
   fix: 'give the listener a hostname no other Gateway of the class serves, or leave the port to the Gateway that has it (on an environment whose gateway.httpsRedirect answers port 80, a Gateway needs no port-80 listener: leave the Gateway construct\'s httpListeners unset)',
