@@ -131,7 +131,7 @@ describe('npm run diff', () => {
   });
 
   test('a re-sealed Secret that a Deployment reads through envFrom: the diff says its pods will not restart, and how to roll them', () => {
-    editSandboxOverlay(root, /^( {4}CFP_JWT_SIGNING_KEY: )AgCF/m, '$1AgCG');
+    editSandboxOverlay(root, /^( {4}CFP_JWT_SIGNING_KEY: )AgCn/m, '$1AgCo');
     const result = diff(root);
     expect(result.code).toBe(DIFF_EXIT.ok);
     expect(result.stdout).toContain([
