@@ -63,8 +63,13 @@ export type ExistingListener = Static<typeof ExistingListenerSchema>;
 
 /** What this file reads of an environment (structural, so it imports nothing above the schema). */
 export interface GatewayFacts {
+  /** The `gateway` block. @default none: no GatewayClass, nothing merged, nobody else answers port 80 */
   readonly gateway?: GatewayEnvironment;
-  readonly existing?: { readonly gateways?: readonly ExistingGateway[] };
+  /** The `existing` block, of which only the Gateways are read. @default none declared */
+  readonly existing?: {
+    /** `existing.gateways`. @default none declared */
+    readonly gateways?: readonly ExistingGateway[];
+  };
 }
 
 /** `namespace/name` of a Gateway. */
