@@ -163,6 +163,9 @@ describe('the review step in a scratch repository', () => {
   }, 60_000);
 
   test('the base is the merge base: a change the base branch made since is not the pull request\'s', () => {
+    // The publisher pushed the new tag (publishedImages), then the overlay moves to it.
+    const environment = join(root, 'overlays/cfp-sandbox/environment.yaml');
+    writeFileSync(environment, readFileSync(environment, 'utf8').replace('tags: [sandbox]', 'tags: [sandbox, sandbox-2]'));
     commit([/^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2'], 'New image');
     // The base branch moves on: its newer dist/ is not what this branch changes.
     git('checkout', '-q', 'main');

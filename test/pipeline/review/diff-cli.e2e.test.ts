@@ -22,6 +22,13 @@ function editSandboxOverlay(root: string, from: RegExp, to: string): void {
   writeFileSync(file, text.replace(from, to));
 }
 
+/** A new sandbox image, as a developer bumps it once the publisher has pushed the tag (publishedImages in environment.yaml). */
+function newSandboxImage(root: string, tag: string): void {
+  const environment = join(root, 'overlays/cfp-sandbox/environment.yaml');
+  writeFileSync(environment, readFileSync(environment, 'utf8').replace('tags: [sandbox]', `tags: [sandbox, ${tag}]`));
+  editSandboxOverlay(root, /^image: .*$/m, `image: ghcr.io/codeforphilly/codeforphilly-ng:${tag}`);
+}
+
 
 // The time budget of each test here: a copy of the project and one or more in-process synths,
 // which a loaded machine stretches well past jest's 5 s default.
@@ -48,7 +55,7 @@ describe('npm run diff', () => {
 
   test('an image tag change is listed by field and needs no flag; dist/ is not written', () => {
     const before = readTree(join(root, 'dist'));
-    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+    newSandboxImage(root, 'sandbox-2');
     const result = diff(root);
     expect(result.code).toBe(DIFF_EXIT.ok);
     expect(result.stdout).toContain([
@@ -162,7 +169,7 @@ describe('npm run diff', () => {
   });
 
   test('--env narrows both sides: other environments are neither synthesized nor reported removed', () => {
-    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+    newSandboxImage(root, 'sandbox-2');
     expect(diff(root, '--env', 'cfp-prod').stdout).toBe('No changes: dist/ matches a fresh synth.');
     expect(diff(root, '--env', 'cfp-sandbox', '--app', 'codeforphilly').stdout).toMatch(/1 object differs from dist\/ in cfp-sandbox/);
   });
@@ -204,7 +211,7 @@ describe('npm run diff with the real server (docs/server-check.md)', () => {
   beforeAll(() => {
     root = scratchProject();
     expect(runCli(['--quiet'], { root, apps, stdout: () => undefined, stderr: () => undefined, env: {}, color: false })).toBe(EXIT.ok);
-    editSandboxOverlay(root, /^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2');
+    newSandboxImage(root, 'sandbox-2');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
