@@ -193,4 +193,20 @@ describe('merged-gateway-listeners in the synth pipeline (two apps of one enviro
   test('their corrected twin, two hostnames of their own, synthesizes', () => {
     expect(run('blog.example.org', 'shop.example.org')).toEqual([]);
   });
+
+  test('a run narrowed by --app sees the other apps\' Gateways in dist/, later ones too', () => {
+    writeFileSync(join(overlays, 'cfp-sandbox/blog.yaml'), 'namespace: blog\nhostname: blog.example.org\n');
+    writeFileSync(join(overlays, 'cfp-sandbox/shop.yaml'), 'namespace: shop\nhostname: site.example.org\n');
+    const apps = [gatewayApp('blog'), gatewayApp('shop')];
+    const dist = join(overlays, '..', 'dist');
+    for (const [path, content] of synthesize({ apps, overlaysDir: overlays }).files) {
+      mkdirSync(join(dist, path, '..'), { recursive: true });
+      writeFileSync(join(dist, path), content);
+    }
+    writeFileSync(join(overlays, 'cfp-sandbox/blog.yaml'), 'namespace: blog\nhostname: site.example.org\n');
+    const narrowed = () => synthesize({ apps, overlaysDir: overlays, appNames: ['blog'], outputDir: dist });
+    expect(narrowed).toThrow(/\[rule merged-gateway-listeners\] listener "https-site\.example\.org" .* of Gateway shop\/shop \(emitted by app shop\)/);
+    writeFileSync(join(overlays, 'cfp-sandbox/blog.yaml'), 'namespace: blog\nhostname: blog.example.org\n');
+    expect(narrowed).not.toThrow();
+  });
 });

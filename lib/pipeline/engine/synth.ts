@@ -102,7 +102,15 @@ export function synthesize(options: SynthOptions): SynthResult {
     // What the apps of this environment built so far render (and, in a narrowed run, what the
     // others wrote to dist/): the rules that span apps see it (PolicyContext.neighbours).
     const neighbours: Array<{ app: string; object: KubeObject }> = [];
-    for (const file of readdirSync(join(options.overlaysDir, envName)).sort()) {
+    const appFiles = readdirSync(join(options.overlaysDir, envName)).sort();
+    if (options.appNames && options.outputDir) {
+      for (const file of appFiles) {
+        const appName = file.slice(0, -'.yaml'.length);
+        if (file === 'environment.yaml' || !file.endsWith('.yaml') || options.appNames.includes(appName) || !byName.has(appName)) continue;
+        neighbours.push(...(priorObjects(options.outputDir, envName, appName) ?? []).map((object) => ({ app: appName, object })));
+      }
+    }
+    for (const file of appFiles) {
       if (file === 'environment.yaml' || !file.endsWith('.yaml')) continue;
       const appName = file.slice(0, -'.yaml'.length);
       const app = byName.get(appName);
@@ -117,7 +125,6 @@ export function synthesize(options: SynthOptions): SynthResult {
       }
       if (options.appNames && !options.appNames.includes(appName)) {
         others.push(app);
-        if (options.outputDir) neighbours.push(...(priorObjects(options.outputDir, envName, appName) ?? []).map((object) => ({ app: appName, object })));
         continue;
       }
       const outside = outsideRepository(join(options.overlaysDir, envName, file), dirname(options.overlaysDir), `${display}/${envName}/${file}`);
