@@ -244,7 +244,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       const declared = declaredIds(target.kind, target.key.namespace).includes(target.key.name);
       if (!found && !product && !builtIn && !declared) {
         // What another namespace that is not this repository's holds is not known at synth.
-        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && howToDeclare(target.kind, target.key) === undefined) return;
+        // (A Gateway there may be declared under existing.gateways, but need not be: as before, unknown.)
+        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && (howToDeclare(target.kind, target.key) === undefined || sameGroupKind(target.kind, KINDS.Gateway))) return;
         const declareHint = howToDeclare(target.kind, target.key);
         report(app, {
           where: at,
