@@ -47,7 +47,9 @@ export const CODEFORPHILLY_IMAGE = new ImageContract({
 /**
  * Reference deployment 2: codeforphilly-ng, a Node API + SPA whose state is a git working copy
  * pushed to the data repo by an in-process daemon. Each environment owns its namespace and its
- * Gateway (the app-owned topology); environment differences are overlay values only.
+ * Gateway, in the namespace and on the hosts upstream runs it (the overlays cite where); how the
+ * Gateway meets the cluster's shared Envoy comes from environment.yaml's `gateway` block, and
+ * environment differences are overlay values only.
  */
 export const codeforphilly = defineApp({
   name: 'codeforphilly',
@@ -55,6 +57,7 @@ export const codeforphilly = defineApp({
   values: Type.Object({
     image: Type.String({ description: 'ghcr.io/codeforphilly/codeforphilly-ng with a tag (outside production) or a digest' }),
     hostname: Type.String({ description: 'the public hostname' }),
+    alsoServes: Type.Optional(Type.Array(Type.String(), { uniqueItems: true, description: 'more hostnames the app answers on, on the same certificate (upstream production: www.codeforphilly.org, deploy/charts/codeforphilly/values.production.yaml)' })),
     dataBranch: Type.String({ description: 'the data repo branch this environment commits to' }),
     pushTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600, description: 'how long the final push on shutdown may take, in seconds' }),
     volumes: Type.Object({
@@ -84,7 +87,11 @@ export const codeforphilly = defineApp({
 
     const secrets = new SealedSecret(chart, 'Secrets', { name: 'codeforphilly-secrets', ...values.secrets });
     const deployKey = new SealedSecret(chart, 'DeployKey', { name: 'codeforphilly-data-deploy-key', ...values.deployKey });
-    const gateway = new Gateway(chart, 'Gateway', { name: 'codeforphilly', hostnames: [values.hostname], tlsSecretName: 'codeforphilly-gw-tls' });
+    const hostnames = [values.hostname, ...(values.alsoServes ?? [])];
+    // Port 80 follows the environment: where the cluster's own gateway redirects to HTTPS and
+    // solves ACME HTTP-01 (cfp-sandbox), the Gateway has only its HTTPS listeners, as upstream's
+    // (_gateways/codeforphilly-ng.yaml); elsewhere it adds its port-80 listeners and redirect.
+    const gateway = new Gateway(chart, 'Gateway', { name: 'codeforphilly', hostnames, tlsSecretName: 'codeforphilly-gw-tls' });
 
     new PushDaemonApp(chart, 'App', {
       name: 'codeforphilly',
@@ -103,6 +110,11 @@ export const codeforphilly = defineApp({
       // from X-Forwarded-Host (apps/api/src/routes/auth.ts): no URL variable to set.
       env: {
         PORT: String(CODEFORPHILLY_IMAGE.port),
+        // Every environment, production too, on purpose: upstream's production values ask for s3
+        // (deploy/charts/codeforphilly/values.production.yaml, storage.backend: s3) but leave
+        // S3_ENDPOINT and the bucket "populated at provisioning time", and the image exits at boot
+        // with s3 and no S3_ENDPOINT (apps/api/src/env.ts). Until a bucket exists, the private
+        // store is the claim below (docs/deployments.md, "codeforphilly: where it differs").
         STORAGE_BACKEND: 'filesystem',
         CFP_DATA_REPO_PATH: DATA_PATH,
         CFP_PRIVATE_STORAGE_PATH: PRIVATE_PATH,
@@ -112,7 +124,7 @@ export const codeforphilly = defineApp({
       dataVolume: { mountPath: DATA_PATH, size: values.volumes.data },
       extraVolumes: [{ name: 'private', mountPath: PRIVATE_PATH, size: values.volumes.private }],
       pushTimeoutSeconds: values.pushTimeoutSeconds,
-      route: { gateway },  // the Gateway's one hostname
+      route: { gateway, hostnames },
     });
   },
 });

@@ -4,6 +4,9 @@ import { KUBERNETES_MINORS, OLDEST_MINOR, VALIDATED_MINOR } from './kubernetes-r
 import type { PodPeer } from './network-peer';
 import { dnsLabel, dnsSubdomain, labelMap, patternRule, quantity } from './values';
 import { ownValue } from './user-keys';
+// The cluster's gateway topology and its publishers' image tags (issue 30): schemas of their own files.
+import { ExistingGatewaysSchema, GatewayEnvironmentSchema } from './gateway-topology';
+import { PublishedImagesSchema } from './published-images';
 
 /**
  * The operators an environment's cluster can run, by the name `existing.operators` uses, with the
@@ -71,6 +74,8 @@ export const ExistingSchema = Type.Object({
     uniqueItems: true,
     description: 'External Secrets stores others manage: "ClusterSecretStore/<name>" or "SecretStore/<namespace>/<name>"',
   })),
+  /** Gateways others run (a shared main gateway, other teams' Gateways), with their listeners: lib/core/gateway-topology.ts. */
+  gateways: Type.Optional(ExistingGatewaysSchema),
   /** In-cluster callers others run, by the name apps use. */
   clients: Type.Optional(Type.Record(dnsLabel(), Type.Object({
     namespace: dnsLabel({ description: 'the namespace the client\'s pods run in' }),
@@ -146,10 +151,15 @@ export const EnvironmentSchema = Type.Object({
     secretName: Type.Optional(dnsSubdomain({ description: 'the Secret in Flux\'s namespace with the git credentials (GitRepository spec.secretRef), for a private repository; not emitted here' })),
   }, { additionalProperties: false, description: 'delivery by Flux: the git repository it reads dist/ from (exactly one of argocd and flux)' })),
   storageClass: Type.Optional(dnsSubdomain({ description: 'the default StorageClass for volumes and databases' })),
-  /** Envoy Gateway, for `Gateway` constructs: which GatewayClass they use. */
-  gateway: Type.Optional(Type.Object({
-    className: dnsSubdomain({ description: 'the GatewayClass of Envoy Gateway, e.g. "eg"' }),
-  }, { additionalProperties: false })),
+  // --- The cluster's gateways and published images (issue 30; lib/core/gateway-topology.ts, published-images.ts) ---
+  /**
+   * Envoy Gateway, for `Gateway` constructs: which GatewayClass they use, whether the class merges
+   * its Gateways into one Envoy, which Gateway answers port 80 and where ACME HTTP-01 is solved.
+   */
+  gateway: Type.Optional(GatewayEnvironmentSchema),
+  /** Per image repository, the tags its publisher pushes, with the source (the `image-published` rule). */
+  publishedImages: Type.Optional(PublishedImagesSchema),
+  // --- end of the gateways and published images block ---
   /** cert-manager, for `Gateway` constructs: which issuer signs their certificates. */
   certManager: Type.Optional(Type.Object({
     issuer: dnsSubdomain({ description: 'the cert-manager issuer that signs gateway certificates, e.g. "letsencrypt-prod"' }),

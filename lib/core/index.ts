@@ -32,6 +32,11 @@ export { declaredClient, EnvironmentSchema, ExistingSchema, OPERATORS, type Envi
 export { formatProblems, UserError, type Problem } from './errors';
 export { compareMinors, INTRODUCED_APIS, KUBERNETES_MINORS, OLDEST_MINOR, REMOVED_APIS, removedApi, VALIDATED_MINOR, type RemovedApi } from './kubernetes-releases';
 export { imagePolicy, parseImage, type ImageReference } from './image';
+export {
+  clusterRedirectsHttp, ExistingGatewaySchema, ExistingListenerSchema, GatewayEnvironmentSchema,
+  type ExistingGateway, type ExistingListener, type GatewayEnvironment, type GatewayFacts,
+} from './gateway-topology';
+export { PublishedImageSchema, PublishedImagesSchema, unpublishedTagProblem, type PublishedImage, type PublishedImages } from './published-images';
 export { ImageContract, type HttpEndpoint, type ImageContractProps, type WrittenPath } from './image-contract';
 export { k8s } from './k8s';
 export type { GroupKind } from './kinds';

@@ -5,6 +5,7 @@ import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import { Connections, type IConnectable, type PodPeer } from '../core/network-peer';
 import { checkDnsSubdomain } from '../core/dns';
+import { clusterRedirectsHttp } from '../core/gateway-topology';
 import { checkGateway } from './gateway-api-rules';
 import type { IPolicyTarget } from './policy-target';
 
@@ -98,8 +99,12 @@ export interface GatewayProps {
   readonly allowedRoutes?: AllowedRoutes;
   /**
    * Add port-80 listeners, for the HTTP-to-HTTPS redirect routes (and ACME HTTP-01 challenges,
-   * whose exact-path routes take precedence over the redirect's prefix match).
-   * @default true
+   * whose exact-path routes take precedence over the redirect's prefix match). Where the
+   * environment's `gateway.httpsRedirect` names a Gateway of the cluster that answers port 80 for
+   * every hostname, that Gateway redirects and solves, and a port-80 listener of this Gateway
+   * would only compete with it (on a merged gateway the `merged-gateway-listeners` rule refuses
+   * one beside the ACME HTTP-01 solver's).
+   * @default true, or false where the environment's gateway.httpsRedirect is set
    */
   readonly httpListeners?: boolean;
   /** The `app.kubernetes.io/component` label. @default "gateway" */
@@ -174,7 +179,7 @@ export class Gateway extends Construct implements IGateway {
     const listeners: GatewayListener[] = [];
     for (const hostname of props.hostnames) {
       listeners.push({ name: listenerName('https', hostname), protocol: 'HTTPS', port: 443, hostname, allowedRoutes });
-      if (props.httpListeners ?? true) listeners.push({ name: listenerName('http', hostname), protocol: 'HTTP', port: 80, hostname, allowedRoutes });
+      if (props.httpListeners ?? !clusterRedirectsHttp(chart.environment)) listeners.push({ name: listenerName('http', hostname), protocol: 'HTTP', port: 80, hostname, allowedRoutes });
     }
     this.listeners = listeners;
 

@@ -6,6 +6,7 @@ import { GATEWAY_SHAPE } from './route-props';
 import * as gwapi from '../../imports/gateway.networking.k8s.io';
 import { AppChart } from '../core/app';
 import { checkDnsSubdomain } from '../core/dns';
+import { clusterRedirectsHttp } from '../core/gateway-topology';
 import { checkServicePort, type IServiceRef } from '../core/service-ref';
 import { checkHttpRoute } from './gateway-api-rules';
 import { listenerAdmits, type GatewayListener, type IGateway } from './gateway';
@@ -130,8 +131,9 @@ export interface HttpRouteProps {
   readonly rules: readonly HttpRouteRule[];
   /**
    * Also attach a route to the Gateway's HTTP listeners that answers every request with a 301
-   * to HTTPS.
-   * @default true
+   * to HTTPS. Where the environment's `gateway.httpsRedirect` names a Gateway of the cluster that
+   * already redirects every hostname, there is no redirect to add.
+   * @default true, or false where the environment's gateway.httpsRedirect is set
    */
   readonly httpsRedirect?: boolean;
   /** The `app.kubernetes.io/component` label. @default "route" */
@@ -218,9 +220,10 @@ export class HttpRoute extends Construct implements IPolicyTarget {
     this.hostnames = hostnames;
     this.url = `https://${hostnames[0] ?? ''}`;
     const labels = chart.labelsFor(props.component ?? 'route');
+    const httpsRedirect = props.httpsRedirect ?? !clusterRedirectsHttp(chart.environment);
 
     for (const hostname of hostnames) chart.claim(this, 'route hostname', hostname);
-    this.node.addValidation({ validate: () => (taken.problem ? [taken.problem] : validateRoute({ ...props, hostnames }, this.namespace)) });
+    this.node.addValidation({ validate: () => (taken.problem ? [taken.problem] : validateRoute({ ...props, hostnames, httpsRedirect }, this.namespace)) });
 
     const parentRefs = (protocol: 'HTTP' | 'HTTPS') => attachedListeners(gateway, hostnames, protocol).map((l) => ({
       group: 'gateway.networking.k8s.io',
@@ -241,7 +244,7 @@ export class HttpRoute extends Construct implements IPolicyTarget {
     this.metadata = route.metadata;
     this.node.addValidation({ validate: () => checkHttpRoute(route.toJson() as Record<string, unknown>) });
 
-    if (props.httpsRedirect ?? true) {
+    if (httpsRedirect) {
       new gwapi.HttpRoute(this, 'HttpsRedirect', {
         metadata: { name: `${props.name}-https-redirect`, labels },
         spec: {
@@ -359,7 +362,7 @@ function renderHeaders(h: HeaderModifier): gwapi.HttpRouteSpecRulesFiltersReques
   return { set: pairs(h.set), add: pairs(h.add), remove: h.remove ? [...h.remove] : undefined };
 }
 
-function validateRoute(props: HttpRouteProps & { readonly hostnames: readonly string[] }, namespace: string): string[] {
+function validateRoute(props: HttpRouteProps & { readonly hostnames: readonly string[]; readonly httpsRedirect: boolean }, namespace: string): string[] {
   const errors: string[] = [];
   const gateway = props.gateway;
   const nameProblem = checkDnsSubdomain(props.name);
@@ -386,7 +389,7 @@ function validateRoute(props: HttpRouteProps & { readonly hostnames: readonly st
       }
     }
   }
-  if (props.httpsRedirect ?? true) {
+  if (props.httpsRedirect) {
     const http = props.hostnames.filter((h) => gateway.listeners.some((l) => l.protocol === 'HTTP' && hostnamesIntersect(l.hostname, h)));
     if (props.hostnames.length > 0 && http.length === 0) errors.push(`Gateway ${gateway.name} has no HTTP listener for these hostnames, so the HTTP-to-HTTPS redirect cannot attach; set httpsRedirect: false or add HTTP listeners`);
   }

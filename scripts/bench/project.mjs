@@ -36,6 +36,8 @@ function pad(i) {
 /** The environment file: codeforphilly's (sandbox or prod) with this stage, so it follows the schema. */
 function environmentYaml(root, env, secrets) {
   const values = parse(readFileSync(join(root, 'overlays', env.production ? 'cfp-prod' : 'cfp-sandbox', 'environment.yaml'), 'utf8'));
+  // A synthetic environment has no publisher: its daemons run codeforphilly's image under the stage's tag.
+  delete values.publishedImages;
   // The web apps' databases need the operators codeforphilly's clusters do not run.
   const existing = values.existing ? { ...values.existing, operators: { ...values.existing.operators, ...BENCH_OPERATORS }, secrets: [...(values.existing.secrets ?? []), ...secrets] } : undefined;
   return stringify({ ...values, ...(existing ? { existing } : {}), description: `synthetic ${env.stage} environment for npm run bench`, cluster: 'bench', stage: env.stage, production: env.production });
@@ -83,6 +85,7 @@ function daemonOverlay(root, name, env) {
   const values = parse(readFileSync(join(root, 'overlays', source, 'codeforphilly.yaml'), 'utf8'));
   values.namespace = name;
   values.hostname = `${name}.${env.stage}.bench.example.org`;
+  delete values.alsoServes; // production's www.codeforphilly.org: one app's host, not every daemon's
   values.image = env.production ? values.image : `ghcr.io/codeforphilly/codeforphilly-ng:${env.stage}`;
   values.dataBranch = env.stage;
   return stringify(values);

@@ -13,7 +13,7 @@ describe('codeforphilly (reference deployment 2)', () => {
 
   test('sandbox: namespace, host, tag with Always, data branch fixture, TLS secret', () => {
     const objects = objectsIn('cfp-sandbox');
-    expect(only(objects, 'Namespace').metadata).toMatchObject({ name: 'codeforphilly-sandbox' });
+    expect(only(objects, 'Namespace').metadata).toMatchObject({ name: 'codeforphilly-rewrite-sandbox' });
     expect(only(objects, 'Namespace').metadata.namespace).toBeUndefined();
     const container = only(objects, 'Deployment').spec.template.spec.containers[0];
     expect(container.image).toBe('ghcr.io/codeforphilly/codeforphilly-ng:sandbox');
@@ -25,7 +25,7 @@ describe('codeforphilly (reference deployment 2)', () => {
 
   test('the two SealedSecrets carry the listed keys', () => {
     const objects = objectsIn('cfp-sandbox');
-    expect(Object.keys(only(objects, 'SealedSecret', 'codeforphilly-secrets').spec.encryptedData)).toEqual(['CFP_DATA_REMOTE', 'CFP_JWT_SIGNING_KEY', 'GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET']);
+    expect(Object.keys(only(objects, 'SealedSecret', 'codeforphilly-secrets').spec.encryptedData)).toEqual(['CFP_DATA_RELOAD_SECRET', 'CFP_DATA_REMOTE', 'CFP_JWT_SIGNING_KEY', 'GITHUB_OAUTH_CLIENT_ID', 'GITHUB_OAUTH_CLIENT_SECRET']);
     expect(Object.keys(only(objects, 'SealedSecret', 'codeforphilly-data-deploy-key').spec.encryptedData)).toEqual(['id_ed25519']);
   });
 

@@ -1,4 +1,5 @@
 import { parseImage } from '../../core/image';
+import { unpublishedTagProblem } from '../../core/published-images';
 import type { KubeObject } from './schema-validation';
 import { containersOf, list, podTemplatesOf, record } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
@@ -64,6 +65,26 @@ export const imageDigestInProduction: RuleDeclaration = {
     return imagesOf(object).flatMap(({ image, where }): RuleProblem[] => {
       const parsed = parseImage(image);
       return parsed && !parsed.digest ? [{ message: `${where} has image "${image}" without a digest in a production environment` }] : [];
+    });
+  },
+};
+
+/** `image-published`: every tag is one its publisher pushes, where the environment says what that is. */
+export const imagePublished: RuleDeclaration = {
+  name: 'image-published',
+  summary: 'every image of a repository listed in the environment\'s publishedImages uses a tag its publisher pushes (one of its tags, or one matching its tagPatterns), or a digest alone: a tag nobody pushes fails to pull (ErrImagePull, ImagePullBackOff) while the sync reports success',
+  scope: [IMAGE_REFERENCING_KINDS],
+  sources: [
+    'https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff (a reference that cannot be pulled leaves the container waiting)',
+    'the publisher\'s own record of what it pushes, cited per repository in environment.yaml publishedImages.<repository>.source (e.g. CodeForPhilly/codeforphilly-ng@930d035 .github/workflows/deploy-staging.yml)',
+  ],
+  fix: 'use a tag the publisher pushes (see publishedImages in environment.yaml), or pin the digest of a pushed build',
+  check(object, context) {
+    const published = context.environment?.publishedImages;
+    if (!published) return [];
+    return imagesOf(object).flatMap(({ image, where }): RuleProblem[] => {
+      const problem = unpublishedTagProblem(image, published);
+      return problem ? [{ message: `${where} uses image "${image}": ${problem}`, fix: `use a tag the publisher pushes (publishedImages in ${context.environment!.file}), or pin the digest of a pushed build` }] : [];
     });
   },
 };

@@ -1,6 +1,7 @@
 import { checkCnpgCluster } from '../../cnpg/cluster-rules';
 import { checkVolumeClaims } from '../../core/volume-claim';
 import { checkGateway, checkHttpRoute } from '../../gateway/gateway-api-rules';
+import { declaredMergedGateway, mergedListenerProblems, renderedGateway } from '../../gateway/merged-listeners';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from './schema-validation';
 import type { RuleDeclaration, RuleProblem } from './types';
@@ -43,6 +44,36 @@ export const gatewayApi: RuleDeclaration = {
   fix: 'change the object as the message says, or build it with Gateway and HttpRoute',
   check(object) {
     return problems(isGroupKind(object, KINDS.Gateway) ? checkGateway(manifest(object)) : checkHttpRoute(manifest(object)));
+  },
+};
+
+/**
+ * `merged-gateway-listeners`: on an environment whose Gateways share one Envoy, no Gateway claims
+ * a listener another claims, nor a port-80 listener beside the ACME HTTP-01 solver's. The others
+ * are the app's own Gateways, the other apps' (`context.neighbours`) and the declared ones
+ * (`existing.gateways`); the check is lib/gateway/merged-listeners.ts.
+ */
+export const mergedGatewayListeners: RuleDeclaration = {
+  name: 'merged-gateway-listeners',
+  summary: 'where the environment\'s GatewayClass merges its Gateways into one Envoy (gateway.mergeGateways), no Gateway of the class claims a port, protocol and hostname that another Gateway of the environment, or one declared under existing.gateways, claims (Envoy Gateway serves only the oldest); and none has a plain-HTTP listener on the port where the cluster solves ACME HTTP-01 (gateway.acmeHttp01) for a hostname that solver serves (a second virtual host for the domain makes Envoy refuse the shared route table)',
+  scope: [KINDS.Gateway],
+  sources: [
+    'envoyproxy/gateway v1.9.0 internal/gatewayapi/validate.go validateConflictedMergedListeners; internal/gatewayapi/listener.go ProcessListeners; internal/gatewayapi/resource/resource.go Sort (the oldest Gateway first)',
+    'envoyproxy/gateway v1.9.0 internal/xds/translator/translator.go addRouteToRouteConfig; internal/gatewayapi/helpers.go computeHosts',
+    'envoyproxy/envoy source/common/router/config_impl.cc ("Only unique values for domains are permitted")',
+    'cert-manager/cert-manager v1.21.1 pkg/issuer/acme/http/httproute.go generateHTTPRouteSpec',
+  ],
+  fix: 'give the listener a hostname no other Gateway of the class serves, or leave the port to the Gateway that has it (on an environment whose gateway.httpsRedirect answers port 80, a Gateway needs no port-80 listener: leave the Gateway construct\'s httpListeners unset)',
+  check(object, context) {
+    const environment = context.environment;
+    if (!environment?.gateway?.mergeGateways) return [];
+    const gateway = renderedGateway(manifest(object), 'this app');
+    const others = [
+      ...context.objects.of(KINDS.Gateway).filter((o) => o !== object).map((o) => renderedGateway(manifest(o), 'emitted by this app')),
+      ...(context.neighbours ?? []).filter((n) => isGroupKind(n.object, KINDS.Gateway)).map((n) => renderedGateway(manifest(n.object), `emitted by app ${n.app}`)),
+      ...(environment.existing?.gateways ?? []).map((g) => declaredMergedGateway(g, environment, environment.file)),
+    ];
+    return mergedListenerProblems(gateway, others, environment);
   },
 };
 

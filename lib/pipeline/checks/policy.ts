@@ -6,7 +6,7 @@ import type { KubeObject } from './schema-validation';
 import { findViolations } from './rules';
 import { applyExceptions } from './exceptions';
 import { yamlPositions } from './yaml-positions';
-import type { PolicyException } from './types';
+import type { PolicyContext, PolicyException } from './types';
 
 export { findViolations, RULES, type Violation } from './rules';
 
@@ -32,6 +32,8 @@ export interface PolicyOptions {
   readonly exceptions?: readonly PolicyException[];
   /** The overlay file on disk, to point errors about exceptions at their line. */
   readonly overlayPath?: string;
+  /** What the environment's other apps render, for the rules that span apps (`PolicyContext.neighbours`). @default none known */
+  readonly neighbours?: PolicyContext['neighbours'];
 }
 
 /**
@@ -43,7 +45,7 @@ export function enforcePolicy(chart: AppChart, objects: readonly KubeObject[], o
   const exceptions = options.exceptions ?? ((options.values as { policyExceptions?: PolicyException[] } | undefined)?.policyExceptions ?? []);
   const overlayFile = chart.overlayFile;
   const where = objectLocator(chart, objects);
-  const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts, environment: chart.environment });
+  const violations = findViolations(objects, { production: chart.environment.production, contracts: chart.imageContracts, environment: chart.environment, neighbours: options.neighbours });
 
   const positions = overlayPositions(options.overlayPath);
   const { excepted, annotations, problems } = applyExceptions(exceptions, objects, violations, (index) => `${overlayFile}${positions(['policyExceptions', index])} policyExceptions.${index}`);

@@ -209,6 +209,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
     if (sameGroupKind(kind, KINDS.ImageCatalog) || sameGroupKind(kind, KINDS.ClusterImageCatalog)) {
       return (existing.imageCatalogs ?? []).filter((c) => c.kind === kind.kind && (c.kind === 'ClusterImageCatalog' || c.namespace === namespace)).map((c) => c.name);
     }
+    if (sameGroupKind(kind, KINDS.Gateway)) return (existing.gateways ?? []).filter((g) => g.namespace === namespace).map((g) => g.name);
     const issuer = environment.certManager;
     if (issuer && (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) && (issuer.issuerKind ?? 'ClusterIssuer') === kind.kind) return [issuer.issuer];
     return [];
@@ -224,6 +225,7 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       return `add { kind: ${kind.kind}, name: ${key.name}${key.namespace ? `, namespace: ${key.namespace}` : ''}, majors: [...] } to existing.imageCatalogs in ${environment.file} (or pin the image with imageName)`;
     }
     if (sameGroupKind(kind, KINDS.Issuer) || sameGroupKind(kind, KINDS.ClusterIssuer)) return `set certManager: { issuer: ${key.name}, issuerKind: ${kind.kind} } in ${environment.file}`;
+    if (sameGroupKind(kind, KINDS.Gateway)) return `add { namespace: ${key.namespace}, name: ${key.name}, listeners: [...] } to existing.gateways in ${environment.file}`;
     return undefined;
   };
 
@@ -290,7 +292,8 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
       const declared = declaredIds(target.kind, target.key.namespace).includes(target.key.name);
       if (!found && !product && !builtIn && !declared) {
         // What another namespace that is not this repository's holds is not known at synth.
-        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && howToDeclare(target.kind, target.key) === undefined) return;
+        // (A Gateway there may be declared under existing.gateways, but need not be: as before, unknown.)
+        if (target.key.namespace !== objectKeyOf(object).namespace && foreignNamespaces.has(target.key.namespace) && (howToDeclare(target.kind, target.key) === undefined || sameGroupKind(target.kind, KINDS.Gateway))) return;
         const declareHint = howToDeclare(target.kind, target.key);
         report(app, {
           where: at,
@@ -319,8 +322,10 @@ export function checkReferences(environment: Environment, apps: readonly Rendere
           });
         }
       }
-      if (found && sameGroupKind(target.kind, KINDS.Gateway) && (target.section !== undefined || target.port !== undefined)) {
-        const listeners = list(record(found.spec).listeners);
+      // A Gateway others run is checked against the listeners environment.yaml declares for it.
+      const declaredGateway = sameGroupKind(target.kind, KINDS.Gateway) ? (existing.gateways ?? []).find((g) => g.namespace === target.key.namespace && g.name === target.key.name) : undefined;
+      if ((found || declaredGateway) && sameGroupKind(target.kind, KINDS.Gateway) && (target.section !== undefined || target.port !== undefined)) {
+        const listeners: Json[] = found ? list(record(found.spec).listeners) : (declaredGateway?.listeners ?? []).map((l) => ({ ...l }));
         const match = listeners.filter((l) => (target.section === undefined || l.name === target.section) && (target.port === undefined || l.port === target.port));
         if (match.length === 0) {
           report(app, {

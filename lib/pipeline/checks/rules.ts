@@ -5,8 +5,8 @@ import type { KubeObject } from './schema-validation';
 import { singleWriter } from './claims';
 import { databaseGuaranteed, databaseWatched } from './databases';
 import { imageContract } from './image-contract';
-import { imageDigestInProduction, imagePinned } from './images';
-import { cnpgCluster, gatewayApi, tailscaleIngress, volumeClaim } from './operator-rules';
+import { imageDigestInProduction, imagePinned, imagePublished } from './images';
+import { cnpgCluster, gatewayApi, mergedGatewayListeners, tailscaleIngress, volumeClaim } from './operator-rules';
 import { noTokenAutomount, probesAndRequests, pssRestricted } from './pod-security';
 import { noSecretData, noSecretStrings } from './secrets';
 import { stableSelectors } from './selectors';
@@ -47,6 +47,7 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'no-secret-strings': noSecretStrings,
   'image-pinned': imagePinned,
   'image-digest-in-production': imageDigestInProduction,
+  'image-published': imagePublished,
   'probes-and-requests': probesAndRequests,
   'no-token-automount': noTokenAutomount,
   'stateful-protected': statefulProtected,
@@ -63,6 +64,7 @@ export const RULES: Readonly<Record<RuleName, RuleDeclaration>> = {
   'single-writer': singleWriter,
   'tailscale-ingress': tailscaleIngress,
   'gateway-api': gatewayApi,
+  'merged-gateway-listeners': mergedGatewayListeners,
   'cnpg-cluster': cnpgCluster,
   'volume-claim': volumeClaim,
   'cron-schedule': cronSchedule,

@@ -20,6 +20,7 @@ export const RULE_NAMES = [
   'no-secret-strings',
   'image-pinned',
   'image-digest-in-production',
+  'image-published',
   'probes-and-requests',
   'no-token-automount',
   'stateful-protected',
@@ -33,6 +34,7 @@ export const RULE_NAMES = [
   'single-writer',
   'tailscale-ingress',
   'gateway-api',
+  'merged-gateway-listeners',
   'cnpg-cluster',
   'volume-claim',
   'cron-schedule',
@@ -92,6 +94,13 @@ export interface PolicyContext {
   readonly contracts?: readonly ImageContract[];
   /** The environment, for rules that read its facts (the tailnet's domain). @default unknown */
   readonly environment?: Environment;
+  /**
+   * What the environment's other apps render, each object with its app, for the rules that span
+   * apps (a listener claimed twice on a merged gateway). Synth passes the apps built before this
+   * one (and, in a run narrowed by --app, the others' output in dist/).
+   * @default none known
+   */
+  readonly neighbours?: ReadonlyArray<{ readonly app: string; readonly object: KubeObject }>;
 }
 
 /** One violation: the object that breaks the rule, what is wrong and how to fix it. */

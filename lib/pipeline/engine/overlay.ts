@@ -10,6 +10,9 @@ import { closestKey, describeSchema, KEY_PATTERN_RULES } from '../../core/values
 import { UserError, type Problem } from '../../core/errors';
 import { OverlaySource } from './overlay-source';
 import { hasOwnKey, withoutPrototypes } from '../../core/user-keys';
+import { gatewayTopologyProblems } from '../../core/gateway-topology';
+import { publishedImagesProblems } from '../../core/published-images';
+import { yamlPositions } from '../checks/yaml-positions';
 
 /**
  * Reads one overlay file and checks it against its schema. Every error names the file, the line,
@@ -305,6 +308,12 @@ function position(doc: Document, lines: LineCounter, path: readonly string[], at
 export function loadEnvironment(overlaysDir: string, name: string, displayDir: string): Environment {
   const file = `${displayDir}/${name}/environment.yaml`;
   const values = readOverlay(join(overlaysDir, name, 'environment.yaml'), file, EnvironmentSchema);
+  // What the schema cannot say: the gateways named in the topology are declared, the tag patterns compile.
+  const found: Array<{ path: ReadonlyArray<string | number>; message: string; hint?: string }> = [...gatewayTopologyProblems(values), ...publishedImagesProblems(values.publishedImages)];
+  if (found.length > 0) {
+    const positions = yamlPositions(join(overlaysDir, name, 'environment.yaml'));
+    throw new UserError(found.map((p) => ({ where: `${file}${positions.get(p.path.map(String).join('\u0000')) ?? ''} ${p.path.join('.')}`, message: p.message, ...(p.hint ? { hint: p.hint } : {}) })));
+  }
   const environment = { ...values, name, file };
   const problem = deliveryProblem(environment);
   if (problem) throw problem;

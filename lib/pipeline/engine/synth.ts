@@ -102,7 +102,18 @@ export function synthesize(options: SynthOptions): SynthResult {
     notBuilt.set(environment, []);
     const claims: Array<Claim & { app: string }> = [];
     const others: AppDefinition[] = [];
-    for (const file of readdirSync(join(options.overlaysDir, envName)).sort()) {
+    // What the apps of this environment built so far render (and, in a narrowed run, what the
+    // others wrote to dist/): the rules that span apps see it (PolicyContext.neighbours).
+    const neighbours: Array<{ app: string; object: KubeObject }> = [];
+    const appFiles = readdirSync(join(options.overlaysDir, envName)).sort();
+    if (options.appNames && options.outputDir) {
+      for (const file of appFiles) {
+        const appName = file.slice(0, -'.yaml'.length);
+        if (file === 'environment.yaml' || !file.endsWith('.yaml') || options.appNames.includes(appName) || !byName.has(appName)) continue;
+        neighbours.push(...(priorObjects(options.outputDir, envName, appName) ?? []).map((object) => ({ app: appName, object })));
+      }
+    }
+    for (const file of appFiles) {
       if (file === 'environment.yaml' || !file.endsWith('.yaml')) continue;
       const appName = file.slice(0, -'.yaml'.length);
       const app = byName.get(appName);
@@ -125,8 +136,9 @@ export function synthesize(options: SynthOptions): SynthResult {
         continue;
       }
       try {
-        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? process.cwd());
+        const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? process.cwd(), neighbours);
         results.push(result.app);
+        neighbours.push(...result.app.objects.map((object) => ({ app: appName, object })));
         claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
       } catch (error) {
         if (error instanceof AppProblems) problems.push(...error.problems);
@@ -249,7 +261,7 @@ export function mergeAppProblems(found: ReadonlyArray<Problem | AppProblem>): Pr
 }
 
 /** Builds, renders and checks one app in one environment; its problems are thrown as AppProblems. */
-function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, root: string): { app: SynthesizedApp; claims: readonly Claim[] } {
+function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, root: string, neighbours: ReadonlyArray<{ app: string; object: KubeObject }>): { app: SynthesizedApp; claims: readonly Claim[] } {
   const appContext: AppContext = { app: app.name, environment: environment.name, overlay: overlayDisplay };
   const fail = (problems: readonly Problem[]) => new AppProblems(problems.map((problem) => ({ problem, context: appContext })));
   // An overlay error names its own file: it is thrown as it is, without the pair's context.
@@ -293,7 +305,7 @@ function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath
   // The policy (lib/pipeline/checks/policy.ts) over every rendered object; exceptions come from the overlay's policyExceptions.
   let rendered: ReturnType<typeof renderChecked>;
   try {
-    rendered = renderChecked(chart, '', (objects) => enforcePolicy(chart, objects, { values, overlayPath }), header, root);
+    rendered = renderChecked(chart, '', (objects) => enforcePolicy(chart, objects, { values, overlayPath, neighbours }), header, root);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     // Validations run after build(): where each refusing construct was created is found by

@@ -374,7 +374,7 @@ describe('the library\'s constructs are held to the same references', () => {
       new HttpRoute(chart, 'route', { name: 'web', gateway, hostnames: ['web.example.org'], httpsRedirect: false, rules: [{ backends: [{ service: ServiceRef.fromName('web', { namespace: 'demo', ports: [{ name: 'http', port: 80 }] }), port: 80 }] }] });
       return render(chart);
     };
-    expect(problems(build('demo'), { services: ['demo/web'] })).toEqual([expect.stringMatching(/^\S+\.yaml HTTPRoute demo\/web spec\.parentRefs\[0\] .*names Gateway demo\/shared, which nothing in environment test-sandbox emits: no Gateway accepts the route/)]);
+    expect(problems(build('demo'), { services: ['demo/web'] })).toEqual([expect.stringMatching(/^\S+\.yaml HTTPRoute demo\/web spec\.parentRefs\[0\] .*names Gateway demo\/shared, which nothing in environment test-sandbox emits and overlays\/test-sandbox\/environment\.yaml does not declare: no Gateway accepts the route.*existing\.gateways/)]);
     expect(problems(build('platform'), { services: ['demo/web'], namespaces: ['demo', 'platform'] })).toEqual([]);
   });
 

@@ -4,6 +4,9 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../../impo
 import { ExternalSecret } from '../../../lib/secrets/external-secret';
 import { k8s } from '../../../lib/core/k8s';
 import { checkReferences } from '../../../lib/pipeline/checks/references';
+import { Gateway } from '../../../lib/gateway/gateway';
+import { HttpRoute } from '../../../lib/gateway/http-route';
+import { ServiceRef } from '../../../lib/core/service-ref';
 import { render, restrictedDeployment, testChart, testEnvironment } from '../../helpers';
 
 /** What environment `test-sandbox` declares unless a test says otherwise: the namespace `demo`. */
@@ -55,6 +58,26 @@ describe('references in dist/ resolve to something emitted or declared', () => {
     expect(run({ selectorLabels: {} })).toEqual([]);
     const labelled = objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...(o.metadata.labels as object), release: 'kube-prometheus-stack' } } }));
     expect(checkReferences(testEnvironment({ existing: { namespaces: ['demo'], operators }, prometheus: { selectorLabels: { release: 'kube-prometheus-stack' } } }), [{ app: { name: 'demo' }, objects: labelled }])).toEqual([]);
+  });
+
+  test('a route on a Gateway others run resolves against existing.gateways and the listeners declared there', () => {
+    const routeOn = (sectionName: string) => {
+      const chart = testChart();
+      const shared = Gateway.fromGatewayAttributes({ name: 'main-gateway', namespace: 'envoy-gateway-system', listeners: [{ name: sectionName, protocol: 'HTTPS', port: 443, hostname: 'web.example.org', allowedRoutes: { from: 'All' } }] });
+      new HttpRoute(chart, 'route', { name: 'web', gateway: shared, httpsRedirect: false, rules: [{ backends: [{ service: ServiceRef.fromName('web', { namespace: 'demo', ports: [{ name: 'http', port: 80 }] }), port: 80 }] }] });
+      return render(chart).filter((o) => o.kind === 'HTTPRoute');
+    };
+    const declaring = (listener: string) => environment({
+      operators: { 'envoy-gateway': '1.9.0' }, services: ['demo/web'],
+      gateways: [{ namespace: 'envoy-gateway-system', name: 'main-gateway', listeners: [{ name: listener, protocol: 'HTTPS', port: 443, hostname: 'web.example.org' }] }],
+    });
+    expect(messages(checkReferences(environment({ operators: { 'envoy-gateway': '1.9.0' }, services: ['demo/web'] }), [{ app: { name: 'demo' }, objects: routeOn('https') }]))).toEqual([
+      expect.stringMatching(/names Gateway envoy-gateway-system\/main-gateway, which nothing in environment test-sandbox emits and overlays\/test-sandbox\/environment\.yaml does not declare/),
+    ]);
+    expect(messages(checkReferences(declaring('websecure'), [{ app: { name: 'demo' }, objects: routeOn('https') }]))).toEqual([
+      expect.stringMatching(/attaches to listener "https" of Gateway envoy-gateway-system\/main-gateway, which has no such listener/),
+    ]);
+    expect(checkReferences(declaring('https'), [{ app: { name: 'demo' }, objects: routeOn('https') }])).toEqual([]);
   });
 
   test('a namespace must be emitted by an app or declared as someone else\'s', () => {

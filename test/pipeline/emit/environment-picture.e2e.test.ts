@@ -39,6 +39,6 @@ describe('the environment picture (dist/<env>/README.md)', () => {
 
   test('which volumes and databases are backed up, and where', () => {
     expect(picture('railiance01-prod')).toContain('| CNPG Cluster databases/state-hub-db | WAL archived continuously and base backups (`state-hub-db` folder) to s3://railiance-backups/state-hub-db/state-hub-db |');
-    expect(picture('cfp-prod')).toMatch(/\| PersistentVolumeClaim codeforphilly-prod\/codeforphilly-data \(10Gi, linode-block-storage-retain\) \| not backed up by this repository/);
+    expect(picture('cfp-prod')).toMatch(/\| PersistentVolumeClaim codeforphilly\/codeforphilly-data \(10Gi, linode-block-storage-retain\) \| not backed up by this repository/);
   });
 });

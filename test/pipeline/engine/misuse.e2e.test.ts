@@ -106,7 +106,7 @@ describe('misuse of overlays/ and dist/', () => {
     // The kustomization behind the link is this run's: it lists the renamed Namespace's file, not the old one.
     const kustomization = readFileSync(join(shared, 'dist', 'cfp-sandbox', 'codeforphilly', 'kustomization.yaml'), 'utf8');
     expect(kustomization).toMatch(/^ {2}- namespace-cfp-relinked\.yaml$/m);
-    expect(kustomization).not.toMatch(/namespace-codeforphilly-sandbox\.yaml/);
+    expect(kustomization).not.toMatch(/namespace-codeforphilly-rewrite-sandbox\.yaml/);
     expect([...readTree(join(shared, 'dist'))].some(([path, content]) => path.startsWith('cfp-sandbox/codeforphilly/') && content.includes('namespace: cfp-relinked'))).toBe(true);
     expect(readdirSync(shared)).toEqual(['dist']);
     expect(readdirSync(root).filter((f) => f.startsWith('.dist'))).toEqual([]);

@@ -57,8 +57,8 @@ describe('the CI workflow template', () => {
 });
 
 describe('the review step in a scratch repository', () => {
-  const PVC = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-old';
-  const SHRINK = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-data';
+  const PVC = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-rewrite-sandbox/codeforphilly-old';
+  const SHRINK = 'volume-shrink:cfp-sandbox/PersistentVolumeClaim/codeforphilly-rewrite-sandbox/codeforphilly-data';
   let workspace: string;
   /** The pull request's checkout (change/), a git repository. */
   let root: string;
@@ -132,7 +132,7 @@ describe('the review step in a scratch repository', () => {
     commit([/^ {2}data: 10Gi$/m, '  data: 8Gi'], `Smaller sandbox volume\n\nRisk-Accepted: ${SHRINK} data copied`);
     const refused = runReviewStep();
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
-    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-data [volume-shrink] (fails the sync: fix it)');
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-rewrite-sandbox/codeforphilly-data [volume-shrink] (fails the sync: fix it)');
     expect(refused.stderr).toContain(`${SHRINK} (an acceptance names it: commit ${git('rev-parse', '--short', 'HEAD').trim()}; it accepts nothing)`);
   }, 60_000);
 
@@ -142,7 +142,7 @@ describe('the review step in a scratch repository', () => {
     const refused = runReviewStep();
     expect(refused.code).toBe(DIFF_EXIT.riskNotAccepted);
     expect(refused.stdout).toMatch(/^Comparing with dist\/ at [0-9a-f]{12}, the merge base of origin\/main and HEAD; 1 commit since, 0 Risk-Accepted trailers\.$/m);
-    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-sandbox/codeforphilly-old [stateful-removal]');
+    expect(refused.stdout).toContain('! cfp-sandbox/codeforphilly PersistentVolumeClaim codeforphilly-rewrite-sandbox/codeforphilly-old [stateful-removal]');
     expect(refused.stderr).toContain(`    Risk-Accepted: ${PVC}`);
 
     commit(undefined, `Accept the removal of the old claim\n\nIts data was copied to the data claim first.\n\nRisk-Accepted: ${PVC} data copied`);
@@ -154,7 +154,7 @@ describe('the review step in a scratch repository', () => {
   }, 60_000);
 
   test('a trailer accepts only the risk it names: another claim\'s id leaves the step failing, reported stale', () => {
-    const other = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-sandbox/codeforphilly-older';
+    const other = 'stateful-removal:cfp-sandbox/PersistentVolumeClaim/codeforphilly-rewrite-sandbox/codeforphilly-older';
     strandClaimOnBase();
     commit(undefined, `Drop the old claim\n\nRisk-Accepted: ${other}`);
     const result = runReviewStep();
@@ -163,6 +163,9 @@ describe('the review step in a scratch repository', () => {
   }, 60_000);
 
   test('the base is the merge base: a change the base branch made since is not the pull request\'s', () => {
+    // The publisher pushed the new tag (publishedImages), then the overlay moves to it.
+    const environment = join(root, 'overlays/cfp-sandbox/environment.yaml');
+    writeFileSync(environment, readFileSync(environment, 'utf8').replace('tags: [sandbox]', 'tags: [sandbox, sandbox-2]'));
     commit([/^image: .*$/m, 'image: ghcr.io/codeforphilly/codeforphilly-ng:sandbox-2'], 'New image');
     // The base branch moves on: its newer dist/ is not what this branch changes.
     git('checkout', '-q', 'main');

@@ -71,16 +71,16 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
   const { stacks } = renderScenario({
     environments: ['cfp-sandbox'],
     append: { 'cfp-sandbox/environment.yaml': TERRAFORM_SECTION },
-    adopt: { 'cfp-sandbox': [{ kind: 'Deployment', namespace: 'codeforphilly-sandbox', name: 'codeforphilly' }, { kind: 'Namespace', name: 'codeforphilly-sandbox' }] },
+    adopt: { 'cfp-sandbox': [{ kind: 'Deployment', namespace: 'codeforphilly-rewrite-sandbox', name: 'codeforphilly' }, { kind: 'Namespace', name: 'codeforphilly-rewrite-sandbox' }] },
   });
   const stack = stacks.get('cfp-sandbox')!;
   const resources = stack.resource;
 
   test('Namespace, ServiceAccount, ConfigMap, Service, PVC and Deployment are typed; custom resources are kubernetes_manifest', () => {
-    expect(Object.keys(resources.kubernetes_namespace_v1)).toEqual(['namespace_codeforphilly-sandbox']);
-    expect(Object.keys(resources.kubernetes_deployment_v1)).toEqual(['deployment_codeforphilly-sandbox_codeforphilly']);
-    expect(Object.keys(resources.kubernetes_service_v1)).toEqual(['service_codeforphilly-sandbox_codeforphilly']);
-    expect(Object.keys(resources.kubernetes_service_account_v1)).toEqual(['serviceaccount_codeforphilly-sandbox_codeforphilly']);
+    expect(Object.keys(resources.kubernetes_namespace_v1)).toEqual(['namespace_codeforphilly-rewrite-sandbox']);
+    expect(Object.keys(resources.kubernetes_deployment_v1)).toEqual(['deployment_codeforphilly-rewrite-sandbox_codeforphilly']);
+    expect(Object.keys(resources.kubernetes_service_v1)).toEqual(['service_codeforphilly-rewrite-sandbox_codeforphilly']);
+    expect(Object.keys(resources.kubernetes_service_account_v1)).toEqual(['serviceaccount_codeforphilly-rewrite-sandbox_codeforphilly']);
     expect(Object.keys(resources.kubernetes_config_map_v1).length).toBeGreaterThanOrEqual(1);
     expect(Object.keys(resources.kubernetes_persistent_volume_claim_v1).length).toBe(2);
     const manifestKinds = new Set(Object.values(resources.kubernetes_manifest).map((r) => r.manifest.kind));
@@ -89,13 +89,13 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
   });
 
   test('the Namespace keeps its Pod Security labels', () => {
-    const ns = resources.kubernetes_namespace_v1['namespace_codeforphilly-sandbox'];
-    expect(ns.metadata.name).toBe('codeforphilly-sandbox');
+    const ns = resources.kubernetes_namespace_v1['namespace_codeforphilly-rewrite-sandbox'];
+    expect(ns.metadata.name).toBe('codeforphilly-rewrite-sandbox');
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test('the Deployment is converted to the provider schema: singular blocks, strings where the provider wants them', () => {
-    const spec = resources.kubernetes_deployment_v1['deployment_codeforphilly-sandbox_codeforphilly'].spec;
+    const spec = resources.kubernetes_deployment_v1['deployment_codeforphilly-rewrite-sandbox_codeforphilly'].spec;
     expect(spec.replicas).toBe('1');
     expect(spec.strategy).toEqual({ type: 'Recreate' });
     expect(spec.selector.match_labels['app.kubernetes.io/name']).toBe('codeforphilly');
@@ -112,7 +112,7 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
   });
 
   test('the Service: port blocks with target_port as a string, the selector as a map', () => {
-    const spec = resources.kubernetes_service_v1['service_codeforphilly-sandbox_codeforphilly'].spec;
+    const spec = resources.kubernetes_service_v1['service_codeforphilly-rewrite-sandbox_codeforphilly'].spec;
     expect(spec.port).toEqual([{ name: 'http', port: 3001, target_port: 'http', protocol: 'TCP' }]);
     expect(spec.type).toBe('ClusterIP');
     expect(spec.selector['app.kubernetes.io/component']).toBe('web');
@@ -123,20 +123,20 @@ describe('typed resources (cfp-sandbox with a terraform: section)', () => {
       expect(pvc.lifecycle).toEqual({ prevent_destroy: true });
       expect(pvc.wait_until_bound).toBe(false);
     }
-    expect(resources.kubernetes_deployment_v1['deployment_codeforphilly-sandbox_codeforphilly'].lifecycle).toBeUndefined();
+    expect(resources.kubernetes_deployment_v1['deployment_codeforphilly-rewrite-sandbox_codeforphilly'].lifecycle).toBeUndefined();
   });
 
   test('objects in a Namespace of the stack depend on it', () => {
-    const ns = '${kubernetes_namespace_v1.namespace_codeforphilly-sandbox}'; // cdktf's form of a reference
-    expect(resources.kubernetes_deployment_v1['deployment_codeforphilly-sandbox_codeforphilly'].depends_on).toEqual([ns]);
+    const ns = '${kubernetes_namespace_v1.namespace_codeforphilly-rewrite-sandbox}'; // cdktf's form of a reference
+    expect(resources.kubernetes_deployment_v1['deployment_codeforphilly-rewrite-sandbox_codeforphilly'].depends_on).toEqual([ns]);
     for (const manifest of Object.values(resources.kubernetes_manifest)) expect(manifest.depends_on).toEqual([ns]);
-    expect(resources.kubernetes_namespace_v1['namespace_codeforphilly-sandbox'].depends_on).toBeUndefined();
+    expect(resources.kubernetes_namespace_v1['namespace_codeforphilly-rewrite-sandbox'].depends_on).toBeUndefined();
   });
 
   test('adopting typed resources uses their import ids: namespace/name, or the name when cluster-scoped', () => {
     expect(stack.import).toEqual([
-      { to: 'kubernetes_namespace_v1.namespace_codeforphilly-sandbox', id: 'codeforphilly-sandbox' },
-      { to: 'kubernetes_deployment_v1.deployment_codeforphilly-sandbox_codeforphilly', id: 'codeforphilly-sandbox/codeforphilly' },
+      { to: 'kubernetes_namespace_v1.namespace_codeforphilly-rewrite-sandbox', id: 'codeforphilly-rewrite-sandbox' },
+      { to: 'kubernetes_deployment_v1.deployment_codeforphilly-rewrite-sandbox_codeforphilly', id: 'codeforphilly-rewrite-sandbox/codeforphilly' },
     ]);
   });
 });
