@@ -15,5 +15,5 @@ export { renderChart } from './engine/render';
 export type { SynthesizedApp } from './checks/rendered';
 export { synthesize, type SynthOptions, type SynthResult } from './engine/synth';
 export { runDiffCli } from './review/diff-cli';
-export type { ServerChecked, ServerCheckOutcome, ServerFinding, ServerUnavailable, ServerUpgradeCheck } from './review/server-upgrade-check';
+export type { FunctionCheckRan, FunctionCheckSkipped, FunctionFinding, ServerChecked, ServerCheckOutcome, ServerFinding, ServerUnavailable, ServerUpgradeCheck } from './review/server-upgrade-check';
 export type { FileTree } from './engine/output';

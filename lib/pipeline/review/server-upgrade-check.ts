@@ -55,7 +55,19 @@ export interface ServerChecked {
   /** The function check of the changed environments: what does not work (empty when all does). */
   readonly unhealthy: readonly FunctionFinding[];
   /** The function check's summary line per environment, or why it did not run. */
-  readonly functional: { readonly ran: readonly string[] } | { readonly skipped: string };
+  readonly functional: FunctionCheckRan | FunctionCheckSkipped;
+}
+
+/** The function check ran on the environments whose objects changed. */
+export interface FunctionCheckRan {
+  /** One line per environment: `cfp-sandbox: 5 of 5 healthy in 41 s`. */
+  readonly ran: readonly string[];
+}
+
+/** The function check did not run. */
+export interface FunctionCheckSkipped {
+  /** Why: `SERVER_CHECK_FUNCTION=off`, or KWOK is not built here. */
+  readonly skipped: string;
 }
 
 /** The server could not be asked (not built, turned off). */
