@@ -9,7 +9,7 @@ import { labelMap } from '../../lib/core/values';
 import { applyExceptions } from '../../lib/pipeline/checks/exceptions';
 import { objectMetadataProblems } from '../../lib/pipeline/checks/object-metadata';
 import { objectNameProblems } from '../../lib/pipeline/checks/object-names';
-import { noSecretData, noSecretStrings, secretKind } from '../../lib/pipeline/checks/secrets';
+import { noSecretData, noSecretStrings, SECRET_PATTERNS, secretKind } from '../../lib/pipeline/checks/secrets';
 import { findViolations } from '../../lib/pipeline/checks/rules';
 import type { KubeObject } from '../../lib/pipeline/checks/schema-validation';
 import type { PolicyException } from '../../lib/pipeline/checks/types';
@@ -175,6 +175,15 @@ describe('4. the secret scan: every string and key, URLs with credentials in any
     expect(secretKind("host=db user=app password=hunter2 dbname=app")?.what).toMatch(/connection string/);
     expect(secretKind("Server=db;Database=app;User Id=app;Password=hunter2;")).toBeDefined();
     expect(secretKind("host=db user=app password=$(PGPASSWORD)")).toBeUndefined();
+  });
+
+  test('the quick test before the patterns (a literal every match contains) never changes the answer (property, strings built from the patterns\' pieces)', () => {
+    const everyPattern = (value: string) => SECRET_PATTERNS.find((p) => { const m = p.pattern.exec(value); return m !== null && (p.accept?.(m) ?? true); });
+    const piece = fc.constantFrom('-----BEGIN ', 'RSA ', 'PRIVATE KEY', '-----', 'AKIA', 'ASIA', 'ghp_', 'gho_', 'github_pat_', 'xoxb-', 'xoxp-', '://', 'https', ':', '@', '?', '&', ';', '=', 'password', 'PWD', 'token', ' ', 'x', 'A1B2C3D4E5F6G7H8', 'abcdefghijklmnopqrstuvwxyz0123456789', '$(VAR)', "'");
+    fc.assert(fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 12 }), (pieces) => {
+      const value = pieces.join('');
+      expect(secretKind(value)).toBe(everyPattern(value));
+    }), params(2000));
   });
 
   test('every string of every object is scanned, ArgoCD objects and exception-reason annotations included', () => {

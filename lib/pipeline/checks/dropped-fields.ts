@@ -27,6 +27,63 @@ export function rawJson(object: ApiObject): unknown {
   return object.toJson === ApiObject.prototype.toJson ? undefined : ApiObject.prototype.toJson.call(object);
 }
 
+/**
+ * The object rendered as `object.toJson()` (`json`) and as `rawJson(object)` (`raw`), resolving it
+ * once where that gives the same result. The classes `cdk8s import` generates (and cdk8s-plus-28's
+ * `k8s`) render as `{ ...GVK, ...toJson_Props(super.toJson()) }`: ApiObject's rendering (every
+ * token resolved, patches applied: most of the cost) passed through a serializer that builds new
+ * objects and mutates nothing. For those, ApiObject's rendering is made once and handed to the
+ * class's `toJson` as its `super.toJson()`. Any other override of `toJson` (one that might change
+ * what `super.toJson()` returned) is called as it stands, and the raw rendering made apart.
+ */
+export function renderWithRaw(object: ApiObject): { json: unknown; raw: unknown } {
+  const base = apiObjectToJson();
+  if (object.toJson === ApiObject.prototype.toJson) return { json: object.toJson(), raw: undefined };
+  if (!isGeneratedSerializer(object.toJson)) return { json: object.toJson(), raw: base.call(object) };
+  const raw = base.call(object);
+  rendered = { object, raw };
+  try {
+    return { json: object.toJson(), raw };
+  } finally {
+    rendered = undefined;
+  }
+}
+
+/** The rendering `super.toJson()` returns while renderWithRaw calls a generated class's toJson. */
+let rendered: { readonly object: ApiObject; readonly raw: unknown } | undefined;
+let original: (() => unknown) | undefined;
+
+/**
+ * ApiObject's own toJson. On first use, ApiObject.prototype.toJson is replaced, once, by one that
+ * returns `rendered.raw` for `rendered.object` and renders every other object as before:
+ * `super.toJson()` is looked up on ApiObject.prototype when it is called, and replacing it for
+ * each call instead would make V8 drop what it compiled for every ApiObject.
+ */
+function apiObjectToJson(): () => unknown {
+  if (!original) {
+    const base = ApiObject.prototype.toJson;
+    original = base;
+    ApiObject.prototype.toJson = function (this: ApiObject) {
+      return rendered !== undefined && rendered.object === this ? rendered.raw : base.call(this);
+    };
+  }
+  return original;
+}
+
+/** `toJson() { const resolved = super.toJson(); return { ...X.GVK, ...toJson_XProps(resolved) }; }`, as generated. */
+const GENERATED_TO_JSON = /^toJson\(\)\s*\{\s*const (\w+) = super\.toJson\(\);\s*return \{\s*\.\.\.[\w$.]+\.GVK,\s*\.\.\.toJson_[\w$]+\(\1\),?\s*\};?\s*\}$/;
+const generated = new WeakMap<object, boolean>();
+
+/** Whether `toJson` is a generated class's (GENERATED_TO_JSON), by its source; once per class. */
+function isGeneratedSerializer(toJson: () => unknown): boolean {
+  let known = generated.get(toJson);
+  if (known === undefined) {
+    known = GENERATED_TO_JSON.test(Function.prototype.toString.call(toJson));
+    generated.set(toJson, known);
+  }
+  return known;
+}
+
 function walk(raw: unknown, typed: unknown, path: string, dropped: string[]): void {
   if (Array.isArray(raw)) {
     if (!Array.isArray(typed)) return;

@@ -55,12 +55,23 @@ export function objectMetadataProblems(objects: readonly KubeObject[], wheres: r
   return problems;
 }
 
+/**
+ * Calls `visit` with every value under `value` and its path. The path is one array, changed as the
+ * walk goes: `visit` reads it during the call and keeps no reference.
+ */
 function walk(value: unknown, path: string[], visit: (value: unknown, path: readonly string[]) => void): void {
-  if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, String(i)], visit));
-  else if (isRecord(value)) {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(String(i));
+      walk(value[i], path, visit);
+      path.pop();
+    }
+  } else if (isRecord(value)) {
     for (const [key, child] of Object.entries(value)) {
-      visit(child, [...path, key]);
-      walk(child, [...path, key], visit);
+      path.push(key);
+      visit(child, path);
+      walk(child, path, visit);
+      path.pop();
     }
   }
 }

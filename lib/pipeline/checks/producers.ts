@@ -145,7 +145,11 @@ export class ProducedIndex {
   constructor(objects: Iterable<KubeObject> = []) {
     for (const object of objects) {
       for (const produced of producedBy(object)) this.add(produced);
-      for (const pods of podsProducedBy(object)) this.podsByNamespace.set(pods.namespace, [...(this.podsByNamespace.get(pods.namespace) ?? []), pods]);
+      for (const pods of podsProducedBy(object)) {
+        const same = this.podsByNamespace.get(pods.namespace);
+        if (same) same.push(pods);
+        else this.podsByNamespace.set(pods.namespace, [pods]);
+      }
       if (isGroupKind(object, KINDS.SecretStore)) this.stores.set(objectKeyId(KINDS.SecretStore, objectKeyOf(object)), record(object.spec));
       if (isGroupKind(object, KINDS.ClusterSecretStore)) this.stores.set(objectKeyId(KINDS.ClusterSecretStore, { namespace: '', name: objectKeyOf(object).name }), record(object.spec));
     }

@@ -1,7 +1,7 @@
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, containersOf, list, objectKeyOf, podTemplatesOf, record, type Json, type ObjectKey } from './objects';
-import { podReadsOf, POD_READ_FIELDS, type PodReadField } from './pod-reads';
-import { apiGroupOf, groupKindKey, inScope, isGroupKind, KINDS, POD_TEMPLATE_KINDS, type GroupKind, type KindScope } from '../../core/kinds';
+import { podReadsOf, POD_READ_FIELDS, type PodRead, type PodReadField } from './pod-reads';
+import { apiGroupOf, groupKindKey, groupKindOf, inScope, isGroupKind, KINDS, POD_TEMPLATE_KINDS, type GroupKind, type KindScope } from '../../core/kinds';
 
 /**
  * The one model of the references in Kubernetes objects: which field of which kind names what,
@@ -451,10 +451,13 @@ export interface FoundReference extends Reference {
   readonly row: ReferenceField;
 }
 
-/** Every reference in `object`, in the order of the table: what its pods read (the walker), then the other rows of its kind. */
-export function referencesOf(object: KubeObject, rows: readonly ReferenceField[] = REFERENCE_FIELDS): FoundReference[] {
+/**
+ * Every reference in `object`, in the order of the table: what its pods read (the walker), then the
+ * other rows of its kind. `reads` is `podReadsOf(object)`, for a caller that has it already.
+ */
+export function referencesOf(object: KubeObject, rows: readonly ReferenceField[] = REFERENCE_FIELDS, reads: readonly PodRead[] = podReadsOf(object)): FoundReference[] {
   const found: FoundReference[] = [];
-  for (const read of podReadsOf(object)) {
+  for (const read of reads) {
     const row = POD_READ_ROWS.get(read.field);
     if (!row || !rows.includes(row)) continue;
     found.push({
@@ -462,12 +465,25 @@ export function referencesOf(object: KubeObject, rows: readonly ReferenceField[]
       target: { to: 'object', kind: read.kind, key: read.target, optional: read.optional, ...(read.key === undefined ? {} : { dataKey: read.key }) },
     });
   }
-  for (const row of rows) {
-    if (POD_READ_ROWS_SET.has(row) || !inScope(object, row.from)) continue;
+  const table = rows === REFERENCE_FIELDS ? tableRowsOf(object) : rows.filter((row) => !POD_READ_ROWS_SET.has(row) && inScope(object, row.from));
+  for (const row of table) {
     for (const ref of row.find(object)) found.push({ ...ref, row });
   }
   return found;
 }
+
+/**
+ * The rows of REFERENCE_FIELDS other than the pod reads whose kinds include `object`'s, in table
+ * order: a row's scope depends on the object's API group and kind only, so this is worked out once
+ * per kind instead of testing every row's scope against every object.
+ */
+function tableRowsOf(object: KubeObject): readonly ReferenceField[] {
+  const key = groupKindKey(groupKindOf(object));
+  let rows = ROWS_BY_KIND.get(key);
+  if (!rows) ROWS_BY_KIND.set(key, (rows = REFERENCE_FIELDS.filter((row) => !POD_READ_ROWS_SET.has(row) && inScope(object, row.from))));
+  return rows;
+}
+const ROWS_BY_KIND = new Map<string, readonly ReferenceField[]>();
 const POD_READ_ROWS_SET: ReadonlySet<ReferenceField> = new Set(POD_READ_ROWS.values());
 
 /** A Secret an operator's object reads in its own namespace (pods' reads are in pod-reads.ts). */

@@ -15,7 +15,7 @@ import { syncOrder } from './sync-order';
 import { deliveryAnnotations } from './delivery-annotations';
 import { autoscaling, cronSchedule } from './workloads';
 import { accessToSecrets, clusterAdminRoleBinding, unauthenticatedBinding, wildcardInRules } from './rbac';
-import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleName } from './types';
+import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type RuleDeclaration, type RuleContext, type RuleName, type RuleProblem } from './types';
 
 /**
  * The registry of policy rules: every rule is a declaration (types.ts `RuleDeclaration`: name,
@@ -30,13 +30,28 @@ import { RULE_NAMES, type Finding, type PolicyContext, type PolicyRule, type Rul
  * reads every object; a finding on an object outside `scope` is dropped.
  */
 export function fromPolicyRule(rule: PolicyRule, declared: { readonly scope: KindScope; readonly fix: string }): RuleDeclaration {
+  // The whole check runs once per app (one findViolations, one context), not once per object of
+  // the scope: its findings are grouped by object on the first call and read back for the others.
+  const findingsOf = new WeakMap<RuleContext, Map<KubeObject, RuleProblem[]>>();
   return {
     name: rule.name,
     summary: rule.summary,
     sources: rule.sources,
     scope: declared.scope,
     fix: declared.fix,
-    check: (object, context) => rule.check(context.objects.all, context).filter((f) => f.object === object).map(({ message, fix }) => ({ message, fix })),
+    check: (object, context) => {
+      let byObject = findingsOf.get(context);
+      if (!byObject) {
+        byObject = new Map();
+        for (const { object: found, message, fix } of rule.check(context.objects.all, context)) {
+          const problems = byObject.get(found);
+          if (problems) problems.push({ message, fix });
+          else byObject.set(found, [{ message, fix }]);
+        }
+        findingsOf.set(context, byObject);
+      }
+      return byObject.get(object) ?? [];
+    },
   };
 }
 

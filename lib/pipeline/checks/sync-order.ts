@@ -5,7 +5,7 @@ import type { KubeObject } from './schema-validation';
 import { annotationsOf, objectKeyId, objectKeyOf } from './objects';
 import { podReadsOf } from './pod-reads';
 import { ProducedIndex } from './producers';
-import { referencesOf } from './reference-model';
+import { REFERENCE_FIELDS, referencesOf } from './reference-model';
 import type { Finding, PolicyRule } from './types';
 
 /** An object's sync wave: its annotation, written by hand or derived from its kind. */
@@ -46,8 +46,9 @@ function needs(object: KubeObject, own: ReadonlyMap<string, KubeObject>, produce
   };
   const namespace = objectKeyOf(object).namespace;
   if (namespace !== '') add(own.get(objectKeyId(KINDS.Namespace, { namespace: '', name: namespace })), false);
-  for (const read of podReadsOf(object)) for (const p of produced.all(read.kind, read.target)) add(p.source, true);
-  for (const ref of referencesOf(object)) {
+  const reads = podReadsOf(object);
+  for (const read of reads) for (const p of produced.all(read.kind, read.target)) add(p.source, true);
+  for (const ref of referencesOf(object, REFERENCE_FIELDS, reads)) {
     if (ref.target.to !== 'object') continue;
     add(own.get(objectKeyId(ref.target.kind, ref.target.key)), false);
     for (const p of produced.all(ref.target.kind, ref.target.key)) add(p.source, false);

@@ -1,6 +1,7 @@
 import { constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { dump, type DumpOptions } from 'js-yaml';
+import type { DumpOptions } from 'js-yaml';
+import { blockYaml } from './output-yaml';
 import { objectFileNames } from '../checks/rendered';
 import { UserError, type Problem } from '../../core/errors';
 import { byKey } from '../../core/order';
@@ -19,7 +20,7 @@ const YAML_OPTIONS: DumpOptions = { lineWidth: -1, noRefs: true, sortKeys: false
 
 /** Serializes one object the same way every time: keys in construction order, no folding, no anchors. */
 export function toYaml(value: unknown): string {
-  return dump(value, YAML_OPTIONS);
+  return blockYaml(value, YAML_OPTIONS);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { withSyncWave } from '../../core/argocd-sync';
 import { deliveryEngineOf } from '../../core/delivery';
-import { droppedFields, rawJson } from '../checks/dropped-fields';
+import { droppedFields, renderWithRaw } from '../checks/dropped-fields';
 import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
@@ -49,8 +49,7 @@ function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]
     let json: KubeObject;
     let raw: unknown;
     try {
-      json = construct.toJson() as KubeObject;
-      raw = rawJson(construct);
+      ({ json, raw } = renderWithRaw(construct) as { json: KubeObject; raw: unknown });
     } catch (error) {
       throw new UserError({ where: construct.node.path, message: `${(error as Error).message}${suffix}` });
     }

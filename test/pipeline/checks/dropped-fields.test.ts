@@ -1,8 +1,8 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { Cluster } from '../../../imports/postgresql.cnpg.io';
 import { WebService } from '../../../lib/apps/web-service';
 import { k8s } from '../../../lib/core/k8s';
-import { droppedFields, rawJson } from '../../../lib/pipeline/checks/dropped-fields';
+import { droppedFields, rawJson, renderWithRaw } from '../../../lib/pipeline/checks/dropped-fields';
 import { problemsOf, render, testChart } from '../../helpers';
 
 describe('fields an imported class would drop fail synth, instead of vanishing', () => {
@@ -39,5 +39,38 @@ describe('a JSON patch that writes a plain value where the class takes a wrapper
     const problems = problemsOf(() => render(chart));
     expect(problems.length).toBeGreaterThan(0);
     for (const problem of problems) expect(problem).toMatch(/^demo\/claim .*spec\.resources\.requests\.storage/);
+  });
+});
+
+describe('renderWithRaw: one rendering for both, where the class\'s serializer is a generated one', () => {
+  test('gives what toJson() and rawJson() give, for generated classes (k8s, imported CRDs) and ApiObject itself', () => {
+    const chart = testChart();
+    const claim = new k8s.KubePersistentVolumeClaim(chart, 'claim', { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: k8s.Quantity.fromString('1Gi') } } } });
+    claim.addJsonPatch(JsonPatch.add('/spec/volumeMode', 'Filesystem'));
+    const cluster = new Cluster(chart, 'db', { metadata: { name: 'db' }, spec: { instances: 1, storage: { size: '1Gi' } } as never });
+    const raw = new ApiObject(chart, 'raw', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw' }, data: { a: 'b' } });
+    for (const object of [claim, cluster, raw]) expect(renderWithRaw(object)).toEqual({ json: object.toJson(), raw: rawJson(object) });
+  });
+
+  test('resolves a generated class\'s object once, not twice', () => {
+    const chart = testChart();
+    let resolved = 0;
+    const map = new k8s.KubeConfigMap(chart, 'map', { metadata: { name: 'map' }, data: { a: Lazy.any({ produce: () => String(++resolved) }) } });
+    expect(renderWithRaw(map)).toEqual({ json: expect.objectContaining({ data: { a: '1' } }), raw: expect.objectContaining({ data: { a: '1' } }) });
+    expect(resolved).toBe(1);
+  });
+
+  test('a hand-written toJson that changes what super.toJson() returned still has its dropped fields found', () => {
+    class Trimmed extends ApiObject {
+      public toJson(): unknown {
+        const json = super.toJson() as { data?: Record<string, string> };
+        delete json.data;
+        return json;
+      }
+    }
+    const chart = testChart();
+    const object = new Trimmed(chart, 'trimmed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trimmed' }, data: { a: 'b' } });
+    const { json, raw } = renderWithRaw(object);
+    expect(droppedFields(raw, json)).toEqual(['data']);
   });
 });
