@@ -64,9 +64,12 @@ writeFileSync(join(out, 'dist', 'imports', CRD_DEFINITIONS_FILE), `${JSON.string
 const COMMAND_FILES = [
   'scripts/cdk8s-constructs.mjs',
   ...['generate', 'project', 'sources', 'vendor'].map((name) => `scripts/import/${name}.mjs`),
-  ...['checks', 'control-plane', 'function', 'kube', 'project'].map((name) => `scripts/server-check/${name}.mjs`),
-  ...readdirSync(join(root, 'test', 'apiserver')).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/apiserver/${f}`),
-  ...readdirSync(join(root, 'test', 'kwok')).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/kwok/${f}`),
+  // Every module of the server check: what one imports, another ships with it (the operators
+  // check of `server-check --function` needs gateway.mjs, cnpg.mjs and their helpers).
+  ...readdirSync(join(root, 'scripts', 'server-check')).filter((f) => f.endsWith('.mjs')).map((f) => `scripts/server-check/${f}`),
+  // The Go modules the binaries are built from and keyed by: the control plane, KWOK, and the
+  // operators (egctl, the CloudNativePG manager: tool lines of test/operators/go.mod).
+  ...['apiserver', 'kwok', 'operators'].flatMap((module) => readdirSync(join(root, 'test', module)).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/${module}/${f}`)),
   ...readdirSync(join(root, 'test', 'kwok', 'stages')).filter((f) => f.endsWith('.yaml')).map((f) => `test/kwok/stages/${f}`),
 ];
 for (const file of COMMAND_FILES) {

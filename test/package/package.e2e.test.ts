@@ -201,11 +201,19 @@ describe('the library as a package (slow: builds, packs and installs it offline)
     expect(tarballFiles.filter((f) => !f.startsWith('dist/')).sort()).toEqual([
       'README.md', 'package.json', 'scripts/cdk8s-constructs.mjs',
       ...['generate', 'project', 'sources', 'vendor'].map((n) => `scripts/import/${n}.mjs`),
-      ...['checks', 'control-plane', 'function', 'kube', 'project'].map((n) => `scripts/server-check/${n}.mjs`),
+      ...readdirSync(join(ROOT, 'scripts', 'server-check')).filter((f) => f.endsWith('.mjs')).map((n) => `scripts/server-check/${n}`),
       ...readdirSync(join(ROOT, 'test', 'apiserver')).filter((f) => /^go\.(mod|sum)$|\.go$/.test(f)).map((f) => `test/apiserver/${f}`),
       'test/kwok/go.mod', 'test/kwok/go.sum',
       ...readdirSync(join(ROOT, 'test', 'kwok', 'stages')).map((f) => `test/kwok/stages/${f}`),
+      'test/operators/go.mod', 'test/operators/go.sum',
     ].sort());
+    // Every relative import of a shipped script is shipped too (a missing one fails only when the
+    // command runs, in the user's repository).
+    for (const file of tarballFiles.filter((f) => f.endsWith('.mjs'))) {
+      for (const [, target] of readFileSync(join(built, file), 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        expect({ file, imports: join(dirname(file), target), shipped: tarballFiles.includes(join(dirname(file), target)) }).toEqual({ file, imports: join(dirname(file), target), shipped: true });
+      }
+    }
     for (const file of tarballFiles.filter((f) => /^(scripts|test)\//.test(f))) expect(readFileSync(join(built, file)).equals(readFileSync(join(ROOT, file)))).toBe(true);
     // The vendored CRDs the server check installs, and what a project's CRD validators need.
     expect(tarballFiles).toEqual(expect.arrayContaining(['dist/imports/crds/VENDORED.json', 'dist/imports/crd-definitions.json']));
