@@ -31,10 +31,11 @@ describe('the environment picture (dist/<env>/README.md)', () => {
     expect(text).toContain('- operator tailscale 1.102.3');
   });
 
-  test('who may reach what follows the NetworkPolicies: PDM admits catalyst-api only, State Hub the ops bridge only', () => {
+  test('who may reach what follows the NetworkPolicies: PDM admits catalyst-api only, State Hub no pod at all (operators reach it by kubectl port-forward, which the pod network never sees)', () => {
     expect(picture('openova-prod')).toContain('Client_catalyst_catalyst_api -->|"admitted"| Deployment_openova_system_pool_domain_manager');
     expect(picture('openova-prod')).toContain('Service_openova_system_pool_domain_manager -->|"NetworkPolicy: admitted sources only"| Deployment_openova_system_pool_domain_manager');
-    expect(picture('railiance01-prod')).toContain('Client_railiance_apps_ops_bridge -->|"admitted"| Deployment_railiance_apps_state_hub');
+    expect(picture('railiance01-prod')).toContain('Service_railiance_apps_state_hub -.->|"blocked: its NetworkPolicy admits no one"| Deployment_railiance_apps_state_hub');
+    expect(picture('railiance01-prod')).not.toMatch(/Client_\w+ -->\|"admitted"\| Deployment_railiance_apps_state_hub/);
   });
 
   test('which volumes and databases are backed up, and where', () => {
