@@ -138,7 +138,14 @@ export function renderStack(envName: string, settings: TerraformSettings, object
     if (namespace) resources[i].dependsOn = [namespace.fqn];
   });
 
-  stack.runAllValidations();
+  // No stack.runAllValidations(): of cdktf's validations, ValidateProviderPresence holds by
+  // construction (the one KubernetesProvider above serves every resource, all kubernetes_*), and
+  // importFrom's ValidateTerraformVersion runs the local `terraform version` once per adopted
+  // object (cdktf lib/terraform-resource.ts importFrom, lib/validations/validate-binary-version.ts):
+  // ~150 ms of a child process each, a call to HashiCorp's checkpoint service, and an output that
+  // would depend on the machine that renders it. The stack's own `terraform.required_version`
+  // (REQUIRED_TERRAFORM, >= 1.5 for import blocks) makes Terraform refuse an older binary when it
+  // reads the stack, which is where the version matters.
   const json = stack.toTerraform() as Record<string, unknown> & { resource?: Record<string, Record<string, Record<string, unknown>>> };
   for (const item of objects) {
     const body = json.resource?.[item.type]?.[item.logicalId];
