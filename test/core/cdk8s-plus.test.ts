@@ -61,6 +61,8 @@ describe('docs/cdk8s-plus.md', () => {
   });
 
   test('its app synthesizes through the whole pipeline: schema, policy, references', () => {
+    // .build/ exists after a type-check; jest run alone in a fresh clone has none yet.
+    mkdirSync(join(ROOT, '.build'), { recursive: true });
     const dir = mkdtempSync(join(ROOT, '.build', 'guide-'));
     try {
       writeFileSync(join(dir, 'worker.ts'), guideSource(ROOT, 'docs/cdk8s-plus.md', 'apps/worker.ts'));
