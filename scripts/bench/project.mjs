@@ -40,7 +40,9 @@ function environmentYaml(root, env, secrets) {
   delete values.publishedImages;
   // The web apps' databases need the operators codeforphilly's clusters do not run.
   const existing = values.existing ? { ...values.existing, operators: { ...values.existing.operators, ...BENCH_OPERATORS }, secrets: [...(values.existing.secrets ?? []), ...secrets] } : undefined;
-  return stringify({ ...values, ...(existing ? { existing } : {}), description: `synthetic ${env.stage} environment for npm run bench`, cluster: 'bench', stage: env.stage, production: env.production });
+  // Where those operators run and what their Prometheus selects, as railiance01-prod declares it.
+  const operators = { cloudnativePg: { operatorNamespace: 'cnpg-system', operatorPodLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } }, prometheus: { selectorLabels: { release: 'kube-prometheus-stack' } } };
+  return stringify({ ...values, ...operators, ...(existing ? { existing } : {}), description: `synthetic ${env.stage} environment for npm run bench`, cluster: 'bench', stage: env.stage, production: env.production });
 }
 
 function webOverlay(name, env) {
