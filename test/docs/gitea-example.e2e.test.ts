@@ -1,11 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ts from 'typescript';
 import { parseDocument } from 'yaml';
-import type { AppDefinition } from '../../lib/core/app';
-import { runCli } from '../../lib/pipeline/engine/cli';
-import { guideFiles } from '../guide-files';
+import { guideFiles, guideProject, synthGuideProject } from '../guide-files';
 import { ROOT } from '../helpers';
 
 // docs/gitea-example.md, file for file and in-process: the guide's files are written into a
@@ -26,26 +23,9 @@ const files = guideFiles(GUIDE);
 const shown = (name: string) => files.get(`output:${name}`) ?? '';
 
 /** A scratch project holding the guide's files, with `edit` applied to them. */
-function project(edit: (path: string, content: string) => string = (_, content) => content): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gitea-example-'));
-  for (const [path, content] of files) {
-    if (path.startsWith('output:')) continue;
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), edit(path, content));
-  }
-  return dir;
-}
-
+const project = (edit?: (path: string, content: string) => string) => guideProject(files, 'gitea-example', edit);
 /** `npm run synth` in the project, in-process: the exit code and what it printed. */
-function synth(root: string): { code: number; stdout: string; stderr: string } {
-  // The guide's app, loaded from the scratch project at run time (jest compiles it like any test source).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { apps } = require(join(root, 'apps', 'index.ts')) as { apps: readonly AppDefinition[] };
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = runCli(['--quiet'], { root, apps, stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, color: false });
-  return { code, stdout: stdout.join('\n'), stderr: `${stderr.join('\n')}\n` };
-}
+const synth = synthGuideProject;
 
 describe('docs/gitea-example.md', () => {
   const root = project();
