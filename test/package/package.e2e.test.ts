@@ -1,10 +1,10 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { guideFiles } from '../guide-files';
 import { ROOT } from '../helpers';
+import { ok, run } from './processes';
 
 // Slow: builds the library package, packs it, installs the tarball into a
 // fresh project with npm --offline, and follows docs/first-app.md there: the guide's files, then
@@ -29,26 +29,6 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'package', 'packa
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
 const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function run(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
-  const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
 
 /**
  * The packages a project needs besides the library: its dependencies and required peers, and

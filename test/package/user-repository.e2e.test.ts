@@ -1,4 +1,3 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { guideFiles } from '../guide-files';
 import { ROOT } from '../helpers';
+import { ok, run, type Run } from './processes';
 
 // Another team's repository, built from the text of docs/first-app.md as a new user follows it:
 // the library packed into vendor/ and installed from there with the guide's commands, the lock
@@ -24,26 +24,6 @@ const guide = readFileSync(GUIDE, 'utf8');
 const files = guideFiles(GUIDE);
 const SETUP = 12 * 60_000;
 const SPAWNS = 3 * 60_000;
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function run(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Run> {
-  const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
 
 /** The `npm install ...` lines of a guide's ```sh block that follows `after`, as argument lists. */
 function installLines(after: string): string[][] {
