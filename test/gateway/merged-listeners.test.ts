@@ -9,6 +9,7 @@ import { UserError } from '../../lib/core/errors';
 import { Gateway, type GatewayProps } from '../../lib/gateway/gateway';
 import { HttpRoute } from '../../lib/gateway/http-route';
 import { ServiceRef } from '../../lib/core/service-ref';
+import { Neighbours } from '../../lib/pipeline/checks/objects';
 import { findViolations, RULES } from '../../lib/pipeline/checks/rules';
 import type { KubeObject } from '../../lib/pipeline/checks/schema-validation';
 import { loadEnvironment } from '../../lib/pipeline/engine/overlay';
@@ -43,7 +44,7 @@ function gatewayChart(environment: Environment, props: Partial<GatewayProps> = {
   return chart;
 }
 
-const mergedRule = (objects: readonly KubeObject[], environment: Environment, neighbours: ReadonlyArray<{ app: string; object: KubeObject }> = []) =>
+const mergedRule = (objects: readonly KubeObject[], environment: Environment, neighbours = new Neighbours()) =>
   findViolations(objects, { production: false, environment, neighbours }, [RULES['merged-gateway-listeners']]).map((v) => v.message);
 
 describe('Gateway on a cluster whose shared gateway redirects port 80', () => {
@@ -77,7 +78,7 @@ describe('rule merged-gateway-listeners', () => {
     const mine = render(gatewayChart(mergedEnvironment()));
     // The same listener, on a Gateway of another name and namespace.
     const renamed = mine.map((o) => (o.kind === 'Gateway' ? { ...o, metadata: { ...o.metadata, name: 'shop', namespace: 'shop' } } : o));
-    const neighbours = other.map((object) => ({ app: 'blog', object }));
+    const neighbours = new Neighbours().add('blog', other);
     expect(mergedRule(renamed, mergedEnvironment(), neighbours)).toEqual([expect.stringContaining('claims what listener "https-web.example.org" of Gateway demo/web (emitted by app blog)')]);
     expect(mergedRule(renamed, mergedEnvironment({ gateway: { className: 'eg' } }), neighbours)).toEqual([]);
   });

@@ -130,3 +130,34 @@ export class ObjectIndex {
     return this.all.filter((object) => inScope(object, scope));
   }
 }
+
+/** One object another app of the environment renders, with that app's name. */
+export interface Neighbour {
+  readonly app: string;
+  readonly object: KubeObject;
+}
+
+/**
+ * What the environment's other apps render, by kind, for the rules that look across apps
+ * (`PolicyContext.neighbours`). Synth adds each app's objects once it is built; a rule asks for
+ * the kinds it compares, so an environment of n apps is indexed once, not scanned once per app.
+ */
+export class Neighbours {
+  private readonly byKind = new Map<string, Neighbour[]>();
+
+  /** Adds what `app` renders; returns this index. */
+  add(app: string, objects: readonly KubeObject[]): this {
+    for (const object of objects) {
+      const key = groupKindKey(groupKindOf(object));
+      const same = this.byKind.get(key);
+      if (same) same.push({ app, object });
+      else this.byKind.set(key, [{ app, object }]);
+    }
+    return this;
+  }
+
+  /** The other apps' objects of one kind, in the order they were added. */
+  of(kind: GroupKind): readonly Neighbour[] {
+    return this.byKind.get(groupKindKey(kind)) ?? [];
+  }
+}

@@ -70,7 +70,7 @@ export const mergedGatewayListeners: RuleDeclaration = {
     const gateway = renderedGateway(manifest(object), 'this app');
     const others = [
       ...context.objects.of(KINDS.Gateway).filter((o) => o !== object).map((o) => renderedGateway(manifest(o), 'emitted by this app')),
-      ...(context.neighbours ?? []).filter((n) => isGroupKind(n.object, KINDS.Gateway)).map((n) => renderedGateway(manifest(n.object), `emitted by app ${n.app}`)),
+      ...(context.neighbours?.of(KINDS.Gateway) ?? []).map((n) => renderedGateway(manifest(n.object), `emitted by app ${n.app}`)),
       ...(environment.existing?.gateways ?? []).map((g) => declaredMergedGateway(g, environment, environment.file)),
     ];
     return mergedListenerProblems(gateway, others, environment);

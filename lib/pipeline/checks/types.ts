@@ -4,7 +4,7 @@ import type { Environment } from '../../core/environment';
 import type { ImageContract } from '../../core/image-contract';
 import type { KindScope } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
-import type { ObjectIndex } from './objects';
+import type { Neighbours, ObjectIndex } from './objects';
 
 /**
  * The names of the policy rules, in the order they are documented (docs/security.md). An
@@ -100,7 +100,7 @@ export interface PolicyContext {
    * one (and, in a run narrowed by --app, the others' output in dist/).
    * @default none known
    */
-  readonly neighbours?: ReadonlyArray<{ readonly app: string; readonly object: KubeObject }>;
+  readonly neighbours?: Neighbours;
 }
 
 /** One violation: the object that breaks the rule, what is wrong and how to fix it. */

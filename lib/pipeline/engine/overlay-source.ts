@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Problem } from '../../core/errors';
 
 /**
@@ -34,28 +34,33 @@ export class OverlaySource {
    * Keys that are not plain scalars (complex YAML keys) are skipped.
    */
   public static fromDocument(file: string, doc: Document, lines: LineCounter): OverlaySource {
-    const scalars: OverlayScalar[] = [];
-    const walk = (node: unknown, path: string[]): void => {
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          if (isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)]);
-        }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => walk(item, [...path, String(i)]));
-      } else if (isScalar(node) && node.range && ['string', 'number', 'boolean'].includes(typeof node.value)) {
-        const pos = lines.linePos(node.range[0]);
-        scalars.push({ path, value: node.value as string | number | boolean, line: pos.line, col: pos.col });
-      }
-    };
-    walk(doc.contents, []);
-    return new OverlaySource(file, scalars);
+    return new OverlaySource(file, scalarsOf(doc, lines));
   }
 
   /**
-   * @param file the overlay file as shown in messages
-   * @param scalars its scalars with their positions
+   * The scalars of an overlay's text, parsed with their positions only when a message first asks
+   * where a value came from (synth reads a valid overlay without positions: overlay.ts quickValues).
    */
-  public constructor(public readonly file: string, public readonly scalars: readonly OverlayScalar[]) {}
+  public static fromText(file: string, text: string): OverlaySource {
+    return new OverlaySource(file, () => {
+      const lines = new LineCounter();
+      return scalarsOf(parseDocument(text, { lineCounter: lines, uniqueKeys: true, strict: true }), lines);
+    });
+  }
+
+  private found: readonly OverlayScalar[] | undefined;
+
+  /**
+   * @param file the overlay file as shown in messages
+   * @param scalarsOrFind its scalars with their positions, or how to find them when first asked
+   */
+  public constructor(public readonly file: string, private readonly scalarsOrFind: readonly OverlayScalar[] | (() => readonly OverlayScalar[])) {}
+
+  /** The overlay's scalars with their positions. */
+  public get scalars(): readonly OverlayScalar[] {
+    if (this.found === undefined) this.found = typeof this.scalarsOrFind === 'function' ? this.scalarsOrFind() : this.scalarsOrFind;
+    return this.found;
+  }
 
   /**
    * The scalars `message` quotes: a string as `"value"`, a number or boolean right after its key
@@ -111,4 +116,23 @@ function keyOf(path: readonly string[]): string | undefined {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Every string, number and boolean scalar of a parsed overlay, with its key path and position; keys that are not plain scalars are skipped. */
+function scalarsOf(doc: Document, lines: LineCounter): OverlayScalar[] {
+  const scalars: OverlayScalar[] = [];
+  const walk = (node: unknown, path: string[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...path, String(i)]));
+    } else if (isScalar(node) && node.range && ['string', 'number', 'boolean'].includes(typeof node.value)) {
+      const pos = lines.linePos(node.range[0]);
+      scalars.push({ path, value: node.value as string | number | boolean, line: pos.line, col: pos.col });
+    }
+  };
+  walk(doc.contents, []);
+  return scalars;
 }

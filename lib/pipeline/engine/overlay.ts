@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { default as Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { load as loadYaml } from 'js-yaml';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { deliveryProblem } from '../../core/delivery';
 import { EnvironmentSchema, type Environment } from '../../core/environment';
@@ -89,6 +90,9 @@ export function parseOverlay<S extends TSchema>(text: string, displayPath: strin
 
 /** `parseOverlay`, with where each value came from. */
 export function parseOverlayWithSource<S extends TSchema>(text: string, displayPath: string, schema: S): { values: Static<S>; source: OverlaySource } {
+  const quick = quickValues(text);
+  if (quick !== undefined && compile(schema)(quick)) return { values: withoutPrototypes(quick) as Static<S>, source: OverlaySource.fromText(displayPath, text) };
+  // The full parse: the yaml library's document, with the position of every node for the errors.
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) {
@@ -119,6 +123,36 @@ export function parseOverlayWithSource<S extends TSchema>(text: string, displayP
   if (validate(value)) return { values: withoutPrototypes(value) as Static<S>, source: OverlaySource.fromDocument(displayPath, doc, lineCounter) };
   throw new UserError(describeErrors(validate.errors ?? [], value, displayPath, doc, lineCounter, schema));
 }
+
+/**
+ * An overlay's values the quick way, or undefined where only the full parse may answer. js-yaml
+ * (which writes dist/ already) builds them straight from its parser's events, with no syntax tree
+ * and no positions: several times faster than the yaml library's document, which synth then needs
+ * only for an overlay with an error, and OverlaySource only when a message asks where a value came
+ * from. Both read YAML 1.2's core schema (js-yaml's default, without merge keys; the yaml library's
+ * default for a document without a %YAML directive), and they agree on every scalar and structure
+ * test/pipeline/engine/overlay-quick-parse.test.ts compares them on, save what goes to the full
+ * parse here: anything js-yaml refuses (the yaml library then names the line and column), a
+ * directive (`%YAML 1.1` changes the schema), an alias (the full parse caps their expansions), a
+ * document that is not a mapping, and a number beyond a double's range, which js-yaml keeps as a
+ * string where the yaml library reads Infinity. Exported for that test.
+ */
+export function quickValues(text: string): Record<string, unknown> | undefined {
+  if (OUT_OF_RANGE_EXPONENT.test(text) || /^%/m.test(text)) return undefined;
+  let value: unknown;
+  try {
+    value = loadYaml(text, { maxAliases: 0 });
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+}
+
+/**
+ * A number standing alone with an exponent of three digits or more, which the two parsers may read
+ * differently (above); inside a longer word (a commit such as 6e8e707) it is no number.
+ */
+const OUT_OF_RANGE_EXPONENT = /(?:^|[\s:,[{])[-+]?(?:\.\d+|\d+(?:\.\d*)?)[eE][-+]?\d{3,}(?=[\s,\]}]|$)/m;
 
 /** The line where a second YAML document starts (its `---` or `...` marker), if any. */
 function secondDocumentLine(text: string): number | undefined {

@@ -16,8 +16,20 @@ const LIBRARY_NAME = '@platform/cdk8s-constructs';
 /** Where a project's validators are, relative to its root. */
 export const PROJECT_VALIDATORS = join('imports', 'validators', 'index.js');
 
+/** What projectSchemaSources found for each project root: synth asks once per app, the answer is the project's. */
+const FOUND = new Map<string, SchemaSources>();
+
 /** The schema sources of the project at `root` (see above); the project's modules load on first use of a kind. */
 export function projectSchemaSources(root: string): SchemaSources {
+  let sources = FOUND.get(root);
+  if (sources === undefined) {
+    sources = findSchemaSources(root);
+    FOUND.set(root, sources);
+  }
+  return sources;
+}
+
+function findSchemaSources(root: string): SchemaSources {
   if (isLibraryRepository(root)) return LIBRARY_SCHEMAS;
   const index = join(root, PROJECT_VALIDATORS);
   if (!existsSync(index)) return { importCommand: PACKAGE_IMPORT_COMMAND };

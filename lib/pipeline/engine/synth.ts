@@ -19,6 +19,7 @@ import type { SynthesizedApp } from '../checks/rendered';
 import type { KubeObject } from '../checks/schema-validation';
 import { enforcePolicy, enforcePolicyOnGenerated } from '../checks/policy';
 import { checkReferences } from '../checks/references';
+import { Neighbours } from '../checks/objects';
 import { isTailscaleIngress, tailscaleDeviceName } from '../../tailscale/tailscale-ingress-rules';
 import { checkDnsLabel } from '../../core/dns';
 
@@ -104,13 +105,13 @@ export function synthesize(options: SynthOptions): SynthResult {
     const others: AppDefinition[] = [];
     // What the apps of this environment built so far render (and, in a narrowed run, what the
     // others wrote to dist/): the rules that span apps see it (PolicyContext.neighbours).
-    const neighbours: Array<{ app: string; object: KubeObject }> = [];
+    const neighbours = new Neighbours();
     const appFiles = readdirSync(join(options.overlaysDir, envName)).sort();
     if (options.appNames && options.outputDir) {
       for (const file of appFiles) {
         const appName = file.slice(0, -'.yaml'.length);
         if (file === 'environment.yaml' || !file.endsWith('.yaml') || options.appNames.includes(appName) || !byName.has(appName)) continue;
-        neighbours.push(...(priorObjects(options.outputDir, envName, appName) ?? []).map((object) => ({ app: appName, object })));
+        neighbours.add(appName, priorObjects(options.outputDir, envName, appName) ?? []);
       }
     }
     for (const file of appFiles) {
@@ -138,7 +139,7 @@ export function synthesize(options: SynthOptions): SynthResult {
       try {
         const result = synthesizeApp(app, environment, join(options.overlaysDir, envName, file), `${display}/${envName}/${file}`, options.root ?? process.cwd(), neighbours);
         results.push(result.app);
-        neighbours.push(...result.app.objects.map((object) => ({ app: appName, object })));
+        neighbours.add(appName, result.app.objects);
         claims.push(...result.claims.map((c) => ({ ...c, app: appName })));
       } catch (error) {
         if (error instanceof AppProblems) problems.push(...error.problems);
@@ -261,7 +262,7 @@ export function mergeAppProblems(found: ReadonlyArray<Problem | AppProblem>): Pr
 }
 
 /** Builds, renders and checks one app in one environment; its problems are thrown as AppProblems. */
-function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, root: string, neighbours: ReadonlyArray<{ app: string; object: KubeObject }>): { app: SynthesizedApp; claims: readonly Claim[] } {
+function synthesizeApp(app: AppDefinition, environment: Environment, overlayPath: string, overlayDisplay: string, root: string, neighbours: Neighbours): { app: SynthesizedApp; claims: readonly Claim[] } {
   const appContext: AppContext = { app: app.name, environment: environment.name, overlay: overlayDisplay };
   const fail = (problems: readonly Problem[]) => new AppProblems(problems.map((problem) => ({ problem, context: appContext })));
   // An overlay error names its own file: it is thrown as it is, without the pair's context.
