@@ -40,7 +40,8 @@ export function renderWithRaw(object: ApiObject): { json: unknown; raw: unknown 
   const base = apiObjectToJson();
   if (object.toJson === ApiObject.prototype.toJson) return { json: object.toJson(), raw: undefined };
   if (!isGeneratedSerializer(object.toJson)) return { json: object.toJson(), raw: base.call(object) };
-  const raw = base.call(object);
+  // ApiObject's rendering, which a construct validation of the same chart may have made already (renderingOnce).
+  const raw = ApiObject.prototype.toJson.call(object);
   rendered = { object, raw };
   try {
     return { json: object.toJson(), raw };
@@ -52,6 +53,29 @@ export function renderWithRaw(object: ApiObject): { json: unknown; raw: unknown 
 /** The rendering `super.toJson()` returns while renderWithRaw calls a generated class's toJson. */
 let rendered: { readonly object: ApiObject; readonly raw: unknown } | undefined;
 let original: (() => unknown) | undefined;
+/** ApiObject's rendering of each object, while one chart renders (renderingOnce); undefined otherwise. */
+let renderings: Map<ApiObject, unknown> | undefined;
+
+/**
+ * Runs `render` (a chart's construct validations, then the rendering of its objects) with
+ * ApiObject's own rendering made once per object: a construct validation that checks what it
+ * renders (`checkGateway(resource.toJson())`) and the rendering after it share it. Only for an
+ * object whose class renders purely, ApiObject's own `toJson` or a generated serializer, which
+ * builds a new object from `super.toJson()` and mutates nothing; any other override of `toJson`
+ * might change what `super.toJson()` returned, so it is rendered afresh every time. Nothing may
+ * change the construct tree while `render` runs, as nothing does between cdk8s's own validation
+ * and synthesis.
+ */
+export function renderingOnce<T>(render: () => T): T {
+  apiObjectToJson();
+  const outer = renderings;
+  renderings = new Map();
+  try {
+    return render();
+  } finally {
+    renderings = outer;
+  }
+}
 
 /**
  * ApiObject's own toJson. On first use, ApiObject.prototype.toJson is replaced, once, by one that
@@ -63,9 +87,15 @@ function apiObjectToJson(): () => unknown {
   if (!original) {
     const base = ApiObject.prototype.toJson;
     original = base;
-    ApiObject.prototype.toJson = function (this: ApiObject) {
-      return rendered !== undefined && rendered.object === this ? rendered.raw : base.call(this);
+    const hook = function (this: ApiObject): unknown {
+      if (rendered !== undefined && rendered.object === this) return rendered.raw;
+      if (renderings === undefined || !(this.toJson === hook || isGeneratedSerializer(this.toJson))) return base.call(this);
+      if (renderings.has(this)) return renderings.get(this);
+      const raw = base.call(this);
+      renderings.set(this, raw);
+      return raw;
     };
+    ApiObject.prototype.toJson = hook;
   }
   return original;
 }

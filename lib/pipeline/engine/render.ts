@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { AppChart } from '../../core/app';
 import { withSyncWave } from '../../core/argocd-sync';
 import { deliveryEngineOf } from '../../core/delivery';
-import { droppedFields, renderWithRaw } from '../checks/dropped-fields';
+import { droppedFields, renderingOnce, renderWithRaw } from '../checks/dropped-fields';
 import { UserError, type Problem } from '../../core/errors';
 import { objectNameProblems } from '../checks/object-names';
 import { objectMetadataProblems } from '../checks/object-metadata';
@@ -33,6 +33,11 @@ export function renderChart(chart: AppChart, suffix = ''): KubeObject[] {
  * each with the construct path that made it; not yet validated against the upstream schemas.
  */
 function renderObjects(chart: AppChart, suffix: string): { objects: KubeObject[]; wheres: string[] } {
+  // A construct validation that checks its own rendering and the rendering below share it.
+  return renderingOnce(() => validateAndRender(chart, suffix));
+}
+
+function validateAndRender(chart: AppChart, suffix: string): { objects: KubeObject[]; wheres: string[] } {
   const problems: Problem[] = [];
   for (const construct of chart.node.findAll()) {
     for (const message of construct.node.validate()) problems.push({ where: construct.node.path, message: `${message}${suffix}` });

@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { Cluster } from '../../../imports/postgresql.cnpg.io';
 import { WebService } from '../../../lib/apps/web-service';
 import { k8s } from '../../../lib/core/k8s';
-import { droppedFields, rawJson, renderWithRaw } from '../../../lib/pipeline/checks/dropped-fields';
+import { droppedFields, rawJson, renderingOnce, renderWithRaw } from '../../../lib/pipeline/checks/dropped-fields';
 import { problemsOf, render, testChart } from '../../helpers';
 
 describe('fields an imported class would drop fail synth, instead of vanishing', () => {
@@ -72,5 +72,39 @@ describe('renderWithRaw: one rendering for both, where the class\'s serializer i
     const object = new Trimmed(chart, 'trimmed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trimmed' }, data: { a: 'b' } });
     const { json, raw } = renderWithRaw(object);
     expect(droppedFields(raw, json)).toEqual(['data']);
+  });
+});
+
+describe('renderingOnce: a chart\'s construct validations and its rendering share each object\'s rendering', () => {
+  test('a generated class\'s object, rendered by its construct\'s validation, is resolved once for the whole chart', () => {
+    const chart = testChart();
+    let resolved = 0;
+    const map = new k8s.KubeConfigMap(chart, 'map', { metadata: { name: 'map' }, data: { a: Lazy.any({ produce: () => String(++resolved) }) } });
+    let validated: unknown;
+    map.node.addValidation({ validate: () => ((validated = map.toJson()), []) });
+    const objects = render(chart);
+    expect(validated).toEqual(expect.objectContaining({ data: { a: '1' } }));
+    expect(objects.find((o) => o.metadata.name === 'map')).toEqual(expect.objectContaining({ data: { a: '1' } }));
+    expect(resolved).toBe(1);
+    // Outside a chart's rendering nothing is remembered: the next rendering resolves anew.
+    expect(map.toJson()).toEqual(expect.objectContaining({ data: { a: '2' } }));
+  });
+
+  test('a hand-written toJson, which may change what super.toJson() returned, is rendered afresh each time', () => {
+    let resolved = 0;
+    class Counted extends ApiObject {
+      public toJson(): unknown {
+        return { ...(super.toJson() as object), extra: 'x' };
+      }
+    }
+    const chart = testChart();
+    const object = new Counted(chart, 'counted', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' }, data: { a: Lazy.any({ produce: () => String(++resolved) }) } });
+    object.node.addValidation({ validate: () => (object.toJson(), []) });
+    renderingOnce(() => {
+      object.node.validate();
+      renderWithRaw(object);
+    });
+    // The validation's rendering, then renderWithRaw's toJson and its raw rendering: three.
+    expect(resolved).toBe(3);
   });
 });
