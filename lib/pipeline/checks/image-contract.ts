@@ -1,8 +1,7 @@
 import type { ImageContract } from '../../core/image-contract';
 import { containersOf, list, podTemplatesOf, record, type Json } from './objects';
-import type { ObjectIndex } from './objects';
 import { podReadsOf, type PodRead } from './pod-reads';
-import { ProducedIndex } from './producers';
+import { producedIndexOf, type ProducedLookup } from './producers';
 import type { RuleDeclaration, RuleProblem } from './types';
 import { KINDS, POD_TEMPLATE_KINDS, sameGroupKind } from '../../core/kinds';
 
@@ -22,7 +21,7 @@ export const imageContract: RuleDeclaration = {
   check(object, context) {
     if (!context.contracts?.length) return [];
     const problems: RuleProblem[] = [];
-    const produced = producedIn(context.objects);
+    const produced = producedIndexOf(context.objects.all);
     const reads = podReadsOf(object);
     for (const template of podTemplatesOf(object)) {
       for (const { container, label, field, name } of containersOf(template.spec, ['initContainers', 'containers'])) {
@@ -38,13 +37,6 @@ export const imageContract: RuleDeclaration = {
   },
 };
 
-/** What the app's objects produce, indexed once per app (the rule checks each pod template on its own). */
-const producedIndexes = new WeakMap<ObjectIndex, ProducedIndex>();
-function producedIn(objects: ObjectIndex): ProducedIndex {
-  let index = producedIndexes.get(objects);
-  if (!index) producedIndexes.set(objects, (index = new ProducedIndex(objects.all)));
-  return index;
-}
 
 function containerProblems(contract: ImageContract, container: Json, pod: Json, provided: ProvidedEnv, longRunning: boolean): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -109,7 +101,7 @@ interface ProvidedEnv {
 }
 
 /** The variables a container gets: env, and the keys of the ConfigMaps and Secrets its envFrom reads (`envFrom`, from pod-reads.ts). */
-function providedEnv(container: Json, envFrom: readonly PodRead[], produced: ProducedIndex): ProvidedEnv {
+function providedEnv(container: Json, envFrom: readonly PodRead[], produced: ProducedLookup): ProvidedEnv {
   const names = new Set(list(container.env).map((e) => String(e.name)));
   const sources: string[] = [];
   const unknownSources: string[] = [];

@@ -175,7 +175,21 @@ export const POD_READ_FIELDS: readonly PodReadField[] = [
  * in the order of the table, containers first (init, regular, ephemeral), then volumes, then the
  * pod-wide fields.
  */
-export function podReadsOf(object: KubeObject, fields: readonly PodReadField[] = POD_READ_FIELDS): PodRead[] {
+export function podReadsOf(object: KubeObject, fields: readonly PodReadField[] = POD_READ_FIELDS): readonly PodRead[] {
+  if (fields !== POD_READ_FIELDS) return readsOf(object, fields);
+  let reads = READS.get(object);
+  if (reads === undefined) READS.set(object, (reads = readsOf(object, fields)));
+  return reads;
+}
+
+/**
+ * podReadsOf's answer with the whole table, by object: the reference check, the sync order, the
+ * image contracts and the environment picture all ask it of the same rendered objects, which
+ * nothing changes once rendered (a policy exception's annotation makes a new object).
+ */
+const READS = new WeakMap<KubeObject, readonly PodRead[]>();
+
+function readsOf(object: KubeObject, fields: readonly PodReadField[]): PodRead[] {
   const namespace = objectKeyOf(object).namespace;
   const reads: PodRead[] = [];
   const push = (field: PodReadField, match: PodReadMatch, path: string, containers: readonly string[]) => reads.push({

@@ -275,3 +275,18 @@ export function podsProducedBy(object: KubeObject): ProducedPods[] {
     source: object,
   }));
 }
+
+/** A ProducedIndex to read, not to add to. */
+export type ProducedLookup = Omit<ProducedIndex, 'add'>;
+
+const SHARED = new WeakMap<readonly KubeObject[], ProducedIndex>();
+
+/**
+ * The ProducedIndex of one app's rendered objects (`RuleContext.objects.all`), built once per list
+ * and shared by the rules that read it (image-contract, sync-order), hence read-only.
+ */
+export function producedIndexOf(objects: readonly KubeObject[]): ProducedLookup {
+  let index = SHARED.get(objects);
+  if (index === undefined) SHARED.set(objects, (index = new ProducedIndex(objects)));
+  return index;
+}

@@ -455,7 +455,17 @@ export interface FoundReference extends Reference {
  * Every reference in `object`, in the order of the table: what its pods read (the walker), then the
  * other rows of its kind. `reads` is `podReadsOf(object)`, for a caller that has it already.
  */
-export function referencesOf(object: KubeObject, rows: readonly ReferenceField[] = REFERENCE_FIELDS, reads: readonly PodRead[] = podReadsOf(object)): FoundReference[] {
+export function referencesOf(object: KubeObject, rows: readonly ReferenceField[] = REFERENCE_FIELDS, reads: readonly PodRead[] = podReadsOf(object)): readonly FoundReference[] {
+  if (rows !== REFERENCE_FIELDS || reads !== podReadsOf(object)) return findReferences(object, rows, reads);
+  let found = REFERENCES.get(object);
+  if (found === undefined) REFERENCES.set(object, (found = findReferences(object, rows, reads)));
+  return found;
+}
+
+/** referencesOf's answer with the whole table, by object (asked by the reference check and the sync order; see podReadsOf). */
+const REFERENCES = new WeakMap<KubeObject, readonly FoundReference[]>();
+
+function findReferences(object: KubeObject, rows: readonly ReferenceField[], reads: readonly PodRead[]): FoundReference[] {
   const found: FoundReference[] = [];
   for (const read of reads) {
     const row = POD_READ_ROWS.get(read.field);

@@ -4,7 +4,7 @@ import { groupKindOf, isGroupKind, KINDS } from '../../core/kinds';
 import type { KubeObject } from './schema-validation';
 import { annotationsOf, objectKeyId, objectKeyOf } from './objects';
 import { podReadsOf } from './pod-reads';
-import { ProducedIndex } from './producers';
+import { producedIndexOf, type ProducedLookup } from './producers';
 import { REFERENCE_FIELDS, referencesOf } from './reference-model';
 import type { Finding, PolicyRule } from './types';
 
@@ -39,7 +39,7 @@ function phaseOf(object: KubeObject): Phase | undefined {
  * a SealedSecret's Secret only after the wave is applied); the others may share its wave (ArgoCD
  * applies a wave's objects in its kind order, namespaces and configuration first).
  */
-function needs(object: KubeObject, own: ReadonlyMap<string, KubeObject>, produced: ProducedIndex): Array<{ readonly needed: KubeObject; readonly strict: boolean }> {
+function needs(object: KubeObject, own: ReadonlyMap<string, KubeObject>, produced: ProducedLookup): Array<{ readonly needed: KubeObject; readonly strict: boolean }> {
   const found = new Map<KubeObject, boolean>();
   const add = (needed: KubeObject | undefined, strict: boolean) => {
     if (needed && needed !== object) found.set(needed, (found.get(needed) ?? false) || strict);
@@ -72,7 +72,7 @@ export const syncOrder: PolicyRule = {
   sources: ['https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/', 'https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/', 'lib/core/argocd-sync.ts (the waves by kind)', 'https://fluxcd.io/flux/use-cases/running-jobs/ and fluxcd/kustomize-controller v1.4.0 docs/spec/v1/kustomizations.md "Dependencies" (dependsOn waits for the other Kustomization to be Ready)'],
   check(objects, context) {
     const findings: Finding[] = [];
-    const produced = new ProducedIndex(objects);
+    const produced = producedIndexOf(objects);
     const own = new Map(objects.map((o) => [objectKeyId(groupKindOf(o), objectKeyOf(o)), o]));
     if (deliveryEngineOf(context.environment) === 'flux') return fluxStageFindings(objects, own, produced);
     for (const object of objects) {
@@ -128,7 +128,7 @@ export function fluxPreDeployObjects(objects: readonly KubeObject[]): ReadonlySe
  * own: a pre-deploy object that names or reads an object of the later one would wait for it
  * forever (a Job never completes, the Kustomization never gets Ready).
  */
-function fluxStageFindings(objects: readonly KubeObject[], own: ReadonlyMap<string, KubeObject>, produced: ProducedIndex): Finding[] {
+function fluxStageFindings(objects: readonly KubeObject[], own: ReadonlyMap<string, KubeObject>, produced: ProducedLookup): Finding[] {
   const early = fluxPreDeployObjects(objects);
   const findings: Finding[] = [];
   for (const object of early) {
