@@ -1,9 +1,10 @@
 import { checkCnpgCluster } from '../../cnpg/cluster-rules';
 import { checkVolumeClaims } from '../../core/volume-claim';
 import { checkGateway, checkHttpRoute } from '../../gateway/gateway-api-rules';
-import { declaredMergedGateway, mergedListenerProblems, renderedGateway } from '../../gateway/merged-listeners';
+import { declaredMergedGateway, mergedListenerProblems, renderedGateway, type MergedGateway } from '../../gateway/merged-listeners';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from './schema-validation';
+import type { Neighbour } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
 import { isGroupKind, KINDS, VOLUME_CLAIM_KINDS } from '../../core/kinds';
 
@@ -70,12 +71,20 @@ export const mergedGatewayListeners: RuleDeclaration = {
     const gateway = renderedGateway(manifest(object), 'this app');
     const others = [
       ...context.objects.of(KINDS.Gateway).filter((o) => o !== object).map((o) => renderedGateway(manifest(o), 'emitted by this app')),
-      ...(context.neighbours?.of(KINDS.Gateway) ?? []).map((n) => renderedGateway(manifest(n.object), `emitted by app ${n.app}`)),
+      ...(context.neighbours?.of(KINDS.Gateway) ?? []).map(neighbourGateway),
       ...(environment.existing?.gateways ?? []).map((g) => declaredMergedGateway(g, environment, environment.file)),
     ];
     return mergedListenerProblems(gateway, others, environment);
   },
 };
+
+/** Another app's Gateway as the merged-listener check reads it, read once: every Gateway of the environment after it compares with it. */
+function neighbourGateway(neighbour: Neighbour): MergedGateway {
+  let gateway = NEIGHBOUR_GATEWAYS.get(neighbour.object);
+  if (gateway === undefined) NEIGHBOUR_GATEWAYS.set(neighbour.object, (gateway = renderedGateway(manifest(neighbour.object), `emitted by app ${neighbour.app}`)));
+  return gateway;
+}
+const NEIGHBOUR_GATEWAYS = new WeakMap<KubeObject, MergedGateway>();
 
 /** `cnpg-cluster`: a Cluster the CloudNativePG webhook would admit. */
 export const cnpgCluster: RuleDeclaration = {
