@@ -227,12 +227,14 @@ export async function issueCertificates({ binaries, manifests, facts, crds = [],
       if (trouble.length) throw new Error(trouble.join('\n'));
       state = await certManagerState(client, gateways);
       const made = new Set(state.certificates.map(key));
-      // Each annotated Gateway acted on: a Certificate of it, or a warning from the shim about it,
-      // or it has no TLS listener at all (the shim then says nothing).
-      const acted = gateways.every(({ object }) => {
+      // Each annotated Gateway the server stored acted on: a Certificate of it, or a warning from
+      // the shim about it, or no listener the shim looks at (HTTPS or TLS, not Passthrough, not
+      // ignored by annotation: sync.go handleGatewayAPIListeners), about which it says nothing.
+      const acted = gateways.filter((m) => !refused.some((r) => r.manifest === m)).every(({ object }) => {
         const id = key({ namespace: object.metadata.namespace ?? 'default', name: object.metadata.name });
-        const tls = (object.spec?.listeners ?? []).some((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS');
-        return !tls || state.certificates.some((c) => c.gateway === id) || state.warnings[id]?.length > 0;
+        const ignored = (object.metadata.annotations?.['cert-manager.io/certificate-ignore-tls-listeners'] ?? '').split(',').map((n) => n.trim());
+        const looked = (object.spec?.listeners ?? []).some((l) => (l.protocol === 'HTTPS' || l.protocol === 'TLS') && l.tls?.mode !== 'Passthrough' && !ignored.includes(l.name));
+        return !looked || state.certificates.some((c) => c.gateway === id) || state.warnings[id]?.length > 0;
       });
       settled = acted && expected.every((c) => made.has(key(c))) && state.certificates.every((c) => c.settled);
       if (settled || Date.now() > deadline) break;

@@ -266,7 +266,8 @@ export function judgeGateways(egctl, manifests, facts, { issued } = {}) {
   const certificateReason = (gateway, ref) => {
     const namespace = gateway.metadata.namespace ?? 'default';
     const name = ref.name;
-    if (secrets.some((s) => s.metadata.namespace === namespace && s.metadata.name === name)) return undefined;
+    // A Secret that is there (issued, or in dist/) is not cert-manager's to explain.
+    if ([...secrets, ...manifests.map((m) => m.object).filter((o) => identityOf(o) === '/Secret')].some((s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.name === name)) return undefined;
     if (issued) return certManagerWhy(issued, { gateway: `${namespace}/${gateway.metadata.name}`, namespace, name, annotated: annotatedOf(gateway) });
     return `cert-manager (stand-in, runner not built): no certificate predicted for Secret ${namespace}/${name} (${annotatedOf(gateway) ? `not the declared issuer ${facts.certManager?.issuerKind ?? 'ClusterIssuer'} ${facts.certManager?.issuer ?? '(none declared)'}, or a listener the shim skips` : 'no cert-manager.io issuer annotation'})`;
   };
