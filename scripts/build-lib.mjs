@@ -68,8 +68,9 @@ const COMMAND_FILES = [
   // check of `server-check --function` needs gateway.mjs, cnpg.mjs and their helpers).
   ...readdirSync(join(root, 'scripts', 'server-check')).filter((f) => f.endsWith('.mjs')).map((f) => `scripts/server-check/${f}`),
   // The Go modules the binaries are built from and keyed by: the control plane, KWOK, and the
-  // operators (egctl, the CloudNativePG manager: tool lines of test/operators/go.mod).
-  ...['apiserver', 'kwok', 'operators'].flatMap((module) => readdirSync(join(root, 'test', module)).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/${module}/${f}`)),
+  // operators (egctl, the CloudNativePG manager: tool lines of test/operators/go.mod; the
+  // cert-manager runner of test/certmanager/).
+  ...['apiserver', 'kwok', 'operators', 'certmanager'].flatMap((module) => readdirSync(join(root, 'test', module)).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).map((f) => `test/${module}/${f}`)),
   ...readdirSync(join(root, 'test', 'kwok', 'stages')).filter((f) => f.endsWith('.yaml')).map((f) => `test/kwok/stages/${f}`),
 ];
 for (const file of COMMAND_FILES) {

@@ -3,7 +3,8 @@
 // (docs/server-check.md): the control plane (test/apiserver/) and KWOK (test/kwok/). The first step
 // of `npm run test:server`, apart from the tests so that a cold build is not counted against their
 // time budget. SERVER_CHECK_FUNCTION=off builds only the control plane; SERVER_CHECK_OPERATORS=build
-// (or --operators) builds the operators of stage 3 too (test/operators/: Envoy Gateway's egctl, the CloudNativePG operator).
+// (or --operators) builds the operators of stage 3 too (test/operators/: Envoy Gateway's egctl, the CloudNativePG operator;
+// test/certmanager/: the cert-manager runner).
 //
 //   node scripts/server-check/build.mjs [--operators] [--print-path]
 import { ControlPlaneUnavailable, ensureBinary, OPERATOR_TARGETS } from './control-plane.mjs';

@@ -46,9 +46,15 @@ const KWOK_PACKAGE = 'sigs.k8s.io/kwok/cmd/kwok';
 const EGCTL_PACKAGE = 'github.com/envoyproxy/gateway/cmd/egctl';
 /** The CloudNativePG operator's manager (its `controller` subcommand is the operator), same module. */
 const CNPG_PACKAGE = 'github.com/cloudnative-pg/cloudnative-pg/cmd/manager';
+/**
+ * cert-manager's controllers, from its importable `pkg/` (its own cmd/controller is a nested module
+ * the module proxy does not serve): the small runner of test/certmanager/, a module of its own so
+ * that cert-manager's dependency versions move neither egctl nor the CloudNativePG operator.
+ */
+export const CERTMANAGER_MODULE_DIR = join(ROOT, 'test', 'certmanager');
 
 /**
- * What can be built: the control plane (default), KWOK and the operators of stage 3 (egctl, cnpg). `keyArgs` is what the cache key hashes
+ * What can be built: the control plane (default), KWOK and the operators of stage 3 (egctl, cnpg, certmanager). `keyArgs` is what the cache key hashes
  * besides the sources; the control plane's stays as it was, so its binaries keep their keys.
  */
 const TARGETS = {
@@ -72,9 +78,14 @@ const TARGETS = {
     what: 'the CloudNativePG operator (test/operators/go.mod)',
     keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS, CNPG_PACKAGE },
   },
+  certmanager: {
+    moduleDir: CERTMANAGER_MODULE_DIR, args: KWOK_BUILD_ARGS, pkg: '.', variable: 'CERTMANAGER_BIN',
+    what: 'the cert-manager v1.21.1 runner (test/certmanager/)',
+    keyArgs: { BUILD_ENV, BUILD_ARGS: KWOK_BUILD_ARGS },
+  },
 };
-/** The targets of test/operators/ (stage 3), built only on request. */
-export const OPERATOR_TARGETS = ['egctl', 'cnpg'];
+/** The operators of stage 3 (test/operators/ and test/certmanager/), built only on request. */
+export const OPERATOR_TARGETS = ['egctl', 'cnpg', 'certmanager'];
 
 /** A cold build of kube-apiserver on a busy 2-core machine takes tens of minutes; CI allows 90. */
 const BUILD_TIMEOUT_MS = 80 * 60 * 1000;
@@ -131,7 +142,7 @@ export async function ensureBinary({ target = 'apiserver', build = true, env = p
   const { go, ...identity } = toolchain;
   const [, major, minor, patch] = /^go(\d+)\.(\d+)(?:\.(\d+))?/.exec(identity.version) ?? [];
   if (OPERATOR_TARGETS.includes(target) && Number(major) === 1 && (Number(minor) < 26 || (Number(minor) === 26 && Number(patch ?? 0) < 7))) {
-    // test/operators/go.mod says `go 1.26.7` (Envoy Gateway v1.9.1's); GOTOOLCHAIN=local forbids fetching a newer Go.
+    // test/operators/go.mod and test/certmanager/go.mod say `go 1.26.7` (Envoy Gateway v1.9.1's); GOTOOLCHAIN=local forbids fetching a newer Go.
     throw new ControlPlaneUnavailable(`the operators check builds ${what}, which needs Go 1.26.7 or newer (found ${identity.version}); install it or set ${variable}`);
   }
   if (target === 'kwok' && Number(major) === 1 && Number(minor) < 26) {

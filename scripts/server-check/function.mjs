@@ -232,7 +232,7 @@ export const OFFLINE = {
   'postgresql.cnpg.io/Cluster': 'the CloudNativePG operator creates the instances (admission and the first instance are judged by the operators check, test/apiserver/operators-check.test.mjs, when built; no PostgreSQL answers offline, so no primary)',
   'postgresql.cnpg.io/ScheduledBackup': 'the CloudNativePG operator takes the backups (not run here)',
   'barmancloud.cnpg.io/ObjectStore': 'the barman-cloud plugin writes to object storage (no object storage offline)',
-  'gateway.networking.k8s.io/Gateway': 'Envoy Gateway programs the listeners and cert-manager issues their certificate (judged by the operators check, test/apiserver/operators-check.test.mjs, when egctl is built)',
+  'gateway.networking.k8s.io/Gateway': 'Envoy Gateway programs the listeners and cert-manager issues their certificate (judged by the operators check, test/apiserver/operators-check.test.mjs, when egctl and the cert-manager runner are built)',
   'gateway.networking.k8s.io/HTTPRoute': 'Envoy Gateway accepts the routes and resolves their backends (judged by the operators check, test/apiserver/operators-check.test.mjs, when egctl is built)',
   'networking.k8s.io/Ingress': 'the ingress controller of its class (e.g. the Tailscale operator) serves it (not run here)',
   'networking.k8s.io/NetworkPolicy': 'the cluster\'s network plugin enforces it; no pod traffic flows offline',

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { certManagerWhy } from './certmanager.mjs';
 
 /** The controller name Envoy Gateway claims GatewayClasses with (envoyproxy/gateway api/v1alpha1/envoygateway_types.go GatewayControllerName). */
 export const ENVOY_GATEWAY_CONTROLLER = 'gateway.envoyproxy.io/gatewayclass-controller';
@@ -88,11 +89,15 @@ export function clusterFixtures(facts) {
  * The certificate Secrets cert-manager's Gateway shim asks for: one per Secret a TLS listener of a
  * Gateway annotated `cert-manager.io/cluster-issuer` (or `cert-manager.io/issuer`) refers to, with
  * the listeners' hostnames as DNS names. The listener rules are the shim's own
- * (cert-manager v1.21 pkg/controller/certificate-shim/sync.go handleGatewayAPIListeners and
- * validateGatewayListenerBlock): HTTPS or TLS, not Passthrough, a hostname, mode Terminate, Secret
- * references in the Gateway's namespace. Only the environment's declared issuer (environment.yaml
- * `certManager.issuer` and `issuerKind`) signs; a Gateway naming another gets no certificate, as its
- * Certificate would never become Ready in the cluster.
+ * (cert-manager v1.21 pkg/controller/certificate-shim/sync.go issuerForIngressLike,
+ * handleGatewayAPIListeners and validateGatewayListenerBlock): HTTPS or TLS, not Passthrough, not
+ * named by cert-manager.io/certificate-ignore-tls-listeners, a hostname, mode Terminate, Secret
+ * references in the Gateway's namespace. The operators check compares this table with what the
+ * real shim creates (test/apiserver/operators-check.test.mjs) when the cert-manager runner is built,
+ * and uses the real one; this table remains for the fallback when it is not. Only the
+ * environment's declared issuer (environment.yaml `certManager.issuer` and `issuerKind`) signs; a
+ * Gateway naming another gets no certificate, as its Certificate would never become Ready in the
+ * cluster.
  * Returns [{ namespace, name, dnsNames, issuer, gateway }].
  */
 export function certificatesWanted(manifests, facts) {
@@ -102,12 +107,20 @@ export function certificatesWanted(manifests, facts) {
   for (const { object } of manifests) {
     if (!isGatewayApi(object) || object.kind !== 'Gateway') continue;
     const annotations = object.metadata?.annotations ?? {};
-    const issuer = annotations['cert-manager.io/cluster-issuer'] ? { kind: 'ClusterIssuer', name: annotations['cert-manager.io/cluster-issuer'] }
-      : annotations['cert-manager.io/issuer'] ? { kind: 'Issuer', name: annotations['cert-manager.io/issuer'] } : undefined;
-    if (!issuer || issuer.name !== declared || issuer.kind !== declaredKind) continue;
+    const clusterIssuer = annotations['cert-manager.io/cluster-issuer'];
+    const namespacedIssuer = annotations['cert-manager.io/issuer'];
+    // issuerForIngressLike: both annotations, or a cluster issuer with an issuer-kind or -group, is a
+    // BadConfig and no Certificate; issuer-kind overrides the kind of cert-manager.io/issuer.
+    if (clusterIssuer !== undefined && (namespacedIssuer !== undefined || annotations['cert-manager.io/issuer-kind'] !== undefined || annotations['cert-manager.io/issuer-group'] !== undefined)) continue;
+    const issuer = clusterIssuer ? { kind: 'ClusterIssuer', name: clusterIssuer }
+      : namespacedIssuer ? { kind: annotations['cert-manager.io/issuer-kind'] ?? 'Issuer', name: namespacedIssuer } : undefined;
+    if (!issuer || issuer.name !== declared || issuer.kind !== declaredKind || (annotations['cert-manager.io/issuer-group'] ?? 'cert-manager.io') !== 'cert-manager.io') continue;
     const namespace = object.metadata.namespace;
+    // cert-manager.io/certificate-ignore-tls-listeners: listener names, comma-separated (sync.go isGatewayAPIListenerIgnoredThroughAnnotation).
+    const ignored = new Set((annotations['cert-manager.io/certificate-ignore-tls-listeners'] ?? '').split(',').map((n) => n.trim()).filter(Boolean));
     for (const listener of object.spec?.listeners ?? []) {
       if (listener.protocol !== 'HTTPS' && listener.protocol !== 'TLS') continue;
+      if (ignored.has(listener.name)) continue;
       const tls = listener.tls;
       if (!tls || (tls.mode ?? 'Terminate') !== 'Terminate' || !listener.hostname) continue;
       const refs = tls.certificateRefs ?? [];
@@ -180,9 +193,10 @@ const said = (c) => (c ? `${c.type}=${c.status} ${c.reason}${c.message ? `: ${c.
  * [{ manifest, healthy, summary, reason }]. A route is healthy when every parentRef has a status
  * entry with Accepted and ResolvedRefs true; a Gateway when every listener is Programmed. Objects
  * Envoy Gateway wrote no status for (another class's Gateway, a route whose Gateway is not here) are
- * unhealthy: nothing in the cluster would serve them.
+ * unhealthy: nothing in the cluster would serve them. `certificateReason(gateway, certificateRef)`
+ * says why a listener's certificate Secret was not issued (cert-manager's account), or undefined.
  */
-export function gatewayVerdicts(manifests, translated, { gatewayClass } = {}) {
+export function gatewayVerdicts(manifests, translated, { gatewayClass, certificateReason = () => undefined } = {}) {
   const find = (list = [], { metadata }) => list.find((o) => o.metadata?.name === metadata.name && (o.metadata?.namespace ?? 'default') === (metadata.namespace ?? 'default'));
   const verdicts = [];
   for (const manifest of manifests) {
@@ -201,7 +215,9 @@ export function gatewayVerdicts(manifests, translated, { gatewayClass } = {}) {
       }
       const bad = (object.spec?.listeners ?? []).map((l) => ({ l, s: listeners.find((x) => x.name === l.name) }))
         .filter(({ s }) => condition(s?.conditions, 'Programmed')?.status !== 'True');
-      const reason = bad.map(({ l, s }) => `listener ${l.name}: ${s ? [said(condition(s.conditions, 'Programmed')), said(condition(s.conditions, 'ResolvedRefs')), said(condition(s.conditions, 'Accepted')), condition(s.conditions, 'Conflicted')?.status === 'True' ? said(condition(s.conditions, 'Conflicted')) : undefined].filter(Boolean).join('; ') : 'no status'}`).join('; ');
+      // What cert-manager (or its stand-in) says about each certificate Secret of a listener that is not programmed.
+      const certificateWhy = (l) => (l.tls?.certificateRefs ?? []).map((ref) => certificateReason(object, ref)).filter(Boolean);
+      const reason = bad.map(({ l, s }) => `listener ${l.name}: ${[...(s ? [said(condition(s.conditions, 'Programmed')), said(condition(s.conditions, 'ResolvedRefs')), said(condition(s.conditions, 'Accepted')), condition(s.conditions, 'Conflicted')?.status === 'True' ? said(condition(s.conditions, 'Conflicted')) : undefined] : ['no status']), ...certificateWhy(l)].filter(Boolean).join('; ')}`).join('; ');
       verdicts.push({ manifest, healthy: bad.length === 0, summary: `${listeners.length - bad.length}/${(object.spec?.listeners ?? []).length} listeners programmed`, reason: reason || undefined });
     } else if (ROUTES[object.kind]) {
       const live = find(translated[ROUTES[object.kind]], object);
@@ -229,18 +245,36 @@ export function gatewayVerdicts(manifests, translated, { gatewayClass } = {}) {
 
 /**
  * The whole Envoy Gateway verdict for one environment's manifests and facts: the cluster's
- * GatewayClass and what environment.yaml declares around it (merged Gateways, others' Gateways), a
- * stand-in for each certificate cert-manager would issue, egctl's translation and the verdicts on
- * it. Used by test/apiserver/operators-check.test.mjs, `npm run diff` (upgrade.mjs --function) and
- * `cdk8s-constructs server-check --function`.
+ * GatewayClass and what environment.yaml declares around it (merged Gateways, others' Gateways), the
+ * certificate Secrets, egctl's translation and the verdicts on it. The certificates are those
+ * cert-manager issued when `issued` is given (certmanager.mjs issueCertificates: the real runner);
+ * otherwise, as a fallback, openssl stand-ins for what certificatesWanted predicts, and
+ * `certificateSource` says so. Used by test/apiserver/operators-check.test.mjs, `npm run diff`
+ * (upgrade.mjs --function) and `cdk8s-constructs server-check --function`.
  */
-export function judgeGateways(egctl, manifests, facts) {
+export function judgeGateways(egctl, manifests, facts, { issued } = {}) {
   const gatewayClass = clusterGatewayClass(facts);
-  const certificates = certificatesWanted(manifests, facts);
+  const predicted = certificatesWanted(manifests, facts);
+  const certificates = issued
+    ? issued.certificates.filter((c) => c.ready).map(({ namespace, secretName, dnsNames, issuer, gateway }) => ({ namespace, name: secretName, dnsNames, issuer, gateway }))
+    : predicted;
+  const secrets = issued ? issued.secrets : predicted.map(standInTlsSecret);
+  const certificateSource = issued
+    ? issued.source
+    : `FALLBACK: openssl stand-ins for the certificates scripts/server-check/gateway.mjs certificatesWanted predicts (the cert-manager runner is not built: \`SERVER_CHECK_OPERATORS=build npm run test:server\` builds it)`;
+  const annotatedOf = (gateway) => Boolean(gateway.metadata?.annotations?.['cert-manager.io/cluster-issuer'] ?? gateway.metadata?.annotations?.['cert-manager.io/issuer']);
+  const certificateReason = (gateway, ref) => {
+    const namespace = gateway.metadata.namespace ?? 'default';
+    const name = ref.name;
+    // A Secret that is there (issued, or in dist/) is not cert-manager's to explain.
+    if ([...secrets, ...manifests.map((m) => m.object).filter((o) => identityOf(o) === '/Secret')].some((s) => (s.metadata?.namespace ?? 'default') === namespace && s.metadata?.name === name)) return undefined;
+    if (issued) return certManagerWhy(issued, { gateway: `${namespace}/${gateway.metadata.name}`, namespace, name, annotated: annotatedOf(gateway) });
+    return `cert-manager (stand-in, runner not built): no certificate predicted for Secret ${namespace}/${name} (${annotatedOf(gateway) ? `not the declared issuer ${facts.certManager?.issuerKind ?? 'ClusterIssuer'} ${facts.certManager?.issuer ?? '(none declared)'}, or a listener the shim skips` : 'no cert-manager.io issuer annotation'})`;
+  };
   const fixtures = clusterFixtures(facts);
-  const input = translationInput(manifests, { gatewayClass, extra: [...fixtures, ...certificates.map(standInTlsSecret)] });
+  const input = translationInput(manifests, { gatewayClass, extra: [...fixtures, ...secrets] });
   const started = Date.now();
   const translated = translate(egctl, input);
   const gateways = fixtures.filter((f) => f.kind === 'Gateway');
-  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass }), certificates, gatewayClass, gateways, ms: Date.now() - started };
+  return { verdicts: gatewayVerdicts(manifests, translated, { gatewayClass, certificateReason }), certificates, predicted, certificateSource, gatewayClass, gateways, ms: Date.now() - started };
 }

@@ -9,8 +9,15 @@
 // cold build takes many minutes, so it stays out of CI's cold path); otherwise it is skipped, saying
 // how to build it. EGCTL_BIN=/path uses a binary built elsewhere.
 //
+// Where the cert-manager runner is built too (test/certmanager/, the same command builds it;
+// CERTMANAGER_BIN=/path uses one built elsewhere), the certificates egctl reads are the ones
+// cert-manager v1.21.1's own controllers issue on a plain local API server (a selfSigned issuer
+// standing in for the environment's ACME issuer); otherwise openssl stand-ins for what
+// gateway.mjs certificatesWanted predicts, and each environment's diagnostics say FALLBACK.
+//
 // Time budget: each environment and each control up to 2 minutes (egctl translates in about a
-// second).
+// second); with cert-manager, 4 minutes (a control plane starts, CRDs install, the runner issues
+// within its 60 s bound).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,7 +27,8 @@ import { environmentsOf, formatRefusal, readManifestTree, vendoredCrds } from '.
 import { cnpgClustersOf, cnpgModuleDir, cnpgVerdict, judgeClusters, judgeCnpgEnvironment, withCnpgOperator } from '../../scripts/server-check/cnpg.mjs';
 import { ControlPlaneUnavailable, ensureBinary, ROOT } from '../../scripts/server-check/control-plane.mjs';
 import { applyForReal, DEFAULT_NODES, environmentFacts, formatVerdict, waitUntil } from '../../scripts/server-check/function.mjs';
-import { hasGatewayApi, judgeGateways as judgeGatewaysWith } from '../../scripts/server-check/gateway.mjs';
+import { annotatedGateways, issueCertificates } from '../../scripts/server-check/certmanager.mjs';
+import { certificatesWanted, hasGatewayApi, judgeGateways as judgeGatewaysWith } from '../../scripts/server-check/gateway.mjs';
 
 const MINUTE = 60_000;
 const DIST = join(ROOT, 'dist');
@@ -46,19 +54,51 @@ const egctl = await binaryOrSkip('egctl');
 const netns = spawnSync('unshare', ['-n', '--', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' }).status === 0;
 const cnpg = netns ? await binaryOrSkip('cnpg') : { skip: 'the CloudNativePG operator runs in its own network namespace, and `unshare -n` (with `ip`) cannot make one here' };
 
-const judgeGateways = (manifests, facts) => judgeGatewaysWith(egctl.path, manifests, facts);
+/** The cert-manager runner (test/certmanager/) and the control plane it runs against, or why they are not here. */
+const certmanager = await binaryOrSkip('certmanager');
+const apiserverForCertManager = certmanager.path ? await binaryOrSkip('apiserver') : certmanager;
+const certManagerBuilt = Boolean(certmanager.path && apiserverForCertManager.path);
+const judgeGateways = (manifests, facts, options) => judgeGatewaysWith(egctl.path, manifests, facts, options);
+/** cert-manager's Certificates for `manifests`, when its runner is built; undefined otherwise (the fallback). */
+const issue = (manifests, facts) => (certManagerBuilt
+  ? issueCertificates({ binaries: { apiserver: apiserverForCertManager.path, certmanager: certmanager.path }, manifests, facts, crds: vendoredCrds(), expected: certificatesWanted(manifests, facts) })
+  : undefined);
+/** A certificate as both sides can say it, for the cross-check: `namespace/secret: issuer kind/name: sorted DNS names`. */
+const certificateLine = ({ namespace, name, issuer, dnsNames }) => `${namespace}/${name}: ${issuer.kind}/${issuer.name}: ${[...new Set(dnsNames)].sort().join(',')}`;
 
 describe('operators check: Envoy Gateway accepts every route and programs every listener', { skip: egctl.skip }, () => {
   for (const environment of environmentsOf(current)) {
     const manifests = current.filter((m) => m.environment === environment);
-    test(environment, { skip: !hasGatewayApi(manifests) && 'no Gateway API objects' }, (t) => {
+    test(environment, { skip: !hasGatewayApi(manifests) && 'no Gateway API objects' }, async (t) => {
       const facts = environmentFacts(environment);
-      const { verdicts, certificates, gatewayClass, gateways, ms } = judgeGateways(manifests, facts);
-      t.diagnostic(`${environment}: egctl x translate in ${seconds(ms)}; GatewayClass ${gatewayClass ? `${gatewayClass.metadata.name}${facts.gateway.mergeGateways ? ' (merged Gateways)' : ''}` : '(none declared)'}; the cluster's other Gateways: ${gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`).join(', ') || 'none declared'}; ${certificates.length} certificate(s) from the cert-manager stand-in (${certificates.map((c) => `${c.namespace}/${c.name} for ${c.dnsNames.join(', ')}, ${c.issuer.kind} ${c.issuer.name}`).join('; ') || 'none'})`);
+      const issued = await issue(manifests, facts);
+      if (issued) {
+        const { times } = issued;
+        t.diagnostic(`${environment}: cert-manager: ${issued.source}; ${times.controlPlane === undefined ? 'nothing to run' : `control plane ${seconds(times.controlPlane)}, CRDs ${seconds(times.crds)}, runner started in ${seconds(times.runner)}, certificates settled in ${seconds(times.issuing)}`}`);
+        for (const c of issued.certificates) t.diagnostic(`  ${c.ready ? '✓' : '✗'} Certificate ${c.namespace}/${c.name} of Gateway ${c.gateway ?? '(none)'} for ${c.dnsNames.join(', ')} (${c.issuer.kind} ${c.issuer.name}): ${c.condition}; Secret ${c.secretName} ${c.secretDnsNames ? `issued for ${c.secretDnsNames.join(', ')}` : 'absent'}`);
+      } else {
+        t.diagnostic(`${environment}: cert-manager runner not built (${certmanager.skip ?? apiserverForCertManager.skip}): FALLBACK to openssl stand-ins`);
+      }
+      const { verdicts, certificates, certificateSource, gatewayClass, gateways, ms } = judgeGateways(manifests, facts, { issued });
+      t.diagnostic(`${environment}: egctl x translate in ${seconds(ms)}; GatewayClass ${gatewayClass ? `${gatewayClass.metadata.name}${facts.gateway.mergeGateways ? ' (merged Gateways)' : ''}` : '(none declared)'}; the cluster's other Gateways: ${gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`).join(', ') || 'none declared'}; ${certificates.length} certificate(s) from ${certificateSource} (${certificates.map((c) => `${c.namespace}/${c.name} for ${c.dnsNames.join(', ')}, ${c.issuer.kind} ${c.issuer.name}`).join('; ') || 'none'})`);
       for (const v of verdicts) t.diagnostic(formatVerdict(v));
       assert.ok(verdicts.length > 0, 'an environment with Gateway API objects has verdicts');
       assert.deepEqual(verdicts.filter((v) => !v.healthy).map(formatVerdict), []);
-    }, { timeout: 2 * MINUTE });
+      if (!issued) return;
+      await t.test('cert-manager: every Certificate the Gateway shim created is Ready and its Secret issued for its names', () => {
+        assert.deepEqual(issued.refused.flatMap(formatRefusal), [], 'the API server accepts every annotated Gateway');
+        assert.equal(issued.settled, true, 'cert-manager settled every Certificate within its bound');
+        assert.equal(issued.certificates.length > 0, annotatedGateways(manifests).length > 0, 'an annotated Gateway with TLS listeners gets Certificates');
+        for (const c of issued.certificates) {
+          assert.equal(c.ready, true, `Certificate ${c.namespace}/${c.name}: ${c.condition}; ${c.request}`);
+          assert.deepEqual(c.secretDnsNames?.sort(), [...new Set(c.dnsNames)].sort(), `Secret ${c.namespace}/${c.secretName} holds a certificate for the Certificate's DNS names`);
+        }
+      });
+      await t.test('cert-manager: the shim\'s Certificates are the ones gateway.mjs certificatesWanted predicts (the hand-written table checked against the real one)', () => {
+        const real = issued.certificates.map(({ namespace, secretName, issuer, dnsNames }) => certificateLine({ namespace, name: secretName, issuer, dnsNames })).sort();
+        assert.deepEqual(real, certificatesWanted(manifests, facts).map(certificateLine).sort());
+      });
+    }, { timeout: (certManagerBuilt ? 4 : 2) * MINUTE });
   }
 
   describe('controls: each verdict fails for the reason it names, and its corrected twin passes', () => {
@@ -137,6 +177,59 @@ describe('operators check: Envoy Gateway accepts every route and programs every 
       assert.equal(good.gw.summary, '2/2 listeners programmed');
     }, { timeout: 2 * MINUTE });
   });
+});
+
+describe('operators check: cert-manager issues the Gateways\' certificates (controls)', { skip: egctl.skip ?? (certManagerBuilt ? false : (certmanager.skip ?? apiserverForCertManager.skip)) }, () => {
+  const namespace = 'certmanager-controls';
+  const declared = 'letsencrypt-prod';
+  const facts = { gateway: { className: 'eg' }, certManager: { issuer: declared } };
+  const gateway = (name, { hostname = `${name}.example.org`, issuer = declared } = {}) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace, annotations: { 'cert-manager.io/cluster-issuer': issuer } },
+    spec: {
+      gatewayClassName: 'eg',
+      listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', ...(hostname ? { hostname } : {}), allowedRoutes: { namespaces: { from: 'Same' } }, tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `${name}-tls` }] } }],
+    },
+  });
+  const manifest = (object) => ({ environment: 'controls', file: `control/${object.kind}/${object.metadata.name}`, object });
+  /** cert-manager over the Gateways, then egctl over them with what it issued: { issued, verdicts by Gateway name }. */
+  const run = async (t, gateways) => {
+    const manifests = gateways.map(manifest);
+    const issued = await issue(manifests, facts);
+    t.diagnostic(`cert-manager settled in ${seconds(issued.times.issuing)} (control plane ${seconds(issued.times.controlPlane)}, CRDs ${seconds(issued.times.crds)}, runner ${seconds(issued.times.runner)})`);
+    const { verdicts } = judgeGateways(manifests, facts, { issued });
+    for (const v of verdicts) t.diagnostic(formatVerdict(v));
+    // The hand-written table agrees with the real shim and signer on the controls too: it predicts exactly the issued ones.
+    const issuedLines = issued.certificates.filter((c) => c.ready).map(({ namespace, secretName, issuer, dnsNames }) => certificateLine({ namespace, name: secretName, issuer, dnsNames })).sort();
+    assert.deepEqual(issuedLines, certificatesWanted(manifests, facts).map(certificateLine).sort());
+    return { issued, verdicts: Object.fromEntries(verdicts.map((v) => [v.manifest.object.metadata.name, v])) };
+  };
+  const certificateOf = (issued, secretName) => issued.certificates.find((c) => c.secretName === secretName);
+  const expectIssued = (issued, verdict, secretName) => {
+    const c = certificateOf(issued, secretName);
+    assert.ok(c, `a Certificate for Secret ${secretName}`);
+    assert.equal(c.ready, true, `${c.condition}; ${c.request}`);
+    assert.ok(issued.secrets.some((s) => s.metadata.name === secretName), `Secret ${secretName} issued`);
+    assert.equal(verdict.healthy, true, `${verdict.summary}: ${verdict.reason}`);
+  };
+
+  test('an HTTPS listener with no hostname gets no Certificate from the shim, so it is not programmed (InvalidCertificateRef); its twin with a hostname is', async (t) => {
+    const { issued, verdicts } = await run(t, [gateway('no-hostname', { hostname: null }), gateway('with-hostname')]);
+    assert.equal(certificateOf(issued, 'no-hostname-tls'), undefined, 'the shim must create no Certificate for a listener without a hostname');
+    assert.equal(verdicts['no-hostname'].healthy, false);
+    assert.match(verdicts['no-hostname'].reason, /listener https: Programmed=False .*ResolvedRefs=False InvalidCertificateRef.*cert-manager: no Certificate for Secret certmanager-controls\/no-hostname-tls: the Gateway shim says BadConfig: Skipped a listener block: spec\.listeners\[0\]\.hostname: Required value: the hostname cannot be empty/);
+    expectIssued(issued, verdicts['with-hostname'], 'with-hostname-tls');
+  }, { timeout: 4 * MINUTE });
+
+  test('a Gateway annotated with an issuer the environment does not declare gets a Certificate that is never Ready, so its listener is not programmed; its twin with the declared issuer is', async (t) => {
+    const { issued, verdicts } = await run(t, [gateway('undeclared', { issuer: 'undeclared-issuer' }), gateway('declared')]);
+    const c = certificateOf(issued, 'undeclared-tls');
+    assert.ok(c, 'the shim creates the Certificate whatever the issuer');
+    assert.equal(c.ready, false, 'no issuer of that name exists, so nothing signs it');
+    assert.match(c.request, /Ready=False Pending: Referenced "ClusterIssuer" not found/);
+    assert.equal(verdicts.undeclared.healthy, false);
+    assert.match(verdicts.undeclared.reason, /listener https: Programmed=False .*InvalidCertificateRef.*cert-manager: Certificate certmanager-controls\/undeclared-tls \(ClusterIssuer undeclared-issuer\) never Ready: Ready=False/);
+    expectIssued(issued, verdicts.declared, 'declared-tls');
+  }, { timeout: 4 * MINUTE });
 });
 
 describe('operators check: the CloudNativePG operator admits every Cluster and creates its first instance', { skip: cnpg.skip }, () => {

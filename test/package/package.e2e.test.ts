@@ -186,6 +186,7 @@ describe('the library as a package (slow: builds, packs and installs it offline)
       'test/kwok/go.mod', 'test/kwok/go.sum',
       ...readdirSync(join(ROOT, 'test', 'kwok', 'stages')).map((f) => `test/kwok/stages/${f}`),
       'test/operators/go.mod', 'test/operators/go.sum',
+      'test/certmanager/go.mod', 'test/certmanager/go.sum', 'test/certmanager/main.go',
     ].sort());
     // Every relative import of a shipped script is shipped too (a missing one fails only when the
     // command runs, in the user's repository).
