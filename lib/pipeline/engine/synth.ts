@@ -106,7 +106,10 @@ export function synthesize(options: SynthOptions): SynthResult {
     // What the apps of this environment built so far render (and, in a narrowed run, what the
     // others wrote to dist/): the rules that span apps see it (PolicyContext.neighbours).
     const neighbours = new Neighbours();
-    const appFiles = readdirSync(join(options.overlaysDir, envName)).sort();
+    const entries = readdirSync(join(options.overlaysDir, envName), { withFileTypes: true });
+    const appFiles = entries.map((e) => e.name).sort();
+    // listEnvironments has checked the directory itself: only a link in it can lead outside the repository.
+    const links = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => e.name));
     if (options.appNames && options.outputDir) {
       for (const file of appFiles) {
         const appName = file.slice(0, -'.yaml'.length);
@@ -131,7 +134,7 @@ export function synthesize(options: SynthOptions): SynthResult {
         others.push(app);
         continue;
       }
-      const outside = outsideRepository(join(options.overlaysDir, envName, file), dirname(options.overlaysDir), `${display}/${envName}/${file}`);
+      const outside = links.has(file) ? outsideRepository(join(options.overlaysDir, envName, file), dirname(options.overlaysDir), `${display}/${envName}/${file}`) : undefined;
       if (outside) {
         problems.push(outside);
         continue;
