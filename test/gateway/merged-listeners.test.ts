@@ -83,6 +83,28 @@ describe('rule merged-gateway-listeners', () => {
     expect(mergedRule(renamed, mergedEnvironment({ gateway: { className: 'eg' } }), neighbours)).toEqual([]);
   });
 
+  test('finds the Gateway a listener is claimed by, and the ACME solver, among many other apps\' Gateways', () => {
+    // Another app's Gateway solves HTTP-01 here, with 40 apps' Gateways of other hostnames before and after it.
+    const environment = mergedEnvironment({ gateway: { className: 'eg', mergeGateways: true, acmeHttp01: 'demo/web' } });
+    const neighbours = new Neighbours();
+    const renamed = (objects: readonly KubeObject[], name: string) => objects.map((o) => (o.kind === 'Gateway' ? { ...o, metadata: { ...o.metadata, name, namespace: name } } : o));
+    for (let i = 0; i < 20; i++) neighbours.add(`app-${i}`, renamed(render(gatewayChart(environment, { hostnames: [`app-${i}.example.org`] })), `app-${i}`));
+    neighbours.add('solver', render(gatewayChart(environment, { httpListeners: true })));
+    for (let i = 20; i < 40; i++) neighbours.add(`app-${i}`, renamed(render(gatewayChart(environment, { hostnames: [`app-${i}.example.org`] })), `app-${i}`));
+    const mine = renamed(render(gatewayChart(environment, { hostnames: ['web.example.org', 'app-33.example.org'], httpListeners: true })), 'shop');
+    const messages = mergedRule(mine, environment, neighbours);
+    expect(messages).toEqual([
+      expect.stringContaining('listener "https-web.example.org" (HTTPS port 443 hostname web.example.org) claims what listener "https-web.example.org" of Gateway demo/web (emitted by app solver)'),
+      expect.stringContaining('listener "http-web.example.org" (HTTP port 80 hostname web.example.org) claims what listener "http-web.example.org" of Gateway demo/web (emitted by app solver)'),
+      expect.stringContaining('listener "https-app-33.example.org" (HTTPS port 443 hostname app-33.example.org) claims what listener "https-app-33.example.org" of Gateway app-33/app-33 (emitted by app app-33)'),
+      // No Gateway redirects port 80 here, so every app's Gateway has its port-80 listener too.
+      expect.stringContaining('listener "http-app-33.example.org" (HTTP port 80 hostname app-33.example.org) claims what listener "http-app-33.example.org" of Gateway app-33/app-33 (emitted by app app-33)'),
+      expect.stringContaining('listener "http-web.example.org" (HTTP port 80 hostname web.example.org) shares port 80 with listener "http-web.example.org" of Gateway demo/web, where the cert-manager issuer solves ACME HTTP-01'),
+    ]);
+    // The corrected twin: a hostname of its own.
+    expect(mergedRule(renamed(render(gatewayChart(environment, { hostnames: ['shop.example.org'] })), 'shop'), environment, neighbours)).toEqual([]);
+  });
+
   test('refuses a port-80 listener beside the ACME HTTP-01 solver\'s on the merged gateway', () => {
     const objects = render(gatewayChart(mergedEnvironment(), { httpListeners: true }));
     expect(mergedRule(objects, mergedEnvironment())).toEqual([

@@ -2,9 +2,10 @@ import { checkCnpgCluster } from '../../cnpg/cluster-rules';
 import { checkVolumeClaims } from '../../core/volume-claim';
 import { checkGateway, checkHttpRoute } from '../../gateway/gateway-api-rules';
 import { declaredMergedGateway, mergedListenerProblems, renderedGateway, type MergedGateway } from '../../gateway/merged-listeners';
+import { gatewayId } from '../../core/gateway-topology';
 import { checkTailscaleIngress, isTailscaleIngress } from '../../tailscale/tailscale-ingress-rules';
 import type { KubeObject } from './schema-validation';
-import type { Neighbour } from './objects';
+import type { Neighbour, Neighbours } from './objects';
 import type { RuleDeclaration, RuleProblem } from './types';
 import { isGroupKind, KINDS, VOLUME_CLAIM_KINDS } from '../../core/kinds';
 
@@ -71,7 +72,7 @@ export const mergedGatewayListeners: RuleDeclaration = {
     const gateway = renderedGateway(manifest(object), 'this app');
     const others = [
       ...context.objects.of(KINDS.Gateway).filter((o) => o !== object).map((o) => renderedGateway(manifest(o), 'emitted by this app')),
-      ...(context.neighbours?.of(KINDS.Gateway) ?? []).map(neighbourGateway),
+      ...neighbourGatewaysMeeting(gateway, context.neighbours, environment.gateway.acmeHttp01),
       ...(environment.existing?.gateways ?? []).map((g) => declaredMergedGateway(g, environment, environment.file)),
     ];
     return mergedListenerProblems(gateway, others, environment);
@@ -85,6 +86,34 @@ function neighbourGateway(neighbour: Neighbour): MergedGateway {
   return gateway;
 }
 const NEIGHBOUR_GATEWAYS = new WeakMap<KubeObject, MergedGateway>();
+
+/**
+ * The other apps' Gateways `gateway` can meet on the merged Envoy, in the order synth built them:
+ * those with a listener of the same protocol, port and hostname (what mergedListenerProblems
+ * compares), and the ACME HTTP-01 solver's Gateway. The other apps' listeners are indexed once per
+ * environment, as apps are added, so that the rule stays linear in the environment's Gateways
+ * instead of comparing each with every one before it.
+ */
+function neighbourGatewaysMeeting(gateway: MergedGateway, neighbours: Neighbours | undefined, solver: string | undefined): MergedGateway[] {
+  const all = neighbours?.of(KINDS.Gateway) ?? [];
+  let index = LISTENER_INDEXES.get(all);
+  if (index === undefined) LISTENER_INDEXES.set(all, (index = { indexed: 0, byListener: new Map(), byId: new Map() }));
+  for (; index.indexed < all.length; index.indexed++) {
+    const other = neighbourGateway(all[index.indexed]);
+    append(index.byId, gatewayId(other), index.indexed);
+    for (const listener of other.listeners) append(index.byListener, listenerKey(listener), index.indexed);
+  }
+  const found = new Set<number>([...gateway.listeners.flatMap((l) => index.byListener.get(listenerKey(l)) ?? []), ...(solver === undefined ? [] : index.byId.get(solver) ?? [])]);
+  return [...found].sort((a, b) => a - b).map((i) => neighbourGateway(all[i]));
+}
+const append = (map: Map<string, number[]>, key: string, position: number) => {
+  const at = map.get(key);
+  if (at) at.push(position);
+  else map.set(key, [position]);
+};
+const listenerKey = (l: MergedGateway['listeners'][number]) => `${l.protocol}\u0000${l.port}\u0000${l.hostname ?? ''}`;
+/** Per list of the other apps' Gateways (Neighbours.of), the positions of each listener and Gateway id in it. */
+const LISTENER_INDEXES = new WeakMap<readonly Neighbour[], { indexed: number; readonly byListener: Map<string, number[]>; readonly byId: Map<string, number[]> }>();
 
 /** `cnpg-cluster`: a Cluster the CloudNativePG webhook would admit. */
 export const cnpgCluster: RuleDeclaration = {
