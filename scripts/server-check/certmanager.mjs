@@ -12,13 +12,13 @@
 // ACME server and an HTTP-01 or DNS-01 answer from the Internet: nothing of that can happen
 // offline. Everything before the signature (which Gateways and listeners get a Certificate, with
 // which names and issuer, whether that issuer exists) is cert-manager's own decision.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { vendoredCrds } from './checks.mjs';
-import { CERTMANAGER_MODULE_DIR, startControlPlane } from './control-plane.mjs';
+import { CERTMANAGER_MODULE_DIR, goModuleSourceDir, startControlPlane, stopProcess } from './control-plane.mjs';
 import { KubeClient } from './kube.mjs';
 
 /** The release test/certmanager/go.mod pins (and imports/crds/ vendors the CRDs of). */
@@ -46,12 +46,7 @@ export const annotatedGateways = (manifests) => manifests.filter((m) => isGatewa
  * (the runner was built from it, so it is there): its CRDs come from the same release as the runner.
  */
 export function certManagerModuleDir() {
-  const run = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', CERT_MANAGER_MODULE], {
-    cwd: CERTMANAGER_MODULE_DIR, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' },
-  });
-  const dir = run.stdout?.trim();
-  if (run.status !== 0 || !dir) throw new Error(`cannot find ${CERT_MANAGER_MODULE} in the module cache (go list -m in test/certmanager/): ${run.stderr ?? run.error?.message}`);
-  return dir;
+  return goModuleSourceDir(CERT_MANAGER_MODULE, CERTMANAGER_MODULE_DIR);
 }
 
 /**
@@ -94,11 +89,7 @@ export function startCertManager(binary, kubeconfig, { timeoutMs = 60_000 } = {}
     let running = false;
     const exited = new Promise((done) => child.on('exit', done));
     const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-      return { code: child.exitCode, signal: child.signalCode };
+      return stopProcess(child, exited, 20_000);
     };
     const timer = setTimeout(() => {
       if (running) return;

@@ -9,7 +9,7 @@
 // Pod's IP for its status, and those IPs (KWOK's, from a documentation range) must never be dialled
 // from the machine's own network. It reaches the API server, and the API server its webhook, through
 // unix-socket relays (socket-relay.mjs).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { servePluginStub } from './cnpg-plugin-stub.mjs';
-import { OPERATORS_MODULE_DIR } from './control-plane.mjs';
+import { goModuleSourceDir, OPERATORS_MODULE_DIR } from './control-plane.mjs';
 import { relay } from './socket-relay.mjs';
 import { applyForReal, startFunctionPlane } from './function.mjs';
 
@@ -36,12 +36,7 @@ const WEBHOOK_PORT = 9443;
  * same release as the binary.
  */
 export function cnpgModuleDir() {
-  const run = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', CNPG_MODULE], {
-    cwd: OPERATORS_MODULE_DIR, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' },
-  });
-  const dir = run.stdout?.trim();
-  if (run.status !== 0 || !dir) throw new Error(`cannot find ${CNPG_MODULE} in the module cache (go list -m in test/operators/): ${run.stderr ?? run.error?.message}`);
-  return dir;
+  return goModuleSourceDir(CNPG_MODULE, OPERATORS_MODULE_DIR);
 }
 
 /** The module's CRDs (config/crd/bases), all of them. */

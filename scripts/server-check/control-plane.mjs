@@ -182,6 +182,33 @@ export async function ensureBinary({ target = 'apiserver', build = true, env = p
 }
 
 /**
+ * The source directory of Go module `module` in the module cache, as `go list -m` resolves it in
+ * `moduleDir` (the module a binary was built from, so its sources are there): an operator's own
+ * CRDs come from the same release as the binary.
+ */
+export function goModuleSourceDir(module, moduleDir) {
+  const run = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', module], {
+    cwd: moduleDir, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' },
+  });
+  const dir = run.stdout?.trim();
+  if (run.status !== 0 || !dir) throw new Error(`cannot find ${module} in the module cache (go list -m in test/${moduleDir.split(/[\\/]/).pop()}/): ${run.stderr ?? run.error?.message}`);
+  return dir;
+}
+
+/**
+ * Stops a child process started here: SIGTERM, then SIGKILL if it has not exited after `graceMs`.
+ * `exited` is the promise of its 'exit' event, made when it was spawned (an exit before this call
+ * would otherwise be missed). Resolves with how it ended.
+ */
+export async function stopProcess(child, exited, graceMs) {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  return { code: child.exitCode, signal: child.signalCode };
+}
+
+/**
  * Starts the control plane and resolves once /readyz answers 200, with its connection details
  * and a stop() that ends it. The process also ends by itself when this one goes away (its stdin
  * closes) or after `maxLifetimeMs`. With `controllers`, kube-controller-manager and kube-scheduler
@@ -201,10 +228,7 @@ export function startControlPlane(binary, { readyTimeoutMs = 5 * 60 * 1000, maxL
     let ready = false;
     const exited = new Promise((done) => child.on('exit', done));
     const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(child, exited, 60_000);
     };
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
