@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the library package (`npm run build:lib`): lib/ and the imports/ it uses, compiled by
-// `tsc -b scripts/package/tsconfig.json` to CommonJS with type declarations in .build/lib (the
-// same build `npm run typecheck` runs, so an unchanged library is not compiled again), plus the
+// `tsc -b scripts/package/tsconfig.json` (the typescript package, 5.9: README, Tests) to CommonJS
+// with type declarations in .build/lib (incremental: an unchanged library is not compiled again), plus the
 // generated validators, which are JavaScript already and stay one module per API group (loaded on
 // first use), plus the package's manifest and README from scripts/package/. The result is a
 // directory `npm pack` turns into the tarball users install:
@@ -10,6 +10,9 @@
 //
 //   --out DIR    where to build the package (default .build/package; emptied first)
 //   --pack DIR   also run `npm pack` into DIR and print the tarball's path
+//   --compile    only compile the library into .build/lib, and build no package (the e2e tier's
+//                setup does this once, scripts/jest/e2e-setup.cjs, so the tests that build
+//                the package at once find it compiled rather than both compiling it)
 //
 // Layout: <out>/package.json, <out>/README.md, <out>/dist/lib/** (the exports map points at the
 // index of each folder), <out>/dist/imports/** (cdk8s L1 classes and validators, internal; the
@@ -30,7 +33,7 @@ import { crdDefinitions } from './import/generate.mjs';
 import { CRD_DEFINITIONS_FILE } from './import/project.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { out: { type: 'string' }, pack: { type: 'string' } } });
+const { values } = parseArgs({ options: { out: { type: 'string' }, pack: { type: 'string' }, compile: { type: 'boolean' } } });
 const out = resolve(values.out ?? join(root, '.build', 'package'));
 
 function run(command, args, cwd) {
@@ -41,11 +44,12 @@ function run(command, args, cwd) {
   }
 }
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 run(process.execPath, [tsc, '-b', join(root, 'scripts', 'package', 'tsconfig.json')], root);
+if (values.compile) process.exit(0);
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 for (const dir of ['lib', 'imports']) cpSync(join(root, '.build', 'lib', dir), join(out, 'dist', dir), { recursive: true });
 
 // tsc emits nothing for JavaScript and declaration inputs: copy the validators as they are.

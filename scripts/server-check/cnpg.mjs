@@ -19,7 +19,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { servePluginStub } from './cnpg-plugin-stub.mjs';
 import { goModuleSourceDir, OPERATORS_MODULE_DIR } from './control-plane.mjs';
 import { relay } from './socket-relay.mjs';
-import { applyForReal, startFunctionPlane } from './function.mjs';
+import { applyForReal, crdsServing, startFunctionPlane } from './function.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CNPG_MODULE = 'github.com/cloudnative-pg/cloudnative-pg';
@@ -231,16 +231,19 @@ export async function cnpgVerdict(client, object) {
 }
 
 /**
- * A function plane for `facts` (function.mjs startFunctionPlane) with `crds` installed and the
- * CloudNativePG operator beside it, standing in for `plugins`; `body(plane, operator, times)` runs
- * on it, and everything stops after. `binaries`: { apiserver, kwok, cnpg } paths.
+ * A function plane for `facts` (function.mjs startFunctionPlane) with the CloudNativePG operator
+ * beside it, standing in for `plugins`; `body(plane, operator, times)` runs on it, and everything
+ * stops after. `binaries`: { apiserver, kwok, cnpg } paths. Of `crds`, every one of the
+ * operator's group is installed (it watches all its kinds) and those serving a kind of
+ * `manifests`, which the body applies (function.mjs crdsServing).
  */
-export async function withCnpgOperator({ binaries, facts, crds, plugins, moduleDir = cnpgModuleDir() }, body) {
+export async function withCnpgOperator({ binaries, facts, crds, manifests = [], plugins, moduleDir = cnpgModuleDir() }, body) {
   const plane = await startFunctionPlane({ apiserver: binaries.apiserver, kwok: binaries.kwok, facts });
   let operator;
   try {
     let started = Date.now();
-    await plane.client.installCrds(crds, { timeoutMs: 3 * 60_000 });
+    const serving = new Set(crdsServing(crds, manifests));
+    await plane.client.installCrds(crds.filter((crd) => crd.spec.group === CNPG_GROUP || serving.has(crd)), { timeoutMs: 3 * 60_000 });
     const crdsMs = Date.now() - started;
     started = Date.now();
     operator = await startCnpgOperator({ manager: binaries.cnpg, plane, moduleDir, plugins });
@@ -271,7 +274,7 @@ export async function judgeClusters(plane, operator, clusters, { timeoutMs = 4 *
  */
 export async function judgeCnpgEnvironment({ binaries, facts, crds, manifests }) {
   const clusters = cnpgClustersOf(manifests);
-  return withCnpgOperator({ binaries, facts, crds, plugins: pluginsOf(manifests) }, async (plane, operator, times) => {
+  return withCnpgOperator({ binaries, facts, crds, manifests, plugins: pluginsOf(manifests) }, async (plane, operator, times) => {
     let started = Date.now();
     const applied = await applyForReal(plane.client, manifests);
     const applying = Date.now() - started;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { environmentsOf, formatRefusal, readManifestTree, vendoredCrds } from '../../scripts/server-check/checks.mjs';
 import { ensureBinary, ROOT } from '../../scripts/server-check/control-plane.mjs';
-import { DEFAULT_NODES, POD_CIDR, applyForReal, environmentFacts, formatVerdict, functionCheckEnvironment, startFunctionPlane, verdict, waitUntil } from '../../scripts/server-check/function.mjs';
+import { DEFAULT_NODES, POD_CIDR, applyForReal, crdsServing, environmentFacts, formatVerdict, functionCheckEnvironment, startFunctionPlane, verdict, waitUntil } from '../../scripts/server-check/function.mjs';
 
 const MINUTE = 60_000;
 const DIST = join(ROOT, 'dist');
@@ -28,6 +28,12 @@ describe('function check: the real controllers, scheduler and KWOK nodes make ev
   let binaries;
   before(async () => {
     binaries = { apiserver: (await ensureBinary({ build: false })).path, kwok: (await ensureBinary({ target: 'kwok', build: false })).path };
+  });
+
+  test('an environment gets the vendored CRDs that serve its kinds, and no others', () => {
+    const manifest = (apiVersion, kind) => ({ environment: 'e', file: kind, object: { apiVersion, kind, metadata: { name: 'x' } } });
+    const chosen = crdsServing(vendoredCrds(), [manifest('gateway.networking.k8s.io/v1', 'HTTPRoute'), manifest('apps/v1', 'Deployment'), manifest('postgresql.cnpg.io/v1', 'Cluster'), manifest('v1', 'Service')]);
+    assert.deepEqual(chosen.map((crd) => crd.metadata.name).sort(), ['clusters.postgresql.cnpg.io', 'httproutes.gateway.networking.k8s.io']);
   });
 
   for (const environment of environmentsOf(current)) {
